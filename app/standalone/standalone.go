@@ -1,0 +1,91 @@
+// Package standalone runs every service in one process on embedded defaults:
+// SQLite and blobs under one data folder, events in-process, no Redis, the
+// HTTP API (the very routes APISIX serves) on one port and gRPC on another.
+package standalone
+
+import (
+	"context"
+	"fmt"
+	nethttp "net/http"
+	"os"
+	"path/filepath"
+
+	"github.com/go-kratos/kratos/v2"
+	"github.com/go-kratos/kratos/v2/log"
+
+	"clouddrive/app/standalone/docs"
+	"clouddrive/app/user"
+	"clouddrive/pkg/apiserver"
+	"clouddrive/pkg/auth"
+)
+
+// Options say where the drive keeps its data and listens.
+type Options struct {
+	DataDir  string
+	HTTPAddr string
+	GRPCAddr string
+	Logger   log.Logger
+}
+
+// Run serves until ctx is done or a signal asks it to stop.
+func Run(ctx context.Context, o Options) error {
+	if err := os.MkdirAll(o.DataDir, 0o700); err != nil {
+		return err
+	}
+	logger := o.Logger
+	// One process: revocations are shared in memory by every service.
+	revocations := auth.NewMemoryRevocations()
+
+	uc, err := userConfig(o.DataDir)
+	if err != nil {
+		return err
+	}
+	keys, err := user.LoadKeys(uc)
+	if err != nil {
+		return err
+	}
+	users, cleanup, err := user.New(uc, keys, revocations, logger)
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+
+	mw := apiserver.Config{
+		Logger: logger,
+		Auth:   auth.Options{Verifier: keys.Verifier, Revocations: revocations, Logger: logger},
+	}
+	hs := apiserver.NewHTTPServer(o.HTTPAddr, 0, mw)
+	gs := apiserver.NewGRPCServer(o.GRPCAddr, 0, mw)
+	users.RegisterGRPC(gs)
+	users.RegisterHTTP(hs)
+	docs.Register(hs) // /docs and /openapi.yaml
+	hs.HandleFunc("/healthz", func(w nethttp.ResponseWriter, _ *nethttp.Request) {
+		w.Header().Set("Content-Type", "text/plain")
+		_, _ = w.Write([]byte("ok\n"))
+	})
+
+	app := kratos.New(kratos.Name("clouddrive"), kratos.Context(ctx), kratos.Logger(logger), kratos.Server(hs, gs))
+	log.NewHelper(logger).Infow("msg", "clouddrive standalone", "http", o.HTTPAddr, "grpc", o.GRPCAddr, "data", o.DataDir)
+	return app.Run()
+}
+
+// userConfig is the user service's defaults moved onto SQLite and the data folder.
+func userConfig(dir string) (*user.Config, error) {
+	c, err := user.LoadConfig("")
+	if err != nil {
+		return nil, err
+	}
+	c.Data.Database.Driver = "sqlite"
+	c.Data.Database.Source = filepath.Join(dir, "user.db")
+	c.Data.Redis.Addr = ""
+	c.Auth.PrivateKeyFile = filepath.Join(dir, "keys", "access_ed25519.pem")
+	c.Auth.PublicKeyFile = filepath.Join(dir, "keys", "access_ed25519.pub.pem")
+	c.Auth.GenerateKeys = true
+	c.Code.Sender = "log"
+	c.Code.LogFile = filepath.Join(dir, "codes.log")
+	c.Server.TrustedProxies = nil
+	if c.Data.Database.Source == "" {
+		return nil, fmt.Errorf("standalone: no data folder")
+	}
+	return c, nil
+}

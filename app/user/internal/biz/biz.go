@@ -1,0 +1,88 @@
+// Package biz holds the user service's use cases (sign-up, sign-in, sessions,
+// sign-in codes, GitHub, app passwords, administration) and the ports they
+// need. It knows nothing of gorm, Redis, gRPC or HTTP.
+package biz
+
+import (
+	"context"
+	"strconv"
+	"time"
+
+	"github.com/google/wire"
+
+	"clouddrive/pkg/auth"
+	"clouddrive/pkg/ratelimit"
+)
+
+// ProviderSet is biz providers.
+var ProviderSet = wire.NewSet(
+	NewAccountUsecase, NewSessionUsecase, NewCodeUsecase,
+	NewOAuthUsecase, NewAppPasswordUsecase, NewAdminUsecase,
+)
+
+//go:generate go tool -modfile=../../../../tools/go.mod mockgen -destination=mock_test.go -package=biz . UserRepo,SessionRepo,CodeRepo,CodeSender,OAuthRepo,OAuthProvider,AppPasswordRepo
+
+// Policy is the service's tunables, built from its configuration.
+type Policy struct {
+	AccessTTL      time.Duration
+	RefreshTTL     time.Duration
+	BcryptCost     int
+	AdminUsernames []string
+	// Secret keys the HMACs of sign-in codes and OAuth state.
+	Secret []byte
+
+	CodeTTL            time.Duration
+	CodeMaxAttempts    int
+	CodeResendInterval time.Duration
+
+	LoginPerIP      ratelimit.Rule
+	LoginPerAccount ratelimit.Rule
+	CodePerIP       ratelimit.Rule
+	CodePerTarget   ratelimit.Rule
+
+	OAuthTicketTTL time.Duration
+	// The SPA page that receives ?ticket= after a GitHub sign-in.
+	SPACallbackURL string
+}
+
+// Client is the machine a request came from.
+type Client struct {
+	IP        string
+	UserAgent string
+}
+
+// TokenIssuer signs access tokens (*auth.Issuer).
+type TokenIssuer interface {
+	Issue(c auth.Caller) (string, error)
+	TTL() time.Duration
+}
+
+// Clock is time, replaceable in tests.
+type Clock func() time.Time
+
+// NewClock is the real clock.
+func NewClock() Clock { return func() time.Time { return time.Now().UTC() } }
+
+// FormatID renders an id for clients: ids are opaque strings in JSON.
+func FormatID(id int64) string { return strconv.FormatInt(id, 10) }
+
+// ParseID reads an id a client sent; anything else is "not found".
+func ParseID(s string) (int64, bool) {
+	id, err := strconv.ParseInt(s, 10, 64)
+	return id, err == nil && id > 0
+}
+
+// limit charges one hit and turns a refusal into RATE_LIMITED.
+func limit(ctx context.Context, l ratelimit.Limiter, key string, r ratelimit.Rule) error {
+	if r.Limit <= 0 {
+		return nil
+	}
+	d, err := l.Allow(ctx, key, r)
+	if err != nil {
+		return err
+	}
+	if !d.Allowed {
+		return rateLimited(d.RetryAfter)
+	}
+	return nil
+}

@@ -1,0 +1,173 @@
+package biz
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/go-kratos/kratos/v2/log"
+
+	v1 "clouddrive/api/user/v1"
+	"clouddrive/pkg/auth"
+)
+
+// User is an account.
+type User struct {
+	ID           int64
+	Username     string
+	Nickname     string
+	Email        string
+	Phone        string
+	Role         string
+	Disabled     bool
+	PasswordHash string // empty for accounts made by code or GitHub sign-in
+	CreatedAt    time.Time
+}
+
+// UserRepo stores accounts. Lookups by name, email or phone compare
+// case-insensitively where the identifier is.
+type UserRepo interface {
+	Create(ctx context.Context, u *User) (*User, error) // ErrDuplicate names nothing: use Taken
+	// Taken says which of username/email/phone is in use by someone else.
+	Taken(ctx context.Context, u *User) (field string, err error)
+	Get(ctx context.Context, id int64) (*User, error)
+	FindByUsername(ctx context.Context, username string) (*User, error)
+	FindByEmail(ctx context.Context, email string) (*User, error)
+	FindByPhone(ctx context.Context, phone string) (*User, error)
+	Count(ctx context.Context) (int64, error)
+	UpdateProfile(ctx context.Context, id int64, nickname, email *string) (*User, error)
+	UpdatePassword(ctx context.Context, id int64, hash string) error
+	SetDisabled(ctx context.Context, id int64, disabled bool) (*User, error)
+	// List returns users with id > afterID matching query, by id.
+	List(ctx context.Context, query string, afterID int64, limit int) ([]*User, error)
+}
+
+// AccountUsecase is sign-up and what a user changes of their own account.
+type AccountUsecase struct {
+	users    UserRepo
+	sessions *SessionUsecase
+	policy   *Policy
+	log      *log.Helper
+}
+
+// NewAccountUsecase builds the use case.
+func NewAccountUsecase(users UserRepo, sessions *SessionUsecase, p *Policy, logger log.Logger) *AccountUsecase {
+	return &AccountUsecase{users: users, sessions: sessions, policy: p, log: log.NewHelper(log.With(logger, "module", "biz/account"))}
+}
+
+// Register creates an account with a password. The first account, and any
+// the configuration names, are admins.
+func (uc *AccountUsecase) Register(ctx context.Context, username, password, email string) (*User, error) {
+	if err := CheckPasswordStrength("password", password, username); err != nil {
+		return nil, err
+	}
+	hash, err := hashPassword(password, uc.policy.BcryptCost)
+	if err != nil {
+		return nil, err
+	}
+	u, err := createUser(ctx, uc.users, uc.policy, &User{
+		Username: username, Nickname: username, Email: email, PasswordHash: hash,
+	})
+	if err != nil {
+		return nil, err
+	}
+	uc.log.WithContext(ctx).Infow("msg", "registered", "uid", u.ID)
+	return u, nil
+}
+
+// createUser decides the role and maps a uniqueness conflict to its reason.
+func createUser(ctx context.Context, users UserRepo, p *Policy, u *User) (*User, error) {
+	u.Role = auth.RoleUser
+	n, err := users.Count(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if n == 0 || isConfiguredAdmin(p, u.Username) {
+		u.Role = auth.RoleAdmin
+	}
+	created, err := users.Create(ctx, u)
+	if errors.Is(err, ErrDuplicate) {
+		field, terr := users.Taken(ctx, u)
+		if terr != nil {
+			return nil, terr
+		}
+		return nil, takenError(field)
+	}
+	return created, err
+}
+
+func isConfiguredAdmin(p *Policy, username string) bool {
+	for _, a := range p.AdminUsernames {
+		if strings.EqualFold(a, username) {
+			return true
+		}
+	}
+	return false
+}
+
+func takenError(field string) error {
+	md := map[string]string{"field": field}
+	switch field {
+	case "email":
+		return v1.ErrorEmailTaken("this email is already in use").WithMetadata(md)
+	case "phone":
+		return v1.ErrorPhoneTaken("this phone number is already in use").WithMetadata(md)
+	default:
+		return v1.ErrorUsernameTaken("this username is already taken").WithMetadata(map[string]string{"field": "username"})
+	}
+}
+
+// Me returns the caller's account.
+func (uc *AccountUsecase) Me(ctx context.Context, uid int64) (*User, error) {
+	u, err := uc.users.Get(ctx, uid)
+	if errors.Is(err, ErrNotFound) {
+		return nil, errUserNotFound()
+	}
+	return u, err
+}
+
+// UpdateProfile changes the nickname and/or email; nil leaves a field alone.
+func (uc *AccountUsecase) UpdateProfile(ctx context.Context, uid int64, nickname, email *string) (*User, error) {
+	if nickname != nil {
+		n := strings.TrimSpace(*nickname)
+		nickname = &n
+	}
+	u, err := uc.users.UpdateProfile(ctx, uid, nickname, email)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return nil, errUserNotFound()
+	case errors.Is(err, ErrDuplicate):
+		return nil, takenError("email")
+	}
+	return u, err
+}
+
+// ChangePassword checks the old password, stores the new one and signs out
+// every session but the caller's.
+func (uc *AccountUsecase) ChangePassword(ctx context.Context, caller auth.Caller, oldPw, newPw string) (int64, error) {
+	u, err := uc.Me(ctx, caller.UserID)
+	if err != nil {
+		return 0, err
+	}
+	if !passwordMatches(u.PasswordHash, oldPw) {
+		return 0, v1.ErrorInvalidCredentials("the current password is wrong").
+			WithMetadata(map[string]string{"field": "old_password"})
+	}
+	if err := CheckPasswordStrength("new_password", newPw, u.Username); err != nil {
+		return 0, err
+	}
+	hash, err := hashPassword(newPw, uc.policy.BcryptCost)
+	if err != nil {
+		return 0, err
+	}
+	if err := uc.users.UpdatePassword(ctx, u.ID, hash); err != nil {
+		return 0, err
+	}
+	n, err := uc.sessions.RevokeOthers(ctx, u.ID, caller.SessionID)
+	if err != nil {
+		return 0, err
+	}
+	uc.log.WithContext(ctx).Infow("msg", "password changed", "uid", u.ID, "revoked_sessions", n)
+	return n, nil
+}

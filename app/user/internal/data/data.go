@@ -1,0 +1,88 @@
+// Package data implements the user service's repos with gorm (MySQL or
+// SQLite), its rate limiter with Redis (or memory), and its ports to the
+// outside: code senders and the GitHub provider.
+package data
+
+import (
+	"context"
+	"errors"
+
+	"github.com/go-kratos/kratos/v2/log"
+	"github.com/google/wire"
+	"github.com/redis/go-redis/v9"
+	"gorm.io/gorm"
+
+	"clouddrive/app/user/internal/biz"
+	"clouddrive/app/user/internal/conf"
+	"clouddrive/pkg/database"
+	"clouddrive/pkg/ratelimit"
+)
+
+// ProviderSet is data providers.
+var ProviderSet = wire.NewSet(
+	NewData, NewLimiter,
+	NewUserRepo, NewSessionRepo, NewCodeRepo, NewOAuthRepo, NewAppPasswordRepo,
+	NewCodeSender, NewGitHubProvider,
+)
+
+// Data holds the connections.
+type Data struct {
+	DB    *gorm.DB
+	Redis redis.UniversalClient // nil on one machine
+	// Prefix of every Redis key.
+	Prefix string
+}
+
+// NewData opens the database (creating the tables) and Redis when configured.
+func NewData(c *conf.Data, logger log.Logger) (*Data, func(), error) {
+	db, err := database.Open(database.Config{Driver: c.GetDatabase().GetDriver(), Source: c.GetDatabase().GetSource()})
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := Migrate(db); err != nil {
+		return nil, nil, err
+	}
+	d := &Data{DB: db, Prefix: c.GetRedis().GetPrefix()}
+	if addr := c.GetRedis().GetAddr(); addr != "" {
+		d.Redis = redis.NewClient(&redis.Options{Addr: addr, Password: c.GetRedis().GetPassword(), DB: int(c.GetRedis().GetDb())})
+	}
+	cleanup := func() {
+		if sqlDB, err := db.DB(); err == nil {
+			_ = sqlDB.Close()
+		}
+		if d.Redis != nil {
+			_ = d.Redis.Close()
+		}
+		log.NewHelper(logger).Info("user data closed")
+	}
+	return d, cleanup, nil
+}
+
+// Migrate creates or updates the tables.
+func Migrate(db *gorm.DB) error {
+	return db.AutoMigrate(&userModel{}, &sessionModel{}, &refreshTokenModel{}, &loginCodeModel{},
+		&oauthLinkModel{}, &oauthTicketModel{}, &appPasswordModel{})
+}
+
+// NewLimiter counts in Redis when there is one, else in memory.
+func NewLimiter(d *Data) ratelimit.Limiter {
+	if d.Redis != nil {
+		return ratelimit.NewRedis(d.Redis, d.Prefix)
+	}
+	return ratelimit.NewMemory()
+}
+
+// mapErr turns driver errors into the errors biz knows.
+func mapErr(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, gorm.ErrRecordNotFound):
+		return biz.ErrNotFound
+	case errors.Is(err, gorm.ErrDuplicatedKey):
+		return biz.ErrDuplicate
+	}
+	return err
+}
+
+func (d *Data) db(ctx context.Context) *gorm.DB { return d.DB.WithContext(ctx) }

@@ -1,0 +1,71 @@
+// Package database opens the gorm connection every service uses: MySQL in
+// production, SQLite (pure Go) for the standalone binary.
+package database
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/glebarez/sqlite"
+	"gorm.io/driver/mysql"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+)
+
+// Config says which database to open.
+type Config struct {
+	Driver string // "mysql" or "sqlite"
+	Source string // a DSN, or a file path for sqlite
+}
+
+// Open connects and tunes the pool for the driver.
+func Open(c Config) (*gorm.DB, error) {
+	gc := &gorm.Config{
+		Logger:         logger.Discard,
+		TranslateError: true, // duplicate keys arrive as gorm.ErrDuplicatedKey
+		NowFunc:        func() time.Time { return time.Now().UTC() },
+	}
+	switch c.Driver {
+	case "mysql":
+		dsn := c.Source
+		if !strings.Contains(dsn, "parseTime") {
+			dsn += sep(dsn) + "parseTime=true&loc=UTC"
+		}
+		db, err := gorm.Open(mysql.Open(dsn), gc)
+		if err != nil {
+			return nil, fmt.Errorf("database: %w", err)
+		}
+		sqlDB, err := db.DB()
+		if err != nil {
+			return nil, err
+		}
+		sqlDB.SetMaxOpenConns(50)
+		sqlDB.SetMaxIdleConns(10)
+		sqlDB.SetConnMaxLifetime(time.Hour)
+		return db, nil
+	case "sqlite":
+		if err := os.MkdirAll(filepath.Dir(c.Source), 0o700); err != nil {
+			return nil, err
+		}
+		// WAL lets readers run beside the one writer; busy_timeout makes a
+		// second writer wait instead of failing.
+		dsn := c.Source + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+		db, err := gorm.Open(sqlite.Open(dsn), gc)
+		if err != nil {
+			return nil, fmt.Errorf("database: %w", err)
+		}
+		return db, nil
+	default:
+		return nil, fmt.Errorf("database: unknown driver %q (mysql or sqlite)", c.Driver)
+	}
+}
+
+func sep(dsn string) string {
+	if strings.Contains(dsn, "?") {
+		return "&"
+	}
+	return "?"
+}
