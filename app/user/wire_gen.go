@@ -33,16 +33,16 @@ func wireModule(confData *conf.Data, code *conf.Code, oAuth *conf.OAuth, policy 
 	sessionUsecase := biz.NewSessionUsecase(userRepo, sessionRepo, tokenIssuer, limiter, policy, clock, logger)
 	accountUsecase := biz.NewAccountUsecase(userRepo, sessionUsecase, policy, logger)
 	codeRepo := data.NewCodeRepo(dataData)
+	appPasswordRepo := data.NewAppPasswordRepo(dataData)
 	codeSender, err := data.NewCodeSender(code, logger)
 	if err != nil {
 		cleanup()
 		return nil, nil, err
 	}
-	codeUsecase := biz.NewCodeUsecase(codeRepo, userRepo, codeSender, sessionUsecase, limiter, policy, clock, logger)
+	codeUsecase := biz.NewCodeUsecase(codeRepo, userRepo, appPasswordRepo, codeSender, sessionUsecase, limiter, policy, clock, logger)
 	oAuthProvider := data.NewGitHubProvider(oAuth)
 	oAuthRepo := data.NewOAuthRepo(dataData)
 	oAuthUsecase := biz.NewOAuthUsecase(oAuthProvider, oAuthRepo, userRepo, sessionUsecase, policy, clock, logger)
-	appPasswordRepo := data.NewAppPasswordRepo(dataData)
 	appPasswordUsecase := biz.NewAppPasswordUsecase(appPasswordRepo, userRepo, clock, logger)
 	userService := service.NewUserService(accountUsecase, sessionUsecase, codeUsecase, oAuthUsecase, appPasswordUsecase)
 	adminUsecase := biz.NewAdminUsecase(userRepo, sessionRepo, revocations, policy, clock, logger)

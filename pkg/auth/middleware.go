@@ -52,7 +52,9 @@ func Server(o Options) middleware.Middleware {
 				return nil, commonv1.ErrorUnauthenticated("a bearer access token is required")
 			}
 			c, err := o.Verifier.Verify(token)
-			if err == nil {
+			if err != nil {
+				err = commonv1.ErrorUnauthenticated("the access token is invalid or expired")
+			} else {
 				err = o.checkRevoked(ctx, c, logger)
 			}
 			if err != nil {

@@ -63,6 +63,16 @@ func Open(c Config) (*gorm.DB, error) {
 	}
 }
 
+// Migrate creates or updates tables. On MySQL they compare text as bytes
+// (utf8mb4_bin): our *_key columns are already case-folded, and a collation
+// must not make "José" and "jose" or "café" and "cafe" the same key.
+func Migrate(db *gorm.DB, models ...any) error {
+	if db.Dialector.Name() == "mysql" {
+		db = db.Set("gorm:table_options", "DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin")
+	}
+	return db.AutoMigrate(models...)
+}
+
 func sep(dsn string) string {
 	if strings.Contains(dsn, "?") {
 		return "&"

@@ -38,7 +38,11 @@ type UserInfo struct {
 	Role     string `protobuf:"bytes,6,opt,name=role,proto3" json:"role,omitempty"`
 	Disabled bool   `protobuf:"varint,7,opt,name=disabled,proto3" json:"disabled,omitempty"`
 	// RFC 3339.
-	CreatedAt     string `protobuf:"bytes,8,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	CreatedAt string `protobuf:"bytes,8,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	// The email was proven by a sign-in code.
+	EmailVerified bool `protobuf:"varint,9,opt,name=email_verified,json=emailVerified,proto3" json:"email_verified,omitempty"`
+	// False for accounts made by code or GitHub sign-in until one is set.
+	HasPassword   bool `protobuf:"varint,10,opt,name=has_password,json=hasPassword,proto3" json:"has_password,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -127,6 +131,20 @@ func (x *UserInfo) GetCreatedAt() string {
 		return x.CreatedAt
 	}
 	return ""
+}
+
+func (x *UserInfo) GetEmailVerified() bool {
+	if x != nil {
+		return x.EmailVerified
+	}
+	return false
+}
+
+func (x *UserInfo) GetHasPassword() bool {
+	if x != nil {
+		return x.HasPassword
+	}
+	return false
 }
 
 type RegisterRequest struct {
@@ -578,9 +596,10 @@ func (x *UpdateProfileRequest) GetEmail() string {
 }
 
 type ChangePasswordRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	OldPassword   string                 `protobuf:"bytes,1,opt,name=old_password,json=oldPassword,proto3" json:"old_password,omitempty"`
-	NewPassword   string                 `protobuf:"bytes,2,opt,name=new_password,json=newPassword,proto3" json:"new_password,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Empty for an account that has no password yet (made by code or GitHub sign-in).
+	OldPassword   string `protobuf:"bytes,1,opt,name=old_password,json=oldPassword,proto3" json:"old_password,omitempty"`
+	NewPassword   string `protobuf:"bytes,2,opt,name=new_password,json=newPassword,proto3" json:"new_password,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1522,7 +1541,7 @@ var File_user_v1_user_proto protoreflect.FileDescriptor
 
 const file_user_v1_user_proto_rawDesc = "" +
 	"\n" +
-	"\x12user/v1/user.proto\x12\x12clouddrive.user.v1\x1a\x1bannotations/v1/access.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x17validate/validate.proto\"\xcd\x01\n" +
+	"\x12user/v1/user.proto\x12\x12clouddrive.user.v1\x1a\x1bannotations/v1/access.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x17validate/validate.proto\"\x97\x02\n" +
 	"\bUserInfo\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1a\n" +
 	"\busername\x18\x02 \x01(\tR\busername\x12\x1a\n" +
@@ -1532,7 +1551,10 @@ const file_user_v1_user_proto_rawDesc = "" +
 	"\x04role\x18\x06 \x01(\tR\x04role\x12\x1a\n" +
 	"\bdisabled\x18\a \x01(\bR\bdisabled\x12\x1d\n" +
 	"\n" +
-	"created_at\x18\b \x01(\tR\tcreatedAt\"\x98\x01\n" +
+	"created_at\x18\b \x01(\tR\tcreatedAt\x12%\n" +
+	"\x0eemail_verified\x18\t \x01(\bR\remailVerified\x12!\n" +
+	"\fhas_password\x18\n" +
+	" \x01(\bR\vhasPassword\"\x98\x01\n" +
 	"\x0fRegisterRequest\x129\n" +
 	"\busername\x18\x01 \x01(\tB\x1d\xfaB\x1ar\x18\x10\x03(@2\x12^[\\p{L}\\p{N}_.-]+$R\busername\x12%\n" +
 	"\bpassword\x18\x02 \x01(\tB\t\xfaB\x06r\x04\x10\b(HR\bpassword\x12#\n" +
@@ -1567,10 +1589,9 @@ const file_user_v1_user_proto_rawDesc = "" +
 	"\x05email\x18\x02 \x01(\tB\r\xfaB\n" +
 	"r\b(\xfe\x01\xd0\x01\x01`\x01H\x01R\x05email\x88\x01\x01B\v\n" +
 	"\t_nicknameB\b\n" +
-	"\x06_email\"t\n" +
-	"\x15ChangePasswordRequest\x12-\n" +
-	"\fold_password\x18\x01 \x01(\tB\n" +
-	"\xfaB\ar\x05\x10\x01(\x80\bR\voldPassword\x12,\n" +
+	"\x06_email\"r\n" +
+	"\x15ChangePasswordRequest\x12+\n" +
+	"\fold_password\x18\x01 \x01(\tB\b\xfaB\x05r\x03(\x80\bR\voldPassword\x12,\n" +
 	"\fnew_password\x18\x02 \x01(\tB\t\xfaB\x06r\x04\x10\b(HR\vnewPassword\"@\n" +
 	"\x13ChangePasswordReply\x12)\n" +
 	"\x10revoked_sessions\x18\x01 \x01(\x03R\x0frevokedSessions\"5\n" +

@@ -73,6 +73,10 @@ func (m *UserInfo) validate(all bool) error {
 
 	// no validation rules for CreatedAt
 
+	// no validation rules for EmailVerified
+
+	// no validation rules for HasPassword
+
 	if len(errors) > 0 {
 		return UserInfoMultiError(errors)
 	}
@@ -1453,17 +1457,6 @@ func (m *ChangePasswordRequest) validate(all bool) error {
 	}
 
 	var errors []error
-
-	if utf8.RuneCountInString(m.GetOldPassword()) < 1 {
-		err := ChangePasswordRequestValidationError{
-			field:  "OldPassword",
-			reason: "value length must be at least 1 runes",
-		}
-		if !all {
-			return err
-		}
-		errors = append(errors, err)
-	}
 
 	if len(m.GetOldPassword()) > 1024 {
 		err := ChangePasswordRequestValidationError{

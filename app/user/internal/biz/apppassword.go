@@ -29,6 +29,7 @@ type AppPasswordRepo interface {
 	Create(ctx context.Context, p *AppPassword) error
 	List(ctx context.Context, userID int64) ([]*AppPassword, error)
 	Revoke(ctx context.Context, userID, id int64) error
+	RevokeAll(ctx context.Context, userID int64) error
 	FindByHash(ctx context.Context, userID int64, hash string) (*AppPassword, error)
 	Touch(ctx context.Context, userID, id int64, at time.Time) error
 }

@@ -59,6 +59,7 @@ type CodeSender interface {
 type CodeUsecase struct {
 	codes    CodeRepo
 	users    UserRepo
+	apps     AppPasswordRepo
 	sender   CodeSender
 	sessions *SessionUsecase
 	limiter  ratelimit.Limiter
@@ -68,8 +69,8 @@ type CodeUsecase struct {
 }
 
 // NewCodeUsecase builds the use case.
-func NewCodeUsecase(codes CodeRepo, users UserRepo, sender CodeSender, sessions *SessionUsecase, limiter ratelimit.Limiter, p *Policy, now Clock, logger log.Logger) *CodeUsecase {
-	return &CodeUsecase{codes: codes, users: users, sender: sender, sessions: sessions, limiter: limiter, policy: p, now: now,
+func NewCodeUsecase(codes CodeRepo, users UserRepo, apps AppPasswordRepo, sender CodeSender, sessions *SessionUsecase, limiter ratelimit.Limiter, p *Policy, now Clock, logger log.Logger) *CodeUsecase {
+	return &CodeUsecase{codes: codes, users: users, apps: apps, sender: sender, sessions: sessions, limiter: limiter, policy: p, now: now,
 		log: log.NewHelper(log.With(logger, "module", "biz/code"))}
 }
 
@@ -131,10 +132,13 @@ func (uc *CodeUsecase) Send(ctx context.Context, target string, c Client) (*Send
 	if err != nil {
 		return nil, err
 	}
-	if err := uc.codes.Create(ctx, &LoginCode{Target: t, Hash: uc.hash(t, code), ExpiresAt: now.Add(uc.policy.CodeTTL), CreatedAt: now}); err != nil {
+	lc := &LoginCode{Target: t, Hash: uc.hash(t, code), ExpiresAt: now.Add(uc.policy.CodeTTL), CreatedAt: now}
+	if err := uc.codes.Create(ctx, lc); err != nil {
 		return nil, err
 	}
 	if err := uc.sender.Send(ctx, kind, t, code, uc.policy.CodeTTL); err != nil {
+		// Void the code that never arrived, so a retry is not throttled.
+		_, _ = uc.codes.Consume(ctx, lc.ID)
 		uc.log.WithContext(ctx).Errorw("msg", "sending a sign-in code failed", "err", err)
 		return nil, v1.ErrorSendFailed("the code could not be sent, try again later")
 	}
@@ -191,18 +195,41 @@ func (uc *CodeUsecase) findOrCreate(ctx context.Context, kind TargetKind, t stri
 	} else {
 		u, err = uc.users.FindByPhone(ctx, t)
 	}
+	if err == nil && kind == TargetEmail && !u.EmailVerified {
+		return u, uc.claimEmail(ctx, u)
+	}
 	if err == nil || !errors.Is(err, ErrNotFound) {
 		return u, err
 	}
 	nu := &User{}
 	if kind == TargetEmail {
-		nu.Email = t
+		nu.Email, nu.EmailVerified = t, true
 		nu.Nickname = strings.SplitN(t, "@", 2)[0]
 	} else {
 		nu.Phone = t
 		nu.Nickname = "user" + t[len(t)-4:]
 	}
 	return createWithFreeName(ctx, uc.users, uc.policy, nu, "u")
+}
+
+// claimEmail is the first proof of an email that an account only claimed.
+// Whoever typed it at sign-up may not own it (account pre-hijacking), so the
+// proven owner gets the account and everything that let others in goes: the
+// password, the sessions and the app passwords. A real owner just sets a
+// new password.
+func (uc *CodeUsecase) claimEmail(ctx context.Context, u *User) error {
+	if err := uc.users.VerifyEmail(ctx, u.ID, true); err != nil {
+		return err
+	}
+	if _, err := uc.sessions.RevokeOthers(ctx, u.ID, ""); err != nil {
+		return err
+	}
+	if err := uc.apps.RevokeAll(ctx, u.ID); err != nil {
+		return err
+	}
+	uc.log.WithContext(ctx).Infow("msg", "email proven by code; password and sessions reset", "uid", u.ID)
+	u.EmailVerified, u.PasswordHash = true, ""
+	return nil
 }
 
 // createWithFreeName creates an account for someone who never chose a

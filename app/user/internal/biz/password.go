@@ -2,6 +2,7 @@ package biz
 
 import (
 	"strings"
+	"sync"
 	"unicode"
 
 	"golang.org/x/crypto/bcrypt"
@@ -64,9 +65,19 @@ func weak(field, why string) error {
 		WithMetadata(map[string]string{"field": field, "detail": why})
 }
 
-// dummyHash is compared against when the user does not exist, so that an
-// unknown user and a wrong password take the same time.
-var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("clouddrive-timing-equalizer"), bcrypt.DefaultCost)
+// dummyHashes holds, per bcrypt cost, a hash compared against when the user
+// does not exist, so that an unknown user and a wrong password take the
+// same time (the cost decides the time, so it must match the config's).
+var dummyHashes sync.Map
+
+func dummyHash(cost int) []byte {
+	if h, ok := dummyHashes.Load(cost); ok {
+		return h.([]byte)
+	}
+	h, _ := bcrypt.GenerateFromPassword([]byte("clouddrive-timing-equalizer"), cost)
+	dummyHashes.Store(cost, h)
+	return h
+}
 
 func hashPassword(pw string, cost int) (string, error) {
 	if cost < bcrypt.MinCost {
@@ -76,9 +87,12 @@ func hashPassword(pw string, cost int) (string, error) {
 	return string(h), err
 }
 
-func passwordMatches(hash, pw string) bool {
+func passwordMatches(hash, pw string, cost int) bool {
 	if hash == "" {
-		_ = bcrypt.CompareHashAndPassword(dummyHash, []byte(pw))
+		if cost < bcrypt.MinCost {
+			cost = bcrypt.DefaultCost
+		}
+		_ = bcrypt.CompareHashAndPassword(dummyHash(cost), []byte(pw))
 		return false
 	}
 	return bcrypt.CompareHashAndPassword([]byte(hash), []byte(pw)) == nil

@@ -82,28 +82,29 @@ func NewSessionUsecase(users UserRepo, sessions SessionRepo, issuer TokenIssuer,
 // passwords get the same answer in the same time; both are rate limited per
 // client IP and per account before the password is compared.
 func (uc *SessionUsecase) Login(ctx context.Context, username, password string, c Client) (*Tokens, error) {
-	account := strings.ToLower(strings.TrimSpace(username))
 	if err := limit(ctx, uc.limiter, "login:ip:"+c.IP, uc.policy.LoginPerIP); err != nil {
 		return nil, err
 	}
-	if err := limit(ctx, uc.limiter, "login:acct:"+account, uc.policy.LoginPerAccount); err != nil {
-		return nil, err
-	}
+	name := strings.ToLower(strings.TrimSpace(username))
 	var u *User
 	var err error
-	if strings.Contains(account, "@") {
-		u, err = uc.users.FindByEmail(ctx, account)
+	if strings.Contains(name, "@") {
+		u, err = uc.users.FindByEmail(ctx, name)
 	} else {
-		u, err = uc.users.FindByUsername(ctx, account)
+		u, err = uc.users.FindByUsername(ctx, name)
 	}
 	if err != nil && !errors.Is(err, ErrNotFound) {
 		return nil, err
 	}
-	hash := ""
+	// One counter per account, whether it is named by username or email.
+	account, hash := "name:"+name, ""
 	if u != nil {
-		hash = u.PasswordHash
+		account, hash = "uid:"+FormatID(u.ID), u.PasswordHash
 	}
-	if !passwordMatches(hash, password) {
+	if err := limit(ctx, uc.limiter, "login:acct:"+account, uc.policy.LoginPerAccount); err != nil {
+		return nil, err
+	}
+	if !passwordMatches(hash, password, uc.policy.BcryptCost) {
 		uc.log.WithContext(ctx).Infow("msg", "login failed", "ip", c.IP)
 		return nil, errInvalidCredentials()
 	}

@@ -14,15 +14,17 @@ import (
 
 // User is an account.
 type User struct {
-	ID           int64
-	Username     string
-	Nickname     string
-	Email        string
-	Phone        string
-	Role         string
-	Disabled     bool
-	PasswordHash string // empty for accounts made by code or GitHub sign-in
-	CreatedAt    time.Time
+	ID       int64
+	Username string
+	Nickname string
+	Email    string
+	Phone    string
+	Role     string
+	Disabled bool
+	// EmailVerified: the email was proven by a sign-in code sent to it.
+	EmailVerified bool
+	PasswordHash  string // empty for accounts made by code or GitHub sign-in
+	CreatedAt     time.Time
 }
 
 // UserRepo stores accounts. Lookups by name, email or phone compare
@@ -36,9 +38,12 @@ type UserRepo interface {
 	FindByEmail(ctx context.Context, email string) (*User, error)
 	FindByPhone(ctx context.Context, phone string) (*User, error)
 	Count(ctx context.Context) (int64, error)
+	// UpdateProfile sets the fields given; a changed email is unverified.
 	UpdateProfile(ctx context.Context, id int64, nickname, email *string) (*User, error)
 	UpdatePassword(ctx context.Context, id int64, hash string) error
 	SetDisabled(ctx context.Context, id int64, disabled bool) (*User, error)
+	// VerifyEmail marks the email proven; resetPassword also clears the password.
+	VerifyEmail(ctx context.Context, id int64, resetPassword bool) error
 	// List returns users with id > afterID matching query, by id.
 	List(ctx context.Context, query string, afterID int64, limit int) ([]*User, error)
 }
@@ -150,7 +155,9 @@ func (uc *AccountUsecase) ChangePassword(ctx context.Context, caller auth.Caller
 	if err != nil {
 		return 0, err
 	}
-	if !passwordMatches(u.PasswordHash, oldPw) {
+	// Accounts made by code or GitHub sign-in have no password yet: they set
+	// a first one without an old one.
+	if u.PasswordHash != "" && !passwordMatches(u.PasswordHash, oldPw, uc.policy.BcryptCost) {
 		return 0, v1.ErrorInvalidCredentials("the current password is wrong").
 			WithMetadata(map[string]string{"field": "old_password"})
 	}

@@ -50,6 +50,10 @@ func (r *appPasswordRepo) Revoke(ctx context.Context, userID, id int64) error {
 	return nil
 }
 
+func (r *appPasswordRepo) RevokeAll(ctx context.Context, userID int64) error {
+	return r.d.db(ctx).Where("user_id = ?", userID).Delete(&appPasswordModel{}).Error
+}
+
 func (r *appPasswordRepo) FindByHash(ctx context.Context, userID int64, hash string) (*biz.AppPassword, error) {
 	var m appPasswordModel
 	if err := r.d.db(ctx).Where("user_id = ? AND hash = ?", userID, hash).Take(&m).Error; err != nil {

@@ -60,7 +60,7 @@ func NewData(c *conf.Data, logger log.Logger) (*Data, func(), error) {
 
 // Migrate creates or updates the tables.
 func Migrate(db *gorm.DB) error {
-	return db.AutoMigrate(&userModel{}, &sessionModel{}, &refreshTokenModel{}, &loginCodeModel{},
+	return database.Migrate(db, &userModel{}, &sessionModel{}, &refreshTokenModel{}, &loginCodeModel{},
 		&oauthLinkModel{}, &oauthTicketModel{}, &appPasswordModel{})
 }
 

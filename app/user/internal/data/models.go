@@ -6,18 +6,21 @@ import "time"
 // column, so uniqueness and lookups ignore case the same way on MySQL and SQLite.
 
 type userModel struct {
-	ID           int64   `gorm:"primaryKey;autoIncrement"`
-	Username     string  `gorm:"type:varchar(64);not null"`
-	UsernameKey  string  `gorm:"type:varchar(64);not null;uniqueIndex"`
-	Nickname     string  `gorm:"type:varchar(64);not null;default:''"`
-	Email        string  `gorm:"type:varchar(254);not null;default:''"`
-	EmailKey     *string `gorm:"type:varchar(254);uniqueIndex"`
-	Phone        *string `gorm:"type:varchar(20);uniqueIndex"`
-	Role         string  `gorm:"type:varchar(16);not null"`
-	Disabled     bool    `gorm:"not null;default:false"`
-	PasswordHash string  `gorm:"type:varchar(100);not null;default:''"`
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	ID          int64  `gorm:"primaryKey;autoIncrement"`
+	Username    string `gorm:"type:varchar(64);not null"`
+	UsernameKey string `gorm:"type:varchar(64);not null;uniqueIndex"`
+	Nickname    string `gorm:"type:varchar(64);not null;default:''"`
+	// SQLite's LOWER() folds ASCII only: search the Go-folded copy.
+	NicknameKey   string  `gorm:"type:varchar(64);not null;default:''"`
+	Email         string  `gorm:"type:varchar(254);not null;default:''"`
+	EmailKey      *string `gorm:"type:varchar(254);uniqueIndex"`
+	Phone         *string `gorm:"type:varchar(20);uniqueIndex"`
+	Role          string  `gorm:"type:varchar(16);not null"`
+	Disabled      bool    `gorm:"not null;default:false"`
+	EmailVerified bool    `gorm:"not null;default:false"`
+	PasswordHash  string  `gorm:"type:varchar(100);not null;default:''"`
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
 }
 
 func (userModel) TableName() string { return "users" }

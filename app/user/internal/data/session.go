@@ -75,8 +75,10 @@ func (r *sessionRepo) Revoke(ctx context.Context, userID int64, sessionID string
 }
 
 func (r *sessionRepo) RevokeAll(ctx context.Context, userID int64, except string) (int64, error) {
-	res := r.d.db(ctx).Model(&sessionModel{}).Where("user_id = ? AND id <> ? AND revoked_at IS NULL", userID, except).
-		Update("revoked_at", time.Now().UTC())
+	now := time.Now().UTC()
+	res := r.d.db(ctx).Model(&sessionModel{}).
+		Where("user_id = ? AND id <> ? AND revoked_at IS NULL AND expires_at > ?", userID, except, now).
+		Update("revoked_at", now)
 	return res.RowsAffected, res.Error
 }
 

@@ -25,7 +25,7 @@ func optional(s string) *string {
 
 func toUser(m *userModel) *biz.User {
 	u := &biz.User{ID: m.ID, Username: m.Username, Nickname: m.Nickname, Email: m.Email, Role: m.Role,
-		Disabled: m.Disabled, PasswordHash: m.PasswordHash, CreatedAt: m.CreatedAt}
+		Disabled: m.Disabled, EmailVerified: m.EmailVerified, PasswordHash: m.PasswordHash, CreatedAt: m.CreatedAt}
 	if m.Phone != nil {
 		u.Phone = *m.Phone
 	}
@@ -33,9 +33,9 @@ func toUser(m *userModel) *biz.User {
 }
 
 func (r *userRepo) Create(ctx context.Context, u *biz.User) (*biz.User, error) {
-	m := &userModel{Username: u.Username, UsernameKey: fold(u.Username), Nickname: u.Nickname,
+	m := &userModel{Username: u.Username, UsernameKey: fold(u.Username), Nickname: u.Nickname, NicknameKey: fold(u.Nickname),
 		Email: strings.TrimSpace(u.Email), EmailKey: optional(fold(u.Email)), Phone: optional(u.Phone),
-		Role: u.Role, PasswordHash: u.PasswordHash}
+		Role: u.Role, PasswordHash: u.PasswordHash, EmailVerified: u.EmailVerified && u.Email != ""}
 	if err := r.d.db(ctx).Create(m).Error; err != nil {
 		return nil, mapErr(err)
 	}
@@ -94,10 +94,18 @@ func (r *userRepo) UpdateProfile(ctx context.Context, id int64, nickname, email 
 	set := map[string]any{}
 	if nickname != nil {
 		set["nickname"] = *nickname
+		set["nickname_key"] = fold(*nickname)
 	}
 	if email != nil {
-		set["email"] = strings.TrimSpace(*email)
-		set["email_key"] = optional(fold(*email))
+		cur, err := r.Get(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if fold(cur.Email) != fold(*email) {
+			set["email"] = strings.TrimSpace(*email)
+			set["email_key"] = optional(fold(*email))
+			set["email_verified"] = false
+		}
 	}
 	if len(set) > 0 {
 		res := r.d.db(ctx).Model(&userModel{}).Where("id = ?", id).Updates(set)
@@ -117,6 +125,14 @@ func (r *userRepo) SetDisabled(ctx context.Context, id int64, disabled bool) (*b
 		return nil, err
 	}
 	return r.Get(ctx, id)
+}
+
+func (r *userRepo) VerifyEmail(ctx context.Context, id int64, resetPassword bool) error {
+	set := map[string]any{"email_verified": true}
+	if resetPassword {
+		set["password_hash"] = ""
+	}
+	return r.update(ctx, id, set)
 }
 
 func (r *userRepo) update(ctx context.Context, id int64, set map[string]any) error {
@@ -142,7 +158,7 @@ func (r *userRepo) List(ctx context.Context, query string, afterID int64, limit 
 	if query = fold(query); query != "" {
 		like := "%" + escapeLike(query) + "%"
 		q = q.Where(r.d.DB.Where("username_key LIKE ? ESCAPE '!'", like).
-			Or("LOWER(nickname) LIKE ? ESCAPE '!'", like).
+			Or("nickname_key LIKE ? ESCAPE '!'", like).
 			Or("email_key LIKE ? ESCAPE '!'", like))
 	}
 	var ms []userModel

@@ -43,6 +43,7 @@ func toUserInfo(u *biz.User) *v1.UserInfo {
 	return &v1.UserInfo{
 		Id: biz.FormatID(u.ID), Username: u.Username, Nickname: u.Nickname, Email: u.Email, Phone: u.Phone,
 		Role: u.Role, Disabled: u.Disabled, CreatedAt: timestamp(u.CreatedAt),
+		EmailVerified: u.EmailVerified, HasPassword: u.PasswordHash != "",
 	}
 }
 

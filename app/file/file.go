@@ -1,0 +1,70 @@
+// Package file assembles the file service for the binaries that run it: its
+// own (cmd/file) and the standalone drive.
+package file
+
+import (
+	"context"
+	_ "embed"
+
+	"github.com/go-kratos/kratos/v2/log"
+	"github.com/go-kratos/kratos/v2/transport/grpc"
+	"github.com/go-kratos/kratos/v2/transport/http"
+
+	"clouddrive/app/file/internal/biz"
+	"clouddrive/app/file/internal/conf"
+	"clouddrive/app/file/internal/server"
+	"clouddrive/app/file/internal/service"
+	"clouddrive/pkg/config"
+)
+
+// Config is the service's configuration (app/file/internal/conf/conf.proto).
+type Config = conf.Bootstrap
+
+//go:embed configs/config.yaml
+var defaults []byte
+
+// LoadConfig reads the defaults, overlaid by the file at path when given.
+func LoadConfig(path string) (*Config, error) {
+	c := &Config{}
+	return c, config.Load(c, defaults, path)
+}
+
+// Module is the file service's handlers and janitor.
+type Module struct {
+	files    *service.FileService
+	admin    *service.FileAdminService
+	internal *service.FileInternalService
+	janitor  *server.Janitor
+}
+
+func newModule(files *service.FileService, admin *service.FileAdminService, internal *service.FileInternalService, trash *biz.TrashUsecase, c *conf.Tree, logger log.Logger) *Module {
+	return &Module{files: files, admin: admin, internal: internal,
+		janitor: server.NewJanitor(trash, c.GetJanitorInterval().AsDuration(), logger)}
+}
+
+// RegisterGRPC adds the service to a gRPC server.
+func (m *Module) RegisterGRPC(s *grpc.Server) { server.RegisterGRPC(s, m.files, m.admin, m.internal) }
+
+// RegisterHTTP adds the service's routes to an HTTP server.
+func (m *Module) RegisterHTTP(s *http.Server) { server.RegisterHTTP(s, m.files, m.admin) }
+
+// Janitor is the background purge of expired trash (a kratos server).
+func (m *Module) Janitor() *server.Janitor { return m.janitor }
+
+// Internal is the service-to-service API, for in-process callers of the
+// standalone binary (they skip the network, not the rules).
+func (m *Module) Internal() *service.FileInternalService { return m.internal }
+
+// PurgeExpiredTrash runs the janitor once (tests, admin tools).
+func (m *Module) PurgeExpiredTrash(ctx context.Context) { m.janitor.RunOnce(ctx) }
+
+func policyOf(c *Config) *biz.Policy {
+	t := c.GetTree()
+	return &biz.Policy{DefaultQuota: t.GetDefaultQuotaBytes(), TrashRetention: t.GetTrashRetention().AsDuration(),
+		QuotaWarnRatio: t.GetQuotaWarnRatio()}
+}
+
+// New builds the service's handlers on its configuration.
+func New(c *Config, logger log.Logger) (*Module, func(), error) {
+	return wireModule(c.GetData(), c.GetTree(), policyOf(c), logger)
+}

@@ -1,0 +1,86 @@
+package biz
+
+import (
+	"fmt"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	v1 "clouddrive/api/file/v1"
+)
+
+// MaxNameBytes is the longest name a node may have.
+const MaxNameBytes = 255
+
+// ValidateName checks that name is one path segment: valid UTF-8, 1 to 255
+// bytes, no '/', no NUL or other control characters, not "." or "..", not
+// only spaces. A name that passes can never climb out of its folder.
+func ValidateName(name string) error {
+	why := ""
+	switch {
+	case name == "":
+		why = "the name is empty"
+	case len(name) > MaxNameBytes:
+		why = fmt.Sprintf("the name is longer than %d bytes", MaxNameBytes)
+	case !utf8.ValidString(name):
+		why = "the name is not valid UTF-8"
+	case name == "." || name == "..":
+		why = `"." and ".." are not names`
+	case strings.ContainsRune(name, '/'):
+		why = `the name contains "/"`
+	case strings.TrimSpace(name) == "":
+		why = "the name is only spaces"
+	default:
+		for _, r := range name {
+			if unicode.IsControl(r) || r == utf8.RuneError {
+				why = "the name contains a control character"
+				break
+			}
+		}
+	}
+	if why == "" {
+		return nil
+	}
+	return v1.ErrorInvalidName("invalid name: %s", why).WithMetadata(map[string]string{"field": "name", "detail": why})
+}
+
+// FoldName is the key names are compared by: names differing only in case
+// are the same name, as in Windows, macOS and Dropbox.
+func FoldName(name string) string { return strings.ToLower(name) }
+
+// splitExt splits "report.pdf" into "report" and ".pdf"; folders and names
+// like ".bashrc" keep everything in the base.
+func splitExt(name string, folder bool) (string, string) {
+	if folder {
+		return name, ""
+	}
+	i := strings.LastIndexByte(name, '.')
+	if i <= 0 {
+		return name, ""
+	}
+	return name[:i], name[i:]
+}
+
+// numbered is name with " (n)" before its extension, cut to fit 255 bytes.
+func numbered(name string, folder bool, n int) string {
+	base, ext := splitExt(name, folder)
+	suffix := fmt.Sprintf(" (%d)", n)
+	if over := len(base) + len(suffix) + len(ext) - MaxNameBytes; over > 0 {
+		if over >= len(base) {
+			base, ext = "", ""
+		} else {
+			base = strings.ToValidUTF8(base[:len(base)-over], "")
+		}
+	}
+	return base + suffix + ext
+}
+
+// freeName picks the smallest "name (n)" not among taken (folded names).
+func freeName(name string, folder bool, taken map[string]bool) string {
+	for n := 1; ; n++ {
+		c := numbered(name, folder, n)
+		if !taken[FoldName(c)] {
+			return c
+		}
+	}
+}

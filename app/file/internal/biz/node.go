@@ -1,0 +1,530 @@
+package biz
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/go-kratos/kratos/v2/log"
+
+	v1 "clouddrive/api/file/v1"
+)
+
+// Kind is folder or file; folders sort first.
+type Kind int8
+
+// Kinds.
+const (
+	KindFolder Kind = 1
+	KindFile   Kind = 2
+)
+
+func (k Kind) String() string {
+	if k == KindFolder {
+		return "folder"
+	}
+	return "file"
+}
+
+// Node is a folder or a file of one owner.
+type Node struct {
+	ID          int64
+	OwnerID     int64
+	ParentID    int64 // 0: the root
+	Name        string
+	Kind        Kind
+	Size        int64
+	ContentHash string
+	Mime        string
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+	TrashedAt   *time.Time
+	// TrashRoot is the id of the node whose deletion trashed this one.
+	TrashRoot int64
+	Version   int64
+}
+
+// Live reports whether the node is outside the trash.
+func (n *Node) Live() bool { return n.TrashedAt == nil }
+
+// Sort orders of a listing.
+const (
+	OrderName    = "name"
+	OrderSize    = "size"
+	OrderUpdated = "updated_at"
+)
+
+// Cursor is the position after the last entry of a page.
+type Cursor struct {
+	Kind    Kind
+	Name    string // folded
+	Size    int64
+	Updated time.Time
+	ID      int64
+}
+
+// CursorOf is the cursor just after n.
+func CursorOf(n *Node) *Cursor {
+	return &Cursor{Kind: n.Kind, Name: FoldName(n.Name), Size: n.Size, Updated: n.UpdatedAt, ID: n.ID}
+}
+
+// ListQuery is one page of a folder: folders first, then by the order, then
+// by id, so the order is total and paging is stable.
+type ListQuery struct {
+	Owner   int64
+	Parent  int64
+	OrderBy string
+	Desc    bool
+	After   *Cursor
+	Limit   int
+}
+
+// NodeChange is what an update sets; nil fields stay.
+type NodeChange struct {
+	ParentID *int64
+	Name     *string
+}
+
+// NodeRepo stores nodes.
+type NodeRepo interface {
+	Get(ctx context.Context, owner, id int64) (*Node, error)
+	List(ctx context.Context, q ListQuery) ([]*Node, error)
+	// Search pages live nodes whose name contains q, by name then id.
+	Search(ctx context.Context, owner int64, q string, after *Cursor, limit int) ([]*Node, error)
+	// ListTrash pages the trashed subtrees' tops, the latest deleted first
+	// (by trashed_at, then id, both descending; the cursor's Updated is trashed_at).
+	ListTrash(ctx context.Context, owner int64, after *Cursor, limit int) ([]*Node, error)
+	// Ancestors lists the folders above id, the root's child first.
+	Ancestors(ctx context.Context, owner, id int64) ([]*Node, error)
+	// LiveSubtree is id and its live descendants, parents before children.
+	LiveSubtree(ctx context.Context, owner, id int64) ([]*Node, error)
+	// TrashedSubtree is every node whose deletion began at root.
+	TrashedSubtree(ctx context.Context, owner, root int64) ([]*Node, error)
+	// Create inserts nodes (one folder level at a time for copies), setting
+	// their ids; ErrDuplicate when a live sibling has the name.
+	Create(ctx context.Context, ns ...*Node) error
+	// TakenNames is the folded names of live children of parent starting
+	// with prefix (folded).
+	TakenNames(ctx context.Context, owner, parent int64, prefix string) (map[string]bool, error)
+	Update(ctx context.Context, owner, id int64, c NodeChange, at time.Time) error
+	Trash(ctx context.Context, owner int64, ids []int64, root int64, at time.Time) error
+	// Restore brings root's subtree back, root under parent with name.
+	Restore(ctx context.Context, owner, root, parent int64, name string, at time.Time) error
+	Purge(ctx context.Context, owner, root int64) (int64, error)
+	// ExpiredTrash lists trash tops of any owner deleted before t.
+	ExpiredTrash(ctx context.Context, before time.Time, limit int) ([]*Node, error)
+	// ReferencedHashes is the subset of hashes some node (of anyone, in the
+	// trash or not) still references.
+	ReferencedHashes(ctx context.Context, hashes []string) ([]string, error)
+}
+
+// NodeUsecase is browsing and changing the tree.
+type NodeUsecase struct {
+	nodes  NodeRepo
+	quota  *QuotaUsecase
+	events OutboxRepo
+	tx     Transaction
+	now    Clock
+	log    *log.Helper
+}
+
+// NewNodeUsecase builds the use case.
+func NewNodeUsecase(nodes NodeRepo, quota *QuotaUsecase, events OutboxRepo, tx Transaction, now Clock, logger log.Logger) *NodeUsecase {
+	return &NodeUsecase{nodes: nodes, quota: quota, events: events, tx: tx, now: now,
+		log: log.NewHelper(log.With(logger, "module", "biz/node"))}
+}
+
+// Page is one page of nodes.
+type Page struct {
+	Items []*Node
+	Next  *Cursor // nil at the end
+}
+
+func pageOf(ns []*Node, limit int) *Page {
+	p := &Page{Items: ns}
+	if len(ns) > limit {
+		p.Items = ns[:limit]
+		p.Next = CursorOf(ns[limit-1])
+	}
+	return p
+}
+
+func clampLimit(n int) int {
+	if n <= 0 {
+		return 100
+	}
+	if n > 1000 {
+		return 1000
+	}
+	return n
+}
+
+// List pages the live children of a folder.
+func (uc *NodeUsecase) List(ctx context.Context, q ListQuery) (*Page, error) {
+	if q.Parent != 0 {
+		if _, err := uc.liveFolder(ctx, q.Owner, q.Parent); err != nil {
+			return nil, err
+		}
+	}
+	if q.OrderBy == "" {
+		q.OrderBy = OrderName
+	}
+	q.Limit = clampLimit(q.Limit)
+	limit := q.Limit
+	q.Limit++
+	ns, err := uc.nodes.List(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return pageOf(ns, limit), nil
+}
+
+// Stat returns one live node.
+func (uc *NodeUsecase) Stat(ctx context.Context, owner, id int64) (*Node, error) {
+	return uc.live(ctx, owner, id)
+}
+
+// Path returns the breadcrumbs from the root down to the node.
+func (uc *NodeUsecase) Path(ctx context.Context, owner, id int64) ([]*Node, error) {
+	n, err := uc.live(ctx, owner, id)
+	if err != nil {
+		return nil, err
+	}
+	up, err := uc.nodes.Ancestors(ctx, owner, id)
+	if err != nil {
+		return nil, err
+	}
+	return append(up, n), nil
+}
+
+// Search pages the caller's live nodes whose name contains q.
+func (uc *NodeUsecase) Search(ctx context.Context, owner int64, q string, after *Cursor, limit int) (*Page, error) {
+	limit = clampLimit(limit)
+	ns, err := uc.nodes.Search(ctx, owner, FoldName(q), after, limit+1)
+	if err != nil {
+		return nil, err
+	}
+	return pageOf(ns, limit), nil
+}
+
+// Mkdir creates a folder.
+func (uc *NodeUsecase) Mkdir(ctx context.Context, owner, parent int64, name string, rename bool) (*Node, error) {
+	if err := ValidateName(name); err != nil {
+		return nil, err
+	}
+	now := uc.now()
+	n := &Node{OwnerID: owner, ParentID: parent, Name: name, Kind: KindFolder, CreatedAt: now, UpdatedAt: now, Version: 1}
+	err := uc.tx.InTx(ctx, func(ctx context.Context) error {
+		if err := uc.checkParent(ctx, owner, parent); err != nil {
+			return err
+		}
+		if err := uc.insertNamed(ctx, n, rename); err != nil {
+			return err
+		}
+		return uc.events.Add(ctx, uc.event(EventCreated, n, 1))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return n, nil
+}
+
+// NewFile is a finished upload that becomes a node.
+type NewFile struct {
+	Owner       int64
+	Parent      int64
+	Name        string
+	ContentHash string
+	Size        int64
+	Mime        string
+	Rename      bool
+}
+
+// CreateFile adds the node of a finished upload, charging its size to the
+// owner's quota in the same transaction.
+func (uc *NodeUsecase) CreateFile(ctx context.Context, f NewFile) (*Node, error) {
+	if err := ValidateName(f.Name); err != nil {
+		return nil, err
+	}
+	now := uc.now()
+	n := &Node{OwnerID: f.Owner, ParentID: f.Parent, Name: f.Name, Kind: KindFile, Size: f.Size,
+		ContentHash: f.ContentHash, Mime: f.Mime, CreatedAt: now, UpdatedAt: now, Version: 1}
+	err := uc.tx.InTx(ctx, func(ctx context.Context) error {
+		if err := uc.checkParent(ctx, f.Owner, f.Parent); err != nil {
+			return err
+		}
+		if err := uc.quota.charge(ctx, f.Owner, f.Size); err != nil {
+			return err
+		}
+		if err := uc.insertNamed(ctx, n, f.Rename); err != nil {
+			return err
+		}
+		return uc.events.Add(ctx, uc.event(EventCreated, n, 1))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return n, nil
+}
+
+// GetNode returns a node of any state for another service acting for owner.
+func (uc *NodeUsecase) GetNode(ctx context.Context, owner, id int64) (*Node, error) {
+	n, err := uc.nodes.Get(ctx, owner, id)
+	if errors.Is(err, ErrNotFound) {
+		return nil, errNodeNotFound()
+	}
+	return n, err
+}
+
+// Rename gives a live node a new name in the same folder.
+func (uc *NodeUsecase) Rename(ctx context.Context, owner, id int64, name string, rename bool) (*Node, error) {
+	if err := ValidateName(name); err != nil {
+		return nil, err
+	}
+	var out *Node
+	err := uc.tx.InTx(ctx, func(ctx context.Context) error {
+		n, err := uc.live(ctx, owner, id)
+		if err != nil {
+			return err
+		}
+		if n.Name == name {
+			out = n
+			return nil
+		}
+		if err := uc.updateNamed(ctx, n, n.ParentID, name, rename); err != nil {
+			return err
+		}
+		out = n
+		return uc.events.Add(ctx, uc.event(EventRenamed, n, 1))
+	})
+	return out, err
+}
+
+// Move puts live nodes into another folder. A folder cannot go into itself
+// or its own subtree.
+func (uc *NodeUsecase) Move(ctx context.Context, owner int64, ids []int64, parent int64, rename bool) ([]*Node, error) {
+	var out []*Node
+	err := uc.tx.InTx(ctx, func(ctx context.Context) error {
+		if err := uc.checkParent(ctx, owner, parent); err != nil {
+			return err
+		}
+		if err := uc.refuseCycle(ctx, owner, ids, parent); err != nil {
+			return err
+		}
+		for _, id := range dedupe(ids) {
+			n, err := uc.live(ctx, owner, id)
+			if err != nil {
+				return err
+			}
+			if n.ParentID != parent {
+				if err := uc.updateNamed(ctx, n, parent, n.Name, rename); err != nil {
+					return err
+				}
+				if err := uc.events.Add(ctx, uc.event(EventMoved, n, 1)); err != nil {
+					return err
+				}
+			}
+			out = append(out, n)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// Copy copies live nodes (folders with all their live content) into a
+// folder. Only nodes are copied, never bytes; the copies count against the
+// quota like any file.
+func (uc *NodeUsecase) Copy(ctx context.Context, owner int64, ids []int64, parent int64, rename bool) ([]*Node, error) {
+	var out []*Node
+	err := uc.tx.InTx(ctx, func(ctx context.Context) error {
+		if err := uc.checkParent(ctx, owner, parent); err != nil {
+			return err
+		}
+		if err := uc.refuseCycle(ctx, owner, ids, parent); err != nil {
+			return err
+		}
+		for _, id := range dedupe(ids) {
+			top, err := uc.copyTree(ctx, owner, id, parent, rename)
+			if err != nil {
+				return err
+			}
+			out = append(out, top)
+		}
+		return nil
+	})
+	return out, err
+}
+
+func (uc *NodeUsecase) copyTree(ctx context.Context, owner, id, parent int64, rename bool) (*Node, error) {
+	src, err := uc.live(ctx, owner, id)
+	if err != nil {
+		return nil, err
+	}
+	tree := []*Node{src}
+	if src.Kind == KindFolder {
+		if tree, err = uc.nodes.LiveSubtree(ctx, owner, id); err != nil {
+			return nil, err
+		}
+	}
+	var bytes int64
+	for _, n := range tree {
+		bytes += n.Size
+	}
+	if err := uc.quota.charge(ctx, owner, bytes); err != nil {
+		return nil, err
+	}
+	now := uc.now()
+	clone := func(n *Node, parent int64) *Node {
+		return &Node{OwnerID: owner, ParentID: parent, Name: n.Name, Kind: n.Kind, Size: n.Size,
+			ContentHash: n.ContentHash, Mime: n.Mime, CreatedAt: now, UpdatedAt: now, Version: 1}
+	}
+	top := clone(src, parent)
+	if err := uc.insertNamed(ctx, top, rename); err != nil {
+		return nil, err
+	}
+	// Level by level: a level's parents have their new ids before it is inserted.
+	newID := map[int64]int64{src.ID: top.ID}
+	children := map[int64][]*Node{}
+	for _, n := range tree[1:] {
+		children[n.ParentID] = append(children[n.ParentID], n)
+	}
+	level := []int64{src.ID}
+	for len(level) > 0 {
+		var batch, olds []*Node
+		for _, p := range level {
+			for _, c := range children[p] {
+				batch = append(batch, clone(c, newID[p]))
+				olds = append(olds, c)
+			}
+		}
+		if len(batch) == 0 {
+			break
+		}
+		if err := uc.nodes.Create(ctx, batch...); err != nil {
+			return nil, err
+		}
+		level = level[:0]
+		for i, c := range olds {
+			newID[c.ID] = batch[i].ID
+			if c.Kind == KindFolder {
+				level = append(level, c.ID)
+			}
+		}
+	}
+	top.Size = src.Size
+	return top, uc.events.Add(ctx, uc.event(EventCopied, top, int64(len(tree))))
+}
+
+// ReferencedHashes answers the storage service's garbage collector.
+func (uc *NodeUsecase) ReferencedHashes(ctx context.Context, hashes []string) ([]string, error) {
+	if len(hashes) == 0 {
+		return nil, nil
+	}
+	return uc.nodes.ReferencedHashes(ctx, hashes)
+}
+
+// live returns a node of the owner that is not in the trash.
+func (uc *NodeUsecase) live(ctx context.Context, owner, id int64) (*Node, error) {
+	n, err := uc.nodes.Get(ctx, owner, id)
+	if errors.Is(err, ErrNotFound) || (err == nil && !n.Live()) {
+		return nil, errNodeNotFound()
+	}
+	return n, err
+}
+
+func (uc *NodeUsecase) liveFolder(ctx context.Context, owner, id int64) (*Node, error) {
+	n, err := uc.live(ctx, owner, id)
+	if err != nil {
+		return nil, err
+	}
+	if n.Kind != KindFolder {
+		return nil, v1.ErrorNotAFolder("%q is not a folder", n.Name)
+	}
+	return n, nil
+}
+
+// checkParent: the root, or a live folder of the owner.
+func (uc *NodeUsecase) checkParent(ctx context.Context, owner, parent int64) error {
+	if parent == 0 {
+		return nil
+	}
+	_, err := uc.liveFolder(ctx, owner, parent)
+	if v1.IsNodeNotFound(err) {
+		return errParentNotFound()
+	}
+	return err
+}
+
+// refuseCycle refuses putting any of ids into parent when parent is one of
+// them or lies below one of them.
+func (uc *NodeUsecase) refuseCycle(ctx context.Context, owner int64, ids []int64, parent int64) error {
+	if parent == 0 {
+		return nil
+	}
+	up, err := uc.nodes.Ancestors(ctx, owner, parent)
+	if err != nil {
+		return err
+	}
+	above := map[int64]bool{parent: true}
+	for _, a := range up {
+		above[a.ID] = true
+	}
+	for _, id := range ids {
+		if above[id] {
+			return v1.ErrorMoveIntoSelf("a folder cannot go into itself or one of its subfolders")
+		}
+	}
+	return nil
+}
+
+// insertNamed inserts n, on a name conflict failing or taking "name (n)".
+func (uc *NodeUsecase) insertNamed(ctx context.Context, n *Node, rename bool) error {
+	return uc.withFreeName(ctx, n, n.ParentID, n.Name, rename, func(name string) error {
+		n.Name = name
+		return uc.nodes.Create(ctx, n)
+	})
+}
+
+// updateNamed moves and/or renames n, with the same conflict rule.
+func (uc *NodeUsecase) updateNamed(ctx context.Context, n *Node, parent int64, name string, rename bool) error {
+	now := uc.now()
+	return uc.withFreeName(ctx, n, parent, name, rename, func(name string) error {
+		if err := uc.nodes.Update(ctx, n.OwnerID, n.ID, NodeChange{ParentID: &parent, Name: &name}, now); err != nil {
+			return err
+		}
+		n.ParentID, n.Name, n.UpdatedAt = parent, name, now
+		n.Version++
+		return nil
+	})
+}
+
+// withFreeName calls try with name, and on a conflict (when renaming is
+// allowed) with the smallest free "name (n)"; a few rounds cover racing writers.
+func (uc *NodeUsecase) withFreeName(ctx context.Context, n *Node, parent int64, name string, rename bool, try func(string) error) error {
+	err := try(name)
+	for round := 0; errors.Is(err, ErrDuplicate) && rename && round < 5; round++ {
+		base, _ := splitExt(name, n.Kind == KindFolder)
+		taken, terr := uc.nodes.TakenNames(ctx, n.OwnerID, parent, FoldName(base))
+		if terr != nil {
+			return terr
+		}
+		taken[FoldName(name)] = true
+		err = try(freeName(name, n.Kind == KindFolder, taken))
+	}
+	if errors.Is(err, ErrDuplicate) {
+		return errNameConflict(name)
+	}
+	return err
+}
+
+func dedupe(ids []int64) []int64 {
+	seen := make(map[int64]bool, len(ids))
+	out := ids[:0:0]
+	for _, id := range ids {
+		if !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	return out
+}

@@ -1,0 +1,51 @@
+package data
+
+import "time"
+
+// nodeModel is a row of the tree. live is 1 for a live node and NULL in the
+// trash, so the unique index on (owner, parent, name_key, live) holds only
+// among live siblings: NULLs never collide, on MySQL and SQLite alike.
+// name_key is the case-folded name, compared as bytes (varbinary), so MySQL
+// collations cannot make "café" and "cafe" collide.
+type nodeModel struct {
+	ID          int64     `gorm:"primaryKey;autoIncrement"`
+	OwnerID     int64     `gorm:"not null;uniqueIndex:uniq_live_name,priority:1;index:idx_list_name,priority:1;index:idx_list_size,priority:1;index:idx_list_updated,priority:1;index:idx_trash,priority:1"`
+	ParentID    int64     `gorm:"not null;uniqueIndex:uniq_live_name,priority:2;index:idx_list_name,priority:2;index:idx_list_size,priority:2;index:idx_list_updated,priority:2"`
+	NameKey     string    `gorm:"type:varbinary(1020);not null;uniqueIndex:uniq_live_name,priority:3;index:idx_list_name,priority:5"`
+	Live        *int8     `gorm:"type:tinyint;uniqueIndex:uniq_live_name,priority:4;index:idx_list_name,priority:3;index:idx_list_size,priority:3;index:idx_list_updated,priority:3"`
+	Kind        int8      `gorm:"type:tinyint;not null;index:idx_list_name,priority:4;index:idx_list_size,priority:4;index:idx_list_updated,priority:4"`
+	Size        int64     `gorm:"not null;default:0;index:idx_list_size,priority:5"`
+	UpdatedAt   time.Time `gorm:"index:idx_list_updated,priority:5"`
+	Name        string    `gorm:"type:varchar(255);not null"`
+	ContentHash string    `gorm:"type:varchar(64);not null;default:'';index:idx_hash"`
+	Mime        string    `gorm:"type:varchar(255);not null;default:''"`
+	CreatedAt   time.Time
+	TrashedAt   *time.Time `gorm:"index:idx_trashed_at"`
+	TrashRoot   int64      `gorm:"not null;default:0;index:idx_trash,priority:2"`
+	Version     int64      `gorm:"not null;default:1"`
+}
+
+func (nodeModel) TableName() string { return "nodes" }
+
+type quotaModel struct {
+	OwnerID    int64 `gorm:"primaryKey;autoIncrement:false"`
+	UsedBytes  int64 `gorm:"not null;default:0"`
+	LimitBytes int64 `gorm:"not null"`
+	UpdatedAt  time.Time
+	Version    int64 `gorm:"not null;default:1"`
+}
+
+func (quotaModel) TableName() string { return "quotas" }
+
+// outboxModel is an event waiting for the relay to Kafka.
+type outboxModel struct {
+	ID        int64  `gorm:"primaryKey;autoIncrement"`
+	EventID   string `gorm:"type:varchar(32);not null;uniqueIndex"`
+	Topic     string `gorm:"type:varchar(64);not null"`
+	Key       string `gorm:"type:varchar(64);not null"`
+	Payload   []byte `gorm:"type:blob;not null"`
+	CreatedAt time.Time
+	SentAt    *time.Time `gorm:"index"`
+}
+
+func (outboxModel) TableName() string { return "outbox" }

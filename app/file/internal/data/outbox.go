@@ -1,0 +1,42 @@
+package data
+
+import (
+	"context"
+	"strconv"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+
+	eventsv1 "clouddrive/api/events/v1"
+	"clouddrive/app/file/internal/biz"
+)
+
+// FileEventsTopic is the Kafka topic of the file service's events.
+const FileEventsTopic = "file.events"
+
+type outboxRepo struct{ d *Data }
+
+var _ biz.OutboxRepo = (*outboxRepo)(nil)
+
+// NewOutboxRepo returns the gorm OutboxRepo.
+func NewOutboxRepo(d *Data) biz.OutboxRepo { return &outboxRepo{d: d} }
+
+func (r *outboxRepo) Add(ctx context.Context, e *biz.Event) error {
+	payload, err := proto.Marshal(&eventsv1.FileEvent{
+		EventId: e.ID, Type: eventsv1.FileEvent_Type(e.Type), OwnerId: e.OwnerID, NodeId: e.NodeID,
+		ParentId: e.ParentID, Name: e.Name, Kind: kindName(e.Kind), Size: e.Size, Count: e.Count,
+		UsedBytes: e.UsedBytes, LimitBytes: e.LimitBytes, OccurredAt: e.OccurredAt,
+	})
+	if err != nil {
+		return err
+	}
+	return r.d.db(ctx).Create(&outboxModel{EventID: e.ID, Topic: FileEventsTopic, Key: strconv.FormatInt(e.OwnerID, 10),
+		Payload: payload, CreatedAt: time.Now().UTC()}).Error
+}
+
+func kindName(k biz.Kind) string {
+	if k == 0 {
+		return ""
+	}
+	return k.String()
+}

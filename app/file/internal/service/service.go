@@ -1,0 +1,82 @@
+// Package service turns the file API's messages into calls on the use
+// cases. The owner is always the caller from the context; ids a client
+// sends that are not its own come back as "not found".
+package service
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/wire"
+
+	commonv1 "clouddrive/api/common/v1"
+	v1 "clouddrive/api/file/v1"
+	"clouddrive/app/file/internal/biz"
+	"clouddrive/pkg/auth"
+)
+
+// ProviderSet is service providers.
+var ProviderSet = wire.NewSet(NewFileService, NewFileAdminService, NewFileInternalService)
+
+func owner(ctx context.Context) (int64, error) {
+	c, ok := auth.FromContext(ctx)
+	if !ok {
+		return 0, commonv1.ErrorUnauthenticated("a bearer access token is required")
+	}
+	return c.UserID, nil
+}
+
+func timestamp(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339Nano)
+}
+
+func toNode(n *biz.Node) *v1.Node {
+	out := &v1.Node{Id: biz.FormatID(n.ID), ParentId: biz.FormatID(n.ParentID), Name: n.Name, Kind: n.Kind.String(),
+		Size: n.Size, ContentHash: n.ContentHash, Mime: n.Mime, CreatedAt: timestamp(n.CreatedAt),
+		UpdatedAt: timestamp(n.UpdatedAt), Version: n.Version}
+	if n.TrashedAt != nil {
+		out.TrashedAt = timestamp(*n.TrashedAt)
+	}
+	return out
+}
+
+func toNodes(ns []*biz.Node) []*v1.Node {
+	out := make([]*v1.Node, len(ns))
+	for i, n := range ns {
+		out[i] = toNode(n)
+	}
+	return out
+}
+
+func nodeID(s string) (int64, error) {
+	id, ok := biz.ParseID(s)
+	if !ok {
+		return 0, v1.ErrorNodeNotFound("no such file or folder")
+	}
+	return id, nil
+}
+
+func nodeIDs(ss []string) ([]int64, error) {
+	out := make([]int64, len(ss))
+	for i, s := range ss {
+		id, err := nodeID(s)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = id
+	}
+	return out, nil
+}
+
+func parentID(s string) (int64, error) {
+	id, ok := biz.ParseParentID(s)
+	if !ok {
+		return 0, v1.ErrorParentNotFound("the destination folder does not exist")
+	}
+	return id, nil
+}
+
+func renameOnConflict(s string) bool { return s == "rename" }

@@ -1,0 +1,86 @@
+package auth
+
+import (
+	"errors"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestURLSigner(t *testing.T) {
+	now := time.Unix(1_700_000_000, 0)
+	s := NewURLSigner([]byte("secret"))
+	s.now = func() time.Time { return now }
+
+	signed := s.Sign("/api/v1/files/7/content", 42, time.Minute)
+	u, err := url.Parse(signed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.Path != "/api/v1/files/7/content" {
+		t.Fatalf("signed path = %q", u.Path)
+	}
+	good := u.Query()
+	set := func(k, v string) url.Values {
+		q := url.Values{}
+		for key, vs := range good {
+			q[key] = append([]string(nil), vs...)
+		}
+		if v == "" {
+			q.Del(k)
+		} else {
+			q.Set(k, v)
+		}
+		return q
+	}
+	other := NewURLSigner([]byte("other secret"))
+	other.now = s.now
+
+	tests := []struct {
+		name    string
+		signer  *URLSigner
+		at      time.Time
+		path    string
+		query   url.Values
+		wantUID int64
+		wantErr error
+	}{
+		{"valid", s, now, u.Path, good, 42, nil},
+		{"valid until the last second", s, now.Add(time.Minute), u.Path, good, 42, nil},
+		{"expired", s, now.Add(time.Minute + time.Second), u.Path, good, 0, ErrURLExpired},
+		{"other path", s, now, "/api/v1/files/8/content", good, 0, ErrURLSignature},
+		{"other user", s, now, u.Path, set("uid", "43"), 0, ErrURLSignature},
+		{"expiry pushed back", s, now, u.Path, set("exp", "9999999999"), 0, ErrURLSignature},
+		{"signature altered", s, now, u.Path, set("sig", strings.Repeat("A", len(good.Get("sig")))), 0, ErrURLSignature},
+		{"no signature", s, now, u.Path, set("sig", ""), 0, ErrURLSignature},
+		{"no user", s, now, u.Path, set("uid", ""), 0, ErrURLSignature},
+		{"no expiry", s, now, u.Path, set("exp", ""), 0, ErrURLSignature},
+		{"another secret", other, now, u.Path, good, 0, ErrURLSignature},
+		{"empty query", s, now, u.Path, url.Values{}, 0, ErrURLSignature},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			at := tt.at
+			tt.signer.now = func() time.Time { return at }
+			defer func() { tt.signer.now = func() time.Time { return now } }()
+			uid, err := tt.signer.Verify(tt.path, tt.query)
+			if !errors.Is(err, tt.wantErr) || (tt.wantErr == nil && err != nil) {
+				t.Fatalf("Verify error = %v, want %v", err, tt.wantErr)
+			}
+			if uid != tt.wantUID {
+				t.Fatalf("Verify uid = %d, want %d", uid, tt.wantUID)
+			}
+		})
+	}
+}
+
+// The separators keep fields apart: path "/a" for user 12 and path "/a1"
+// for user 2 must not share a signature.
+func TestURLSignerFieldsDoNotRunTogether(t *testing.T) {
+	s := NewURLSigner([]byte("k"))
+	exp := int64(1_800_000_000)
+	if s.mac("/a", 12, exp) == s.mac("/a1", 2, exp) {
+		t.Fatal("different (path, uid) pairs share a MAC")
+	}
+}
