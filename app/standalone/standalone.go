@@ -12,7 +12,10 @@ import (
 
 	"github.com/go-kratos/kratos/v2"
 	"github.com/go-kratos/kratos/v2/log"
+	"github.com/go-kratos/kratos/v2/transport/grpc"
+	"github.com/go-kratos/kratos/v2/transport/http"
 
+	"clouddrive/app/file"
 	"clouddrive/app/standalone/docs"
 	"clouddrive/app/user"
 	"clouddrive/pkg/apiserver"
@@ -50,21 +53,36 @@ func Run(ctx context.Context, o Options) error {
 	}
 	defer cleanup()
 
+	fc, err := fileConfig(o.DataDir)
+	if err != nil {
+		return err
+	}
+	files, cleanupFiles, err := file.New(fc, logger)
+	if err != nil {
+		return err
+	}
+	defer cleanupFiles()
+
 	mw := apiserver.Config{
 		Logger: logger,
 		Auth:   auth.Options{Verifier: keys.Verifier, Revocations: revocations, Logger: logger},
 	}
 	hs := apiserver.NewHTTPServer(o.HTTPAddr, 0, mw)
 	gs := apiserver.NewGRPCServer(o.GRPCAddr, 0, mw)
-	users.RegisterGRPC(gs)
-	users.RegisterHTTP(hs)
+	for _, m := range []interface {
+		RegisterGRPC(*grpc.Server)
+		RegisterHTTP(*http.Server)
+	}{users, files} {
+		m.RegisterGRPC(gs)
+		m.RegisterHTTP(hs)
+	}
 	docs.Register(hs) // /docs and /openapi.yaml
 	hs.HandleFunc("/healthz", func(w nethttp.ResponseWriter, _ *nethttp.Request) {
 		w.Header().Set("Content-Type", "text/plain")
 		_, _ = w.Write([]byte("ok\n"))
 	})
 
-	app := kratos.New(kratos.Name("clouddrive"), kratos.Context(ctx), kratos.Logger(logger), kratos.Server(hs, gs))
+	app := kratos.New(kratos.Name("clouddrive"), kratos.Context(ctx), kratos.Logger(logger), kratos.Server(hs, gs, files.Janitor()))
 	log.NewHelper(logger).Infow("msg", "clouddrive standalone", "http", o.HTTPAddr, "grpc", o.GRPCAddr, "data", o.DataDir)
 	return app.Run()
 }
@@ -87,5 +105,17 @@ func userConfig(dir string) (*user.Config, error) {
 	if c.Data.Database.Source == "" {
 		return nil, fmt.Errorf("standalone: no data folder")
 	}
+	return c, nil
+}
+
+// fileConfig is the file service's defaults moved onto SQLite.
+func fileConfig(dir string) (*file.Config, error) {
+	c, err := file.LoadConfig("")
+	if err != nil {
+		return nil, err
+	}
+	c.Data.Database.Driver = "sqlite"
+	c.Data.Database.Source = filepath.Join(dir, "file.db")
+	c.Data.Redis.Addr = ""
 	return c, nil
 }

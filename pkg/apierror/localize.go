@@ -70,3 +70,12 @@ func Localize(e *errors.Error, acceptLanguage string) *errors.Error {
 	}
 	return out
 }
+
+// HasChinese reports whether reason has a Chinese message (tests check that
+// every reason of a service has one).
+func HasChinese(reason string) bool {
+	catalogMu.RLock()
+	defer catalogMu.RUnlock()
+	_, ok := chinese[reason]
+	return ok
+}

@@ -68,7 +68,7 @@ func (r *RedisRevocations) key(uid int64) string {
 
 // Revoke implements Revocations.
 func (r *RedisRevocations) Revoke(ctx context.Context, uid int64, at time.Time, ttl time.Duration) error {
-	return r.rdb.Set(ctx, r.key(uid), at.Unix(), ttl).Err()
+	return r.rdb.Set(ctx, r.key(uid), at.UnixMilli(), ttl).Err()
 }
 
 // RevokedAt implements Revocations.
@@ -80,5 +80,5 @@ func (r *RedisRevocations) RevokedAt(ctx context.Context, uid int64) (time.Time,
 	if err != nil {
 		return time.Time{}, false, err
 	}
-	return time.Unix(v, 0), true, nil
+	return time.UnixMilli(v), true, nil
 }

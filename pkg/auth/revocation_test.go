@@ -29,8 +29,8 @@ func TestRevocations(t *testing.T) {
 		t.Run(st.name, func(t *testing.T) {
 			r := st.new(t)
 			ctx := context.Background()
-			// Whole seconds: what biz passes, and what Redis keeps.
-			at := time.Now().Truncate(time.Second)
+			// Milliseconds: what biz passes, and what Redis keeps.
+			at := time.Now().Truncate(time.Millisecond)
 			if err := r.Revoke(ctx, 1, at, time.Minute); err != nil {
 				t.Fatal(err)
 			}

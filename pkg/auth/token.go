@@ -38,6 +38,12 @@ const (
 	RoleAdmin = "admin"
 )
 
+func init() {
+	// Issue times in milliseconds (RFC 7519 allows fractional NumericDate):
+	// a revocation and a sign-in within the same second stay ordered.
+	jwt.TimePrecision = time.Millisecond
+}
+
 type claims struct {
 	Role      string `json:"role"`
 	SessionID string `json:"sid,omitempty"`

@@ -63,9 +63,8 @@ func (uc *AdminUsecase) Disable(ctx context.Context, admin auth.Caller, uid int6
 	if err != nil {
 		return nil, err
 	}
-	// Tokens carry whole seconds; a token issued within this second is
-	// refused too, which is what "at once" needs.
-	if err := uc.revocations.Revoke(ctx, uid, uc.now().Truncate(time.Second), uc.policy.AccessTTL+time.Minute); err != nil {
+	// Every token issued up to this millisecond is refused from now on.
+	if err := uc.revocations.Revoke(ctx, uid, uc.now(), uc.policy.AccessTTL+time.Minute); err != nil {
 		return nil, err
 	}
 	if _, err := uc.sessions.RevokeAll(ctx, uid, ""); err != nil {
