@@ -48,6 +48,8 @@ const (
 	ErrorReason_SESSION_NOT_FOUND      ErrorReason = 16
 	ErrorReason_APP_PASSWORD_NOT_FOUND ErrorReason = 17
 	ErrorReason_PHONE_TAKEN            ErrorReason = 18
+	// The GitHub account is linked to another account already.
+	ErrorReason_OAUTH_ALREADY_LINKED ErrorReason = 19
 )
 
 // Enum value maps for ErrorReason.
@@ -72,6 +74,7 @@ var (
 		16: "SESSION_NOT_FOUND",
 		17: "APP_PASSWORD_NOT_FOUND",
 		18: "PHONE_TAKEN",
+		19: "OAUTH_ALREADY_LINKED",
 	}
 	ErrorReason_value = map[string]int32{
 		"USER_NOT_FOUND":         0,
@@ -93,6 +96,7 @@ var (
 		"SESSION_NOT_FOUND":      16,
 		"APP_PASSWORD_NOT_FOUND": 17,
 		"PHONE_TAKEN":            18,
+		"OAUTH_ALREADY_LINKED":   19,
 	}
 )
 
@@ -127,7 +131,7 @@ var File_user_v1_error_reason_proto protoreflect.FileDescriptor
 
 const file_user_v1_error_reason_proto_rawDesc = "" +
 	"\n" +
-	"\x1auser/v1/error_reason.proto\x12\x12clouddrive.user.v1\x1a\x13errors/errors.proto*\x9b\x04\n" +
+	"\x1auser/v1/error_reason.proto\x12\x12clouddrive.user.v1\x1a\x13errors/errors.proto*\xbb\x04\n" +
 	"\vErrorReason\x12\x18\n" +
 	"\x0eUSER_NOT_FOUND\x10\x00\x1a\x04\xa8E\x94\x03\x12\x18\n" +
 	"\x0eUSERNAME_TAKEN\x10\x01\x1a\x04\xa8E\x99\x03\x12\x15\n" +
@@ -148,7 +152,8 @@ const file_user_v1_error_reason_proto_rawDesc = "" +
 	"\x0eOAUTH_DISABLED\x10\x0f\x1a\x04\xa8E\x94\x03\x12\x1b\n" +
 	"\x11SESSION_NOT_FOUND\x10\x10\x1a\x04\xa8E\x94\x03\x12 \n" +
 	"\x16APP_PASSWORD_NOT_FOUND\x10\x11\x1a\x04\xa8E\x94\x03\x12\x15\n" +
-	"\vPHONE_TAKEN\x10\x12\x1a\x04\xa8E\x99\x03\x1a\x04\xa0E\xf4\x03B\x1bZ\x19clouddrive/api/user/v1;v1b\x06proto3"
+	"\vPHONE_TAKEN\x10\x12\x1a\x04\xa8E\x99\x03\x12\x1e\n" +
+	"\x14OAUTH_ALREADY_LINKED\x10\x13\x1a\x04\xa8E\x99\x03\x1a\x04\xa0E\xf4\x03B\x1bZ\x19clouddrive/api/user/v1;v1b\x06proto3"
 
 var (
 	file_user_v1_error_reason_proto_rawDescOnce sync.Once

@@ -242,3 +242,17 @@ func IsPhoneTaken(err error) bool {
 func ErrorPhoneTaken(format string, args ...interface{}) *errors.Error {
 	return errors.New(409, ErrorReason_PHONE_TAKEN.String(), fmt.Sprintf(format, args...))
 }
+
+// The GitHub account is linked to another account already.
+func IsOauthAlreadyLinked(err error) bool {
+	if err == nil {
+		return false
+	}
+	e := errors.FromError(err)
+	return e.Reason == ErrorReason_OAUTH_ALREADY_LINKED.String() && e.Code == 409
+}
+
+// The GitHub account is linked to another account already.
+func ErrorOauthAlreadyLinked(format string, args ...interface{}) *errors.Error {
+	return errors.New(409, ErrorReason_OAUTH_ALREADY_LINKED.String(), fmt.Sprintf(format, args...))
+}

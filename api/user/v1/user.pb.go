@@ -967,6 +967,95 @@ func (x *OAuthLinkURLReply) GetUrl() string {
 	return ""
 }
 
+type OAuthLinkConfirmRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Ticket        string                 `protobuf:"bytes,1,opt,name=ticket,proto3" json:"ticket,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *OAuthLinkConfirmRequest) Reset() {
+	*x = OAuthLinkConfirmRequest{}
+	mi := &file_user_v1_user_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *OAuthLinkConfirmRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*OAuthLinkConfirmRequest) ProtoMessage() {}
+
+func (x *OAuthLinkConfirmRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_user_v1_user_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use OAuthLinkConfirmRequest.ProtoReflect.Descriptor instead.
+func (*OAuthLinkConfirmRequest) Descriptor() ([]byte, []int) {
+	return file_user_v1_user_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *OAuthLinkConfirmRequest) GetTicket() string {
+	if x != nil {
+		return x.Ticket
+	}
+	return ""
+}
+
+type OAuthLinkConfirmReply struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The GitHub login now linked.
+	Login         string `protobuf:"bytes,1,opt,name=login,proto3" json:"login,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *OAuthLinkConfirmReply) Reset() {
+	*x = OAuthLinkConfirmReply{}
+	mi := &file_user_v1_user_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *OAuthLinkConfirmReply) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*OAuthLinkConfirmReply) ProtoMessage() {}
+
+func (x *OAuthLinkConfirmReply) ProtoReflect() protoreflect.Message {
+	mi := &file_user_v1_user_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use OAuthLinkConfirmReply.ProtoReflect.Descriptor instead.
+func (*OAuthLinkConfirmReply) Descriptor() ([]byte, []int) {
+	return file_user_v1_user_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *OAuthLinkConfirmReply) GetLogin() string {
+	if x != nil {
+		return x.Login
+	}
+	return ""
+}
+
 type Session struct {
 	state      protoimpl.MessageState `protogen:"open.v1"`
 	Id         string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
@@ -982,7 +1071,7 @@ type Session struct {
 
 func (x *Session) Reset() {
 	*x = Session{}
-	mi := &file_user_v1_user_proto_msgTypes[18]
+	mi := &file_user_v1_user_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -994,7 +1083,7 @@ func (x *Session) String() string {
 func (*Session) ProtoMessage() {}
 
 func (x *Session) ProtoReflect() protoreflect.Message {
-	mi := &file_user_v1_user_proto_msgTypes[18]
+	mi := &file_user_v1_user_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1007,7 +1096,7 @@ func (x *Session) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Session.ProtoReflect.Descriptor instead.
 func (*Session) Descriptor() ([]byte, []int) {
-	return file_user_v1_user_proto_rawDescGZIP(), []int{18}
+	return file_user_v1_user_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *Session) GetId() string {
@@ -1060,7 +1149,7 @@ type ListSessionsRequest struct {
 
 func (x *ListSessionsRequest) Reset() {
 	*x = ListSessionsRequest{}
-	mi := &file_user_v1_user_proto_msgTypes[19]
+	mi := &file_user_v1_user_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1072,7 +1161,7 @@ func (x *ListSessionsRequest) String() string {
 func (*ListSessionsRequest) ProtoMessage() {}
 
 func (x *ListSessionsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_user_v1_user_proto_msgTypes[19]
+	mi := &file_user_v1_user_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1085,7 +1174,7 @@ func (x *ListSessionsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListSessionsRequest.ProtoReflect.Descriptor instead.
 func (*ListSessionsRequest) Descriptor() ([]byte, []int) {
-	return file_user_v1_user_proto_rawDescGZIP(), []int{19}
+	return file_user_v1_user_proto_rawDescGZIP(), []int{21}
 }
 
 type ListSessionsReply struct {
@@ -1097,7 +1186,7 @@ type ListSessionsReply struct {
 
 func (x *ListSessionsReply) Reset() {
 	*x = ListSessionsReply{}
-	mi := &file_user_v1_user_proto_msgTypes[20]
+	mi := &file_user_v1_user_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1109,7 +1198,7 @@ func (x *ListSessionsReply) String() string {
 func (*ListSessionsReply) ProtoMessage() {}
 
 func (x *ListSessionsReply) ProtoReflect() protoreflect.Message {
-	mi := &file_user_v1_user_proto_msgTypes[20]
+	mi := &file_user_v1_user_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1122,7 +1211,7 @@ func (x *ListSessionsReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListSessionsReply.ProtoReflect.Descriptor instead.
 func (*ListSessionsReply) Descriptor() ([]byte, []int) {
-	return file_user_v1_user_proto_rawDescGZIP(), []int{20}
+	return file_user_v1_user_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *ListSessionsReply) GetSessions() []*Session {
@@ -1141,7 +1230,7 @@ type RevokeSessionRequest struct {
 
 func (x *RevokeSessionRequest) Reset() {
 	*x = RevokeSessionRequest{}
-	mi := &file_user_v1_user_proto_msgTypes[21]
+	mi := &file_user_v1_user_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1153,7 +1242,7 @@ func (x *RevokeSessionRequest) String() string {
 func (*RevokeSessionRequest) ProtoMessage() {}
 
 func (x *RevokeSessionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_user_v1_user_proto_msgTypes[21]
+	mi := &file_user_v1_user_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1166,7 +1255,7 @@ func (x *RevokeSessionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RevokeSessionRequest.ProtoReflect.Descriptor instead.
 func (*RevokeSessionRequest) Descriptor() ([]byte, []int) {
-	return file_user_v1_user_proto_rawDescGZIP(), []int{21}
+	return file_user_v1_user_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *RevokeSessionRequest) GetId() string {
@@ -1184,7 +1273,7 @@ type RevokeSessionReply struct {
 
 func (x *RevokeSessionReply) Reset() {
 	*x = RevokeSessionReply{}
-	mi := &file_user_v1_user_proto_msgTypes[22]
+	mi := &file_user_v1_user_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1196,7 +1285,7 @@ func (x *RevokeSessionReply) String() string {
 func (*RevokeSessionReply) ProtoMessage() {}
 
 func (x *RevokeSessionReply) ProtoReflect() protoreflect.Message {
-	mi := &file_user_v1_user_proto_msgTypes[22]
+	mi := &file_user_v1_user_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1209,7 +1298,7 @@ func (x *RevokeSessionReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RevokeSessionReply.ProtoReflect.Descriptor instead.
 func (*RevokeSessionReply) Descriptor() ([]byte, []int) {
-	return file_user_v1_user_proto_rawDescGZIP(), []int{22}
+	return file_user_v1_user_proto_rawDescGZIP(), []int{24}
 }
 
 type AppPassword struct {
@@ -1224,7 +1313,7 @@ type AppPassword struct {
 
 func (x *AppPassword) Reset() {
 	*x = AppPassword{}
-	mi := &file_user_v1_user_proto_msgTypes[23]
+	mi := &file_user_v1_user_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1236,7 +1325,7 @@ func (x *AppPassword) String() string {
 func (*AppPassword) ProtoMessage() {}
 
 func (x *AppPassword) ProtoReflect() protoreflect.Message {
-	mi := &file_user_v1_user_proto_msgTypes[23]
+	mi := &file_user_v1_user_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1249,7 +1338,7 @@ func (x *AppPassword) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AppPassword.ProtoReflect.Descriptor instead.
 func (*AppPassword) Descriptor() ([]byte, []int) {
-	return file_user_v1_user_proto_rawDescGZIP(), []int{23}
+	return file_user_v1_user_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *AppPassword) GetId() string {
@@ -1289,7 +1378,7 @@ type CreateAppPasswordRequest struct {
 
 func (x *CreateAppPasswordRequest) Reset() {
 	*x = CreateAppPasswordRequest{}
-	mi := &file_user_v1_user_proto_msgTypes[24]
+	mi := &file_user_v1_user_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1301,7 +1390,7 @@ func (x *CreateAppPasswordRequest) String() string {
 func (*CreateAppPasswordRequest) ProtoMessage() {}
 
 func (x *CreateAppPasswordRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_user_v1_user_proto_msgTypes[24]
+	mi := &file_user_v1_user_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1314,7 +1403,7 @@ func (x *CreateAppPasswordRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateAppPasswordRequest.ProtoReflect.Descriptor instead.
 func (*CreateAppPasswordRequest) Descriptor() ([]byte, []int) {
-	return file_user_v1_user_proto_rawDescGZIP(), []int{24}
+	return file_user_v1_user_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *CreateAppPasswordRequest) GetName() string {
@@ -1335,7 +1424,7 @@ type CreateAppPasswordReply struct {
 
 func (x *CreateAppPasswordReply) Reset() {
 	*x = CreateAppPasswordReply{}
-	mi := &file_user_v1_user_proto_msgTypes[25]
+	mi := &file_user_v1_user_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1347,7 +1436,7 @@ func (x *CreateAppPasswordReply) String() string {
 func (*CreateAppPasswordReply) ProtoMessage() {}
 
 func (x *CreateAppPasswordReply) ProtoReflect() protoreflect.Message {
-	mi := &file_user_v1_user_proto_msgTypes[25]
+	mi := &file_user_v1_user_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1360,7 +1449,7 @@ func (x *CreateAppPasswordReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateAppPasswordReply.ProtoReflect.Descriptor instead.
 func (*CreateAppPasswordReply) Descriptor() ([]byte, []int) {
-	return file_user_v1_user_proto_rawDescGZIP(), []int{25}
+	return file_user_v1_user_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *CreateAppPasswordReply) GetAppPassword() *AppPassword {
@@ -1385,7 +1474,7 @@ type ListAppPasswordsRequest struct {
 
 func (x *ListAppPasswordsRequest) Reset() {
 	*x = ListAppPasswordsRequest{}
-	mi := &file_user_v1_user_proto_msgTypes[26]
+	mi := &file_user_v1_user_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1397,7 +1486,7 @@ func (x *ListAppPasswordsRequest) String() string {
 func (*ListAppPasswordsRequest) ProtoMessage() {}
 
 func (x *ListAppPasswordsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_user_v1_user_proto_msgTypes[26]
+	mi := &file_user_v1_user_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1410,7 +1499,7 @@ func (x *ListAppPasswordsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAppPasswordsRequest.ProtoReflect.Descriptor instead.
 func (*ListAppPasswordsRequest) Descriptor() ([]byte, []int) {
-	return file_user_v1_user_proto_rawDescGZIP(), []int{26}
+	return file_user_v1_user_proto_rawDescGZIP(), []int{28}
 }
 
 type ListAppPasswordsReply struct {
@@ -1422,7 +1511,7 @@ type ListAppPasswordsReply struct {
 
 func (x *ListAppPasswordsReply) Reset() {
 	*x = ListAppPasswordsReply{}
-	mi := &file_user_v1_user_proto_msgTypes[27]
+	mi := &file_user_v1_user_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1434,7 +1523,7 @@ func (x *ListAppPasswordsReply) String() string {
 func (*ListAppPasswordsReply) ProtoMessage() {}
 
 func (x *ListAppPasswordsReply) ProtoReflect() protoreflect.Message {
-	mi := &file_user_v1_user_proto_msgTypes[27]
+	mi := &file_user_v1_user_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1447,7 +1536,7 @@ func (x *ListAppPasswordsReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAppPasswordsReply.ProtoReflect.Descriptor instead.
 func (*ListAppPasswordsReply) Descriptor() ([]byte, []int) {
-	return file_user_v1_user_proto_rawDescGZIP(), []int{27}
+	return file_user_v1_user_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *ListAppPasswordsReply) GetItems() []*AppPassword {
@@ -1466,7 +1555,7 @@ type RevokeAppPasswordRequest struct {
 
 func (x *RevokeAppPasswordRequest) Reset() {
 	*x = RevokeAppPasswordRequest{}
-	mi := &file_user_v1_user_proto_msgTypes[28]
+	mi := &file_user_v1_user_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1478,7 +1567,7 @@ func (x *RevokeAppPasswordRequest) String() string {
 func (*RevokeAppPasswordRequest) ProtoMessage() {}
 
 func (x *RevokeAppPasswordRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_user_v1_user_proto_msgTypes[28]
+	mi := &file_user_v1_user_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1491,7 +1580,7 @@ func (x *RevokeAppPasswordRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RevokeAppPasswordRequest.ProtoReflect.Descriptor instead.
 func (*RevokeAppPasswordRequest) Descriptor() ([]byte, []int) {
-	return file_user_v1_user_proto_rawDescGZIP(), []int{28}
+	return file_user_v1_user_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *RevokeAppPasswordRequest) GetId() string {
@@ -1509,7 +1598,7 @@ type RevokeAppPasswordReply struct {
 
 func (x *RevokeAppPasswordReply) Reset() {
 	*x = RevokeAppPasswordReply{}
-	mi := &file_user_v1_user_proto_msgTypes[29]
+	mi := &file_user_v1_user_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1521,7 +1610,7 @@ func (x *RevokeAppPasswordReply) String() string {
 func (*RevokeAppPasswordReply) ProtoMessage() {}
 
 func (x *RevokeAppPasswordReply) ProtoReflect() protoreflect.Message {
-	mi := &file_user_v1_user_proto_msgTypes[29]
+	mi := &file_user_v1_user_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1534,7 +1623,7 @@ func (x *RevokeAppPasswordReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RevokeAppPasswordReply.ProtoReflect.Descriptor instead.
 func (*RevokeAppPasswordReply) Descriptor() ([]byte, []int) {
-	return file_user_v1_user_proto_rawDescGZIP(), []int{29}
+	return file_user_v1_user_proto_rawDescGZIP(), []int{31}
 }
 
 var File_user_v1_user_proto protoreflect.FileDescriptor
@@ -1612,7 +1701,12 @@ const file_user_v1_user_proto_rawDesc = "" +
 	"\xfaB\ar\x05\x10\x01(\x80\x04R\x06ticket\"\x15\n" +
 	"\x13OAuthLinkURLRequest\"%\n" +
 	"\x11OAuthLinkURLReply\x12\x10\n" +
-	"\x03url\x18\x01 \x01(\tR\x03url\"\xa3\x01\n" +
+	"\x03url\x18\x01 \x01(\tR\x03url\"=\n" +
+	"\x17OAuthLinkConfirmRequest\x12\"\n" +
+	"\x06ticket\x18\x01 \x01(\tB\n" +
+	"\xfaB\ar\x05\x10\x01(\x80\x04R\x06ticket\"-\n" +
+	"\x15OAuthLinkConfirmReply\x12\x14\n" +
+	"\x05login\x18\x01 \x01(\tR\x05login\"\xa3\x01\n" +
 	"\aSession\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1d\n" +
 	"\n" +
@@ -1646,7 +1740,7 @@ const file_user_v1_user_proto_rawDesc = "" +
 	"\x05items\x18\x01 \x03(\v2\x1f.clouddrive.user.v1.AppPasswordR\x05items\"5\n" +
 	"\x18RevokeAppPasswordRequest\x12\x19\n" +
 	"\x02id\x18\x01 \x01(\tB\t\xfaB\x06r\x04\x10\x01( R\x02id\"\x18\n" +
-	"\x16RevokeAppPasswordReply2\xcc\x0f\n" +
+	"\x16RevokeAppPasswordReply2\xe1\x10\n" +
 	"\x04User\x12t\n" +
 	"\bRegister\x12#.clouddrive.user.v1.RegisterRequest\x1a!.clouddrive.user.v1.RegisterReply\" \xc8\xf3\x18\x01\x82\xd3\xe4\x93\x02\x16:\x01*\"\x11/v1/user/register\x12h\n" +
 	"\x05Login\x12 .clouddrive.user.v1.LoginRequest\x1a\x1e.clouddrive.user.v1.TokenReply\"\x1d\xc8\xf3\x18\x01\x82\xd3\xe4\x93\x02\x13:\x01*\"\x0e/v1/user/login\x12n\n" +
@@ -1658,7 +1752,8 @@ const file_user_v1_user_proto_rawDesc = "" +
 	"\bSendCode\x12#.clouddrive.user.v1.SendCodeRequest\x1a!.clouddrive.user.v1.SendCodeReply\"!\xc8\xf3\x18\x01\x82\xd3\xe4\x93\x02\x17:\x01*\"\x12/v1/user/code/send\x12u\n" +
 	"\tCodeLogin\x12$.clouddrive.user.v1.CodeLoginRequest\x1a\x1e.clouddrive.user.v1.TokenReply\"\"\xc8\xf3\x18\x01\x82\xd3\xe4\x93\x02\x18:\x01*\"\x13/v1/user/code/login\x12\x81\x01\n" +
 	"\rOAuthExchange\x12(.clouddrive.user.v1.OAuthExchangeRequest\x1a\x1e.clouddrive.user.v1.TokenReply\"&\xc8\xf3\x18\x01\x82\xd3\xe4\x93\x02\x1c:\x01*\"\x17/v1/user/oauth/exchange\x12~\n" +
-	"\fOAuthLinkURL\x12'.clouddrive.user.v1.OAuthLinkURLRequest\x1a%.clouddrive.user.v1.OAuthLinkURLReply\"\x1e\x82\xd3\xe4\x93\x02\x18:\x01*\"\x13/v1/user/oauth/link\x12}\n" +
+	"\fOAuthLinkURL\x12'.clouddrive.user.v1.OAuthLinkURLRequest\x1a%.clouddrive.user.v1.OAuthLinkURLReply\"\x1e\x82\xd3\xe4\x93\x02\x18:\x01*\"\x13/v1/user/oauth/link\x12\x92\x01\n" +
+	"\x10OAuthLinkConfirm\x12+.clouddrive.user.v1.OAuthLinkConfirmRequest\x1a).clouddrive.user.v1.OAuthLinkConfirmReply\"&\x82\xd3\xe4\x93\x02 :\x01*\"\x1b/v1/user/oauth/link/confirm\x12}\n" +
 	"\fListSessions\x12'.clouddrive.user.v1.ListSessionsRequest\x1a%.clouddrive.user.v1.ListSessionsReply\"\x1d\x82\xd3\xe4\x93\x02\x17\x12\x15/v1/user/session/list\x12\x85\x01\n" +
 	"\rRevokeSession\x12(.clouddrive.user.v1.RevokeSessionRequest\x1a&.clouddrive.user.v1.RevokeSessionReply\"\"\x82\xd3\xe4\x93\x02\x1c:\x01*\"\x17/v1/user/session/revoke\x12\x8f\x01\n" +
 	"\x11CreateAppPassword\x12,.clouddrive.user.v1.CreateAppPasswordRequest\x1a*.clouddrive.user.v1.CreateAppPasswordReply\" \x82\xd3\xe4\x93\x02\x1a:\x01*\"\x15/v1/user/app_password\x12\x8e\x01\n" +
@@ -1677,7 +1772,7 @@ func file_user_v1_user_proto_rawDescGZIP() []byte {
 	return file_user_v1_user_proto_rawDescData
 }
 
-var file_user_v1_user_proto_msgTypes = make([]protoimpl.MessageInfo, 30)
+var file_user_v1_user_proto_msgTypes = make([]protoimpl.MessageInfo, 32)
 var file_user_v1_user_proto_goTypes = []any{
 	(*UserInfo)(nil),                 // 0: clouddrive.user.v1.UserInfo
 	(*RegisterRequest)(nil),          // 1: clouddrive.user.v1.RegisterRequest
@@ -1697,25 +1792,27 @@ var file_user_v1_user_proto_goTypes = []any{
 	(*OAuthExchangeRequest)(nil),     // 15: clouddrive.user.v1.OAuthExchangeRequest
 	(*OAuthLinkURLRequest)(nil),      // 16: clouddrive.user.v1.OAuthLinkURLRequest
 	(*OAuthLinkURLReply)(nil),        // 17: clouddrive.user.v1.OAuthLinkURLReply
-	(*Session)(nil),                  // 18: clouddrive.user.v1.Session
-	(*ListSessionsRequest)(nil),      // 19: clouddrive.user.v1.ListSessionsRequest
-	(*ListSessionsReply)(nil),        // 20: clouddrive.user.v1.ListSessionsReply
-	(*RevokeSessionRequest)(nil),     // 21: clouddrive.user.v1.RevokeSessionRequest
-	(*RevokeSessionReply)(nil),       // 22: clouddrive.user.v1.RevokeSessionReply
-	(*AppPassword)(nil),              // 23: clouddrive.user.v1.AppPassword
-	(*CreateAppPasswordRequest)(nil), // 24: clouddrive.user.v1.CreateAppPasswordRequest
-	(*CreateAppPasswordReply)(nil),   // 25: clouddrive.user.v1.CreateAppPasswordReply
-	(*ListAppPasswordsRequest)(nil),  // 26: clouddrive.user.v1.ListAppPasswordsRequest
-	(*ListAppPasswordsReply)(nil),    // 27: clouddrive.user.v1.ListAppPasswordsReply
-	(*RevokeAppPasswordRequest)(nil), // 28: clouddrive.user.v1.RevokeAppPasswordRequest
-	(*RevokeAppPasswordReply)(nil),   // 29: clouddrive.user.v1.RevokeAppPasswordReply
+	(*OAuthLinkConfirmRequest)(nil),  // 18: clouddrive.user.v1.OAuthLinkConfirmRequest
+	(*OAuthLinkConfirmReply)(nil),    // 19: clouddrive.user.v1.OAuthLinkConfirmReply
+	(*Session)(nil),                  // 20: clouddrive.user.v1.Session
+	(*ListSessionsRequest)(nil),      // 21: clouddrive.user.v1.ListSessionsRequest
+	(*ListSessionsReply)(nil),        // 22: clouddrive.user.v1.ListSessionsReply
+	(*RevokeSessionRequest)(nil),     // 23: clouddrive.user.v1.RevokeSessionRequest
+	(*RevokeSessionReply)(nil),       // 24: clouddrive.user.v1.RevokeSessionReply
+	(*AppPassword)(nil),              // 25: clouddrive.user.v1.AppPassword
+	(*CreateAppPasswordRequest)(nil), // 26: clouddrive.user.v1.CreateAppPasswordRequest
+	(*CreateAppPasswordReply)(nil),   // 27: clouddrive.user.v1.CreateAppPasswordReply
+	(*ListAppPasswordsRequest)(nil),  // 28: clouddrive.user.v1.ListAppPasswordsRequest
+	(*ListAppPasswordsReply)(nil),    // 29: clouddrive.user.v1.ListAppPasswordsReply
+	(*RevokeAppPasswordRequest)(nil), // 30: clouddrive.user.v1.RevokeAppPasswordRequest
+	(*RevokeAppPasswordReply)(nil),   // 31: clouddrive.user.v1.RevokeAppPasswordReply
 }
 var file_user_v1_user_proto_depIdxs = []int32{
 	0,  // 0: clouddrive.user.v1.RegisterReply.user:type_name -> clouddrive.user.v1.UserInfo
 	0,  // 1: clouddrive.user.v1.TokenReply.user:type_name -> clouddrive.user.v1.UserInfo
-	18, // 2: clouddrive.user.v1.ListSessionsReply.sessions:type_name -> clouddrive.user.v1.Session
-	23, // 3: clouddrive.user.v1.CreateAppPasswordReply.app_password:type_name -> clouddrive.user.v1.AppPassword
-	23, // 4: clouddrive.user.v1.ListAppPasswordsReply.items:type_name -> clouddrive.user.v1.AppPassword
+	20, // 2: clouddrive.user.v1.ListSessionsReply.sessions:type_name -> clouddrive.user.v1.Session
+	25, // 3: clouddrive.user.v1.CreateAppPasswordReply.app_password:type_name -> clouddrive.user.v1.AppPassword
+	25, // 4: clouddrive.user.v1.ListAppPasswordsReply.items:type_name -> clouddrive.user.v1.AppPassword
 	1,  // 5: clouddrive.user.v1.User.Register:input_type -> clouddrive.user.v1.RegisterRequest
 	3,  // 6: clouddrive.user.v1.User.Login:input_type -> clouddrive.user.v1.LoginRequest
 	5,  // 7: clouddrive.user.v1.User.Refresh:input_type -> clouddrive.user.v1.RefreshRequest
@@ -1727,29 +1824,31 @@ var file_user_v1_user_proto_depIdxs = []int32{
 	14, // 13: clouddrive.user.v1.User.CodeLogin:input_type -> clouddrive.user.v1.CodeLoginRequest
 	15, // 14: clouddrive.user.v1.User.OAuthExchange:input_type -> clouddrive.user.v1.OAuthExchangeRequest
 	16, // 15: clouddrive.user.v1.User.OAuthLinkURL:input_type -> clouddrive.user.v1.OAuthLinkURLRequest
-	19, // 16: clouddrive.user.v1.User.ListSessions:input_type -> clouddrive.user.v1.ListSessionsRequest
-	21, // 17: clouddrive.user.v1.User.RevokeSession:input_type -> clouddrive.user.v1.RevokeSessionRequest
-	24, // 18: clouddrive.user.v1.User.CreateAppPassword:input_type -> clouddrive.user.v1.CreateAppPasswordRequest
-	26, // 19: clouddrive.user.v1.User.ListAppPasswords:input_type -> clouddrive.user.v1.ListAppPasswordsRequest
-	28, // 20: clouddrive.user.v1.User.RevokeAppPassword:input_type -> clouddrive.user.v1.RevokeAppPasswordRequest
-	2,  // 21: clouddrive.user.v1.User.Register:output_type -> clouddrive.user.v1.RegisterReply
-	4,  // 22: clouddrive.user.v1.User.Login:output_type -> clouddrive.user.v1.TokenReply
-	4,  // 23: clouddrive.user.v1.User.Refresh:output_type -> clouddrive.user.v1.TokenReply
-	7,  // 24: clouddrive.user.v1.User.Logout:output_type -> clouddrive.user.v1.LogoutReply
-	0,  // 25: clouddrive.user.v1.User.Me:output_type -> clouddrive.user.v1.UserInfo
-	0,  // 26: clouddrive.user.v1.User.UpdateProfile:output_type -> clouddrive.user.v1.UserInfo
-	11, // 27: clouddrive.user.v1.User.ChangePassword:output_type -> clouddrive.user.v1.ChangePasswordReply
-	13, // 28: clouddrive.user.v1.User.SendCode:output_type -> clouddrive.user.v1.SendCodeReply
-	4,  // 29: clouddrive.user.v1.User.CodeLogin:output_type -> clouddrive.user.v1.TokenReply
-	4,  // 30: clouddrive.user.v1.User.OAuthExchange:output_type -> clouddrive.user.v1.TokenReply
-	17, // 31: clouddrive.user.v1.User.OAuthLinkURL:output_type -> clouddrive.user.v1.OAuthLinkURLReply
-	20, // 32: clouddrive.user.v1.User.ListSessions:output_type -> clouddrive.user.v1.ListSessionsReply
-	22, // 33: clouddrive.user.v1.User.RevokeSession:output_type -> clouddrive.user.v1.RevokeSessionReply
-	25, // 34: clouddrive.user.v1.User.CreateAppPassword:output_type -> clouddrive.user.v1.CreateAppPasswordReply
-	27, // 35: clouddrive.user.v1.User.ListAppPasswords:output_type -> clouddrive.user.v1.ListAppPasswordsReply
-	29, // 36: clouddrive.user.v1.User.RevokeAppPassword:output_type -> clouddrive.user.v1.RevokeAppPasswordReply
-	21, // [21:37] is the sub-list for method output_type
-	5,  // [5:21] is the sub-list for method input_type
+	18, // 16: clouddrive.user.v1.User.OAuthLinkConfirm:input_type -> clouddrive.user.v1.OAuthLinkConfirmRequest
+	21, // 17: clouddrive.user.v1.User.ListSessions:input_type -> clouddrive.user.v1.ListSessionsRequest
+	23, // 18: clouddrive.user.v1.User.RevokeSession:input_type -> clouddrive.user.v1.RevokeSessionRequest
+	26, // 19: clouddrive.user.v1.User.CreateAppPassword:input_type -> clouddrive.user.v1.CreateAppPasswordRequest
+	28, // 20: clouddrive.user.v1.User.ListAppPasswords:input_type -> clouddrive.user.v1.ListAppPasswordsRequest
+	30, // 21: clouddrive.user.v1.User.RevokeAppPassword:input_type -> clouddrive.user.v1.RevokeAppPasswordRequest
+	2,  // 22: clouddrive.user.v1.User.Register:output_type -> clouddrive.user.v1.RegisterReply
+	4,  // 23: clouddrive.user.v1.User.Login:output_type -> clouddrive.user.v1.TokenReply
+	4,  // 24: clouddrive.user.v1.User.Refresh:output_type -> clouddrive.user.v1.TokenReply
+	7,  // 25: clouddrive.user.v1.User.Logout:output_type -> clouddrive.user.v1.LogoutReply
+	0,  // 26: clouddrive.user.v1.User.Me:output_type -> clouddrive.user.v1.UserInfo
+	0,  // 27: clouddrive.user.v1.User.UpdateProfile:output_type -> clouddrive.user.v1.UserInfo
+	11, // 28: clouddrive.user.v1.User.ChangePassword:output_type -> clouddrive.user.v1.ChangePasswordReply
+	13, // 29: clouddrive.user.v1.User.SendCode:output_type -> clouddrive.user.v1.SendCodeReply
+	4,  // 30: clouddrive.user.v1.User.CodeLogin:output_type -> clouddrive.user.v1.TokenReply
+	4,  // 31: clouddrive.user.v1.User.OAuthExchange:output_type -> clouddrive.user.v1.TokenReply
+	17, // 32: clouddrive.user.v1.User.OAuthLinkURL:output_type -> clouddrive.user.v1.OAuthLinkURLReply
+	19, // 33: clouddrive.user.v1.User.OAuthLinkConfirm:output_type -> clouddrive.user.v1.OAuthLinkConfirmReply
+	22, // 34: clouddrive.user.v1.User.ListSessions:output_type -> clouddrive.user.v1.ListSessionsReply
+	24, // 35: clouddrive.user.v1.User.RevokeSession:output_type -> clouddrive.user.v1.RevokeSessionReply
+	27, // 36: clouddrive.user.v1.User.CreateAppPassword:output_type -> clouddrive.user.v1.CreateAppPasswordReply
+	29, // 37: clouddrive.user.v1.User.ListAppPasswords:output_type -> clouddrive.user.v1.ListAppPasswordsReply
+	31, // 38: clouddrive.user.v1.User.RevokeAppPassword:output_type -> clouddrive.user.v1.RevokeAppPasswordReply
+	22, // [22:39] is the sub-list for method output_type
+	5,  // [5:22] is the sub-list for method input_type
 	5,  // [5:5] is the sub-list for extension type_name
 	5,  // [5:5] is the sub-list for extension extendee
 	0,  // [0:5] is the sub-list for field type_name
@@ -1767,7 +1866,7 @@ func file_user_v1_user_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_user_v1_user_proto_rawDesc), len(file_user_v1_user_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   30,
+			NumMessages:   32,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -2378,6 +2378,234 @@ var _ interface {
 	ErrorName() string
 } = OAuthLinkURLReplyValidationError{}
 
+// Validate checks the field values on OAuthLinkConfirmRequest with the rules
+// defined in the proto definition for this message. If any rules are
+// violated, the first error encountered is returned, or nil if there are no violations.
+func (m *OAuthLinkConfirmRequest) Validate() error {
+	return m.validate(false)
+}
+
+// ValidateAll checks the field values on OAuthLinkConfirmRequest with the
+// rules defined in the proto definition for this message. If any rules are
+// violated, the result is a list of violation errors wrapped in
+// OAuthLinkConfirmRequestMultiError, or nil if none found.
+func (m *OAuthLinkConfirmRequest) ValidateAll() error {
+	return m.validate(true)
+}
+
+func (m *OAuthLinkConfirmRequest) validate(all bool) error {
+	if m == nil {
+		return nil
+	}
+
+	var errors []error
+
+	if utf8.RuneCountInString(m.GetTicket()) < 1 {
+		err := OAuthLinkConfirmRequestValidationError{
+			field:  "Ticket",
+			reason: "value length must be at least 1 runes",
+		}
+		if !all {
+			return err
+		}
+		errors = append(errors, err)
+	}
+
+	if len(m.GetTicket()) > 512 {
+		err := OAuthLinkConfirmRequestValidationError{
+			field:  "Ticket",
+			reason: "value length must be at most 512 bytes",
+		}
+		if !all {
+			return err
+		}
+		errors = append(errors, err)
+	}
+
+	if len(errors) > 0 {
+		return OAuthLinkConfirmRequestMultiError(errors)
+	}
+
+	return nil
+}
+
+// OAuthLinkConfirmRequestMultiError is an error wrapping multiple validation
+// errors returned by OAuthLinkConfirmRequest.ValidateAll() if the designated
+// constraints aren't met.
+type OAuthLinkConfirmRequestMultiError []error
+
+// Error returns a concatenation of all the error messages it wraps.
+func (m OAuthLinkConfirmRequestMultiError) Error() string {
+	msgs := make([]string, 0, len(m))
+	for _, err := range m {
+		msgs = append(msgs, err.Error())
+	}
+	return strings.Join(msgs, "; ")
+}
+
+// AllErrors returns a list of validation violation errors.
+func (m OAuthLinkConfirmRequestMultiError) AllErrors() []error { return m }
+
+// OAuthLinkConfirmRequestValidationError is the validation error returned by
+// OAuthLinkConfirmRequest.Validate if the designated constraints aren't met.
+type OAuthLinkConfirmRequestValidationError struct {
+	field  string
+	reason string
+	cause  error
+	key    bool
+}
+
+// Field function returns field value.
+func (e OAuthLinkConfirmRequestValidationError) Field() string { return e.field }
+
+// Reason function returns reason value.
+func (e OAuthLinkConfirmRequestValidationError) Reason() string { return e.reason }
+
+// Cause function returns cause value.
+func (e OAuthLinkConfirmRequestValidationError) Cause() error { return e.cause }
+
+// Key function returns key value.
+func (e OAuthLinkConfirmRequestValidationError) Key() bool { return e.key }
+
+// ErrorName returns error name.
+func (e OAuthLinkConfirmRequestValidationError) ErrorName() string {
+	return "OAuthLinkConfirmRequestValidationError"
+}
+
+// Error satisfies the builtin error interface
+func (e OAuthLinkConfirmRequestValidationError) Error() string {
+	cause := ""
+	if e.cause != nil {
+		cause = fmt.Sprintf(" | caused by: %v", e.cause)
+	}
+
+	key := ""
+	if e.key {
+		key = "key for "
+	}
+
+	return fmt.Sprintf(
+		"invalid %sOAuthLinkConfirmRequest.%s: %s%s",
+		key,
+		e.field,
+		e.reason,
+		cause)
+}
+
+var _ error = OAuthLinkConfirmRequestValidationError{}
+
+var _ interface {
+	Field() string
+	Reason() string
+	Key() bool
+	Cause() error
+	ErrorName() string
+} = OAuthLinkConfirmRequestValidationError{}
+
+// Validate checks the field values on OAuthLinkConfirmReply with the rules
+// defined in the proto definition for this message. If any rules are
+// violated, the first error encountered is returned, or nil if there are no violations.
+func (m *OAuthLinkConfirmReply) Validate() error {
+	return m.validate(false)
+}
+
+// ValidateAll checks the field values on OAuthLinkConfirmReply with the rules
+// defined in the proto definition for this message. If any rules are
+// violated, the result is a list of violation errors wrapped in
+// OAuthLinkConfirmReplyMultiError, or nil if none found.
+func (m *OAuthLinkConfirmReply) ValidateAll() error {
+	return m.validate(true)
+}
+
+func (m *OAuthLinkConfirmReply) validate(all bool) error {
+	if m == nil {
+		return nil
+	}
+
+	var errors []error
+
+	// no validation rules for Login
+
+	if len(errors) > 0 {
+		return OAuthLinkConfirmReplyMultiError(errors)
+	}
+
+	return nil
+}
+
+// OAuthLinkConfirmReplyMultiError is an error wrapping multiple validation
+// errors returned by OAuthLinkConfirmReply.ValidateAll() if the designated
+// constraints aren't met.
+type OAuthLinkConfirmReplyMultiError []error
+
+// Error returns a concatenation of all the error messages it wraps.
+func (m OAuthLinkConfirmReplyMultiError) Error() string {
+	msgs := make([]string, 0, len(m))
+	for _, err := range m {
+		msgs = append(msgs, err.Error())
+	}
+	return strings.Join(msgs, "; ")
+}
+
+// AllErrors returns a list of validation violation errors.
+func (m OAuthLinkConfirmReplyMultiError) AllErrors() []error { return m }
+
+// OAuthLinkConfirmReplyValidationError is the validation error returned by
+// OAuthLinkConfirmReply.Validate if the designated constraints aren't met.
+type OAuthLinkConfirmReplyValidationError struct {
+	field  string
+	reason string
+	cause  error
+	key    bool
+}
+
+// Field function returns field value.
+func (e OAuthLinkConfirmReplyValidationError) Field() string { return e.field }
+
+// Reason function returns reason value.
+func (e OAuthLinkConfirmReplyValidationError) Reason() string { return e.reason }
+
+// Cause function returns cause value.
+func (e OAuthLinkConfirmReplyValidationError) Cause() error { return e.cause }
+
+// Key function returns key value.
+func (e OAuthLinkConfirmReplyValidationError) Key() bool { return e.key }
+
+// ErrorName returns error name.
+func (e OAuthLinkConfirmReplyValidationError) ErrorName() string {
+	return "OAuthLinkConfirmReplyValidationError"
+}
+
+// Error satisfies the builtin error interface
+func (e OAuthLinkConfirmReplyValidationError) Error() string {
+	cause := ""
+	if e.cause != nil {
+		cause = fmt.Sprintf(" | caused by: %v", e.cause)
+	}
+
+	key := ""
+	if e.key {
+		key = "key for "
+	}
+
+	return fmt.Sprintf(
+		"invalid %sOAuthLinkConfirmReply.%s: %s%s",
+		key,
+		e.field,
+		e.reason,
+		cause)
+}
+
+var _ error = OAuthLinkConfirmReplyValidationError{}
+
+var _ interface {
+	Field() string
+	Reason() string
+	Key() bool
+	Cause() error
+	ErrorName() string
+} = OAuthLinkConfirmReplyValidationError{}
+
 // Validate checks the field values on Session with the rules defined in the
 // proto definition for this message. If any rules are violated, the first
 // error encountered is returned, or nil if there are no violations.

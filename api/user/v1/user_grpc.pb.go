@@ -33,6 +33,7 @@ const (
 	User_CodeLogin_FullMethodName         = "/clouddrive.user.v1.User/CodeLogin"
 	User_OAuthExchange_FullMethodName     = "/clouddrive.user.v1.User/OAuthExchange"
 	User_OAuthLinkURL_FullMethodName      = "/clouddrive.user.v1.User/OAuthLinkURL"
+	User_OAuthLinkConfirm_FullMethodName  = "/clouddrive.user.v1.User/OAuthLinkConfirm"
 	User_ListSessions_FullMethodName      = "/clouddrive.user.v1.User/ListSessions"
 	User_RevokeSession_FullMethodName     = "/clouddrive.user.v1.User/RevokeSession"
 	User_CreateAppPassword_FullMethodName = "/clouddrive.user.v1.User/CreateAppPassword"
@@ -62,6 +63,10 @@ type UserClient interface {
 	OAuthExchange(ctx context.Context, in *OAuthExchangeRequest, opts ...grpc.CallOption) (*TokenReply, error)
 	// Where a signed-in user sends the browser to link GitHub to this account.
 	OAuthLinkURL(ctx context.Context, in *OAuthLinkURLRequest, opts ...grpc.CallOption) (*OAuthLinkURLReply, error)
+	// Completes a link started with OAuthLinkURL: the GitHub callback hands the
+	// SPA a link_ticket, and only the user who started the link may confirm it,
+	// so a link URL sent to someone else cannot attach their GitHub account.
+	OAuthLinkConfirm(ctx context.Context, in *OAuthLinkConfirmRequest, opts ...grpc.CallOption) (*OAuthLinkConfirmReply, error)
 	ListSessions(ctx context.Context, in *ListSessionsRequest, opts ...grpc.CallOption) (*ListSessionsReply, error)
 	RevokeSession(ctx context.Context, in *RevokeSessionRequest, opts ...grpc.CallOption) (*RevokeSessionReply, error)
 	// A generated password, shown once, for WebDAV and scripts.
@@ -188,6 +193,16 @@ func (c *userClient) OAuthLinkURL(ctx context.Context, in *OAuthLinkURLRequest, 
 	return out, nil
 }
 
+func (c *userClient) OAuthLinkConfirm(ctx context.Context, in *OAuthLinkConfirmRequest, opts ...grpc.CallOption) (*OAuthLinkConfirmReply, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(OAuthLinkConfirmReply)
+	err := c.cc.Invoke(ctx, User_OAuthLinkConfirm_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *userClient) ListSessions(ctx context.Context, in *ListSessionsRequest, opts ...grpc.CallOption) (*ListSessionsReply, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(ListSessionsReply)
@@ -260,6 +275,10 @@ type UserServer interface {
 	OAuthExchange(context.Context, *OAuthExchangeRequest) (*TokenReply, error)
 	// Where a signed-in user sends the browser to link GitHub to this account.
 	OAuthLinkURL(context.Context, *OAuthLinkURLRequest) (*OAuthLinkURLReply, error)
+	// Completes a link started with OAuthLinkURL: the GitHub callback hands the
+	// SPA a link_ticket, and only the user who started the link may confirm it,
+	// so a link URL sent to someone else cannot attach their GitHub account.
+	OAuthLinkConfirm(context.Context, *OAuthLinkConfirmRequest) (*OAuthLinkConfirmReply, error)
 	ListSessions(context.Context, *ListSessionsRequest) (*ListSessionsReply, error)
 	RevokeSession(context.Context, *RevokeSessionRequest) (*RevokeSessionReply, error)
 	// A generated password, shown once, for WebDAV and scripts.
@@ -308,6 +327,9 @@ func (UnimplementedUserServer) OAuthExchange(context.Context, *OAuthExchangeRequ
 }
 func (UnimplementedUserServer) OAuthLinkURL(context.Context, *OAuthLinkURLRequest) (*OAuthLinkURLReply, error) {
 	return nil, status.Error(codes.Unimplemented, "method OAuthLinkURL not implemented")
+}
+func (UnimplementedUserServer) OAuthLinkConfirm(context.Context, *OAuthLinkConfirmRequest) (*OAuthLinkConfirmReply, error) {
+	return nil, status.Error(codes.Unimplemented, "method OAuthLinkConfirm not implemented")
 }
 func (UnimplementedUserServer) ListSessions(context.Context, *ListSessionsRequest) (*ListSessionsReply, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListSessions not implemented")
@@ -543,6 +565,24 @@ func _User_OAuthLinkURL_Handler(srv interface{}, ctx context.Context, dec func(i
 	return interceptor(ctx, in, info, handler)
 }
 
+func _User_OAuthLinkConfirm_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(OAuthLinkConfirmRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(UserServer).OAuthLinkConfirm(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: User_OAuthLinkConfirm_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(UserServer).OAuthLinkConfirm(ctx, req.(*OAuthLinkConfirmRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _User_ListSessions_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(ListSessionsRequest)
 	if err := dec(in); err != nil {
@@ -683,6 +723,10 @@ var User_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "OAuthLinkURL",
 			Handler:    _User_OAuthLinkURL_Handler,
+		},
+		{
+			MethodName: "OAuthLinkConfirm",
+			Handler:    _User_OAuthLinkConfirm_Handler,
 		},
 		{
 			MethodName: "ListSessions",

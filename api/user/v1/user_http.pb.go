@@ -28,6 +28,7 @@ const OperationUserLogin = "/clouddrive.user.v1.User/Login"
 const OperationUserLogout = "/clouddrive.user.v1.User/Logout"
 const OperationUserMe = "/clouddrive.user.v1.User/Me"
 const OperationUserOAuthExchange = "/clouddrive.user.v1.User/OAuthExchange"
+const OperationUserOAuthLinkConfirm = "/clouddrive.user.v1.User/OAuthLinkConfirm"
 const OperationUserOAuthLinkURL = "/clouddrive.user.v1.User/OAuthLinkURL"
 const OperationUserRefresh = "/clouddrive.user.v1.User/Refresh"
 const OperationUserRegister = "/clouddrive.user.v1.User/Register"
@@ -50,6 +51,10 @@ type UserHTTPServer interface {
 	Me(context.Context, *MeRequest) (*UserInfo, error)
 	// OAuthExchange Trades the one-time ticket that the GitHub callback hands to the SPA for tokens.
 	OAuthExchange(context.Context, *OAuthExchangeRequest) (*TokenReply, error)
+	// OAuthLinkConfirm Completes a link started with OAuthLinkURL: the GitHub callback hands the
+	// SPA a link_ticket, and only the user who started the link may confirm it,
+	// so a link URL sent to someone else cannot attach their GitHub account.
+	OAuthLinkConfirm(context.Context, *OAuthLinkConfirmRequest) (*OAuthLinkConfirmReply, error)
 	// OAuthLinkURL Where a signed-in user sends the browser to link GitHub to this account.
 	OAuthLinkURL(context.Context, *OAuthLinkURLRequest) (*OAuthLinkURLReply, error)
 	// Refresh Rotates the refresh token. Presenting one that was already used revokes
@@ -76,6 +81,7 @@ func RegisterUserHTTPServer(s *http.Server, srv UserHTTPServer) {
 	r.POST("/v1/user/code/login", _User_CodeLogin0_HTTP_Handler(srv))
 	r.POST("/v1/user/oauth/exchange", _User_OAuthExchange0_HTTP_Handler(srv))
 	r.POST("/v1/user/oauth/link", _User_OAuthLinkURL0_HTTP_Handler(srv))
+	r.POST("/v1/user/oauth/link/confirm", _User_OAuthLinkConfirm0_HTTP_Handler(srv))
 	r.GET("/v1/user/session/list", _User_ListSessions0_HTTP_Handler(srv))
 	r.POST("/v1/user/session/revoke", _User_RevokeSession0_HTTP_Handler(srv))
 	r.POST("/v1/user/app_password", _User_CreateAppPassword0_HTTP_Handler(srv))
@@ -322,6 +328,28 @@ func _User_OAuthLinkURL0_HTTP_Handler(srv UserHTTPServer) func(ctx http.Context)
 	}
 }
 
+func _User_OAuthLinkConfirm0_HTTP_Handler(srv UserHTTPServer) func(ctx http.Context) error {
+	return func(ctx http.Context) error {
+		var in OAuthLinkConfirmRequest
+		if err := ctx.Bind(&in); err != nil {
+			return err
+		}
+		if err := ctx.BindQuery(&in); err != nil {
+			return err
+		}
+		http.SetOperation(ctx, OperationUserOAuthLinkConfirm)
+		h := ctx.Middleware(func(ctx context.Context, req interface{}) (interface{}, error) {
+			return srv.OAuthLinkConfirm(ctx, req.(*OAuthLinkConfirmRequest))
+		})
+		out, err := h(ctx, &in)
+		if err != nil {
+			return err
+		}
+		reply := out.(*OAuthLinkConfirmReply)
+		return ctx.Result(200, reply)
+	}
+}
+
 func _User_ListSessions0_HTTP_Handler(srv UserHTTPServer) func(ctx http.Context) error {
 	return func(ctx http.Context) error {
 		var in ListSessionsRequest
@@ -440,6 +468,10 @@ type UserHTTPClient interface {
 	Me(ctx context.Context, req *MeRequest, opts ...http.CallOption) (rsp *UserInfo, err error)
 	// OAuthExchange Trades the one-time ticket that the GitHub callback hands to the SPA for tokens.
 	OAuthExchange(ctx context.Context, req *OAuthExchangeRequest, opts ...http.CallOption) (rsp *TokenReply, err error)
+	// OAuthLinkConfirm Completes a link started with OAuthLinkURL: the GitHub callback hands the
+	// SPA a link_ticket, and only the user who started the link may confirm it,
+	// so a link URL sent to someone else cannot attach their GitHub account.
+	OAuthLinkConfirm(ctx context.Context, req *OAuthLinkConfirmRequest, opts ...http.CallOption) (rsp *OAuthLinkConfirmReply, err error)
 	// OAuthLinkURL Where a signed-in user sends the browser to link GitHub to this account.
 	OAuthLinkURL(ctx context.Context, req *OAuthLinkURLRequest, opts ...http.CallOption) (rsp *OAuthLinkURLReply, err error)
 	// Refresh Rotates the refresh token. Presenting one that was already used revokes
@@ -574,6 +606,22 @@ func (c *UserHTTPClientImpl) OAuthExchange(ctx context.Context, in *OAuthExchang
 	pattern := "/v1/user/oauth/exchange"
 	path := binding.EncodeURL(pattern, in, false)
 	opts = append(opts, http.Operation(OperationUserOAuthExchange))
+	opts = append(opts, http.PathTemplate(pattern))
+	err := c.cc.Invoke(ctx, "POST", path, in, &out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// OAuthLinkConfirm Completes a link started with OAuthLinkURL: the GitHub callback hands the
+// SPA a link_ticket, and only the user who started the link may confirm it,
+// so a link URL sent to someone else cannot attach their GitHub account.
+func (c *UserHTTPClientImpl) OAuthLinkConfirm(ctx context.Context, in *OAuthLinkConfirmRequest, opts ...http.CallOption) (*OAuthLinkConfirmReply, error) {
+	var out OAuthLinkConfirmReply
+	pattern := "/v1/user/oauth/link/confirm"
+	path := binding.EncodeURL(pattern, in, false)
+	opts = append(opts, http.Operation(OperationUserOAuthLinkConfirm))
 	opts = append(opts, http.PathTemplate(pattern))
 	err := c.cc.Invoke(ctx, "POST", path, in, &out, opts...)
 	if err != nil {

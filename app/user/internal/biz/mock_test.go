@@ -492,10 +492,10 @@ func (m *MockOAuthRepo) EXPECT() *MockOAuthRepoMockRecorder {
 }
 
 // ConsumeTicket mocks base method.
-func (m *MockOAuthRepo) ConsumeTicket(ctx context.Context, hash string, now time.Time) (int64, error) {
+func (m *MockOAuthRepo) ConsumeTicket(ctx context.Context, hash string, now time.Time) (*Ticket, error) {
 	m.ctrl.T.Helper()
 	ret := m.ctrl.Call(m, "ConsumeTicket", ctx, hash, now)
-	ret0, _ := ret[0].(int64)
+	ret0, _ := ret[0].(*Ticket)
 	ret1, _ := ret[1].(error)
 	return ret0, ret1
 }
@@ -507,17 +507,17 @@ func (mr *MockOAuthRepoMockRecorder) ConsumeTicket(ctx, hash, now any) *gomock.C
 }
 
 // CreateTicket mocks base method.
-func (m *MockOAuthRepo) CreateTicket(ctx context.Context, hash string, userID int64, expires time.Time) error {
+func (m *MockOAuthRepo) CreateTicket(ctx context.Context, hash string, t Ticket, expires time.Time) error {
 	m.ctrl.T.Helper()
-	ret := m.ctrl.Call(m, "CreateTicket", ctx, hash, userID, expires)
+	ret := m.ctrl.Call(m, "CreateTicket", ctx, hash, t, expires)
 	ret0, _ := ret[0].(error)
 	return ret0
 }
 
 // CreateTicket indicates an expected call of CreateTicket.
-func (mr *MockOAuthRepoMockRecorder) CreateTicket(ctx, hash, userID, expires any) *gomock.Call {
+func (mr *MockOAuthRepoMockRecorder) CreateTicket(ctx, hash, t, expires any) *gomock.Call {
 	mr.mock.ctrl.T.Helper()
-	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "CreateTicket", reflect.TypeOf((*MockOAuthRepo)(nil).CreateTicket), ctx, hash, userID, expires)
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "CreateTicket", reflect.TypeOf((*MockOAuthRepo)(nil).CreateTicket), ctx, hash, t, expires)
 }
 
 // FindLink mocks base method.

@@ -35,14 +35,23 @@ type OAuthProvider interface {
 	Exchange(ctx context.Context, code string) (*Identity, error)
 }
 
+// Ticket is what a finished provider callback hands to the SPA, once: a
+// sign-in for UserID, or (Link set) a link of that identity to UserID that
+// UserID must still confirm.
+type Ticket struct {
+	UserID int64
+	Link   *Identity
+}
+
 // OAuthRepo stores links between provider identities and accounts, and the
-// one-time tickets that hand a finished sign-in to the SPA.
+// one-time tickets that hand a finished flow to the SPA.
 type OAuthRepo interface {
 	FindLink(ctx context.Context, provider, subject string) (int64, error)
+	// Link attaches an identity; ErrDuplicate when it is attached already.
 	Link(ctx context.Context, userID int64, provider, subject, login string) error
-	CreateTicket(ctx context.Context, hash string, userID int64, expires time.Time) error
-	// ConsumeTicket returns the ticket's user once; ErrNotFound after.
-	ConsumeTicket(ctx context.Context, hash string, now time.Time) (int64, error)
+	CreateTicket(ctx context.Context, hash string, t Ticket, expires time.Time) error
+	// ConsumeTicket returns the ticket once; ErrNotFound after.
+	ConsumeTicket(ctx context.Context, hash string, now time.Time) (*Ticket, error)
 }
 
 // OAuthUsecase signs people in with GitHub.
@@ -95,16 +104,21 @@ func (uc *OAuthUsecase) LinkURL(uid int64, beginPath string) (string, error) {
 // Callback finishes the provider's redirect and returns the SPA address to
 // send the browser to, with a one-time ticket or an error reason.
 func (uc *OAuthUsecase) Callback(ctx context.Context, code, state, nonce string) string {
-	ticket, err := uc.callback(ctx, code, state, nonce)
+	ticket, link, err := uc.callback(ctx, code, state, nonce)
 	q := url.Values{}
-	if err != nil {
+	switch {
+	case err != nil:
 		reason := "OAUTH_FAILED"
 		if v1.IsUserDisabled(err) {
 			reason = "USER_DISABLED"
+		} else if v1.IsOauthAlreadyLinked(err) {
+			reason = "OAUTH_ALREADY_LINKED"
 		}
 		uc.log.WithContext(ctx).Warnw("msg", "oauth callback failed", "err", err)
 		q.Set("error", reason)
-	} else {
+	case link:
+		q.Set("link_ticket", ticket)
+	default:
 		q.Set("ticket", ticket)
 	}
 	sep := "?"
@@ -114,29 +128,34 @@ func (uc *OAuthUsecase) Callback(ctx context.Context, code, state, nonce string)
 	return uc.policy.SPACallbackURL + sep + q.Encode()
 }
 
-func (uc *OAuthUsecase) callback(ctx context.Context, code, state, nonce string) (string, error) {
+// callback returns a one-time ticket: a sign-in, or (link true) a pending
+// link that the user who started it confirms with OAuthLinkConfirm.
+func (uc *OAuthUsecase) callback(ctx context.Context, code, state, nonce string) (string, bool, error) {
 	if nonce == "" || code == "" {
-		return "", errors.New("missing code or state cookie")
+		return "", false, errors.New("missing code or state cookie")
 	}
 	linkUID, err := uc.verify("state:"+nonce, state)
 	if err != nil {
-		return "", err
+		return "", false, err
 	}
 	id, err := uc.provider.Exchange(ctx, code)
 	if err != nil {
-		return "", err
+		return "", false, err
 	}
 	uid, err := uc.repo.FindLink(ctx, id.Provider, id.Subject)
 	switch {
+	case err != nil && !errors.Is(err, ErrNotFound):
+		return "", false, err
+	case linkUID > 0:
+		if err == nil && uid != linkUID {
+			return "", false, v1.ErrorOauthAlreadyLinked("this GitHub account is linked to another account")
+		}
+		// Never link here: whoever followed the link URL may not be who made
+		// it. The SPA confirms with the maker's own access token.
+		t, err := uc.ticket(ctx, Ticket{UserID: linkUID, Link: id})
+		return t, true, err
 	case err == nil:
 		// Already linked: sign in as that account.
-	case !errors.Is(err, ErrNotFound):
-		return "", err
-	case linkUID > 0:
-		uid = linkUID
-		if err := uc.repo.Link(ctx, uid, id.Provider, id.Subject, id.Login); err != nil {
-			return "", err
-		}
 	default:
 		// A new account. An account with the same email is not taken over:
 		// our emails are not verified, so matching on them would let anyone
@@ -144,44 +163,78 @@ func (uc *OAuthUsecase) callback(ctx context.Context, code, state, nonce string)
 		u, err := createWithFreeName(ctx, uc.users, uc.policy,
 			&User{Nickname: firstNonEmpty(id.Name, id.Login)}, githubUsername(id.Login))
 		if err != nil {
-			return "", err
+			return "", false, err
 		}
 		uid = u.ID
 		if err := uc.repo.Link(ctx, uid, id.Provider, id.Subject, id.Login); err != nil {
-			return "", err
+			return "", false, err
 		}
 	}
 	u, err := uc.users.Get(ctx, uid)
 	if err != nil {
-		return "", err
+		return "", false, err
 	}
 	if u.Disabled {
-		return "", errDisabled()
+		return "", false, errDisabled()
 	}
-	ticket, err := randomString(32)
+	t, err := uc.ticket(ctx, Ticket{UserID: uid})
+	return t, false, err
+}
+
+func (uc *OAuthUsecase) ticket(ctx context.Context, t Ticket) (string, error) {
+	raw, err := randomString(32)
 	if err != nil {
 		return "", err
 	}
-	if err := uc.repo.CreateTicket(ctx, HashToken(ticket), uid, uc.now().Add(uc.policy.OAuthTicketTTL)); err != nil {
+	if err := uc.repo.CreateTicket(ctx, HashToken(raw), t, uc.now().Add(uc.policy.OAuthTicketTTL)); err != nil {
 		return "", err
 	}
-	return ticket, nil
+	return raw, nil
 }
 
-// Exchange trades a ticket for tokens, once.
+// Exchange trades a sign-in ticket for tokens, once.
 func (uc *OAuthUsecase) Exchange(ctx context.Context, ticket string, c Client) (*Tokens, error) {
-	uid, err := uc.repo.ConsumeTicket(ctx, HashToken(ticket), uc.now())
-	if errors.Is(err, ErrNotFound) {
+	t, err := uc.repo.ConsumeTicket(ctx, HashToken(ticket), uc.now())
+	if errors.Is(err, ErrNotFound) || (err == nil && t.Link != nil) {
 		return nil, v1.ErrorOauthFailed("the sign-in ticket is invalid or expired")
 	}
 	if err != nil {
 		return nil, err
 	}
-	u, err := uc.users.Get(ctx, uid)
+	u, err := uc.users.Get(ctx, t.UserID)
 	if err != nil {
 		return nil, err
 	}
 	return uc.sessions.Start(ctx, u, c)
+}
+
+// ConfirmLink attaches the identity of a link ticket to uid, which must be
+// the user who asked for the link URL. It returns the provider login.
+func (uc *OAuthUsecase) ConfirmLink(ctx context.Context, uid int64, ticket string) (string, error) {
+	t, err := uc.repo.ConsumeTicket(ctx, HashToken(ticket), uc.now())
+	if errors.Is(err, ErrNotFound) || (err == nil && (t.Link == nil || t.UserID != uid)) {
+		return "", v1.ErrorOauthFailed("the link ticket is invalid, expired or not yours")
+	}
+	if err != nil {
+		return "", err
+	}
+	id := t.Link
+	err = uc.repo.Link(ctx, uid, id.Provider, id.Subject, id.Login)
+	if errors.Is(err, ErrDuplicate) {
+		owner, ferr := uc.repo.FindLink(ctx, id.Provider, id.Subject)
+		if ferr != nil {
+			return "", ferr
+		}
+		if owner != uid {
+			return "", v1.ErrorOauthAlreadyLinked("this GitHub account is linked to another account")
+		}
+		err = nil
+	}
+	if err != nil {
+		return "", err
+	}
+	uc.log.WithContext(ctx).Infow("msg", "github linked", "uid", uid)
+	return id.Login, nil
 }
 
 // sign makes "uid.exp.mac", a value only this service can have made.

@@ -138,8 +138,8 @@ func TestOAuthNewUserThenExchange(t *testing.T) {
 		}),
 		f.oauthRepo.EXPECT().Link(gomock.Any(), int64(55), "github", "583231", "octocat").Return(nil),
 		f.users.EXPECT().Get(gomock.Any(), int64(55)).DoAndReturn(func(context.Context, int64) (*User, error) { return created, nil }),
-		f.oauthRepo.EXPECT().CreateTicket(gomock.Any(), gomock.Any(), int64(55), testNow.Add(time.Minute)).
-			DoAndReturn(func(_ context.Context, h string, _ int64, _ time.Time) error {
+		f.oauthRepo.EXPECT().CreateTicket(gomock.Any(), gomock.Any(), Ticket{UserID: 55}, testNow.Add(time.Minute)).
+			DoAndReturn(func(_ context.Context, h string, _ Ticket, _ time.Time) error {
 				ticketHash = h
 				return nil
 			}),
@@ -165,8 +165,8 @@ func TestOAuthNewUserThenExchange(t *testing.T) {
 
 	// The SPA trades the ticket once.
 	gomock.InOrder(
-		f.oauthRepo.EXPECT().ConsumeTicket(gomock.Any(), ticketHash, testNow).Return(int64(55), nil),
-		f.oauthRepo.EXPECT().ConsumeTicket(gomock.Any(), ticketHash, testNow).Return(int64(0), ErrNotFound),
+		f.oauthRepo.EXPECT().ConsumeTicket(gomock.Any(), ticketHash, testNow).Return(&Ticket{UserID: 55}, nil),
+		f.oauthRepo.EXPECT().ConsumeTicket(gomock.Any(), ticketHash, testNow).Return(nil, ErrNotFound),
 	)
 	f.users.EXPECT().Get(gomock.Any(), int64(55)).Return(created, nil)
 	cs := f.expectSessionCreate(55)
@@ -197,7 +197,7 @@ func TestOAuthCallbackExistingLink(t *testing.T) {
 			f.oauthRepo.EXPECT().FindLink(gomock.Any(), "github", "583231").Return(int64(7), nil)
 			f.users.EXPECT().Get(gomock.Any(), int64(7)).Return(tt.user, nil)
 			if tt.wantError == "" {
-				f.oauthRepo.EXPECT().CreateTicket(gomock.Any(), gomock.Any(), int64(7), gomock.Any()).Return(nil)
+				f.oauthRepo.EXPECT().CreateTicket(gomock.Any(), gomock.Any(), Ticket{UserID: 7}, gomock.Any()).Return(nil)
 			}
 			// No Count, Create or Link.
 			q := redirect(t, uc.Callback(context.Background(), "c", state, nonce), f.policy.SPACallbackURL)
@@ -228,14 +228,42 @@ func TestOAuthLinkToSignedInUser(t *testing.T) {
 	state, nonce := f.begin(uc, lu.Query().Get("link"))
 	f.provider.EXPECT().Exchange(gomock.Any(), "c").Return(octocat, nil)
 	f.oauthRepo.EXPECT().FindLink(gomock.Any(), "github", "583231").Return(int64(0), ErrNotFound)
-	f.oauthRepo.EXPECT().Link(gomock.Any(), int64(7), "github", "583231", "octocat").Return(nil)
-	f.users.EXPECT().Get(gomock.Any(), int64(7)).Return(&User{ID: 7, Username: "alice"}, nil)
-	f.oauthRepo.EXPECT().CreateTicket(gomock.Any(), gomock.Any(), int64(7), gomock.Any()).Return(nil)
-	// No Create: the identity joins the signed-in account.
+	var stored Ticket
+	f.oauthRepo.EXPECT().CreateTicket(gomock.Any(), gomock.Any(), gomock.Any(), gomock.Any()).
+		DoAndReturn(func(_ context.Context, _ string, tk Ticket, _ time.Time) error { stored = tk; return nil })
+	// The callback links nothing: it hands the SPA a link ticket to confirm.
 	q := redirect(t, uc.Callback(context.Background(), "c", state, nonce), f.policy.SPACallbackURL)
-	if q.Get("ticket") == "" {
-		t.Fatalf("query = %v, want a ticket", q)
+	if q.Get("link_ticket") == "" || q.Get("ticket") != "" {
+		t.Fatalf("query = %v, want a link_ticket and no sign-in ticket", q)
 	}
+	if stored.UserID != 7 || stored.Link == nil || stored.Link.Subject != "583231" {
+		t.Fatalf("stored ticket %+v, want a link of 583231 for user 7", stored)
+	}
+
+	t.Run("confirmed by another user", func(t *testing.T) {
+		f.oauthRepo.EXPECT().ConsumeTicket(gomock.Any(), HashToken("lt"), testNow).Return(&stored, nil)
+		_, err := uc.ConfirmLink(context.Background(), 8, "lt")
+		wantReason(t, err, v1.IsOauthFailed, "OAUTH_FAILED: not the user who asked for the link")
+	})
+	t.Run("confirmed by its user", func(t *testing.T) {
+		f.oauthRepo.EXPECT().ConsumeTicket(gomock.Any(), HashToken("lt"), testNow).Return(&stored, nil)
+		f.oauthRepo.EXPECT().Link(gomock.Any(), int64(7), "github", "583231", "octocat").Return(nil)
+		if login, err := uc.ConfirmLink(context.Background(), 7, "lt"); err != nil || login != "octocat" {
+			t.Fatalf("ConfirmLink = %q, %v", login, err)
+		}
+	})
+	t.Run("identity linked to someone else", func(t *testing.T) {
+		f.oauthRepo.EXPECT().ConsumeTicket(gomock.Any(), HashToken("lt"), testNow).Return(&stored, nil)
+		f.oauthRepo.EXPECT().Link(gomock.Any(), int64(7), "github", "583231", "octocat").Return(ErrDuplicate)
+		f.oauthRepo.EXPECT().FindLink(gomock.Any(), "github", "583231").Return(int64(9), nil)
+		_, err := uc.ConfirmLink(context.Background(), 7, "lt")
+		wantReason(t, err, v1.IsOauthAlreadyLinked, "OAUTH_ALREADY_LINKED")
+	})
+	t.Run("a sign-in ticket is no link ticket", func(t *testing.T) {
+		f.oauthRepo.EXPECT().ConsumeTicket(gomock.Any(), HashToken("st"), testNow).Return(&Ticket{UserID: 7}, nil)
+		_, err := uc.ConfirmLink(context.Background(), 7, "st")
+		wantReason(t, err, v1.IsOauthFailed, "OAUTH_FAILED")
+	})
 }
 
 func TestGithubUsername(t *testing.T) {

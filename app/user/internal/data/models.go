@@ -73,8 +73,12 @@ type oauthLinkModel struct {
 func (oauthLinkModel) TableName() string { return "oauth_links" }
 
 type oauthTicketModel struct {
-	Hash      string `gorm:"type:char(64);primaryKey"`
-	UserID    int64  `gorm:"not null"`
+	Hash   string `gorm:"type:char(64);primaryKey"`
+	UserID int64  `gorm:"not null"`
+	// A pending link carries the identity to attach; a sign-in leaves these empty.
+	LinkProvider string `gorm:"type:varchar(32);not null;default:''"`
+	LinkSubject  string `gorm:"type:varchar(128);not null;default:''"`
+	LinkLogin    string `gorm:"type:varchar(128);not null;default:''"`
 	ExpiresAt time.Time
 	UsedAt    *time.Time
 }

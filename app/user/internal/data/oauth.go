@@ -26,21 +26,29 @@ func (r *oauthRepo) Link(ctx context.Context, userID int64, provider, subject, l
 	return mapErr(r.d.db(ctx).Create(&oauthLinkModel{Provider: provider, Subject: subject, UserID: userID, Login: login}).Error)
 }
 
-func (r *oauthRepo) CreateTicket(ctx context.Context, hash string, userID int64, expires time.Time) error {
-	return mapErr(r.d.db(ctx).Create(&oauthTicketModel{Hash: hash, UserID: userID, ExpiresAt: expires}).Error)
+func (r *oauthRepo) CreateTicket(ctx context.Context, hash string, t biz.Ticket, expires time.Time) error {
+	m := &oauthTicketModel{Hash: hash, UserID: t.UserID, ExpiresAt: expires}
+	if t.Link != nil {
+		m.LinkProvider, m.LinkSubject, m.LinkLogin = t.Link.Provider, t.Link.Subject, t.Link.Login
+	}
+	return mapErr(r.d.db(ctx).Create(m).Error)
 }
 
-func (r *oauthRepo) ConsumeTicket(ctx context.Context, hash string, now time.Time) (int64, error) {
+func (r *oauthRepo) ConsumeTicket(ctx context.Context, hash string, now time.Time) (*biz.Ticket, error) {
 	var m oauthTicketModel
 	if err := r.d.db(ctx).Where("hash = ? AND used_at IS NULL AND expires_at > ?", hash, now).Take(&m).Error; err != nil {
-		return 0, mapErr(err)
+		return nil, mapErr(err)
 	}
 	res := r.d.db(ctx).Model(&oauthTicketModel{}).Where("hash = ? AND used_at IS NULL", hash).Update("used_at", now)
 	if res.Error != nil {
-		return 0, res.Error
+		return nil, res.Error
 	}
 	if res.RowsAffected != 1 {
-		return 0, biz.ErrNotFound
+		return nil, biz.ErrNotFound
 	}
-	return m.UserID, nil
+	t := &biz.Ticket{UserID: m.UserID}
+	if m.LinkProvider != "" {
+		t.Link = &biz.Identity{Provider: m.LinkProvider, Subject: m.LinkSubject, Login: m.LinkLogin}
+	}
+	return t, nil
 }

@@ -61,11 +61,11 @@ func TestOAuthTicket(t *testing.T) {
 			{"expired", 6, t0.Add(-time.Second)},
 			{"ends now", 7, t0},
 		} {
-			if err := r.CreateTicket(ctx, hash64(tk.hash), tk.uid, tk.expires); err != nil {
+			if err := r.CreateTicket(ctx, hash64(tk.hash), biz.Ticket{UserID: tk.uid}, tk.expires); err != nil {
 				t.Fatalf("CreateTicket %s: %v", tk.hash, err)
 			}
 		}
-		wantErr(t, "CreateTicket with a taken hash", r.CreateTicket(ctx, hash64("fresh"), 9, t0.Add(time.Minute)), biz.ErrDuplicate)
+		wantErr(t, "CreateTicket with a taken hash", r.CreateTicket(ctx, hash64("fresh"), biz.Ticket{UserID: 9}, t0.Add(time.Minute)), biz.ErrDuplicate)
 
 		tests := []struct {
 			name    string
@@ -80,8 +80,12 @@ func TestOAuthTicket(t *testing.T) {
 			{"unknown", "unknown", 0, biz.ErrNotFound},
 		}
 		for _, tt := range tests {
-			uid, err := r.ConsumeTicket(ctx, hash64(tt.hash), t0)
+			tk, err := r.ConsumeTicket(ctx, hash64(tt.hash), t0)
 			wantErr(t, tt.name, err, tt.wantErr)
+			var uid int64
+			if tk != nil {
+				uid = tk.UserID
+			}
 			if uid != tt.want {
 				t.Fatalf("%s: ConsumeTicket = %d, want %d", tt.name, uid, tt.want)
 			}
@@ -90,11 +94,28 @@ func TestOAuthTicket(t *testing.T) {
 }
 
 // Of many callbacks racing with one ticket, exactly one signs in.
+// A pending link keeps the identity it will attach.
+func TestOAuthLinkTicket(t *testing.T) {
+	eachBackend(t, func(t *testing.T, d *Data) {
+		r := NewOAuthRepo(d)
+		ctx := context.Background()
+		t0 := dbNow()
+		id := &biz.Identity{Provider: "github", Subject: "42", Login: "octo"}
+		if err := r.CreateTicket(ctx, hash64("link"), biz.Ticket{UserID: 3, Link: id}, t0.Add(time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+		tk, err := r.ConsumeTicket(ctx, hash64("link"), t0)
+		if err != nil || tk.UserID != 3 || tk.Link == nil || *tk.Link != *id {
+			t.Fatalf("ConsumeTicket = %+v, %v; want a link of %+v for user 3", tk, err, id)
+		}
+	})
+}
+
 func TestOAuthTicketConcurrent(t *testing.T) {
 	eachBackend(t, func(t *testing.T, d *Data) {
 		r := NewOAuthRepo(d)
 		t0 := dbNow()
-		if err := r.CreateTicket(context.Background(), hash64("race"), 5, t0.Add(time.Minute)); err != nil {
+		if err := r.CreateTicket(context.Background(), hash64("race"), biz.Ticket{UserID: 5}, t0.Add(time.Minute)); err != nil {
 			t.Fatal(err)
 		}
 		const n = 20
@@ -109,11 +130,11 @@ func TestOAuthTicketConcurrent(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				<-start
-				uid, err := r.ConsumeTicket(context.Background(), hash64("race"), t0)
+				tk, err := r.ConsumeTicket(context.Background(), hash64("race"), t0)
 				mu.Lock()
 				defer mu.Unlock()
 				switch {
-				case err == nil && uid == 5:
+				case err == nil && tk.UserID == 5:
 					wins++
 				case err != nil && err != biz.ErrNotFound:
 					t.Errorf("ConsumeTicket: %v", err)

@@ -28,6 +28,11 @@ func NewCodeSender(c *conf.Code, logger log.Logger) (biz.CodeSender, error) {
 	case "smtp", "sms":
 		r := &routeSender{}
 		if c.GetSmtp().GetHost() != "" {
+			switch c.GetSmtp().GetTls() {
+			case "", "none", "starttls", "tls":
+			default:
+				return nil, fmt.Errorf("code.smtp.tls %q: want none, starttls or tls", c.GetSmtp().GetTls())
+			}
 			r.email = NewSMTPSender(c.GetSmtp())
 		}
 		if c.GetSms().GetSecretId() != "" {
@@ -102,14 +107,18 @@ func (s *SMTPSender) Send(ctx context.Context, _ biz.TargetKind, target, code st
 	m.SetBodyString(mail.TypeTextPlain, fmt.Sprintf(
 		"Your clouddrive sign-in code is %s. It is valid for %d minutes.\n您的 clouddrive 登录验证码是 %s，%d 分钟内有效。\n",
 		code, int(ttl.Minutes()), code, int(ttl.Minutes())))
-	opts := []mail.Option{mail.WithPort(int(s.c.GetPort())), mail.WithTimeout(15 * time.Second)}
+	opts := []mail.Option{mail.WithTimeout(15 * time.Second)}
 	switch s.c.GetTls() {
 	case "tls":
 		opts = append(opts, mail.WithSSLPort(false), mail.WithTLSConfig(&tls.Config{ServerName: s.c.GetHost(), MinVersion: tls.VersionTLS12}))
-	case "starttls":
-		opts = append(opts, mail.WithTLSPolicy(mail.TLSMandatory))
-	default:
+	case "none":
 		opts = append(opts, mail.WithTLSPolicy(mail.NoTLS))
+	default: // "" and "starttls": never send a code in the clear by accident
+		opts = append(opts, mail.WithTLSPolicy(mail.TLSMandatory))
+	}
+	// Set after the TLS options, which pick a default port of their own.
+	if s.c.GetPort() > 0 {
+		opts = append(opts, mail.WithPort(int(s.c.GetPort())))
 	}
 	if s.c.GetUsername() != "" {
 		opts = append(opts, mail.WithSMTPAuth(mail.SMTPAuthPlain), mail.WithUsername(s.c.GetUsername()), mail.WithPassword(s.c.GetPassword()))
@@ -160,11 +169,14 @@ func (s *SMSSender) Send(ctx context.Context, _ biz.TargetKind, target, code str
 		return fmt.Errorf("sms: empty response")
 	}
 	if st := resp.Response.SendStatusSet[0]; st.Code == nil || *st.Code != "Ok" {
-		msg := ""
+		code, msg := "", ""
+		if st.Code != nil {
+			code = *st.Code
+		}
 		if st.Message != nil {
 			msg = *st.Message
 		}
-		return fmt.Errorf("sms: not sent: %s", msg)
+		return fmt.Errorf("sms: not sent: %s: %s", code, msg)
 	}
 	return nil
 }

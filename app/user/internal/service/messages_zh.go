@@ -23,6 +23,7 @@ func init() {
 		"SEND_FAILED":            "验证码发送失败，请稍后再试",
 		"OAUTH_FAILED":           "第三方登录失败，请重试",
 		"OAUTH_DISABLED":         "未启用 GitHub 登录",
+		"OAUTH_ALREADY_LINKED":   "该 GitHub 账号已绑定其他账号",
 		"SESSION_NOT_FOUND":      "会话不存在",
 		"APP_PASSWORD_NOT_FOUND": "应用密码不存在",
 	})

@@ -126,6 +126,18 @@ func (s *UserService) OAuthLinkURL(ctx context.Context, _ *v1.OAuthLinkURLReques
 	return &v1.OAuthLinkURLReply{Url: u}, nil
 }
 
+func (s *UserService) OAuthLinkConfirm(ctx context.Context, req *v1.OAuthLinkConfirmRequest) (*v1.OAuthLinkConfirmReply, error) {
+	c, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	login, err := s.oauth.ConfirmLink(ctx, c.UserID, req.GetTicket())
+	if err != nil {
+		return nil, err
+	}
+	return &v1.OAuthLinkConfirmReply{Login: login}, nil
+}
+
 func (s *UserService) ListSessions(ctx context.Context, _ *v1.ListSessionsRequest) (*v1.ListSessionsReply, error) {
 	c, err := caller(ctx)
 	if err != nil {
