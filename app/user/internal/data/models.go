@@ -79,8 +79,8 @@ type oauthTicketModel struct {
 	LinkProvider string `gorm:"type:varchar(32);not null;default:''"`
 	LinkSubject  string `gorm:"type:varchar(128);not null;default:''"`
 	LinkLogin    string `gorm:"type:varchar(128);not null;default:''"`
-	ExpiresAt time.Time
-	UsedAt    *time.Time
+	ExpiresAt    time.Time
+	UsedAt       *time.Time
 }
 
 func (oauthTicketModel) TableName() string { return "oauth_tickets" }
