@@ -22,8 +22,8 @@ api:
 
 # Everything generated: protos, wire injectors, mocks.
 generate: api
-	$(TOOL) wire ./app/user/ ./app/file/
-	$(GO) generate ./app/user/internal/biz/ ./app/file/internal/biz/
+	$(TOOL) wire ./app/user/ ./app/file/ ./app/storage/
+	$(GO) generate ./app/user/internal/biz/ ./app/file/internal/biz/ ./app/storage/internal/biz/
 
 # Fails when regenerating would change a committed file.
 check-generated: generate

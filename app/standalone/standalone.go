@@ -17,6 +17,7 @@ import (
 
 	"clouddrive/app/file"
 	"clouddrive/app/standalone/docs"
+	"clouddrive/app/storage"
 	"clouddrive/app/user"
 	"clouddrive/pkg/apiserver"
 	"clouddrive/pkg/auth"
@@ -63,10 +64,18 @@ func Run(ctx context.Context, o Options) error {
 	}
 	defer cleanupFiles()
 
-	mw := apiserver.Config{
-		Logger: logger,
-		Auth:   auth.Options{Verifier: keys.Verifier, Revocations: revocations, Logger: logger},
+	sc, err := storageConfig(o.DataDir)
+	if err != nil {
+		return err
 	}
+	blobs, cleanupStorage, err := storage.New(sc, inProcessFiles{files.Internal()}, logger)
+	if err != nil {
+		return err
+	}
+	defer cleanupStorage()
+
+	authOpts := auth.Options{Verifier: keys.Verifier, Revocations: revocations, Logger: logger}
+	mw := apiserver.Config{Logger: logger, Auth: authOpts}
 	hs := apiserver.NewHTTPServer(o.HTTPAddr, 0, mw)
 	gs := apiserver.NewGRPCServer(o.GRPCAddr, 0, mw)
 	for _, m := range []interface {
@@ -76,13 +85,15 @@ func Run(ctx context.Context, o Options) error {
 		m.RegisterGRPC(gs)
 		m.RegisterHTTP(hs)
 	}
+	blobs.RegisterGRPC(gs)
+	blobs.RegisterHTTP(hs, authOpts)
 	docs.Register(hs) // /docs and /openapi.yaml
 	hs.HandleFunc("/healthz", func(w nethttp.ResponseWriter, _ *nethttp.Request) {
 		w.Header().Set("Content-Type", "text/plain")
 		_, _ = w.Write([]byte("ok\n"))
 	})
 
-	app := kratos.New(kratos.Name("clouddrive"), kratos.Context(ctx), kratos.Logger(logger), kratos.Server(hs, gs, files.Janitor()))
+	app := kratos.New(kratos.Name("clouddrive"), kratos.Context(ctx), kratos.Logger(logger), kratos.Server(hs, gs, files.Janitor(), blobs.Collector()))
 	log.NewHelper(logger).Infow("msg", "clouddrive standalone", "http", o.HTTPAddr, "grpc", o.GRPCAddr, "data", o.DataDir)
 	return app.Run()
 }
@@ -117,5 +128,21 @@ func fileConfig(dir string) (*file.Config, error) {
 	c.Data.Database.Driver = "sqlite"
 	c.Data.Database.Source = filepath.Join(dir, "file.db")
 	c.Data.Redis.Addr = ""
+	return c, nil
+}
+
+// storageConfig is the storage service's defaults moved onto SQLite and
+// local disk under the data folder.
+func storageConfig(dir string) (*storage.Config, error) {
+	c, err := storage.LoadConfig("")
+	if err != nil {
+		return nil, err
+	}
+	c.Data.Database.Driver = "sqlite"
+	c.Data.Database.Source = filepath.Join(dir, "storage.db")
+	c.Data.Redis.Addr = ""
+	c.Auth.UrlSecretFile = filepath.Join(dir, "keys", "url_secret")
+	c.Backend.Kind = "local"
+	c.Backend.Local.Root = filepath.Join(dir, "blobs")
 	return c, nil
 }

@@ -14,7 +14,9 @@ import (
 	"github.com/go-kratos/kratos/v2/transport/http"
 	"google.golang.org/protobuf/encoding/protojson"
 
+	commonv1 "clouddrive/api/common/v1"
 	"clouddrive/pkg/apierror"
+	"clouddrive/pkg/auth"
 )
 
 func init() {
@@ -30,6 +32,12 @@ func NewHTTPServer(addr string, timeout time.Duration, c Config) *http.Server {
 		http.Middleware(Middleware(c)...),
 		http.ErrorEncoder(apierror.HTTPErrorEncoder(c.Logger)),
 		http.RequestDecoder(decodeJSONBody),
+		http.NotFoundHandler(nethttp.HandlerFunc(func(w nethttp.ResponseWriter, r *nethttp.Request) {
+			apierror.WriteHTTP(w, apierror.Localize(commonv1.ErrorNotFound("no route for %s %s", r.Method, r.URL.Path), r.Header.Get("Accept-Language")))
+		})),
+		http.MethodNotAllowedHandler(nethttp.HandlerFunc(func(w nethttp.ResponseWriter, r *nethttp.Request) {
+			apierror.WriteHTTP(w, errors.New(nethttp.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED", "method "+r.Method+" is not allowed here"))
+		})),
 	}
 	if addr != "" {
 		opts = append(opts, http.Address(addr))
@@ -42,7 +50,11 @@ func NewHTTPServer(addr string, timeout time.Duration, c Config) *http.Server {
 
 // NewGRPCServer returns a gRPC server with the shared chain.
 func NewGRPCServer(addr string, timeout time.Duration, c Config) *grpc.Server {
-	opts := []grpc.ServerOption{grpc.Middleware(Middleware(c)...)}
+	opts := []grpc.ServerOption{
+		grpc.Middleware(Middleware(c)...),
+		// kratos middleware wraps unary calls only: streams are admitted here.
+		grpc.StreamInterceptor(auth.StreamInterceptor(c.Auth)),
+	}
 	if addr != "" {
 		opts = append(opts, grpc.Address(addr))
 	}

@@ -29,50 +29,60 @@ type Options struct {
 // bearer token the operation's access level asks for and puts the caller in
 // the context.
 func Server(o Options) middleware.Middleware {
-	logger := log.NewHelper(log.With(o.Logger, "module", "auth"))
 	return func(next middleware.Handler) middleware.Handler {
 		return func(ctx context.Context, req any) (any, error) {
 			tr, ok := transport.FromServerContext(ctx)
 			if !ok {
 				return nil, commonv1.ErrorUnauthenticated("no transport")
 			}
-			access := AccessOf(tr.Operation())
-			if access == Internal {
-				got := tr.RequestHeader().Get(InternalHeader)
-				if o.InternalSecret == "" || subtle.ConstantTimeCompare([]byte(got), []byte(o.InternalSecret)) != 1 {
-					return nil, commonv1.ErrorForbidden("internal operation")
-				}
-				return next(ctx, req)
-			}
-			token := bearer(tr.RequestHeader().Get("Authorization"))
-			if token == "" {
-				if access == Public {
-					return next(ctx, req)
-				}
-				return nil, commonv1.ErrorUnauthenticated("a bearer access token is required")
-			}
-			c, err := o.Verifier.Verify(token)
+			ctx, err := o.Admit(ctx, tr.Operation(), tr.RequestHeader().Get)
 			if err != nil {
-				err = commonv1.ErrorUnauthenticated("the access token is invalid or expired")
-			} else {
-				err = o.checkRevoked(ctx, c, logger)
-			}
-			if err != nil {
-				if access == Public {
-					// A stale token must not break a public call such as login.
-					return next(ctx, req)
-				}
 				return nil, err
 			}
-			if access == Admin && !c.IsAdmin() {
-				return nil, commonv1.ErrorForbidden("an administrator is required")
-			}
-			return next(NewContext(ctx, c), req)
+			return next(ctx, req)
 		}
 	}
 }
 
-func (o Options) checkRevoked(ctx context.Context, c Caller, logger *log.Helper) error {
+// Admit applies operation's access level to a request whose headers header
+// reads, and returns ctx with the caller when there is one. Raw HTTP routes
+// and gRPC streams, which kratos middleware does not wrap, call it too.
+func (o Options) Admit(ctx context.Context, operation string, header func(string) string) (context.Context, error) {
+	access := AccessOf(operation)
+	if access == Internal {
+		got := header(InternalHeader)
+		if o.InternalSecret == "" || subtle.ConstantTimeCompare([]byte(got), []byte(o.InternalSecret)) != 1 {
+			return ctx, commonv1.ErrorForbidden("internal operation")
+		}
+		return ctx, nil
+	}
+	token := bearer(header("Authorization"))
+	if token == "" {
+		if access == Public {
+			return ctx, nil
+		}
+		return ctx, commonv1.ErrorUnauthenticated("a bearer access token is required")
+	}
+	c, err := o.Verifier.Verify(token)
+	if err != nil {
+		err = commonv1.ErrorUnauthenticated("the access token is invalid or expired")
+	} else {
+		err = o.checkRevoked(ctx, c)
+	}
+	if err != nil {
+		if access == Public {
+			// A stale token must not break a public call such as login.
+			return ctx, nil
+		}
+		return ctx, err
+	}
+	if access == Admin && !c.IsAdmin() {
+		return ctx, commonv1.ErrorForbidden("an administrator is required")
+	}
+	return NewContext(ctx, c), nil
+}
+
+func (o Options) checkRevoked(ctx context.Context, c Caller) error {
 	if o.Revocations == nil {
 		return nil
 	}
@@ -80,7 +90,7 @@ func (o Options) checkRevoked(ctx context.Context, c Caller, logger *log.Helper)
 	if err != nil {
 		// Fail open: an outage of the store must not sign everybody out;
 		// the token still expires on its own.
-		logger.WithContext(ctx).Warnw("msg", "revocation lookup failed", "err", err)
+		log.NewHelper(log.With(o.Logger, "module", "auth")).WithContext(ctx).Warnw("msg", "revocation lookup failed", "err", err)
 		return nil
 	}
 	if ok && !c.IssuedAt.After(at) {

@@ -10,8 +10,9 @@ import (
 	"time"
 )
 
-// URLSigner signs download URLs: an HMAC over the path, the user and the
-// expiry, so a browser can fetch bytes without a long-lived token in the URL.
+// URLSigner signs download URLs: an HMAC over the path, its parameters, the
+// user and the expiry, so a browser can fetch bytes without a long-lived
+// token in the URL, and no parameter can be changed.
 type URLSigner struct {
 	key []byte
 	now func() time.Time
@@ -28,24 +29,34 @@ var (
 	ErrURLSignature = errors.New("signed url signature mismatch")
 )
 
-// Sign returns path with uid, exp and sig query parameters appended.
-func (s *URLSigner) Sign(path string, userID int64, ttl time.Duration) string {
-	exp := s.now().Add(ttl).Unix()
+// The parameters the signature itself adds.
+const (
+	paramUser = "uid"
+	paramExp  = "exp"
+	paramSig  = "sig"
+)
+
+// Sign returns path?params&uid=&exp=&sig=.
+func (s *URLSigner) Sign(path string, params url.Values, userID int64, ttl time.Duration) string {
 	q := url.Values{}
-	q.Set("uid", strconv.FormatInt(userID, 10))
-	q.Set("exp", strconv.FormatInt(exp, 10))
-	q.Set("sig", s.mac(path, userID, exp))
+	for k, vs := range params {
+		q[k] = append([]string(nil), vs...)
+	}
+	q.Set(paramUser, strconv.FormatInt(userID, 10))
+	q.Set(paramExp, strconv.FormatInt(s.now().Add(ttl).Unix(), 10))
+	q.Set(paramSig, s.mac(path, q))
 	return path + "?" + q.Encode()
 }
 
-// Verify checks the query of a signed path and returns the user it was signed for.
+// Verify checks the query of a signed path and returns the user it was
+// signed for.
 func (s *URLSigner) Verify(path string, q url.Values) (int64, error) {
-	uid, err1 := strconv.ParseInt(q.Get("uid"), 10, 64)
-	exp, err2 := strconv.ParseInt(q.Get("exp"), 10, 64)
+	uid, err1 := strconv.ParseInt(q.Get(paramUser), 10, 64)
+	exp, err2 := strconv.ParseInt(q.Get(paramExp), 10, 64)
 	if err1 != nil || err2 != nil {
 		return 0, ErrURLSignature
 	}
-	if !hmac.Equal([]byte(s.mac(path, uid, exp)), []byte(q.Get("sig"))) {
+	if !hmac.Equal([]byte(s.mac(path, q)), []byte(q.Get(paramSig))) {
 		return 0, ErrURLSignature
 	}
 	if s.now().Unix() > exp {
@@ -54,12 +65,18 @@ func (s *URLSigner) Verify(path string, q url.Values) (int64, error) {
 	return uid, nil
 }
 
-func (s *URLSigner) mac(path string, uid, exp int64) string {
+// mac covers the path and every parameter but the signature, in the
+// canonical (sorted) encoding.
+func (s *URLSigner) mac(path string, q url.Values) string {
+	signed := url.Values{}
+	for k, vs := range q {
+		if k != paramSig {
+			signed[k] = vs
+		}
+	}
 	m := hmac.New(sha256.New, s.key)
 	m.Write([]byte(path))
 	m.Write([]byte{0})
-	m.Write([]byte(strconv.FormatInt(uid, 10)))
-	m.Write([]byte{0})
-	m.Write([]byte(strconv.FormatInt(exp, 10)))
+	m.Write([]byte(signed.Encode()))
 	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
 }

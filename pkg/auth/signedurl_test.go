@@ -13,12 +13,12 @@ func TestURLSigner(t *testing.T) {
 	s := NewURLSigner([]byte("secret"))
 	s.now = func() time.Time { return now }
 
-	signed := s.Sign("/api/v1/files/7/content", 42, time.Minute)
+	signed := s.Sign("/v1/download/file", url.Values{"id": {"7"}, "inline": {"1"}}, 42, time.Minute)
 	u, err := url.Parse(signed)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if u.Path != "/api/v1/files/7/content" {
+	if u.Path != "/v1/download/file" || u.Query().Get("id") != "7" {
 		t.Fatalf("signed path = %q", u.Path)
 	}
 	good := u.Query()
@@ -49,7 +49,10 @@ func TestURLSigner(t *testing.T) {
 		{"valid", s, now, u.Path, good, 42, nil},
 		{"valid until the last second", s, now.Add(time.Minute), u.Path, good, 42, nil},
 		{"expired", s, now.Add(time.Minute + time.Second), u.Path, good, 0, ErrURLExpired},
-		{"other path", s, now, "/api/v1/files/8/content", good, 0, ErrURLSignature},
+		{"other path", s, now, "/v1/download/zip", good, 0, ErrURLSignature},
+		{"other file", s, now, u.Path, set("id", "8"), 0, ErrURLSignature},
+		{"parameter dropped", s, now, u.Path, set("inline", ""), 0, ErrURLSignature},
+		{"parameter added", s, now, u.Path, func() url.Values { q := set("x", "1"); return q }(), 0, ErrURLSignature},
 		{"other user", s, now, u.Path, set("uid", "43"), 0, ErrURLSignature},
 		{"expiry pushed back", s, now, u.Path, set("exp", "9999999999"), 0, ErrURLSignature},
 		{"signature altered", s, now, u.Path, set("sig", strings.Repeat("A", len(good.Get("sig")))), 0, ErrURLSignature},
@@ -75,12 +78,11 @@ func TestURLSigner(t *testing.T) {
 	}
 }
 
-// The separators keep fields apart: path "/a" for user 12 and path "/a1"
-// for user 2 must not share a signature.
+// The separators keep fields apart: path "/a" with id=12 and path "/a1"
+// with id=2 must not share a signature.
 func TestURLSignerFieldsDoNotRunTogether(t *testing.T) {
 	s := NewURLSigner([]byte("k"))
-	exp := int64(1_800_000_000)
-	if s.mac("/a", 12, exp) == s.mac("/a1", 2, exp) {
-		t.Fatal("different (path, uid) pairs share a MAC")
+	if s.mac("/a", url.Values{"id": {"12"}}) == s.mac("/a1", url.Values{"id": {"2"}}) {
+		t.Fatal("different (path, params) pairs share a MAC")
 	}
 }

@@ -1497,6 +1497,285 @@ func (x *GetNodeRequest) GetId() string {
 	return ""
 }
 
+type CheckCreateRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	OwnerId       string                 `protobuf:"bytes,1,opt,name=owner_id,json=ownerId,proto3" json:"owner_id,omitempty"`
+	ParentId      string                 `protobuf:"bytes,2,opt,name=parent_id,json=parentId,proto3" json:"parent_id,omitempty"`
+	Name          string                 `protobuf:"bytes,3,opt,name=name,proto3" json:"name,omitempty"`
+	Size          int64                  `protobuf:"varint,4,opt,name=size,proto3" json:"size,omitempty"`
+	OnConflict    string                 `protobuf:"bytes,5,opt,name=on_conflict,json=onConflict,proto3" json:"on_conflict,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CheckCreateRequest) Reset() {
+	*x = CheckCreateRequest{}
+	mi := &file_file_v1_file_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CheckCreateRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CheckCreateRequest) ProtoMessage() {}
+
+func (x *CheckCreateRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_file_v1_file_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CheckCreateRequest.ProtoReflect.Descriptor instead.
+func (*CheckCreateRequest) Descriptor() ([]byte, []int) {
+	return file_file_v1_file_proto_rawDescGZIP(), []int{27}
+}
+
+func (x *CheckCreateRequest) GetOwnerId() string {
+	if x != nil {
+		return x.OwnerId
+	}
+	return ""
+}
+
+func (x *CheckCreateRequest) GetParentId() string {
+	if x != nil {
+		return x.ParentId
+	}
+	return ""
+}
+
+func (x *CheckCreateRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *CheckCreateRequest) GetSize() int64 {
+	if x != nil {
+		return x.Size
+	}
+	return 0
+}
+
+func (x *CheckCreateRequest) GetOnConflict() string {
+	if x != nil {
+		return x.OnConflict
+	}
+	return ""
+}
+
+type CheckCreateReply struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CheckCreateReply) Reset() {
+	*x = CheckCreateReply{}
+	mi := &file_file_v1_file_proto_msgTypes[28]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CheckCreateReply) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CheckCreateReply) ProtoMessage() {}
+
+func (x *CheckCreateReply) ProtoReflect() protoreflect.Message {
+	mi := &file_file_v1_file_proto_msgTypes[28]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CheckCreateReply.ProtoReflect.Descriptor instead.
+func (*CheckCreateReply) Descriptor() ([]byte, []int) {
+	return file_file_v1_file_proto_rawDescGZIP(), []int{28}
+}
+
+type WalkRequest struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	OwnerId string                 `protobuf:"bytes,1,opt,name=owner_id,json=ownerId,proto3" json:"owner_id,omitempty"`
+	Ids     []string               `protobuf:"bytes,2,rep,name=ids,proto3" json:"ids,omitempty"`
+	// Stop after this many entries (the caller's cap).
+	Limit         int32 `protobuf:"varint,3,opt,name=limit,proto3" json:"limit,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WalkRequest) Reset() {
+	*x = WalkRequest{}
+	mi := &file_file_v1_file_proto_msgTypes[29]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WalkRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WalkRequest) ProtoMessage() {}
+
+func (x *WalkRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_file_v1_file_proto_msgTypes[29]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WalkRequest.ProtoReflect.Descriptor instead.
+func (*WalkRequest) Descriptor() ([]byte, []int) {
+	return file_file_v1_file_proto_rawDescGZIP(), []int{29}
+}
+
+func (x *WalkRequest) GetOwnerId() string {
+	if x != nil {
+		return x.OwnerId
+	}
+	return ""
+}
+
+func (x *WalkRequest) GetIds() []string {
+	if x != nil {
+		return x.Ids
+	}
+	return nil
+}
+
+func (x *WalkRequest) GetLimit() int32 {
+	if x != nil {
+		return x.Limit
+	}
+	return 0
+}
+
+type WalkEntry struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Slash-separated, relative to the selection ("photos/2024/a.jpg").
+	Path          string `protobuf:"bytes,1,opt,name=path,proto3" json:"path,omitempty"`
+	Node          *Node  `protobuf:"bytes,2,opt,name=node,proto3" json:"node,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WalkEntry) Reset() {
+	*x = WalkEntry{}
+	mi := &file_file_v1_file_proto_msgTypes[30]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WalkEntry) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WalkEntry) ProtoMessage() {}
+
+func (x *WalkEntry) ProtoReflect() protoreflect.Message {
+	mi := &file_file_v1_file_proto_msgTypes[30]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WalkEntry.ProtoReflect.Descriptor instead.
+func (*WalkEntry) Descriptor() ([]byte, []int) {
+	return file_file_v1_file_proto_rawDescGZIP(), []int{30}
+}
+
+func (x *WalkEntry) GetPath() string {
+	if x != nil {
+		return x.Path
+	}
+	return ""
+}
+
+func (x *WalkEntry) GetNode() *Node {
+	if x != nil {
+		return x.Node
+	}
+	return nil
+}
+
+type WalkReply struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Entries []*WalkEntry           `protobuf:"bytes,1,rep,name=entries,proto3" json:"entries,omitempty"`
+	// More entries than the limit exist.
+	Truncated     bool `protobuf:"varint,2,opt,name=truncated,proto3" json:"truncated,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WalkReply) Reset() {
+	*x = WalkReply{}
+	mi := &file_file_v1_file_proto_msgTypes[31]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WalkReply) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WalkReply) ProtoMessage() {}
+
+func (x *WalkReply) ProtoReflect() protoreflect.Message {
+	mi := &file_file_v1_file_proto_msgTypes[31]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WalkReply.ProtoReflect.Descriptor instead.
+func (*WalkReply) Descriptor() ([]byte, []int) {
+	return file_file_v1_file_proto_rawDescGZIP(), []int{31}
+}
+
+func (x *WalkReply) GetEntries() []*WalkEntry {
+	if x != nil {
+		return x.Entries
+	}
+	return nil
+}
+
+func (x *WalkReply) GetTruncated() bool {
+	if x != nil {
+		return x.Truncated
+	}
+	return false
+}
+
 var File_file_v1_file_proto protoreflect.FileDescriptor
 
 const file_file_v1_file_proto_rawDesc = "" +
@@ -1618,7 +1897,26 @@ const file_file_v1_file_proto_rawDesc = "" +
 	"referenced\"Q\n" +
 	"\x0eGetNodeRequest\x12$\n" +
 	"\bowner_id\x18\x01 \x01(\tB\t\xfaB\x06r\x04\x10\x01(\x14R\aownerId\x12\x19\n" +
-	"\x02id\x18\x02 \x01(\tB\t\xfaB\x06r\x04\x10\x01(\x14R\x02id2\x83\v\n" +
+	"\x02id\x18\x02 \x01(\tB\t\xfaB\x06r\x04\x10\x01(\x14R\x02id\"\xd5\x01\n" +
+	"\x12CheckCreateRequest\x12$\n" +
+	"\bowner_id\x18\x01 \x01(\tB\t\xfaB\x06r\x04\x10\x01(\x14R\aownerId\x12$\n" +
+	"\tparent_id\x18\x02 \x01(\tB\a\xfaB\x04r\x02(\x14R\bparentId\x12\x1e\n" +
+	"\x04name\x18\x03 \x01(\tB\n" +
+	"\xfaB\ar\x05\x10\x01(\xff\x01R\x04name\x12\x1b\n" +
+	"\x04size\x18\x04 \x01(\x03B\a\xfaB\x04\"\x02(\x00R\x04size\x126\n" +
+	"\von_conflict\x18\x05 \x01(\tB\x15\xfaB\x12r\x10R\x00R\x04failR\x06renameR\n" +
+	"onConflict\"\x12\n" +
+	"\x10CheckCreateReply\"u\n" +
+	"\vWalkRequest\x12$\n" +
+	"\bowner_id\x18\x01 \x01(\tB\t\xfaB\x06r\x04\x10\x01(\x14R\aownerId\x12\x1d\n" +
+	"\x03ids\x18\x02 \x03(\tB\v\xfaB\b\x92\x01\x05\b\x01\x10\xe8\aR\x03ids\x12!\n" +
+	"\x05limit\x18\x03 \x01(\x05B\v\xfaB\b\x1a\x06\x18\xa0\x8d\x06(\x00R\x05limit\"M\n" +
+	"\tWalkEntry\x12\x12\n" +
+	"\x04path\x18\x01 \x01(\tR\x04path\x12,\n" +
+	"\x04node\x18\x02 \x01(\v2\x18.clouddrive.file.v1.NodeR\x04node\"b\n" +
+	"\tWalkReply\x127\n" +
+	"\aentries\x18\x01 \x03(\v2\x1d.clouddrive.file.v1.WalkEntryR\aentries\x12\x1c\n" +
+	"\ttruncated\x18\x02 \x01(\bR\ttruncated2\x83\v\n" +
 	"\x04File\x12]\n" +
 	"\x04List\x12\x1f.clouddrive.file.v1.ListRequest\x1a\x1d.clouddrive.file.v1.ListReply\"\x15\x82\xd3\xe4\x93\x02\x0f\x12\r/v1/file/list\x12X\n" +
 	"\x04Stat\x12\x1f.clouddrive.file.v1.StatRequest\x1a\x18.clouddrive.file.v1.Node\"\x15\x82\xd3\xe4\x93\x02\x0f\x12\r/v1/file/stat\x12]\n" +
@@ -1637,12 +1935,14 @@ const file_file_v1_file_proto_rawDesc = "" +
 	"\x05Usage\x12 .clouddrive.file.v1.UsageRequest\x1a\x1e.clouddrive.file.v1.UsageReply\"\x16\x82\xd3\xe4\x93\x02\x10\x12\x0e/v1/file/usage2\xf2\x01\n" +
 	"\tFileAdmin\x12s\n" +
 	"\bSetQuota\x12#.clouddrive.file.v1.SetQuotaRequest\x1a\x1e.clouddrive.file.v1.UsageReply\"\"\xc8\xf3\x18\x02\x82\xd3\xe4\x93\x02\x18:\x01*\"\x13/v1/admin/quota/set\x12p\n" +
-	"\bGetQuota\x12#.clouddrive.file.v1.GetQuotaRequest\x1a\x1e.clouddrive.file.v1.UsageReply\"\x1f\xc8\xf3\x18\x02\x82\xd3\xe4\x93\x02\x15\x12\x13/v1/admin/quota/get2\xa4\x02\n" +
+	"\bGetQuota\x12#.clouddrive.file.v1.GetQuotaRequest\x1a\x1e.clouddrive.file.v1.UsageReply\"\x1f\xc8\xf3\x18\x02\x82\xd3\xe4\x93\x02\x15\x12\x13/v1/admin/quota/get2\xd5\x03\n" +
 	"\fFileInternal\x12S\n" +
 	"\n" +
 	"CreateFile\x12%.clouddrive.file.v1.CreateFileRequest\x1a\x18.clouddrive.file.v1.Node\"\x04\xc8\xf3\x18\x03\x12p\n" +
 	"\x10ReferencedHashes\x12+.clouddrive.file.v1.ReferencedHashesRequest\x1a).clouddrive.file.v1.ReferencedHashesReply\"\x04\xc8\xf3\x18\x03\x12M\n" +
-	"\aGetNode\x12\".clouddrive.file.v1.GetNodeRequest\x1a\x18.clouddrive.file.v1.Node\"\x04\xc8\xf3\x18\x03B\x1bZ\x19clouddrive/api/file/v1;v1b\x06proto3"
+	"\aGetNode\x12\".clouddrive.file.v1.GetNodeRequest\x1a\x18.clouddrive.file.v1.Node\"\x04\xc8\xf3\x18\x03\x12a\n" +
+	"\vCheckCreate\x12&.clouddrive.file.v1.CheckCreateRequest\x1a$.clouddrive.file.v1.CheckCreateReply\"\x04\xc8\xf3\x18\x03\x12L\n" +
+	"\x04Walk\x12\x1f.clouddrive.file.v1.WalkRequest\x1a\x1d.clouddrive.file.v1.WalkReply\"\x04\xc8\xf3\x18\x03B\x1bZ\x19clouddrive/api/file/v1;v1b\x06proto3"
 
 var (
 	file_file_v1_file_proto_rawDescOnce sync.Once
@@ -1656,7 +1956,7 @@ func file_file_v1_file_proto_rawDescGZIP() []byte {
 	return file_file_v1_file_proto_rawDescData
 }
 
-var file_file_v1_file_proto_msgTypes = make([]protoimpl.MessageInfo, 27)
+var file_file_v1_file_proto_msgTypes = make([]protoimpl.MessageInfo, 32)
 var file_file_v1_file_proto_goTypes = []any{
 	(*Node)(nil),                    // 0: clouddrive.file.v1.Node
 	(*ListRequest)(nil),             // 1: clouddrive.file.v1.ListRequest
@@ -1685,54 +1985,65 @@ var file_file_v1_file_proto_goTypes = []any{
 	(*ReferencedHashesRequest)(nil), // 24: clouddrive.file.v1.ReferencedHashesRequest
 	(*ReferencedHashesReply)(nil),   // 25: clouddrive.file.v1.ReferencedHashesReply
 	(*GetNodeRequest)(nil),          // 26: clouddrive.file.v1.GetNodeRequest
+	(*CheckCreateRequest)(nil),      // 27: clouddrive.file.v1.CheckCreateRequest
+	(*CheckCreateReply)(nil),        // 28: clouddrive.file.v1.CheckCreateReply
+	(*WalkRequest)(nil),             // 29: clouddrive.file.v1.WalkRequest
+	(*WalkEntry)(nil),               // 30: clouddrive.file.v1.WalkEntry
+	(*WalkReply)(nil),               // 31: clouddrive.file.v1.WalkReply
 }
 var file_file_v1_file_proto_depIdxs = []int32{
 	0,  // 0: clouddrive.file.v1.ListReply.items:type_name -> clouddrive.file.v1.Node
 	0,  // 1: clouddrive.file.v1.PathReply.items:type_name -> clouddrive.file.v1.Node
 	0,  // 2: clouddrive.file.v1.NodesReply.items:type_name -> clouddrive.file.v1.Node
-	1,  // 3: clouddrive.file.v1.File.List:input_type -> clouddrive.file.v1.ListRequest
-	3,  // 4: clouddrive.file.v1.File.Stat:input_type -> clouddrive.file.v1.StatRequest
-	4,  // 5: clouddrive.file.v1.File.Path:input_type -> clouddrive.file.v1.PathRequest
-	6,  // 6: clouddrive.file.v1.File.Mkdir:input_type -> clouddrive.file.v1.MkdirRequest
-	7,  // 7: clouddrive.file.v1.File.Rename:input_type -> clouddrive.file.v1.RenameRequest
-	8,  // 8: clouddrive.file.v1.File.Move:input_type -> clouddrive.file.v1.MoveRequest
-	9,  // 9: clouddrive.file.v1.File.Copy:input_type -> clouddrive.file.v1.CopyRequest
-	11, // 10: clouddrive.file.v1.File.Delete:input_type -> clouddrive.file.v1.DeleteRequest
-	13, // 11: clouddrive.file.v1.File.Trash:input_type -> clouddrive.file.v1.TrashRequest
-	14, // 12: clouddrive.file.v1.File.Restore:input_type -> clouddrive.file.v1.RestoreRequest
-	15, // 13: clouddrive.file.v1.File.Purge:input_type -> clouddrive.file.v1.PurgeRequest
-	17, // 14: clouddrive.file.v1.File.EmptyTrash:input_type -> clouddrive.file.v1.EmptyTrashRequest
-	18, // 15: clouddrive.file.v1.File.Search:input_type -> clouddrive.file.v1.SearchRequest
-	19, // 16: clouddrive.file.v1.File.Usage:input_type -> clouddrive.file.v1.UsageRequest
-	21, // 17: clouddrive.file.v1.FileAdmin.SetQuota:input_type -> clouddrive.file.v1.SetQuotaRequest
-	22, // 18: clouddrive.file.v1.FileAdmin.GetQuota:input_type -> clouddrive.file.v1.GetQuotaRequest
-	23, // 19: clouddrive.file.v1.FileInternal.CreateFile:input_type -> clouddrive.file.v1.CreateFileRequest
-	24, // 20: clouddrive.file.v1.FileInternal.ReferencedHashes:input_type -> clouddrive.file.v1.ReferencedHashesRequest
-	26, // 21: clouddrive.file.v1.FileInternal.GetNode:input_type -> clouddrive.file.v1.GetNodeRequest
-	2,  // 22: clouddrive.file.v1.File.List:output_type -> clouddrive.file.v1.ListReply
-	0,  // 23: clouddrive.file.v1.File.Stat:output_type -> clouddrive.file.v1.Node
-	5,  // 24: clouddrive.file.v1.File.Path:output_type -> clouddrive.file.v1.PathReply
-	0,  // 25: clouddrive.file.v1.File.Mkdir:output_type -> clouddrive.file.v1.Node
-	0,  // 26: clouddrive.file.v1.File.Rename:output_type -> clouddrive.file.v1.Node
-	10, // 27: clouddrive.file.v1.File.Move:output_type -> clouddrive.file.v1.NodesReply
-	10, // 28: clouddrive.file.v1.File.Copy:output_type -> clouddrive.file.v1.NodesReply
-	12, // 29: clouddrive.file.v1.File.Delete:output_type -> clouddrive.file.v1.DeleteReply
-	2,  // 30: clouddrive.file.v1.File.Trash:output_type -> clouddrive.file.v1.ListReply
-	10, // 31: clouddrive.file.v1.File.Restore:output_type -> clouddrive.file.v1.NodesReply
-	16, // 32: clouddrive.file.v1.File.Purge:output_type -> clouddrive.file.v1.PurgeReply
-	16, // 33: clouddrive.file.v1.File.EmptyTrash:output_type -> clouddrive.file.v1.PurgeReply
-	2,  // 34: clouddrive.file.v1.File.Search:output_type -> clouddrive.file.v1.ListReply
-	20, // 35: clouddrive.file.v1.File.Usage:output_type -> clouddrive.file.v1.UsageReply
-	20, // 36: clouddrive.file.v1.FileAdmin.SetQuota:output_type -> clouddrive.file.v1.UsageReply
-	20, // 37: clouddrive.file.v1.FileAdmin.GetQuota:output_type -> clouddrive.file.v1.UsageReply
-	0,  // 38: clouddrive.file.v1.FileInternal.CreateFile:output_type -> clouddrive.file.v1.Node
-	25, // 39: clouddrive.file.v1.FileInternal.ReferencedHashes:output_type -> clouddrive.file.v1.ReferencedHashesReply
-	0,  // 40: clouddrive.file.v1.FileInternal.GetNode:output_type -> clouddrive.file.v1.Node
-	22, // [22:41] is the sub-list for method output_type
-	3,  // [3:22] is the sub-list for method input_type
-	3,  // [3:3] is the sub-list for extension type_name
-	3,  // [3:3] is the sub-list for extension extendee
-	0,  // [0:3] is the sub-list for field type_name
+	0,  // 3: clouddrive.file.v1.WalkEntry.node:type_name -> clouddrive.file.v1.Node
+	30, // 4: clouddrive.file.v1.WalkReply.entries:type_name -> clouddrive.file.v1.WalkEntry
+	1,  // 5: clouddrive.file.v1.File.List:input_type -> clouddrive.file.v1.ListRequest
+	3,  // 6: clouddrive.file.v1.File.Stat:input_type -> clouddrive.file.v1.StatRequest
+	4,  // 7: clouddrive.file.v1.File.Path:input_type -> clouddrive.file.v1.PathRequest
+	6,  // 8: clouddrive.file.v1.File.Mkdir:input_type -> clouddrive.file.v1.MkdirRequest
+	7,  // 9: clouddrive.file.v1.File.Rename:input_type -> clouddrive.file.v1.RenameRequest
+	8,  // 10: clouddrive.file.v1.File.Move:input_type -> clouddrive.file.v1.MoveRequest
+	9,  // 11: clouddrive.file.v1.File.Copy:input_type -> clouddrive.file.v1.CopyRequest
+	11, // 12: clouddrive.file.v1.File.Delete:input_type -> clouddrive.file.v1.DeleteRequest
+	13, // 13: clouddrive.file.v1.File.Trash:input_type -> clouddrive.file.v1.TrashRequest
+	14, // 14: clouddrive.file.v1.File.Restore:input_type -> clouddrive.file.v1.RestoreRequest
+	15, // 15: clouddrive.file.v1.File.Purge:input_type -> clouddrive.file.v1.PurgeRequest
+	17, // 16: clouddrive.file.v1.File.EmptyTrash:input_type -> clouddrive.file.v1.EmptyTrashRequest
+	18, // 17: clouddrive.file.v1.File.Search:input_type -> clouddrive.file.v1.SearchRequest
+	19, // 18: clouddrive.file.v1.File.Usage:input_type -> clouddrive.file.v1.UsageRequest
+	21, // 19: clouddrive.file.v1.FileAdmin.SetQuota:input_type -> clouddrive.file.v1.SetQuotaRequest
+	22, // 20: clouddrive.file.v1.FileAdmin.GetQuota:input_type -> clouddrive.file.v1.GetQuotaRequest
+	23, // 21: clouddrive.file.v1.FileInternal.CreateFile:input_type -> clouddrive.file.v1.CreateFileRequest
+	24, // 22: clouddrive.file.v1.FileInternal.ReferencedHashes:input_type -> clouddrive.file.v1.ReferencedHashesRequest
+	26, // 23: clouddrive.file.v1.FileInternal.GetNode:input_type -> clouddrive.file.v1.GetNodeRequest
+	27, // 24: clouddrive.file.v1.FileInternal.CheckCreate:input_type -> clouddrive.file.v1.CheckCreateRequest
+	29, // 25: clouddrive.file.v1.FileInternal.Walk:input_type -> clouddrive.file.v1.WalkRequest
+	2,  // 26: clouddrive.file.v1.File.List:output_type -> clouddrive.file.v1.ListReply
+	0,  // 27: clouddrive.file.v1.File.Stat:output_type -> clouddrive.file.v1.Node
+	5,  // 28: clouddrive.file.v1.File.Path:output_type -> clouddrive.file.v1.PathReply
+	0,  // 29: clouddrive.file.v1.File.Mkdir:output_type -> clouddrive.file.v1.Node
+	0,  // 30: clouddrive.file.v1.File.Rename:output_type -> clouddrive.file.v1.Node
+	10, // 31: clouddrive.file.v1.File.Move:output_type -> clouddrive.file.v1.NodesReply
+	10, // 32: clouddrive.file.v1.File.Copy:output_type -> clouddrive.file.v1.NodesReply
+	12, // 33: clouddrive.file.v1.File.Delete:output_type -> clouddrive.file.v1.DeleteReply
+	2,  // 34: clouddrive.file.v1.File.Trash:output_type -> clouddrive.file.v1.ListReply
+	10, // 35: clouddrive.file.v1.File.Restore:output_type -> clouddrive.file.v1.NodesReply
+	16, // 36: clouddrive.file.v1.File.Purge:output_type -> clouddrive.file.v1.PurgeReply
+	16, // 37: clouddrive.file.v1.File.EmptyTrash:output_type -> clouddrive.file.v1.PurgeReply
+	2,  // 38: clouddrive.file.v1.File.Search:output_type -> clouddrive.file.v1.ListReply
+	20, // 39: clouddrive.file.v1.File.Usage:output_type -> clouddrive.file.v1.UsageReply
+	20, // 40: clouddrive.file.v1.FileAdmin.SetQuota:output_type -> clouddrive.file.v1.UsageReply
+	20, // 41: clouddrive.file.v1.FileAdmin.GetQuota:output_type -> clouddrive.file.v1.UsageReply
+	0,  // 42: clouddrive.file.v1.FileInternal.CreateFile:output_type -> clouddrive.file.v1.Node
+	25, // 43: clouddrive.file.v1.FileInternal.ReferencedHashes:output_type -> clouddrive.file.v1.ReferencedHashesReply
+	0,  // 44: clouddrive.file.v1.FileInternal.GetNode:output_type -> clouddrive.file.v1.Node
+	28, // 45: clouddrive.file.v1.FileInternal.CheckCreate:output_type -> clouddrive.file.v1.CheckCreateReply
+	31, // 46: clouddrive.file.v1.FileInternal.Walk:output_type -> clouddrive.file.v1.WalkReply
+	26, // [26:47] is the sub-list for method output_type
+	5,  // [5:26] is the sub-list for method input_type
+	5,  // [5:5] is the sub-list for extension type_name
+	5,  // [5:5] is the sub-list for extension extendee
+	0,  // [0:5] is the sub-list for field type_name
 }
 
 func init() { file_file_v1_file_proto_init() }
@@ -1746,7 +2057,7 @@ func file_file_v1_file_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_file_v1_file_proto_rawDesc), len(file_file_v1_file_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   27,
+			NumMessages:   32,
 			NumExtensions: 0,
 			NumServices:   3,
 		},

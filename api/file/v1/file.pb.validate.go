@@ -3475,3 +3475,696 @@ var _ interface {
 	Cause() error
 	ErrorName() string
 } = GetNodeRequestValidationError{}
+
+// Validate checks the field values on CheckCreateRequest with the rules
+// defined in the proto definition for this message. If any rules are
+// violated, the first error encountered is returned, or nil if there are no violations.
+func (m *CheckCreateRequest) Validate() error {
+	return m.validate(false)
+}
+
+// ValidateAll checks the field values on CheckCreateRequest with the rules
+// defined in the proto definition for this message. If any rules are
+// violated, the result is a list of violation errors wrapped in
+// CheckCreateRequestMultiError, or nil if none found.
+func (m *CheckCreateRequest) ValidateAll() error {
+	return m.validate(true)
+}
+
+func (m *CheckCreateRequest) validate(all bool) error {
+	if m == nil {
+		return nil
+	}
+
+	var errors []error
+
+	if utf8.RuneCountInString(m.GetOwnerId()) < 1 {
+		err := CheckCreateRequestValidationError{
+			field:  "OwnerId",
+			reason: "value length must be at least 1 runes",
+		}
+		if !all {
+			return err
+		}
+		errors = append(errors, err)
+	}
+
+	if len(m.GetOwnerId()) > 20 {
+		err := CheckCreateRequestValidationError{
+			field:  "OwnerId",
+			reason: "value length must be at most 20 bytes",
+		}
+		if !all {
+			return err
+		}
+		errors = append(errors, err)
+	}
+
+	if len(m.GetParentId()) > 20 {
+		err := CheckCreateRequestValidationError{
+			field:  "ParentId",
+			reason: "value length must be at most 20 bytes",
+		}
+		if !all {
+			return err
+		}
+		errors = append(errors, err)
+	}
+
+	if utf8.RuneCountInString(m.GetName()) < 1 {
+		err := CheckCreateRequestValidationError{
+			field:  "Name",
+			reason: "value length must be at least 1 runes",
+		}
+		if !all {
+			return err
+		}
+		errors = append(errors, err)
+	}
+
+	if len(m.GetName()) > 255 {
+		err := CheckCreateRequestValidationError{
+			field:  "Name",
+			reason: "value length must be at most 255 bytes",
+		}
+		if !all {
+			return err
+		}
+		errors = append(errors, err)
+	}
+
+	if m.GetSize() < 0 {
+		err := CheckCreateRequestValidationError{
+			field:  "Size",
+			reason: "value must be greater than or equal to 0",
+		}
+		if !all {
+			return err
+		}
+		errors = append(errors, err)
+	}
+
+	if _, ok := _CheckCreateRequest_OnConflict_InLookup[m.GetOnConflict()]; !ok {
+		err := CheckCreateRequestValidationError{
+			field:  "OnConflict",
+			reason: "value must be in list [ fail rename]",
+		}
+		if !all {
+			return err
+		}
+		errors = append(errors, err)
+	}
+
+	if len(errors) > 0 {
+		return CheckCreateRequestMultiError(errors)
+	}
+
+	return nil
+}
+
+// CheckCreateRequestMultiError is an error wrapping multiple validation errors
+// returned by CheckCreateRequest.ValidateAll() if the designated constraints
+// aren't met.
+type CheckCreateRequestMultiError []error
+
+// Error returns a concatenation of all the error messages it wraps.
+func (m CheckCreateRequestMultiError) Error() string {
+	msgs := make([]string, 0, len(m))
+	for _, err := range m {
+		msgs = append(msgs, err.Error())
+	}
+	return strings.Join(msgs, "; ")
+}
+
+// AllErrors returns a list of validation violation errors.
+func (m CheckCreateRequestMultiError) AllErrors() []error { return m }
+
+// CheckCreateRequestValidationError is the validation error returned by
+// CheckCreateRequest.Validate if the designated constraints aren't met.
+type CheckCreateRequestValidationError struct {
+	field  string
+	reason string
+	cause  error
+	key    bool
+}
+
+// Field function returns field value.
+func (e CheckCreateRequestValidationError) Field() string { return e.field }
+
+// Reason function returns reason value.
+func (e CheckCreateRequestValidationError) Reason() string { return e.reason }
+
+// Cause function returns cause value.
+func (e CheckCreateRequestValidationError) Cause() error { return e.cause }
+
+// Key function returns key value.
+func (e CheckCreateRequestValidationError) Key() bool { return e.key }
+
+// ErrorName returns error name.
+func (e CheckCreateRequestValidationError) ErrorName() string {
+	return "CheckCreateRequestValidationError"
+}
+
+// Error satisfies the builtin error interface
+func (e CheckCreateRequestValidationError) Error() string {
+	cause := ""
+	if e.cause != nil {
+		cause = fmt.Sprintf(" | caused by: %v", e.cause)
+	}
+
+	key := ""
+	if e.key {
+		key = "key for "
+	}
+
+	return fmt.Sprintf(
+		"invalid %sCheckCreateRequest.%s: %s%s",
+		key,
+		e.field,
+		e.reason,
+		cause)
+}
+
+var _ error = CheckCreateRequestValidationError{}
+
+var _ interface {
+	Field() string
+	Reason() string
+	Key() bool
+	Cause() error
+	ErrorName() string
+} = CheckCreateRequestValidationError{}
+
+var _CheckCreateRequest_OnConflict_InLookup = map[string]struct{}{
+	"":       {},
+	"fail":   {},
+	"rename": {},
+}
+
+// Validate checks the field values on CheckCreateReply with the rules defined
+// in the proto definition for this message. If any rules are violated, the
+// first error encountered is returned, or nil if there are no violations.
+func (m *CheckCreateReply) Validate() error {
+	return m.validate(false)
+}
+
+// ValidateAll checks the field values on CheckCreateReply with the rules
+// defined in the proto definition for this message. If any rules are
+// violated, the result is a list of violation errors wrapped in
+// CheckCreateReplyMultiError, or nil if none found.
+func (m *CheckCreateReply) ValidateAll() error {
+	return m.validate(true)
+}
+
+func (m *CheckCreateReply) validate(all bool) error {
+	if m == nil {
+		return nil
+	}
+
+	var errors []error
+
+	if len(errors) > 0 {
+		return CheckCreateReplyMultiError(errors)
+	}
+
+	return nil
+}
+
+// CheckCreateReplyMultiError is an error wrapping multiple validation errors
+// returned by CheckCreateReply.ValidateAll() if the designated constraints
+// aren't met.
+type CheckCreateReplyMultiError []error
+
+// Error returns a concatenation of all the error messages it wraps.
+func (m CheckCreateReplyMultiError) Error() string {
+	msgs := make([]string, 0, len(m))
+	for _, err := range m {
+		msgs = append(msgs, err.Error())
+	}
+	return strings.Join(msgs, "; ")
+}
+
+// AllErrors returns a list of validation violation errors.
+func (m CheckCreateReplyMultiError) AllErrors() []error { return m }
+
+// CheckCreateReplyValidationError is the validation error returned by
+// CheckCreateReply.Validate if the designated constraints aren't met.
+type CheckCreateReplyValidationError struct {
+	field  string
+	reason string
+	cause  error
+	key    bool
+}
+
+// Field function returns field value.
+func (e CheckCreateReplyValidationError) Field() string { return e.field }
+
+// Reason function returns reason value.
+func (e CheckCreateReplyValidationError) Reason() string { return e.reason }
+
+// Cause function returns cause value.
+func (e CheckCreateReplyValidationError) Cause() error { return e.cause }
+
+// Key function returns key value.
+func (e CheckCreateReplyValidationError) Key() bool { return e.key }
+
+// ErrorName returns error name.
+func (e CheckCreateReplyValidationError) ErrorName() string { return "CheckCreateReplyValidationError" }
+
+// Error satisfies the builtin error interface
+func (e CheckCreateReplyValidationError) Error() string {
+	cause := ""
+	if e.cause != nil {
+		cause = fmt.Sprintf(" | caused by: %v", e.cause)
+	}
+
+	key := ""
+	if e.key {
+		key = "key for "
+	}
+
+	return fmt.Sprintf(
+		"invalid %sCheckCreateReply.%s: %s%s",
+		key,
+		e.field,
+		e.reason,
+		cause)
+}
+
+var _ error = CheckCreateReplyValidationError{}
+
+var _ interface {
+	Field() string
+	Reason() string
+	Key() bool
+	Cause() error
+	ErrorName() string
+} = CheckCreateReplyValidationError{}
+
+// Validate checks the field values on WalkRequest with the rules defined in
+// the proto definition for this message. If any rules are violated, the first
+// error encountered is returned, or nil if there are no violations.
+func (m *WalkRequest) Validate() error {
+	return m.validate(false)
+}
+
+// ValidateAll checks the field values on WalkRequest with the rules defined in
+// the proto definition for this message. If any rules are violated, the
+// result is a list of violation errors wrapped in WalkRequestMultiError, or
+// nil if none found.
+func (m *WalkRequest) ValidateAll() error {
+	return m.validate(true)
+}
+
+func (m *WalkRequest) validate(all bool) error {
+	if m == nil {
+		return nil
+	}
+
+	var errors []error
+
+	if utf8.RuneCountInString(m.GetOwnerId()) < 1 {
+		err := WalkRequestValidationError{
+			field:  "OwnerId",
+			reason: "value length must be at least 1 runes",
+		}
+		if !all {
+			return err
+		}
+		errors = append(errors, err)
+	}
+
+	if len(m.GetOwnerId()) > 20 {
+		err := WalkRequestValidationError{
+			field:  "OwnerId",
+			reason: "value length must be at most 20 bytes",
+		}
+		if !all {
+			return err
+		}
+		errors = append(errors, err)
+	}
+
+	if l := len(m.GetIds()); l < 1 || l > 1000 {
+		err := WalkRequestValidationError{
+			field:  "Ids",
+			reason: "value must contain between 1 and 1000 items, inclusive",
+		}
+		if !all {
+			return err
+		}
+		errors = append(errors, err)
+	}
+
+	if val := m.GetLimit(); val < 0 || val > 100000 {
+		err := WalkRequestValidationError{
+			field:  "Limit",
+			reason: "value must be inside range [0, 100000]",
+		}
+		if !all {
+			return err
+		}
+		errors = append(errors, err)
+	}
+
+	if len(errors) > 0 {
+		return WalkRequestMultiError(errors)
+	}
+
+	return nil
+}
+
+// WalkRequestMultiError is an error wrapping multiple validation errors
+// returned by WalkRequest.ValidateAll() if the designated constraints aren't met.
+type WalkRequestMultiError []error
+
+// Error returns a concatenation of all the error messages it wraps.
+func (m WalkRequestMultiError) Error() string {
+	msgs := make([]string, 0, len(m))
+	for _, err := range m {
+		msgs = append(msgs, err.Error())
+	}
+	return strings.Join(msgs, "; ")
+}
+
+// AllErrors returns a list of validation violation errors.
+func (m WalkRequestMultiError) AllErrors() []error { return m }
+
+// WalkRequestValidationError is the validation error returned by
+// WalkRequest.Validate if the designated constraints aren't met.
+type WalkRequestValidationError struct {
+	field  string
+	reason string
+	cause  error
+	key    bool
+}
+
+// Field function returns field value.
+func (e WalkRequestValidationError) Field() string { return e.field }
+
+// Reason function returns reason value.
+func (e WalkRequestValidationError) Reason() string { return e.reason }
+
+// Cause function returns cause value.
+func (e WalkRequestValidationError) Cause() error { return e.cause }
+
+// Key function returns key value.
+func (e WalkRequestValidationError) Key() bool { return e.key }
+
+// ErrorName returns error name.
+func (e WalkRequestValidationError) ErrorName() string { return "WalkRequestValidationError" }
+
+// Error satisfies the builtin error interface
+func (e WalkRequestValidationError) Error() string {
+	cause := ""
+	if e.cause != nil {
+		cause = fmt.Sprintf(" | caused by: %v", e.cause)
+	}
+
+	key := ""
+	if e.key {
+		key = "key for "
+	}
+
+	return fmt.Sprintf(
+		"invalid %sWalkRequest.%s: %s%s",
+		key,
+		e.field,
+		e.reason,
+		cause)
+}
+
+var _ error = WalkRequestValidationError{}
+
+var _ interface {
+	Field() string
+	Reason() string
+	Key() bool
+	Cause() error
+	ErrorName() string
+} = WalkRequestValidationError{}
+
+// Validate checks the field values on WalkEntry with the rules defined in the
+// proto definition for this message. If any rules are violated, the first
+// error encountered is returned, or nil if there are no violations.
+func (m *WalkEntry) Validate() error {
+	return m.validate(false)
+}
+
+// ValidateAll checks the field values on WalkEntry with the rules defined in
+// the proto definition for this message. If any rules are violated, the
+// result is a list of violation errors wrapped in WalkEntryMultiError, or nil
+// if none found.
+func (m *WalkEntry) ValidateAll() error {
+	return m.validate(true)
+}
+
+func (m *WalkEntry) validate(all bool) error {
+	if m == nil {
+		return nil
+	}
+
+	var errors []error
+
+	// no validation rules for Path
+
+	if all {
+		switch v := interface{}(m.GetNode()).(type) {
+		case interface{ ValidateAll() error }:
+			if err := v.ValidateAll(); err != nil {
+				errors = append(errors, WalkEntryValidationError{
+					field:  "Node",
+					reason: "embedded message failed validation",
+					cause:  err,
+				})
+			}
+		case interface{ Validate() error }:
+			if err := v.Validate(); err != nil {
+				errors = append(errors, WalkEntryValidationError{
+					field:  "Node",
+					reason: "embedded message failed validation",
+					cause:  err,
+				})
+			}
+		}
+	} else if v, ok := interface{}(m.GetNode()).(interface{ Validate() error }); ok {
+		if err := v.Validate(); err != nil {
+			return WalkEntryValidationError{
+				field:  "Node",
+				reason: "embedded message failed validation",
+				cause:  err,
+			}
+		}
+	}
+
+	if len(errors) > 0 {
+		return WalkEntryMultiError(errors)
+	}
+
+	return nil
+}
+
+// WalkEntryMultiError is an error wrapping multiple validation errors returned
+// by WalkEntry.ValidateAll() if the designated constraints aren't met.
+type WalkEntryMultiError []error
+
+// Error returns a concatenation of all the error messages it wraps.
+func (m WalkEntryMultiError) Error() string {
+	msgs := make([]string, 0, len(m))
+	for _, err := range m {
+		msgs = append(msgs, err.Error())
+	}
+	return strings.Join(msgs, "; ")
+}
+
+// AllErrors returns a list of validation violation errors.
+func (m WalkEntryMultiError) AllErrors() []error { return m }
+
+// WalkEntryValidationError is the validation error returned by
+// WalkEntry.Validate if the designated constraints aren't met.
+type WalkEntryValidationError struct {
+	field  string
+	reason string
+	cause  error
+	key    bool
+}
+
+// Field function returns field value.
+func (e WalkEntryValidationError) Field() string { return e.field }
+
+// Reason function returns reason value.
+func (e WalkEntryValidationError) Reason() string { return e.reason }
+
+// Cause function returns cause value.
+func (e WalkEntryValidationError) Cause() error { return e.cause }
+
+// Key function returns key value.
+func (e WalkEntryValidationError) Key() bool { return e.key }
+
+// ErrorName returns error name.
+func (e WalkEntryValidationError) ErrorName() string { return "WalkEntryValidationError" }
+
+// Error satisfies the builtin error interface
+func (e WalkEntryValidationError) Error() string {
+	cause := ""
+	if e.cause != nil {
+		cause = fmt.Sprintf(" | caused by: %v", e.cause)
+	}
+
+	key := ""
+	if e.key {
+		key = "key for "
+	}
+
+	return fmt.Sprintf(
+		"invalid %sWalkEntry.%s: %s%s",
+		key,
+		e.field,
+		e.reason,
+		cause)
+}
+
+var _ error = WalkEntryValidationError{}
+
+var _ interface {
+	Field() string
+	Reason() string
+	Key() bool
+	Cause() error
+	ErrorName() string
+} = WalkEntryValidationError{}
+
+// Validate checks the field values on WalkReply with the rules defined in the
+// proto definition for this message. If any rules are violated, the first
+// error encountered is returned, or nil if there are no violations.
+func (m *WalkReply) Validate() error {
+	return m.validate(false)
+}
+
+// ValidateAll checks the field values on WalkReply with the rules defined in
+// the proto definition for this message. If any rules are violated, the
+// result is a list of violation errors wrapped in WalkReplyMultiError, or nil
+// if none found.
+func (m *WalkReply) ValidateAll() error {
+	return m.validate(true)
+}
+
+func (m *WalkReply) validate(all bool) error {
+	if m == nil {
+		return nil
+	}
+
+	var errors []error
+
+	for idx, item := range m.GetEntries() {
+		_, _ = idx, item
+
+		if all {
+			switch v := interface{}(item).(type) {
+			case interface{ ValidateAll() error }:
+				if err := v.ValidateAll(); err != nil {
+					errors = append(errors, WalkReplyValidationError{
+						field:  fmt.Sprintf("Entries[%v]", idx),
+						reason: "embedded message failed validation",
+						cause:  err,
+					})
+				}
+			case interface{ Validate() error }:
+				if err := v.Validate(); err != nil {
+					errors = append(errors, WalkReplyValidationError{
+						field:  fmt.Sprintf("Entries[%v]", idx),
+						reason: "embedded message failed validation",
+						cause:  err,
+					})
+				}
+			}
+		} else if v, ok := interface{}(item).(interface{ Validate() error }); ok {
+			if err := v.Validate(); err != nil {
+				return WalkReplyValidationError{
+					field:  fmt.Sprintf("Entries[%v]", idx),
+					reason: "embedded message failed validation",
+					cause:  err,
+				}
+			}
+		}
+
+	}
+
+	// no validation rules for Truncated
+
+	if len(errors) > 0 {
+		return WalkReplyMultiError(errors)
+	}
+
+	return nil
+}
+
+// WalkReplyMultiError is an error wrapping multiple validation errors returned
+// by WalkReply.ValidateAll() if the designated constraints aren't met.
+type WalkReplyMultiError []error
+
+// Error returns a concatenation of all the error messages it wraps.
+func (m WalkReplyMultiError) Error() string {
+	msgs := make([]string, 0, len(m))
+	for _, err := range m {
+		msgs = append(msgs, err.Error())
+	}
+	return strings.Join(msgs, "; ")
+}
+
+// AllErrors returns a list of validation violation errors.
+func (m WalkReplyMultiError) AllErrors() []error { return m }
+
+// WalkReplyValidationError is the validation error returned by
+// WalkReply.Validate if the designated constraints aren't met.
+type WalkReplyValidationError struct {
+	field  string
+	reason string
+	cause  error
+	key    bool
+}
+
+// Field function returns field value.
+func (e WalkReplyValidationError) Field() string { return e.field }
+
+// Reason function returns reason value.
+func (e WalkReplyValidationError) Reason() string { return e.reason }
+
+// Cause function returns cause value.
+func (e WalkReplyValidationError) Cause() error { return e.cause }
+
+// Key function returns key value.
+func (e WalkReplyValidationError) Key() bool { return e.key }
+
+// ErrorName returns error name.
+func (e WalkReplyValidationError) ErrorName() string { return "WalkReplyValidationError" }
+
+// Error satisfies the builtin error interface
+func (e WalkReplyValidationError) Error() string {
+	cause := ""
+	if e.cause != nil {
+		cause = fmt.Sprintf(" | caused by: %v", e.cause)
+	}
+
+	key := ""
+	if e.key {
+		key = "key for "
+	}
+
+	return fmt.Sprintf(
+		"invalid %sWalkReply.%s: %s%s",
+		key,
+		e.field,
+		e.reason,
+		cause)
+}
+
+var _ error = WalkReplyValidationError{}
+
+var _ interface {
+	Field() string
+	Reason() string
+	Key() bool
+	Cause() error
+	ErrorName() string
+} = WalkReplyValidationError{}

@@ -779,6 +779,8 @@ const (
 	FileInternal_CreateFile_FullMethodName       = "/clouddrive.file.v1.FileInternal/CreateFile"
 	FileInternal_ReferencedHashes_FullMethodName = "/clouddrive.file.v1.FileInternal/ReferencedHashes"
 	FileInternal_GetNode_FullMethodName          = "/clouddrive.file.v1.FileInternal/GetNode"
+	FileInternal_CheckCreate_FullMethodName      = "/clouddrive.file.v1.FileInternal/CheckCreate"
+	FileInternal_Walk_FullMethodName             = "/clouddrive.file.v1.FileInternal/Walk"
 )
 
 // FileInternalClient is the client API for FileInternal service.
@@ -793,6 +795,11 @@ type FileInternalClient interface {
 	ReferencedHashes(ctx context.Context, in *ReferencedHashesRequest, opts ...grpc.CallOption) (*ReferencedHashesReply, error)
 	// A node of any owner, for services that act on a user's behalf (shares).
 	GetNode(ctx context.Context, in *GetNodeRequest, opts ...grpc.CallOption) (*Node, error)
+	// Would CreateFile succeed now (parent, name, quota)? Uploads ask before
+	// taking any bytes; CreateFile checks again in its transaction.
+	CheckCreate(ctx context.Context, in *CheckCreateRequest, opts ...grpc.CallOption) (*CheckCreateReply, error)
+	// The live files under a selection, with their paths relative to it (zip).
+	Walk(ctx context.Context, in *WalkRequest, opts ...grpc.CallOption) (*WalkReply, error)
 }
 
 type fileInternalClient struct {
@@ -833,6 +840,26 @@ func (c *fileInternalClient) GetNode(ctx context.Context, in *GetNodeRequest, op
 	return out, nil
 }
 
+func (c *fileInternalClient) CheckCreate(ctx context.Context, in *CheckCreateRequest, opts ...grpc.CallOption) (*CheckCreateReply, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CheckCreateReply)
+	err := c.cc.Invoke(ctx, FileInternal_CheckCreate_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *fileInternalClient) Walk(ctx context.Context, in *WalkRequest, opts ...grpc.CallOption) (*WalkReply, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(WalkReply)
+	err := c.cc.Invoke(ctx, FileInternal_Walk_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // FileInternalServer is the server API for FileInternal service.
 // All implementations must embed UnimplementedFileInternalServer
 // for forward compatibility.
@@ -845,6 +872,11 @@ type FileInternalServer interface {
 	ReferencedHashes(context.Context, *ReferencedHashesRequest) (*ReferencedHashesReply, error)
 	// A node of any owner, for services that act on a user's behalf (shares).
 	GetNode(context.Context, *GetNodeRequest) (*Node, error)
+	// Would CreateFile succeed now (parent, name, quota)? Uploads ask before
+	// taking any bytes; CreateFile checks again in its transaction.
+	CheckCreate(context.Context, *CheckCreateRequest) (*CheckCreateReply, error)
+	// The live files under a selection, with their paths relative to it (zip).
+	Walk(context.Context, *WalkRequest) (*WalkReply, error)
 	mustEmbedUnimplementedFileInternalServer()
 }
 
@@ -863,6 +895,12 @@ func (UnimplementedFileInternalServer) ReferencedHashes(context.Context, *Refere
 }
 func (UnimplementedFileInternalServer) GetNode(context.Context, *GetNodeRequest) (*Node, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetNode not implemented")
+}
+func (UnimplementedFileInternalServer) CheckCreate(context.Context, *CheckCreateRequest) (*CheckCreateReply, error) {
+	return nil, status.Error(codes.Unimplemented, "method CheckCreate not implemented")
+}
+func (UnimplementedFileInternalServer) Walk(context.Context, *WalkRequest) (*WalkReply, error) {
+	return nil, status.Error(codes.Unimplemented, "method Walk not implemented")
 }
 func (UnimplementedFileInternalServer) mustEmbedUnimplementedFileInternalServer() {}
 func (UnimplementedFileInternalServer) testEmbeddedByValue()                      {}
@@ -939,6 +977,42 @@ func _FileInternal_GetNode_Handler(srv interface{}, ctx context.Context, dec fun
 	return interceptor(ctx, in, info, handler)
 }
 
+func _FileInternal_CheckCreate_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CheckCreateRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(FileInternalServer).CheckCreate(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: FileInternal_CheckCreate_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(FileInternalServer).CheckCreate(ctx, req.(*CheckCreateRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _FileInternal_Walk_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(WalkRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(FileInternalServer).Walk(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: FileInternal_Walk_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(FileInternalServer).Walk(ctx, req.(*WalkRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // FileInternal_ServiceDesc is the grpc.ServiceDesc for FileInternal service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -957,6 +1031,14 @@ var FileInternal_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "GetNode",
 			Handler:    _FileInternal_GetNode_Handler,
+		},
+		{
+			MethodName: "CheckCreate",
+			Handler:    _FileInternal_CheckCreate_Handler,
+		},
+		{
+			MethodName: "Walk",
+			Handler:    _FileInternal_Walk_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -28,12 +28,17 @@ func ValidateName(name string) error {
 		why = `"." and ".." are not names`
 	case strings.ContainsRune(name, '/'):
 		why = `the name contains "/"`
-	case strings.TrimSpace(name) == "":
-		why = "the name is only spaces"
+	case strings.TrimFunc(name, invisible) == "":
+		why = "the name is only spaces or invisible characters"
 	default:
 		for _, r := range name {
-			if unicode.IsControl(r) || r == utf8.RuneError {
+			if unicode.IsControl(r) {
 				why = "the name contains a control character"
+				break
+			}
+			if bidiControl(r) {
+				// "\u202egpj.exe" shows as "exe.jpg": a spoofing trick.
+				why = "the name contains a text-direction control character"
 				break
 			}
 		}
@@ -83,4 +88,10 @@ func freeName(name string, folder bool, taken map[string]bool) string {
 			return c
 		}
 	}
+}
+
+func invisible(r rune) bool { return unicode.IsSpace(r) || unicode.Is(unicode.Cf, r) }
+
+func bidiControl(r rune) bool {
+	return (r >= 0x202A && r <= 0x202E) || (r >= 0x2066 && r <= 0x2069) || r == 0x200E || r == 0x200F || r == 0x061C
 }

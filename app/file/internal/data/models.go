@@ -1,6 +1,11 @@
 package data
 
-import "time"
+import (
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/schema"
+)
 
 // nodeModel is a row of the tree. live is 1 for a live node and NULL in the
 // trash, so the unique index on (owner, parent, name_key, live) holds only
@@ -11,7 +16,7 @@ type nodeModel struct {
 	ID          int64     `gorm:"primaryKey;autoIncrement"`
 	OwnerID     int64     `gorm:"not null;uniqueIndex:uniq_live_name,priority:1;index:idx_list_name,priority:1;index:idx_list_size,priority:1;index:idx_list_updated,priority:1;index:idx_trash,priority:1"`
 	ParentID    int64     `gorm:"not null;uniqueIndex:uniq_live_name,priority:2;index:idx_list_name,priority:2;index:idx_list_size,priority:2;index:idx_list_updated,priority:2"`
-	NameKey     string    `gorm:"type:varbinary(1020);not null;uniqueIndex:uniq_live_name,priority:3;index:idx_list_name,priority:5"`
+	NameKey     nameKey   `gorm:"not null;uniqueIndex:uniq_live_name,priority:3;index:idx_list_name,priority:5"`
 	Live        *int8     `gorm:"type:tinyint;uniqueIndex:uniq_live_name,priority:4;index:idx_list_name,priority:3;index:idx_list_size,priority:3;index:idx_list_updated,priority:3"`
 	Kind        int8      `gorm:"type:tinyint;not null;index:idx_list_name,priority:4;index:idx_list_size,priority:4;index:idx_list_updated,priority:4"`
 	Size        int64     `gorm:"not null;default:0;index:idx_list_size,priority:5"`
@@ -49,3 +54,16 @@ type outboxModel struct {
 }
 
 func (outboxModel) TableName() string { return "outbox" }
+
+// nameKey is a folded name compared byte by byte: varbinary on MySQL, and
+// blob on SQLite, whose "varbinary" would get numeric affinity and store
+// "007" as the number 7, equal to "7".
+type nameKey string
+
+// GormDBDataType implements gorm's schema.GormDataTypeInterface per dialect.
+func (nameKey) GormDBDataType(db *gorm.DB, _ *schema.Field) string {
+	if db.Dialector.Name() == "sqlite" {
+		return "blob"
+	}
+	return "varbinary(1020)"
+}

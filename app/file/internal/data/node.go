@@ -144,7 +144,7 @@ func (r *nodeRepo) Create(ctx context.Context, ns ...*biz.Node) error {
 	}
 	ms := make([]*nodeModel, len(ns))
 	for i, n := range ns {
-		ms[i] = &nodeModel{OwnerID: n.OwnerID, ParentID: n.ParentID, Name: n.Name, NameKey: biz.FoldName(n.Name),
+		ms[i] = &nodeModel{OwnerID: n.OwnerID, ParentID: n.ParentID, Name: n.Name, NameKey: nameKey(biz.FoldName(n.Name)),
 			Live: &one, Kind: int8(n.Kind), Size: n.Size, ContentHash: n.ContentHash, Mime: n.Mime,
 			CreatedAt: n.CreatedAt, UpdatedAt: n.UpdatedAt, Version: 1}
 	}

@@ -59,3 +59,40 @@ func (s *FileInternalService) GetNode(ctx context.Context, req *v1.GetNodeReques
 	}
 	return toNode(n), nil
 }
+
+func (s *FileInternalService) CheckCreate(ctx context.Context, req *v1.CheckCreateRequest) (*v1.CheckCreateReply, error) {
+	uid, err := userID(req.GetOwnerId())
+	if err != nil {
+		return nil, err
+	}
+	parent, err := parentID(req.GetParentId())
+	if err != nil {
+		return nil, err
+	}
+	err = s.nodes.CheckCreate(ctx, biz.NewFile{Owner: uid, Parent: parent, Name: req.GetName(), Size: req.GetSize(),
+		Rename: renameOnConflict(req.GetOnConflict())})
+	if err != nil {
+		return nil, err
+	}
+	return &v1.CheckCreateReply{}, nil
+}
+
+func (s *FileInternalService) Walk(ctx context.Context, req *v1.WalkRequest) (*v1.WalkReply, error) {
+	uid, err := userID(req.GetOwnerId())
+	if err != nil {
+		return nil, err
+	}
+	ids, err := nodeIDs(req.GetIds())
+	if err != nil {
+		return nil, err
+	}
+	es, truncated, err := s.nodes.Walk(ctx, uid, ids, int(req.GetLimit()))
+	if err != nil {
+		return nil, err
+	}
+	out := &v1.WalkReply{Entries: make([]*v1.WalkEntry, len(es)), Truncated: truncated}
+	for i, e := range es {
+		out.Entries[i] = &v1.WalkEntry{Path: e.Path, Node: toNode(e.Node)}
+	}
+	return out, nil
+}

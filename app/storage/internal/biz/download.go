@@ -1,0 +1,250 @@
+package biz
+
+import (
+	"archive/zip"
+	"context"
+	"errors"
+	"io"
+	"net/url"
+	"path"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-kratos/kratos/v2/log"
+
+	v1 "clouddrive/api/storage/v1"
+)
+
+// URLSigner signs and checks download URLs (*auth.URLSigner).
+type URLSigner interface {
+	Sign(path string, params url.Values, userID int64, ttl time.Duration) string
+	Verify(path string, q url.Values) (int64, error)
+}
+
+// Paths of the signed download routes.
+const (
+	FilePath = "/v1/download/file"
+	ZipPath  = "/v1/download/zip"
+)
+
+// DownloadUsecase hands out signed URLs and serves what they name.
+type DownloadUsecase struct {
+	files  FileService
+	blobs  BlobRepo
+	store  BlobStore
+	signer URLSigner
+	policy *Policy
+	now    Clock
+	log    *log.Helper
+}
+
+// NewDownloadUsecase builds the use case.
+func NewDownloadUsecase(files FileService, blobs BlobRepo, store BlobStore, signer URLSigner, p *Policy, now Clock, logger log.Logger) *DownloadUsecase {
+	return &DownloadUsecase{files: files, blobs: blobs, store: store, signer: signer, policy: p, now: now,
+		log: log.NewHelper(log.With(logger, "module", "biz/download"))}
+}
+
+// SignedURL is a URL and when it stops working.
+type SignedURL struct {
+	URL       string
+	ExpiresAt time.Time
+}
+
+func (uc *DownloadUsecase) liveFile(ctx context.Context, owner, id int64) (*FileNode, error) {
+	n, err := uc.files.GetFile(ctx, owner, id)
+	if err != nil {
+		return nil, err
+	}
+	if n.Folder {
+		return nil, v1.ErrorFileNotFound("%q is a folder: download it as a zip", n.Name)
+	}
+	return n, nil
+}
+
+// FileURL signs a URL for one of the owner's files. inline asks browsers
+// to show rather than save it (previews).
+func (uc *DownloadUsecase) FileURL(ctx context.Context, owner, id int64, inline bool) (*SignedURL, error) {
+	if _, err := uc.liveFile(ctx, owner, id); err != nil {
+		return nil, err
+	}
+	q := url.Values{"id": {strconv.FormatInt(id, 10)}}
+	if inline {
+		q.Set("inline", "1")
+	}
+	return &SignedURL{URL: uc.signer.Sign(FilePath, q, owner, uc.policy.URLTTL), ExpiresAt: uc.now().Add(uc.policy.URLTTL)}, nil
+}
+
+// ZipURL signs a URL for a zip of the owner's selection.
+func (uc *DownloadUsecase) ZipURL(ctx context.Context, owner int64, ids []int64, name string) (*SignedURL, error) {
+	if _, _, err := uc.selection(ctx, owner, ids); err != nil {
+		return nil, err
+	}
+	s := make([]string, len(ids))
+	for i, id := range ids {
+		s[i] = strconv.FormatInt(id, 10)
+	}
+	q := url.Values{"ids": {strings.Join(s, ",")}}
+	if name != "" {
+		q.Set("name", name)
+	}
+	return &SignedURL{URL: uc.signer.Sign(ZipPath, q, owner, uc.policy.URLTTL), ExpiresAt: uc.now().Add(uc.policy.URLTTL)}, nil
+}
+
+// linkError is the one answer to a bad or expired signature.
+func linkError() error { return v1.ErrorLinkInvalid("this download link is invalid or has expired") }
+
+// Opened is a file ready to stream.
+type Opened struct {
+	Node   *FileNode
+	Inline bool
+	Body   io.ReadSeekCloser
+}
+
+// OpenSigned checks a signed file URL and opens what it names. The node is
+// looked up again: a file deleted since the URL was made is gone.
+func (uc *DownloadUsecase) OpenSigned(ctx context.Context, q url.Values) (*Opened, error) {
+	uid, err := uc.signer.Verify(FilePath, q)
+	if err != nil {
+		return nil, linkError()
+	}
+	id, err := strconv.ParseInt(q.Get("id"), 10, 64)
+	if err != nil {
+		return nil, linkError()
+	}
+	o, err := uc.Open(ctx, uid, id)
+	if err != nil {
+		return nil, err
+	}
+	o.Inline = q.Get("inline") == "1"
+	return o, nil
+}
+
+// Open opens one of the owner's files (the gRPC download uses it directly).
+func (uc *DownloadUsecase) Open(ctx context.Context, owner, id int64) (*Opened, error) {
+	n, err := uc.liveFile(ctx, owner, id)
+	if err != nil {
+		return nil, err
+	}
+	body, err := uc.store.Open(ctx, n.ContentHash, n.Size)
+	if errors.Is(err, ErrNotFound) {
+		uc.log.WithContext(ctx).Errorw("msg", "a live node's blob is missing", "hash", n.ContentHash)
+		return nil, errFileNotFound()
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &Opened{Node: n, Body: body}, nil
+}
+
+// selection walks the owner's selection and checks the zip limits.
+func (uc *DownloadUsecase) selection(ctx context.Context, owner int64, ids []int64) ([]WalkEntry, int64, error) {
+	entries, truncated, err := uc.files.Walk(ctx, owner, ids, uc.policy.ZipMaxEntries)
+	if err != nil {
+		return nil, 0, err
+	}
+	if truncated {
+		return nil, 0, v1.ErrorZipTooLarge("a zip holds at most %d entries", uc.policy.ZipMaxEntries)
+	}
+	var total int64
+	for _, e := range entries {
+		total += e.Node.Size
+	}
+	if total > uc.policy.ZipMaxBytes {
+		return nil, 0, v1.ErrorZipTooLarge("a zip holds at most %d bytes; this selection has %d", uc.policy.ZipMaxBytes, total)
+	}
+	return entries, total, nil
+}
+
+// Zip is a checked selection, ready to stream.
+type Zip struct {
+	Name    string
+	Entries []WalkEntry
+	uc      *DownloadUsecase
+}
+
+// OpenZip checks a signed zip URL and walks the selection again.
+func (uc *DownloadUsecase) OpenZip(ctx context.Context, q url.Values) (*Zip, error) {
+	uid, err := uc.signer.Verify(ZipPath, q)
+	if err != nil {
+		return nil, linkError()
+	}
+	var ids []int64
+	for _, s := range strings.Split(q.Get("ids"), ",") {
+		id, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			return nil, linkError()
+		}
+		ids = append(ids, id)
+	}
+	entries, _, err := uc.selection(ctx, uid, ids)
+	if err != nil {
+		return nil, err
+	}
+	name := q.Get("name")
+	if name == "" {
+		name = "download"
+		if len(entries) > 0 && len(ids) == 1 {
+			name = entries[0].Node.Name
+		}
+	}
+	if !strings.HasSuffix(strings.ToLower(name), ".zip") {
+		name += ".zip"
+	}
+	return &Zip{Name: name, Entries: entries, uc: uc}, nil
+}
+
+// WriteTo streams the zip: entries are stored (most files are compressed
+// already), read from the backend one at a time, with no temporary file.
+func (z *Zip) WriteTo(ctx context.Context, w io.Writer) error {
+	zw := zip.NewWriter(w)
+	used := map[string]bool{}
+	for _, e := range z.Entries {
+		name := uniqueEntry(cleanEntry(e.Path), used)
+		h := &zip.FileHeader{Name: name, Method: zip.Store, Modified: e.Node.UpdatedAt}
+		if e.Node.Folder {
+			h.Name += "/"
+			if _, err := zw.CreateHeader(h); err != nil {
+				return err
+			}
+			continue
+		}
+		h.UncompressedSize64 = uint64(e.Node.Size)
+		fw, err := zw.CreateHeader(h)
+		if err != nil {
+			return err
+		}
+		body, err := z.uc.store.Open(ctx, e.Node.ContentHash, e.Node.Size)
+		if err != nil {
+			return err
+		}
+		_, err = io.Copy(fw, body)
+		body.Close()
+		if err != nil {
+			return err
+		}
+	}
+	return zw.Close()
+}
+
+// cleanEntry keeps an entry name inside the archive whatever it holds.
+func cleanEntry(p string) string {
+	p = strings.ReplaceAll(p, "\\", "_")
+	p = path.Clean("/" + p)[1:]
+	if p == "" {
+		p = "_"
+	}
+	return p
+}
+
+// uniqueEntry gives two selected items with the same name distinct entries.
+func uniqueEntry(name string, used map[string]bool) string {
+	out := name
+	for i := 1; used[strings.ToLower(out)]; i++ {
+		dir, file := path.Split(name)
+		ext := path.Ext(file)
+		out = dir + strings.TrimSuffix(file, ext) + " (" + strconv.Itoa(i) + ")" + ext
+	}
+	used[strings.ToLower(out)] = true
+	return out
+}

@@ -1,0 +1,21 @@
+package biz
+
+import (
+	"errors"
+
+	v1 "clouddrive/api/storage/v1"
+)
+
+// Errors repos and backends return; biz turns them into reasons.
+var (
+	ErrNotFound  = errors.New("not found")
+	ErrDuplicate = errors.New("duplicate")
+)
+
+func errUploadNotFound() error { return v1.ErrorUploadNotFound("no such upload") }
+func errFileNotFound() error   { return v1.ErrorFileNotFound("no such file") }
+
+// errProofRejected is the one answer to a wrong proof and to absent content.
+func errProofRejected() error {
+	return v1.ErrorProofRejected("instant upload refused: send the content")
+}

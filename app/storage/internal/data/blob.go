@@ -1,0 +1,84 @@
+package data
+
+import (
+	"context"
+	"time"
+
+	"clouddrive/app/storage/internal/biz"
+)
+
+type blobRepo struct{ d *Data }
+
+var _ biz.BlobRepo = (*blobRepo)(nil)
+
+// NewBlobRepo returns the gorm BlobRepo.
+func NewBlobRepo(d *Data) biz.BlobRepo { return &blobRepo{d: d} }
+
+func toBlob(m *blobModel) *biz.Blob {
+	return &biz.Blob{Hash: m.Hash, Size: m.Size, Deleting: m.Deleting, UnreferencedSince: m.UnreferencedSince, CreatedAt: m.CreatedAt}
+}
+
+func (r *blobRepo) Get(ctx context.Context, hash string) (*biz.Blob, error) {
+	var m blobModel
+	if err := r.d.db(ctx).Where("hash = ?", hash).Take(&m).Error; err != nil {
+		return nil, mapErr(err)
+	}
+	return toBlob(&m), nil
+}
+
+func (r *blobRepo) Create(ctx context.Context, b *biz.Blob) error {
+	now := time.Now().UTC()
+	return mapErr(r.d.db(ctx).Create(&blobModel{Hash: b.Hash, Size: b.Size, CreatedAt: b.CreatedAt, PinnedAt: &now}).Error)
+}
+
+func (r *blobRepo) Pin(ctx context.Context, hash string) (bool, error) {
+	now := time.Now().UTC()
+	res := r.d.db(ctx).Model(&blobModel{}).Where("hash = ? AND deleting = ?", hash, false).
+		Updates(map[string]any{"unreferenced_since": nil, "pinned_at": now})
+	return res.RowsAffected == 1, res.Error
+}
+
+func (r *blobRepo) List(ctx context.Context, after string, limit int) ([]*biz.Blob, error) {
+	var ms []blobModel
+	if err := r.d.db(ctx).Where("hash > ?", after).Order("hash").Limit(limit).Find(&ms).Error; err != nil {
+		return nil, err
+	}
+	out := make([]*biz.Blob, len(ms))
+	for i := range ms {
+		out[i] = toBlob(&ms[i])
+	}
+	return out, nil
+}
+
+func (r *blobRepo) Mark(ctx context.Context, hashes []string, at time.Time) error {
+	if len(hashes) == 0 {
+		return nil
+	}
+	return r.d.db(ctx).Model(&blobModel{}).Where("hash IN ? AND unreferenced_since IS NULL", hashes).
+		Update("unreferenced_since", at).Error
+}
+
+func (r *blobRepo) Unmark(ctx context.Context, hashes []string) error {
+	if len(hashes) == 0 {
+		return nil
+	}
+	return r.d.db(ctx).Model(&blobModel{}).Where("hash IN ?", hashes).Update("unreferenced_since", nil).Error
+}
+
+func (r *blobRepo) Claim(ctx context.Context, hash string, before time.Time) (bool, error) {
+	// Conditional on the row as it is now: a pin since the sweep read it
+	// cleared unreferenced_since, and then nothing is claimed.
+	res := r.d.db(ctx).Model(&blobModel{}).
+		Where("hash = ? AND deleting = ? AND unreferenced_since IS NOT NULL AND unreferenced_since < ?", hash, false, before).
+		Update("deleting", true)
+	return res.RowsAffected == 1, res.Error
+}
+
+func (r *blobRepo) Unclaim(ctx context.Context, hash string) error {
+	return r.d.db(ctx).Model(&blobModel{}).Where("hash = ?", hash).
+		Updates(map[string]any{"deleting": false, "unreferenced_since": nil}).Error
+}
+
+func (r *blobRepo) Delete(ctx context.Context, hash string) error {
+	return r.d.db(ctx).Where("hash = ? AND deleting = ?", hash, true).Delete(&blobModel{}).Error
+}

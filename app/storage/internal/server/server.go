@@ -1,0 +1,28 @@
+// Package server registers the storage service's handlers on a gRPC and an
+// HTTP server, and runs its collector.
+package server
+
+import (
+	"github.com/go-kratos/kratos/v2/transport/grpc"
+	"github.com/go-kratos/kratos/v2/transport/http"
+
+	v1 "clouddrive/api/storage/v1"
+	"clouddrive/app/storage/internal/biz"
+	"clouddrive/app/storage/internal/service"
+	"clouddrive/pkg/auth"
+)
+
+// RegisterGRPC adds the storage service (with its streams) to s.
+func RegisterGRPC(s *grpc.Server, st *service.StorageService) {
+	v1.RegisterStorageServer(s, st)
+}
+
+// RegisterHTTP adds the transcoded routes and the byte routes to s; the
+// byte routes check tokens with the same options as the middleware.
+func RegisterHTTP(s *http.Server, st *service.StorageService, b *service.ByteRoutes, o auth.Options) {
+	v1.RegisterStorageHTTPServer(s, st)
+	b.SetAuth(o)
+	s.HandleFunc("/v1/upload/{upload_id}/{index:[0-9]+}", b.PutChunk)
+	s.HandleFunc(biz.FilePath, b.File)
+	s.HandleFunc(biz.ZipPath, b.Zip)
+}

@@ -1,0 +1,107 @@
+// Package storage assembles the storage service for the binaries that run
+// it: its own (cmd/storage) and the standalone drive.
+package storage
+
+import (
+	"context"
+	"crypto/rand"
+	_ "embed"
+	"encoding/hex"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/go-kratos/kratos/v2/log"
+	"github.com/go-kratos/kratos/v2/transport/grpc"
+	"github.com/go-kratos/kratos/v2/transport/http"
+
+	filev1 "clouddrive/api/file/v1"
+	"clouddrive/app/storage/internal/biz"
+	"clouddrive/app/storage/internal/conf"
+	"clouddrive/app/storage/internal/data"
+	"clouddrive/app/storage/internal/server"
+	"clouddrive/app/storage/internal/service"
+	"clouddrive/pkg/auth"
+	"clouddrive/pkg/config"
+)
+
+// Config is the service's configuration (app/storage/internal/conf/conf.proto).
+type Config = conf.Bootstrap
+
+//go:embed configs/config.yaml
+var defaults []byte
+
+// LoadConfig reads the defaults, overlaid by the file at path when given.
+func LoadConfig(path string) (*Config, error) {
+	c := &Config{}
+	return c, config.Load(c, defaults, path)
+}
+
+// Module is the storage service's handlers and collector.
+type Module struct {
+	storage   *service.StorageService
+	bytes     *service.ByteRoutes
+	collector *server.Collector
+}
+
+func newModule(st *service.StorageService, b *service.ByteRoutes, gc *biz.GCUsecase, c *conf.Upload, logger log.Logger) *Module {
+	return &Module{storage: st, bytes: b, collector: server.NewCollector(gc, c.GetGcInterval().AsDuration(), logger)}
+}
+
+// RegisterGRPC adds the service to a gRPC server.
+func (m *Module) RegisterGRPC(s *grpc.Server) { server.RegisterGRPC(s, m.storage) }
+
+// RegisterHTTP adds the service's routes; the byte routes check tokens with o.
+func (m *Module) RegisterHTTP(s *http.Server, o auth.Options) {
+	server.RegisterHTTP(s, m.storage, m.bytes, o)
+}
+
+// Collector is the background garbage collector (a kratos server).
+func (m *Module) Collector() *server.Collector { return m.collector }
+
+// CollectGarbage runs the collector once (tests, admin tools).
+func (m *Module) CollectGarbage(ctx context.Context) { m.collector.RunOnce(ctx) }
+
+func policyOf(c *Config) *biz.Policy {
+	u := c.GetUpload()
+	return &biz.Policy{ChunkSize: u.GetChunkSize(), MaxFileSize: u.GetMaxFileSize(), UploadTTL: u.GetUploadTtl().AsDuration(),
+		ProveAttempts: int(u.GetProveAttempts()), URLTTL: u.GetUrlTtl().AsDuration(), ZipMaxBytes: u.GetZipMaxBytes(),
+		ZipMaxEntries: int(u.GetZipMaxEntries()), BlobGrace: u.GetBlobGrace().AsDuration()}
+}
+
+// URLSecret is the configured secret of download URLs, or the one kept in
+// url_secret_file (made on first start).
+func URLSecret(c *Config) ([]byte, error) {
+	if s := c.GetAuth().GetUrlSecret(); s != "" {
+		return []byte(s), nil
+	}
+	path := c.GetAuth().GetUrlSecretFile()
+	if b, err := os.ReadFile(path); err == nil {
+		return []byte(strings.TrimSpace(string(b))), nil
+	}
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return nil, err
+	}
+	s := hex.EncodeToString(b)
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, err
+	}
+	return []byte(s), os.WriteFile(path, []byte(s+"\n"), 0o600)
+}
+
+// New builds the service on its configuration. files is the file service's
+// internal API: a gRPC client, or the file module itself in one process.
+func New(c *Config, files filev1.FileInternalClient, logger log.Logger) (*Module, func(), error) {
+	secret, err := URLSecret(c)
+	if err != nil {
+		return nil, nil, err
+	}
+	fc := data.NewFileClient(files, c.GetAuth().GetInternalSecret())
+	return wireModule(c.GetData(), c.GetBackend(), c.GetUpload(), policyOf(c), fc, auth.NewURLSigner(secret), logger)
+}
+
+// DialFiles connects to the file service the configuration names.
+func DialFiles(c *Config) (filev1.FileInternalClient, func(), error) {
+	return data.DialFile(c.GetFiles().GetEndpoint())
+}

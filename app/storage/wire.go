@@ -1,0 +1,20 @@
+//go:build wireinject
+
+package storage
+
+import (
+	"github.com/go-kratos/kratos/v2/log"
+	"github.com/google/wire"
+
+	"clouddrive/app/storage/internal/biz"
+	"clouddrive/app/storage/internal/conf"
+	"clouddrive/app/storage/internal/data"
+	"clouddrive/app/storage/internal/service"
+	"clouddrive/pkg/auth"
+)
+
+func wireModule(*conf.Data, *conf.Backend, *conf.Upload, *biz.Policy, *data.FileClient, *auth.URLSigner, log.Logger) (*Module, func(), error) {
+	panic(wire.Build(data.ProviderSet, biz.ProviderSet, biz.NewClock, service.ProviderSet, newModule,
+		wire.Bind(new(biz.FileService), new(*data.FileClient)),
+		wire.Bind(new(biz.URLSigner), new(*auth.URLSigner))))
+}
