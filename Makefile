@@ -3,12 +3,12 @@
 #   make test   every test (generated code, unit, integration, end to end)
 
 GO      ?= go
-TOOL    := $(GO) tool -modfile=tools/go.mod
+TOOL    := $(GO) tool -modfile=tools/tools.mod
 DATA    ?= ./data
 HTTP    ?= 127.0.0.1:8000
 GRPC    ?= 127.0.0.1:9000
 
-.PHONY: run build api generate check-generated test test-short bench lint fmt clean
+.PHONY: run build api apisix generate check-generated test test-short bench lint fmt clean
 
 run: build
 	./bin/clouddrive -data $(DATA) -http $(HTTP) -grpc $(GRPC)
@@ -20,16 +20,21 @@ build:
 api:
 	bash tools/scripts/gen-api.sh
 
-# Everything generated: protos, wire injectors, mocks.
+# The gateway's routes, upstreams and protos under apisix/, from the protos' annotations.
+apisix:
+	$(GO) run ./tools/apisixgen -out apisix
+
+# Everything generated: protos, wire injectors, mocks, gateway config.
 generate: api
 	$(TOOL) wire ./app/user/ ./app/file/ ./app/storage/
 	$(GO) generate ./app/user/internal/biz/ ./app/file/internal/biz/ ./app/storage/internal/biz/
+	$(GO) run ./tools/apisixgen -out apisix
 
 # Fails when regenerating would change a committed file.
 check-generated: generate
-	@if [ -n "$$(git status --porcelain -- api app third_party)" ]; then \
+	@if [ -n "$$(git status --porcelain -- api app third_party apisix)" ]; then \
 	  echo "generated code is stale; run 'make generate' and commit:"; \
-	  git status --porcelain -- api app third_party; git --no-pager diff --stat -- api app; exit 1; fi
+	  git status --porcelain -- api app third_party apisix; git --no-pager diff --stat -- api app; exit 1; fi
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt:"; echo "$$out"; exit 1; fi

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Regenerates every *.pb.go, *_grpc.pb.go, *_http.pb.go, *_errors.pb.go,
 # *.pb.validate.go and api/openapi.yaml from api/**/*.proto.
-# Plugins are pinned in tools/go.mod and run with `go tool`.
+# Plugins are pinned in tools/tools.mod and run with `go tool`.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -11,7 +11,7 @@ if ! command -v protoc >/dev/null || [ ! -f /usr/include/google/protobuf/descrip
 fi
 
 root=$(pwd)
-plugin() { echo "--plugin=$1=$(go tool -modfile="$root/tools/go.mod" -n "$1")"; }
+plugin() { echo "--plugin=$1=$(go tool -modfile="$root/tools/tools.mod" -n "$1")"; }
 
 mapfile -t protos < <(cd api && find . -name '*.proto' | sed 's|^\./||' | sort)
 # Services only, for the OpenAPI document.

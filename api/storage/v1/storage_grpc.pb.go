@@ -7,9 +7,9 @@
 // The storage service: the chunked, resumable, parallel upload protocol with
 // instant upload by proof of possession, and downloads. Bytes never go
 // through transcoding: chunk PUTs and downloads are plain HTTP routes
-//   PUT /v1/upload/chunk?upload_id=&index=     (body: the chunk's bytes)
+//   PUT /v1/upload/{upload_id}/{index}         (body: the chunk's bytes)
 //   GET /v1/download/file?...                  (a signed URL from DownloadURL)
-//   GET /v1/download/zip?...                   (a signed URL from ZipURL)
+//   GET /v1/download/archive?...               (a signed URL from ZipURL)
 // and gRPC clients stream with UploadChunks and Download.
 
 package v1

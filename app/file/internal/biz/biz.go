@@ -16,7 +16,7 @@ import (
 // ProviderSet is biz providers.
 var ProviderSet = wire.NewSet(NewNodeUsecase, NewTrashUsecase, NewQuotaUsecase)
 
-//go:generate go tool -modfile=../../../../tools/go.mod mockgen -destination=mock_test.go -package=biz . NodeRepo,QuotaRepo,OutboxRepo,Transaction
+//go:generate go tool -modfile=../../../../tools/tools.mod mockgen -destination=mock_test.go -package=biz . NodeRepo,QuotaRepo,OutboxRepo,Transaction
 
 // Policy is the service's tunables, built from its configuration.
 type Policy struct {

@@ -25,7 +25,8 @@ type URLSigner interface {
 // Paths of the signed download routes.
 const (
 	FilePath = "/v1/download/file"
-	ZipPath  = "/v1/download/zip"
+	// Not /v1/download/zip: that is the RPC that signs these URLs.
+	ZipPath = "/v1/download/archive"
 )
 
 // DownloadUsecase hands out signed URLs and serves what they name.

@@ -22,7 +22,7 @@ func RegisterGRPC(s *grpc.Server, st *service.StorageService) {
 func RegisterHTTP(s *http.Server, st *service.StorageService, b *service.ByteRoutes, o auth.Options) {
 	v1.RegisterStorageHTTPServer(s, st)
 	b.SetAuth(o)
-	s.HandleFunc("/v1/upload/{upload_id}/{index:[0-9]+}", b.PutChunk)
+	s.HandleFunc(service.ChunkPrefix+"/{upload_id}/{index:[0-9]+}", b.PutChunk)
 	s.HandleFunc(biz.FilePath, b.File)
 	s.HandleFunc(biz.ZipPath, b.Zip)
 }

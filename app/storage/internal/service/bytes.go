@@ -18,6 +18,9 @@ import (
 	"clouddrive/pkg/auth"
 )
 
+// ChunkPrefix is where chunk PUTs go: ChunkPrefix/{upload_id}/{index}.
+const ChunkPrefix = "/v1/upload"
+
 // Operation names of the raw routes, for access checks and logs. They are
 // not RPCs, so they are bearer by default (unknown operations are).
 const (
@@ -143,7 +146,7 @@ func (b *ByteRoutes) File(w http.ResponseWriter, r *http.Request) {
 	http.ServeContent(w, r, "", o.Node.UpdatedAt, o.Body)
 }
 
-// Zip is GET /v1/download/zip?ids=&name=&uid=&exp=&sig=.
+// Zip is GET /v1/download/archive?ids=&name=&uid=&exp=&sig=.
 func (b *ByteRoutes) Zip(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet {
 		b.fail(w, r, kerrors.New(http.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED", "use GET"))

@@ -20,7 +20,7 @@ var ProviderSet = wire.NewSet(
 	NewOAuthUsecase, NewAppPasswordUsecase, NewAdminUsecase,
 )
 
-//go:generate go tool -modfile=../../../../tools/go.mod mockgen -destination=mock_test.go -package=biz . UserRepo,SessionRepo,CodeRepo,CodeSender,OAuthRepo,OAuthProvider,AppPasswordRepo
+//go:generate go tool -modfile=../../../../tools/tools.mod mockgen -destination=mock_test.go -package=biz . UserRepo,SessionRepo,CodeRepo,CodeSender,OAuthRepo,OAuthProvider,AppPasswordRepo
 
 // Policy is the service's tunables, built from its configuration.
 type Policy struct {
