@@ -27,6 +27,7 @@ func wireModule(confData *conf.Data, backend *conf.Backend, upload *conf.Upload,
 		return nil, nil, err
 	}
 	uploadRepo := data.NewUploadRepo(dataData)
+	chunkIndex := data.NewChunkIndex(dataData)
 	blobRepo := data.NewBlobRepo(dataData)
 	blobStore, err := data.NewBlobStore(backend)
 	if err != nil {
@@ -34,7 +35,7 @@ func wireModule(confData *conf.Data, backend *conf.Backend, upload *conf.Upload,
 		return nil, nil, err
 	}
 	clock := biz.NewClock()
-	uploadUsecase := biz.NewUploadUsecase(uploadRepo, blobRepo, blobStore, fileClient, policy, clock, logger)
+	uploadUsecase := biz.NewUploadUsecase(uploadRepo, chunkIndex, blobRepo, blobStore, fileClient, policy, clock, logger)
 	downloadUsecase := biz.NewDownloadUsecase(fileClient, blobRepo, blobStore, urlSigner, policy, clock, logger)
 	storageService := service.NewStorageService(uploadUsecase, downloadUsecase)
 	byteRoutes := service.NewByteRoutes(uploadUsecase, downloadUsecase, logger)

@@ -15,7 +15,7 @@ import (
 // ProviderSet is biz providers.
 var ProviderSet = wire.NewSet(NewUploadUsecase, NewDownloadUsecase, NewGCUsecase)
 
-//go:generate go tool -modfile=../../../../tools/tools.mod mockgen -destination=mock_test.go -package=biz . UploadRepo,BlobRepo,BlobStore,FileService,URLSigner
+//go:generate go tool -modfile=../../../../tools/tools.mod mockgen -destination=mock_test.go -package=biz . UploadRepo,BlobRepo,BlobStore,FileService,URLSigner,ChunkIndex
 
 // Policy is the service's tunables, built from its configuration.
 type Policy struct {

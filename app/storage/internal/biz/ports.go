@@ -71,3 +71,16 @@ type BlobStore interface {
 func BlobKey(hash string) string {
 	return "blobs/" + hash[:2] + "/" + hash[2:4] + "/" + hash
 }
+
+// ChunkIndex is a fast view of the chunks each upload holds: a Redis bitmap
+// per upload in production, none on one machine. The UploadRepo stays the
+// truth: a missing view falls back to it, a stale one can only make a client
+// send a chunk again, and Complete always reads the repo.
+type ChunkIndex interface {
+	// Held lists the chunks held; ok is false when there is no view.
+	Held(ctx context.Context, id string, count int64) (held []int64, ok bool, err error)
+	// Start creates the view of a new upload (all chunks missing).
+	Start(ctx context.Context, id string, ttl time.Duration) error
+	Set(ctx context.Context, id string, index int64, held bool) error
+	Drop(ctx context.Context, id string) error
+}

@@ -103,6 +103,7 @@ type UploadUsecase struct {
 	// its first try still runs): see PutChunk.
 	chunkLocks sync.Map
 	uploads    UploadRepo
+	index      ChunkIndex
 	blobs      BlobRepo
 	store      BlobStore
 	files      FileService
@@ -112,8 +113,8 @@ type UploadUsecase struct {
 }
 
 // NewUploadUsecase builds the use case.
-func NewUploadUsecase(uploads UploadRepo, blobs BlobRepo, store BlobStore, files FileService, p *Policy, now Clock, logger log.Logger) *UploadUsecase {
-	return &UploadUsecase{uploads: uploads, blobs: blobs, store: store, files: files, policy: p, now: now,
+func NewUploadUsecase(uploads UploadRepo, index ChunkIndex, blobs BlobRepo, store BlobStore, files FileService, p *Policy, now Clock, logger log.Logger) *UploadUsecase {
+	return &UploadUsecase{uploads: uploads, index: index, blobs: blobs, store: store, files: files, policy: p, now: now,
 		log: log.NewHelper(log.With(logger, "module", "biz/upload"))}
 }
 
@@ -153,7 +154,10 @@ func (uc *UploadUsecase) Init(ctx context.Context, f NewFile) (*Session, error) 
 		_ = uc.store.Discard(ctx, u)
 		return nil, err
 	}
-	return &Session{Upload: u}, nil
+	if err := uc.index.Start(ctx, u.ID, uc.policy.UploadTTL); err != nil {
+		uc.log.WithContext(ctx).Warnw("msg", "chunk index unavailable", "err", err)
+	}
+	return &Session{Upload: u, Held: []int64{}}, nil
 }
 
 // newChallenge picks a random range of the content to prove.
@@ -177,6 +181,12 @@ func (uc *UploadUsecase) Status(ctx context.Context, owner int64, id string) (*S
 }
 
 func (uc *UploadUsecase) session(ctx context.Context, u *Upload) (*Session, error) {
+	if u.State == UploadOpen {
+		held, ok, err := uc.index.Held(ctx, u.ID, u.Layout().Count())
+		if err == nil && ok {
+			return &Session{Upload: u, Held: held}, nil
+		}
+	}
 	cs, err := uc.uploads.Chunks(ctx, u.OwnerID, u.ID)
 	if err != nil {
 		return nil, err
@@ -232,6 +242,10 @@ func (uc *UploadUsecase) PutChunk(ctx context.Context, owner int64, id string, i
 		mu.(*sync.Mutex).Unlock()
 		uc.chunkLocks.CompareAndDelete(key, mu)
 	}()
+	// The view first, then the truth: a view never shows a chunk the repo lacks.
+	if err := uc.index.Set(ctx, id, index, false); err != nil {
+		return err
+	}
 	if err := uc.uploads.DeleteChunk(ctx, owner, id, index); err != nil {
 		return err
 	}
@@ -253,8 +267,15 @@ func (uc *UploadUsecase) PutChunk(ctx context.Context, owner int64, id string, i
 	if digest != nil && subtle.ConstantTimeCompare(digest, whole.Sum(nil)) != 1 {
 		return v1.ErrorDigestMismatch("chunk %d does not match its Content-Digest; it was not kept", index)
 	}
-	return uc.uploads.SaveChunk(ctx, &Chunk{UploadID: u.ID, OwnerID: owner, Index: index, Size: want,
-		Digests: blocks.Digests(), ETag: etag})
+	if err := uc.uploads.SaveChunk(ctx, &Chunk{UploadID: u.ID, OwnerID: owner, Index: index, Size: want,
+		Digests: blocks.Digests(), ETag: etag}); err != nil {
+		return err
+	}
+	if err := uc.index.Set(ctx, id, index, true); err != nil {
+		// Harmless: the client sees the chunk missing and sends it again.
+		uc.log.WithContext(ctx).Warnw("msg", "chunk index not updated", "err", err)
+	}
+	return nil
 }
 
 type countingReader struct {
@@ -310,6 +331,9 @@ func (uc *UploadUsecase) Complete(ctx context.Context, owner int64, id string) (
 	if got := ContentHash(digests); got != u.ContentHash {
 		// Some chunk differs from the file the hash was taken of; which one
 		// cannot be told, so the upload starts over.
+		if err := uc.index.Drop(ctx, id); err != nil {
+			return nil, err
+		}
 		if err := uc.uploads.DeleteChunks(ctx, owner, id); err != nil {
 			return nil, err
 		}
@@ -360,6 +384,7 @@ func (uc *UploadUsecase) createNode(ctx context.Context, u *Upload) (*FileNode, 
 	if err := uc.uploads.Finish(ctx, u.OwnerID, u.ID, UploadCompleted, n.ID); err != nil {
 		return nil, err
 	}
+	_ = uc.index.Drop(ctx, u.ID)
 	_ = uc.uploads.DeleteChunks(ctx, u.OwnerID, u.ID)
 	return n, nil
 }
@@ -455,6 +480,7 @@ func (uc *UploadUsecase) Abort(ctx context.Context, owner int64, id string) erro
 	if err := uc.uploads.Finish(ctx, owner, id, UploadAborted, 0); err != nil {
 		return err
 	}
+	_ = uc.index.Drop(ctx, id)
 	if err := uc.uploads.DeleteChunks(ctx, owner, id); err != nil {
 		return err
 	}

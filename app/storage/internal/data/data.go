@@ -9,6 +9,7 @@ import (
 
 	"github.com/go-kratos/kratos/v2/log"
 	"github.com/google/wire"
+	"github.com/redis/go-redis/v9"
 	"gorm.io/gorm"
 
 	"clouddrive/app/storage/internal/biz"
@@ -17,11 +18,14 @@ import (
 )
 
 // ProviderSet is data providers.
-var ProviderSet = wire.NewSet(NewData, NewUploadRepo, NewBlobRepo, NewBlobStore)
+var ProviderSet = wire.NewSet(NewData, NewUploadRepo, NewBlobRepo, NewBlobStore, NewChunkIndex)
 
-// Data holds the connection.
+// Data holds the connections.
 type Data struct {
-	DB *gorm.DB
+	DB    *gorm.DB
+	Redis redis.UniversalClient // nil on one machine
+	// Prefix of every Redis key.
+	Prefix string
 }
 
 // NewData opens the database and creates the tables.
@@ -33,9 +37,16 @@ func NewData(c *conf.Data, logger log.Logger) (*Data, func(), error) {
 	if err := Migrate(db); err != nil {
 		return nil, nil, err
 	}
-	return &Data{DB: db}, func() {
+	d := &Data{DB: db, Prefix: c.GetRedis().GetPrefix()}
+	if addr := c.GetRedis().GetAddr(); addr != "" {
+		d.Redis = redis.NewClient(&redis.Options{Addr: addr, Password: c.GetRedis().GetPassword(), DB: int(c.GetRedis().GetDb())})
+	}
+	return d, func() {
 		if sqlDB, err := db.DB(); err == nil {
 			_ = sqlDB.Close()
+		}
+		if d.Redis != nil {
+			_ = d.Redis.Close()
 		}
 		log.NewHelper(logger).Info("storage data closed")
 	}, nil
