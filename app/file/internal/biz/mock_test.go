@@ -105,6 +105,21 @@ func (mr *MockNodeRepoMockRecorder) Get(ctx, owner, id any) *gomock.Call {
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Get", reflect.TypeOf((*MockNodeRepo)(nil).Get), ctx, owner, id)
 }
 
+// GetForUpdate mocks base method.
+func (m *MockNodeRepo) GetForUpdate(ctx context.Context, owner, id int64) (*Node, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "GetForUpdate", ctx, owner, id)
+	ret0, _ := ret[0].(*Node)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// GetForUpdate indicates an expected call of GetForUpdate.
+func (mr *MockNodeRepoMockRecorder) GetForUpdate(ctx, owner, id any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "GetForUpdate", reflect.TypeOf((*MockNodeRepo)(nil).GetForUpdate), ctx, owner, id)
+}
+
 // List mocks base method.
 func (m *MockNodeRepo) List(ctx context.Context, q ListQuery) ([]*Node, error) {
 	m.ctrl.T.Helper()
@@ -151,12 +166,13 @@ func (mr *MockNodeRepoMockRecorder) LiveSubtree(ctx, owner, id any) *gomock.Call
 }
 
 // Purge mocks base method.
-func (m *MockNodeRepo) Purge(ctx context.Context, owner, root int64) (int64, error) {
+func (m *MockNodeRepo) Purge(ctx context.Context, owner, root int64) (int64, int64, error) {
 	m.ctrl.T.Helper()
 	ret := m.ctrl.Call(m, "Purge", ctx, owner, root)
 	ret0, _ := ret[0].(int64)
-	ret1, _ := ret[1].(error)
-	return ret0, ret1
+	ret1, _ := ret[1].(int64)
+	ret2, _ := ret[2].(error)
+	return ret0, ret1, ret2
 }
 
 // Purge indicates an expected call of Purge.

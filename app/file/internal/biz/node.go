@@ -88,6 +88,10 @@ type NodeChange struct {
 // NodeRepo stores nodes.
 type NodeRepo interface {
 	Get(ctx context.Context, owner, id int64) (*Node, error)
+	// GetForUpdate is Get inside a transaction, locking the row until it
+	// ends: a change under a folder and that folder's deletion, or two
+	// purges of one subtree, wait for each other instead of interleaving.
+	GetForUpdate(ctx context.Context, owner, id int64) (*Node, error)
 	List(ctx context.Context, q ListQuery) ([]*Node, error)
 	// Search pages live nodes whose name contains q, by name then id.
 	Search(ctx context.Context, owner int64, q string, after *Cursor, limit int) ([]*Node, error)
@@ -110,7 +114,9 @@ type NodeRepo interface {
 	Trash(ctx context.Context, owner int64, ids []int64, root int64, at time.Time) error
 	// Restore brings root's subtree back, root under parent with name.
 	Restore(ctx context.Context, owner, root, parent int64, name string, at time.Time) error
-	Purge(ctx context.Context, owner, root int64) (int64, error)
+	// Purge deletes the subtree trashed at root and says how many nodes and
+	// bytes it deleted (none when a racing purge or restore came first).
+	Purge(ctx context.Context, owner, root int64) (nodes, bytes int64, err error)
 	// ExpiredTrash lists trash tops of any owner deleted before t.
 	ExpiredTrash(ctx context.Context, before time.Time, limit int) ([]*Node, error)
 	// ReferencedHashes is the subset of hashes some node (of anyone, in the
@@ -448,11 +454,18 @@ func (uc *NodeUsecase) checkParent(ctx context.Context, owner, parent int64) err
 	if parent == 0 {
 		return nil
 	}
-	_, err := uc.liveFolder(ctx, owner, parent)
-	if v1.IsNodeNotFound(err) {
+	// Locked: the folder cannot go to the trash before this transaction
+	// has put its child in (Delete locks it too).
+	p, err := uc.nodes.GetForUpdate(ctx, owner, parent)
+	switch {
+	case errors.Is(err, ErrNotFound) || (err == nil && !p.Live()):
 		return errParentNotFound()
+	case err != nil:
+		return err
+	case p.Kind != KindFolder:
+		return v1.ErrorNotAFolder("%q is not a folder", p.Name)
 	}
-	return err
+	return nil
 }
 
 // refuseCycle refuses putting any of ids into parent when parent is one of
@@ -502,20 +515,31 @@ func (uc *NodeUsecase) updateNamed(ctx context.Context, n *Node, parent int64, n
 // allowed) with the smallest free "name (n)"; a few rounds cover racing writers.
 func (uc *NodeUsecase) withFreeName(ctx context.Context, n *Node, parent int64, name string, rename bool, try func(string) error) error {
 	err := try(name)
-	for round := 0; errors.Is(err, ErrDuplicate) && rename && round < 5; round++ {
+	// tried remembers every candidate refused: a racing writer may hold a
+	// name this transaction cannot see yet, so each round must move on.
+	tried := map[string]bool{FoldName(name): true}
+	for round := 0; errors.Is(err, ErrDuplicate) && rename && round < maxRenameRounds; round++ {
 		base, _ := splitExt(name, n.Kind == KindFolder)
 		taken, terr := uc.nodes.TakenNames(ctx, n.OwnerID, parent, FoldName(base))
 		if terr != nil {
 			return terr
 		}
-		taken[FoldName(name)] = true
-		err = try(freeName(name, n.Kind == KindFolder, taken))
+		for k := range tried {
+			taken[k] = true
+		}
+		c := freeName(name, n.Kind == KindFolder, taken)
+		tried[FoldName(c)] = true
+		err = try(c)
 	}
 	if errors.Is(err, ErrDuplicate) {
 		return errNameConflict(name)
 	}
 	return err
 }
+
+// maxRenameRounds bounds the auto-rename retries: each round one racer of
+// a crowd wins, so this many can ask for one name at once.
+const maxRenameRounds = 32
 
 func dedupe(ids []int64) []int64 {
 	seen := make(map[int64]bool, len(ids))

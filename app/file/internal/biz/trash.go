@@ -34,7 +34,7 @@ func (uc *TrashUsecase) Delete(ctx context.Context, owner int64, ids []int64) (i
 	err := uc.tx.InTx(ctx, func(ctx context.Context) error {
 		now := uc.now()
 		for _, id := range dedupe(ids) {
-			n, err := uc.nodes.Get(ctx, owner, id)
+			n, err := uc.nodes.GetForUpdate(ctx, owner, id)
 			if errors.Is(err, ErrNotFound) {
 				return errNodeNotFound()
 			}
@@ -97,7 +97,7 @@ func (uc *TrashUsecase) Restore(ctx context.Context, owner int64, ids []int64) (
 			}
 			parent := n.ParentID
 			if parent != 0 {
-				p, err := uc.nodes.Get(ctx, owner, parent)
+				p, err := uc.nodes.GetForUpdate(ctx, owner, parent)
 				if errors.Is(err, ErrNotFound) || (err == nil && (!p.Live() || p.Kind != KindFolder)) {
 					parent = 0
 				} else if err != nil {
@@ -110,20 +110,26 @@ func (uc *TrashUsecase) Restore(ctx context.Context, owner int64, ids []int64) (
 				err = uc.nodes.Restore(ctx, owner, id, parent, n.Name, now)
 			}
 			name := n.Name
-			for round := 0; errors.Is(err, ErrDuplicate) && round < 5; round++ {
+			tried := map[string]bool{FoldName(n.Name): true}
+			for round := 0; errors.Is(err, ErrDuplicate) && round < maxRenameRounds; round++ {
 				base, _ := splitExt(n.Name, n.Kind == KindFolder)
 				taken, terr := uc.nodes.TakenNames(ctx, owner, parent, FoldName(base))
 				if terr != nil {
 					return terr
 				}
-				taken[FoldName(n.Name)] = true
+				for k := range tried {
+					taken[k] = true
+				}
 				name = freeName(n.Name, n.Kind == KindFolder, taken)
+				tried[FoldName(name)] = true
 				err = uc.nodes.Restore(ctx, owner, id, parent, name, now)
 			}
-			if err != nil {
-				if errors.Is(err, ErrDuplicate) {
-					return errNameConflict(n.Name)
-				}
+			switch {
+			case errors.Is(err, ErrDuplicate):
+				return errNameConflict(n.Name)
+			case errors.Is(err, ErrNotFound):
+				return errNodeNotFound() // purged by a racing call
+			case err != nil:
 				return err
 			}
 			n.ParentID, n.Name, n.TrashedAt, n.TrashRoot, n.UpdatedAt = parent, name, nil, 0, now
@@ -205,16 +211,10 @@ func (uc *TrashUsecase) PurgeExpired(ctx context.Context) (*Purged, error) {
 }
 
 func (uc *TrashUsecase) purgeOne(ctx context.Context, top *Node, out *Purged) error {
-	tree, err := uc.nodes.TrashedSubtree(ctx, top.OwnerID, top.ID)
-	if err != nil {
-		return err
-	}
-	var bytes int64
-	for _, n := range tree {
-		bytes += n.Size
-	}
-	count, err := uc.nodes.Purge(ctx, top.OwnerID, top.ID)
-	if err != nil {
+	// The bytes freed are those of the rows this call deleted: a racing
+	// purge (the janitor, a second click) or restore frees nothing twice.
+	count, bytes, err := uc.nodes.Purge(ctx, top.OwnerID, top.ID)
+	if err != nil || count == 0 {
 		return err
 	}
 	if err := uc.quota.Release(ctx, top.OwnerID, bytes); err != nil {
@@ -229,7 +229,7 @@ func (uc *TrashUsecase) purgeOne(ctx context.Context, top *Node, out *Purged) er
 
 // trashTop returns a node that heads a deleted subtree.
 func (uc *TrashUsecase) trashTop(ctx context.Context, owner, id int64) (*Node, error) {
-	n, err := uc.nodes.Get(ctx, owner, id)
+	n, err := uc.nodes.GetForUpdate(ctx, owner, id)
 	if errors.Is(err, ErrNotFound) {
 		return nil, errNodeNotFound()
 	}

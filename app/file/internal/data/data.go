@@ -5,7 +5,9 @@ package data
 
 import (
 	"context"
+	"database/sql"
 	"errors"
+	"math/rand/v2"
 	"strings"
 	"time"
 
@@ -70,15 +72,23 @@ func (t *transaction) InTx(ctx context.Context, fn func(ctx context.Context) err
 	if _, ok := ctx.Value(txKey{}).(*gorm.DB); ok {
 		return fn(ctx)
 	}
+	var opts []*sql.TxOptions
+	if t.d.DB.Dialector.Name() == "mysql" {
+		// READ COMMITTED: each statement sees what racing writers committed
+		// (a folder's children once its lock is held, the names taken by
+		// the time of an auto-rename round), and InnoDB takes no gap locks.
+		opts = append(opts, &sql.TxOptions{Isolation: sql.LevelReadCommitted})
+	}
 	var err error
-	for attempt := 0; attempt < 5; attempt++ {
+	for attempt := 0; attempt < 10; attempt++ {
 		err = t.d.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 			return fn(context.WithValue(ctx, txKey{}, tx))
-		})
+		}, opts...)
 		if !retryable(err) {
 			return err
 		}
-		time.Sleep(time.Duration(attempt+1) * 10 * time.Millisecond)
+		// Jitter, so that writers that deadlocked together do not retry in step.
+		time.Sleep(time.Duration(attempt+1)*5*time.Millisecond + rand.N(10*time.Millisecond))
 	}
 	return err
 }

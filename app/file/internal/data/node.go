@@ -2,9 +2,11 @@ package data
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"clouddrive/app/file/internal/biz"
 )
@@ -40,18 +42,23 @@ func (r *nodeRepo) Get(ctx context.Context, owner, id int64) (*biz.Node, error) 
 	return toNode(&m), nil
 }
 
-// keyset adds "after the cursor" for an order on column col, folders first.
-func keyset(q *gorm.DB, col string, val any, c *biz.Cursor, desc bool) *gorm.DB {
-	op := ">"
-	if desc {
-		op = "<"
+// GetForUpdate locks with SELECT ... FOR UPDATE on MySQL; SQLite (whose
+// writers take the database lock at BEGIN IMMEDIATE) has no row locks.
+func (r *nodeRepo) GetForUpdate(ctx context.Context, owner, id int64) (*biz.Node, error) {
+	var m nodeModel
+	err := r.d.db(ctx).Clauses(clause.Locking{Strength: clause.LockingStrengthUpdate}).
+		Where("id = ? AND owner_id = ?", id, owner).Take(&m).Error
+	if err != nil {
+		return nil, mapErr(err)
 	}
-	return q.Where("(kind > ?) OR (kind = ? AND ("+col+" "+op+" ? OR ("+col+" = ? AND id "+op+" ?)))",
-		c.Kind, c.Kind, val, val, c.ID)
+	return toNode(&m), nil
 }
 
+// List reads one kind at a time (folders, then files), each in a
+// single-direction order that an index serves forwards or backwards, from
+// a range bound ("col >= v"): a mixed "kind ASC, col DESC" order, or an OR
+// across kinds, makes MySQL and SQLite sort or scan the folder every page.
 func (r *nodeRepo) List(ctx context.Context, q biz.ListQuery) ([]*biz.Node, error) {
-	db := r.d.db(ctx).Where("owner_id = ? AND parent_id = ? AND live = 1", q.Owner, q.Parent)
 	col := "name_key"
 	var val any
 	if q.After != nil {
@@ -69,16 +76,29 @@ func (r *nodeRepo) List(ctx context.Context, q biz.ListQuery) ([]*biz.Node, erro
 			val = q.After.Updated
 		}
 	}
-	if q.After != nil {
-		db = keyset(db, col, val, q.After, q.Desc)
-	}
-	dir := " ASC"
+	op, dir := ">", " ASC"
 	if q.Desc {
-		dir = " DESC"
+		op, dir = "<", " DESC"
 	}
-	var ms []nodeModel
-	err := db.Order("kind ASC").Order(col + dir).Order("id" + dir).Limit(q.Limit).Find(&ms).Error
-	return toNodes(ms), err
+	var out []*biz.Node
+	for _, kind := range []biz.Kind{biz.KindFolder, biz.KindFile} {
+		if q.After != nil && kind < q.After.Kind {
+			continue
+		}
+		db := r.d.db(ctx).Where("owner_id = ? AND parent_id = ? AND live = 1 AND kind = ?", q.Owner, q.Parent, int8(kind))
+		if q.After != nil && kind == q.After.Kind {
+			db = db.Where(col+" "+op+"= ? AND ("+col+" "+op+" ? OR id "+op+" ?)", val, val, q.After.ID)
+		}
+		var ms []nodeModel
+		if err := db.Order(col + dir).Order("id" + dir).Limit(q.Limit - len(out)).Find(&ms).Error; err != nil {
+			return nil, err
+		}
+		out = append(out, toNodes(ms)...)
+		if len(out) >= q.Limit {
+			break
+		}
+	}
+	return out, nil
 }
 
 func (r *nodeRepo) Search(ctx context.Context, owner int64, q string, after *biz.Cursor, limit int) ([]*biz.Node, error) {
@@ -218,9 +238,27 @@ func (r *nodeRepo) Restore(ctx context.Context, owner, root, parent int64, name 
 			"version": gorm.Expr("version + 1")}).Error
 }
 
-func (r *nodeRepo) Purge(ctx context.Context, owner, root int64) (int64, error) {
+func (r *nodeRepo) Purge(ctx context.Context, owner, root int64) (int64, int64, error) {
+	// A locking read (current, not snapshot) of the rows it then deletes:
+	// a racing purge or restore waits, and then finds nothing to free.
+	var sum struct {
+		N     int64
+		Bytes int64
+	}
+	err := r.d.db(ctx).Model(&nodeModel{}).Clauses(clause.Locking{Strength: clause.LockingStrengthUpdate}).
+		Select("COUNT(*) AS n, COALESCE(SUM(size), 0) AS bytes").
+		Where("owner_id = ? AND trash_root = ?", owner, root).Scan(&sum).Error
+	if err != nil || sum.N == 0 {
+		return 0, 0, err
+	}
 	res := r.d.db(ctx).Where("owner_id = ? AND trash_root = ?", owner, root).Delete(&nodeModel{})
-	return res.RowsAffected, res.Error
+	if res.Error != nil {
+		return 0, 0, res.Error
+	}
+	if res.RowsAffected != sum.N {
+		return 0, 0, fmt.Errorf("purge of %d: %d rows locked, %d deleted", root, sum.N, res.RowsAffected)
+	}
+	return sum.N, sum.Bytes, nil
 }
 
 func (r *nodeRepo) ExpiredTrash(ctx context.Context, before time.Time, limit int) ([]*biz.Node, error) {
