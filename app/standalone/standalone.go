@@ -9,6 +9,7 @@ import (
 	nethttp "net/http"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/go-kratos/kratos/v2"
 	"github.com/go-kratos/kratos/v2/log"
@@ -22,6 +23,10 @@ import (
 	"clouddrive/pkg/apiserver"
 	"clouddrive/pkg/auth"
 )
+
+// callTimeout bounds one API call (not a transfer: byte routes and streams
+// are not bound by it).
+const callTimeout = 60 * time.Second
 
 // Options say where the drive keeps its data and listens.
 type Options struct {
@@ -76,8 +81,8 @@ func Run(ctx context.Context, o Options) error {
 
 	authOpts := auth.Options{Verifier: keys.Verifier, Revocations: revocations, Logger: logger}
 	mw := apiserver.Config{Logger: logger, Auth: authOpts}
-	hs := apiserver.NewHTTPServer(o.HTTPAddr, 0, mw)
-	gs := apiserver.NewGRPCServer(o.GRPCAddr, 0, mw)
+	hs := apiserver.NewHTTPServer(o.HTTPAddr, callTimeout, mw)
+	gs := apiserver.NewGRPCServer(o.GRPCAddr, callTimeout, mw)
 	for _, m := range []interface {
 		RegisterGRPC(*grpc.Server)
 		RegisterHTTP(*http.Server)

@@ -62,3 +62,18 @@ func AccessLog(logger log.Logger) middleware.Middleware {
 		}
 	}
 }
+
+// callTimeout bounds a unary call (0: no bound). Only calls pass through
+// kratos middleware, so transfers on raw routes and streams are not cut.
+func callTimeout(d time.Duration) middleware.Middleware {
+	return func(next middleware.Handler) middleware.Handler {
+		return func(ctx context.Context, req any) (any, error) {
+			if d <= 0 {
+				return next(ctx, req)
+			}
+			ctx, cancel := context.WithTimeout(ctx, d)
+			defer cancel()
+			return next(ctx, req)
+		}
+	}
+}

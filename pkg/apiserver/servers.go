@@ -27,9 +27,10 @@ func init() {
 }
 
 // NewHTTPServer returns an HTTP server with the shared chain and encoders.
+// timeout bounds each transcoded call (0: none); raw byte routes are not bound.
 func NewHTTPServer(addr string, timeout time.Duration, c Config) *http.Server {
 	opts := []http.ServerOption{
-		http.Middleware(Middleware(c)...),
+		http.Middleware(append(Middleware(c), callTimeout(timeout))...),
 		http.ErrorEncoder(apierror.HTTPErrorEncoder(c.Logger)),
 		http.RequestDecoder(decodeJSONBody),
 		http.NotFoundHandler(nethttp.HandlerFunc(func(w nethttp.ResponseWriter, r *nethttp.Request) {
@@ -42,25 +43,24 @@ func NewHTTPServer(addr string, timeout time.Duration, c Config) *http.Server {
 	if addr != "" {
 		opts = append(opts, http.Address(addr))
 	}
-	if timeout > 0 {
-		opts = append(opts, http.Timeout(timeout))
-	}
+	// kratos's timeout would also cut raw byte routes (a long download), and
+	// its default is 1 s: calls are bounded by callTimeout instead.
+	opts = append(opts, http.Timeout(0))
 	return http.NewServer(opts...)
 }
 
 // NewGRPCServer returns a gRPC server with the shared chain.
 func NewGRPCServer(addr string, timeout time.Duration, c Config) *grpc.Server {
 	opts := []grpc.ServerOption{
-		grpc.Middleware(Middleware(c)...),
+		grpc.Middleware(append(Middleware(c), callTimeout(timeout))...),
 		// kratos middleware wraps unary calls only: streams are admitted here.
 		grpc.StreamInterceptor(auth.StreamInterceptor(c.Auth)),
 	}
 	if addr != "" {
 		opts = append(opts, grpc.Address(addr))
 	}
-	if timeout > 0 {
-		opts = append(opts, grpc.Timeout(timeout))
-	}
+	opts = append(opts, grpc.Timeout(0)) // streams are transfers: unbounded
+
 	return grpc.NewServer(opts...)
 }
 
