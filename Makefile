@@ -8,7 +8,7 @@ DATA    ?= ./data
 HTTP    ?= 127.0.0.1:8000
 GRPC    ?= 127.0.0.1:9000
 
-.PHONY: run build api apisix generate check-generated test test-short bench lint fmt clean
+.PHONY: run build api apisix minio generate check-generated test test-short bench lint fmt clean
 
 run: build
 	./bin/clouddrive -data $(DATA) -http $(HTTP) -grpc $(GRPC)
@@ -40,8 +40,13 @@ lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 
-# Unit, integration (MariaDB and Redis on this machine) and end-to-end tests.
-test: check-generated lint
+# The MinIO server the S3 backend's tests run against, built once (~7 min)
+# into ~/.cache/clouddrive and reused.
+minio:
+	bash tools/scripts/minio.sh install
+
+# Unit, integration (MariaDB, Redis, MinIO, kfake) and end-to-end tests.
+test: minio check-generated lint
 	$(GO) test -count=1 -timeout 25m ./...
 
 # The inner loop: no databases, no binary, no codegen check.

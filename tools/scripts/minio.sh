@@ -12,14 +12,16 @@
 # Quiet on success; idempotent (install when cached, start when running and
 # stop when stopped do nothing). Environment:
 #   MINIO_BIN            the binary (default ~/.cache/clouddrive/minio)
-#   MINIO_VERSION        what `go install` builds (default latest)
+#   MINIO_VERSION        what `go install` builds (default: the version
+#                        @latest resolved to when this was written and
+#                        tested; set it to latest for a newer server)
 #   MINIO_ROOT_USER      access key (default minioadmin)
 #   MINIO_ROOT_PASSWORD  secret key (default minioadmin)
 #   MINIO_WATCH_PID      stop the server when this process ends (tests)
 set -euo pipefail
 
 BIN=${MINIO_BIN:-${XDG_CACHE_HOME:-$HOME/.cache}/clouddrive/minio}
-VERSION=${MINIO_VERSION:-latest}
+VERSION=${MINIO_VERSION:-v0.0.0-20260212201848-7aac2a2c5b7c}
 export MINIO_ROOT_USER=${MINIO_ROOT_USER:-minioadmin}
 export MINIO_ROOT_PASSWORD=${MINIO_ROOT_PASSWORD:-minioadmin}
 

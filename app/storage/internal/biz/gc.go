@@ -121,7 +121,9 @@ func (uc *GCUsecase) sweep(ctx context.Context, out *Collected) error {
 
 func (uc *GCUsecase) collect(ctx context.Context, b *Blob, now time.Time, out *Collected) error {
 	if !b.Deleting {
-		ok, err := uc.blobs.Claim(ctx, b.Hash, now.Add(-uc.policy.BlobGrace))
+		// A pin younger than a completion's lease may still be turning into
+		// a node: it keeps the blob whatever the grace period.
+		ok, err := uc.blobs.Claim(ctx, b.Hash, now.Add(-uc.policy.BlobGrace), now.Add(-max(uc.policy.BlobGrace, leaseTTL)))
 		if err != nil || !ok {
 			return err
 		}

@@ -217,6 +217,20 @@ func (mr *MockUploadRepoMockRecorder) Release(ctx, owner, id any) *gomock.Call {
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Release", reflect.TypeOf((*MockUploadRepo)(nil).Release), ctx, owner, id)
 }
 
+// Restart mocks base method.
+func (m *MockUploadRepo) Restart(ctx context.Context, owner int64, id, backendRef string) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Restart", ctx, owner, id, backendRef)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// Restart indicates an expected call of Restart.
+func (mr *MockUploadRepoMockRecorder) Restart(ctx, owner, id, backendRef any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Restart", reflect.TypeOf((*MockUploadRepo)(nil).Restart), ctx, owner, id, backendRef)
+}
+
 // SaveChunk mocks base method.
 func (m *MockUploadRepo) SaveChunk(ctx context.Context, c *Chunk) error {
 	m.ctrl.T.Helper()
@@ -256,18 +270,18 @@ func (m *MockBlobRepo) EXPECT() *MockBlobRepoMockRecorder {
 }
 
 // Claim mocks base method.
-func (m *MockBlobRepo) Claim(ctx context.Context, hash string, before time.Time) (bool, error) {
+func (m *MockBlobRepo) Claim(ctx context.Context, hash string, markedBefore, pinnedBefore time.Time) (bool, error) {
 	m.ctrl.T.Helper()
-	ret := m.ctrl.Call(m, "Claim", ctx, hash, before)
+	ret := m.ctrl.Call(m, "Claim", ctx, hash, markedBefore, pinnedBefore)
 	ret0, _ := ret[0].(bool)
 	ret1, _ := ret[1].(error)
 	return ret0, ret1
 }
 
 // Claim indicates an expected call of Claim.
-func (mr *MockBlobRepoMockRecorder) Claim(ctx, hash, before any) *gomock.Call {
+func (mr *MockBlobRepoMockRecorder) Claim(ctx, hash, markedBefore, pinnedBefore any) *gomock.Call {
 	mr.mock.ctrl.T.Helper()
-	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Claim", reflect.TypeOf((*MockBlobRepo)(nil).Claim), ctx, hash, before)
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Claim", reflect.TypeOf((*MockBlobRepo)(nil).Claim), ctx, hash, markedBefore, pinnedBefore)
 }
 
 // Create mocks base method.
@@ -343,18 +357,18 @@ func (mr *MockBlobRepoMockRecorder) Mark(ctx, hashes, at any) *gomock.Call {
 }
 
 // Pin mocks base method.
-func (m *MockBlobRepo) Pin(ctx context.Context, hash string) (bool, error) {
+func (m *MockBlobRepo) Pin(ctx context.Context, hash string, at time.Time) (bool, error) {
 	m.ctrl.T.Helper()
-	ret := m.ctrl.Call(m, "Pin", ctx, hash)
+	ret := m.ctrl.Call(m, "Pin", ctx, hash, at)
 	ret0, _ := ret[0].(bool)
 	ret1, _ := ret[1].(error)
 	return ret0, ret1
 }
 
 // Pin indicates an expected call of Pin.
-func (mr *MockBlobRepoMockRecorder) Pin(ctx, hash any) *gomock.Call {
+func (mr *MockBlobRepoMockRecorder) Pin(ctx, hash, at any) *gomock.Call {
 	mr.mock.ctrl.T.Helper()
-	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Pin", reflect.TypeOf((*MockBlobRepo)(nil).Pin), ctx, hash)
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Pin", reflect.TypeOf((*MockBlobRepo)(nil).Pin), ctx, hash, at)
 }
 
 // Unclaim mocks base method.

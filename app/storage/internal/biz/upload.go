@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"sort"
 	"strconv"
@@ -87,6 +88,8 @@ type UploadRepo interface {
 	CountProof(ctx context.Context, owner int64, id string, max int) (bool, error)
 	// SaveChunk records (or replaces) a chunk.
 	SaveChunk(ctx context.Context, c *Chunk) error
+	// Restart forgets every chunk and records the backend's new handle.
+	Restart(ctx context.Context, owner int64, id, backendRef string) error
 	// DeleteChunk forgets one chunk (before its bytes are written again).
 	DeleteChunk(ctx context.Context, owner int64, id string, index int64) error
 	Chunks(ctx context.Context, owner int64, id string) ([]*Chunk, error)
@@ -250,11 +253,19 @@ func (uc *UploadUsecase) PutChunk(ctx context.Context, owner int64, id string, i
 		return err
 	}
 	blocks := NewBlockHasher()
-	whole := sha256.New()
 	counted := &countingReader{r: io.LimitReader(r, want+1)}
-	body := io.TeeReader(counted, io.MultiWriter(blocks, whole))
+	var sink io.Writer = blocks
+	var whole hash.Hash
+	if digest != nil { // hashing costs: the whole chunk only when asked
+		whole = sha256.New()
+		sink = io.MultiWriter(blocks, whole)
+	}
+	body := io.TeeReader(counted, sink)
 	etag, err := uc.store.WriteChunk(ctx, u, index, io.LimitReader(body, want), want)
 	if err != nil {
+		if errors.Is(err, ErrNotFound) { // aborted or collected meanwhile
+			return v1.ErrorUploadClosed("this upload is finished, aborted or expired")
+		}
 		if counted.n < want {
 			return v1.ErrorBadChunk("chunk %d must be %d bytes, got %d", index, want, counted.n)
 		}
@@ -340,38 +351,66 @@ func (uc *UploadUsecase) Complete(ctx context.Context, owner int64, id string) (
 		return nil, v1.ErrorHashMismatch("the content does not match its hash; upload it again").
 			WithMetadata(map[string]string{"content_hash": got})
 	}
-	if err := uc.publish(ctx, u, chunks); err != nil {
+	stored, err := uc.publish(ctx, u, chunks)
+	if errors.Is(err, ErrNotFound) {
+		// The chunks went into a blob that a refused node left unreferenced
+		// and the collector has taken since: they must come again, into a
+		// fresh start at the backend.
+		ref, err := uc.store.Begin(ctx, u)
+		if err != nil {
+			return nil, err
+		}
+		_ = uc.index.Drop(ctx, id)
+		if err := uc.uploads.Restart(ctx, owner, id, ref); err != nil {
+			return nil, err
+		}
+		_ = uc.index.Start(ctx, id, u.ExpiresAt.Sub(uc.now()))
+		return nil, v1.ErrorChunksMissing("the upload's content is gone; send every chunk again").
+			WithMetadata(map[string]string{"missing": "all"})
+	}
+	if err != nil {
 		return nil, err
 	}
-	return uc.createNode(ctx, u)
+	n, err := uc.createNode(ctx, u)
+	if err != nil {
+		return nil, err
+	}
+	if stored {
+		// The content was stored already: this upload's copy is not needed.
+		// Only now, once the node exists: a refused node (name, quota) keeps
+		// the chunks for the retry.
+		_ = uc.store.Discard(ctx, u)
+	}
+	return n, nil
 }
 
-// publish stores the upload's content as its blob, or drops it when the
-// blob exists already.
-func (uc *UploadUsecase) publish(ctx context.Context, u *Upload, chunks []*Chunk) error {
+// publish makes sure the upload's content is stored as its blob: it moves
+// the chunks there, or (stored true) finds the blob there already and pins it.
+func (uc *UploadUsecase) publish(ctx context.Context, u *Upload, chunks []*Chunk) (stored bool, err error) {
 	b, err := uc.blobs.Get(ctx, u.ContentHash)
 	switch {
 	case err == nil && b.Deleting:
-		return v1.ErrorBlobBusy("this content is being collected; retry in a moment")
+		return false, v1.ErrorBlobBusy("this content is being collected; retry in a moment")
 	case err == nil:
-		if ok, err := uc.blobs.Pin(ctx, u.ContentHash); err != nil || !ok {
-			if err != nil {
-				return err
-			}
-			return v1.ErrorBlobBusy("this content is being collected; retry in a moment")
+		ok, err := uc.blobs.Pin(ctx, u.ContentHash, uc.now())
+		if err != nil {
+			return false, err
 		}
-		return uc.store.Discard(ctx, u)
+		if !ok {
+			return false, v1.ErrorBlobBusy("this content is being collected; retry in a moment")
+		}
+		return true, nil
 	case !errors.Is(err, ErrNotFound):
-		return err
+		return false, err
 	}
 	if err := uc.store.Publish(ctx, u, chunks); err != nil {
-		return err
+		return false, err
 	}
 	err = uc.blobs.Create(ctx, &Blob{Hash: u.ContentHash, Size: u.Size, CreatedAt: uc.now()})
 	if errors.Is(err, ErrDuplicate) { // a twin upload published the same content
-		_, err = uc.blobs.Pin(ctx, u.ContentHash)
+		_, err = uc.blobs.Pin(ctx, u.ContentHash, uc.now())
 	}
-	return err
+	return false, err
 }
 
 // createNode makes the file node and closes the upload.
@@ -436,7 +475,7 @@ func (uc *UploadUsecase) Prove(ctx context.Context, owner int64, id, proofHex st
 	if subtle.ConstantTimeCompare(proof, want) != 1 {
 		return nil, errProofRejected()
 	}
-	if ok, err := uc.blobs.Pin(ctx, u.ContentHash); err != nil || !ok {
+	if ok, err := uc.blobs.Pin(ctx, u.ContentHash, uc.now()); err != nil || !ok {
 		if err != nil {
 			return nil, err
 		}

@@ -27,14 +27,13 @@ func (r *blobRepo) Get(ctx context.Context, hash string) (*biz.Blob, error) {
 }
 
 func (r *blobRepo) Create(ctx context.Context, b *biz.Blob) error {
-	now := time.Now().UTC()
-	return mapErr(r.d.db(ctx).Create(&blobModel{Hash: b.Hash, Size: b.Size, CreatedAt: b.CreatedAt, PinnedAt: &now}).Error)
+	created := b.CreatedAt
+	return mapErr(r.d.db(ctx).Create(&blobModel{Hash: b.Hash, Size: b.Size, CreatedAt: b.CreatedAt, PinnedAt: &created}).Error)
 }
 
-func (r *blobRepo) Pin(ctx context.Context, hash string) (bool, error) {
-	now := time.Now().UTC()
+func (r *blobRepo) Pin(ctx context.Context, hash string, at time.Time) (bool, error) {
 	res := r.d.db(ctx).Model(&blobModel{}).Where("hash = ? AND deleting = ?", hash, false).
-		Updates(map[string]any{"unreferenced_since": nil, "pinned_at": now})
+		Updates(map[string]any{"unreferenced_since": nil, "pinned_at": at})
 	return res.RowsAffected == 1, res.Error
 }
 
@@ -65,11 +64,13 @@ func (r *blobRepo) Unmark(ctx context.Context, hashes []string) error {
 	return r.d.db(ctx).Model(&blobModel{}).Where("hash IN ?", hashes).Update("unreferenced_since", nil).Error
 }
 
-func (r *blobRepo) Claim(ctx context.Context, hash string, before time.Time) (bool, error) {
+func (r *blobRepo) Claim(ctx context.Context, hash string, markedBefore, pinnedBefore time.Time) (bool, error) {
 	// Conditional on the row as it is now: a pin since the sweep read it
-	// cleared unreferenced_since, and then nothing is claimed.
+	// cleared unreferenced_since, and a recent pin (a node on its way, maybe
+	// across two sweeps) keeps the blob too.
 	res := r.d.db(ctx).Model(&blobModel{}).
-		Where("hash = ? AND deleting = ? AND unreferenced_since IS NOT NULL AND unreferenced_since < ?", hash, false, before).
+		Where("hash = ? AND deleting = ? AND unreferenced_since IS NOT NULL AND unreferenced_since < ? AND (pinned_at IS NULL OR pinned_at < ?)",
+			hash, false, markedBefore, pinnedBefore).
 		Update("deleting", true)
 	return res.RowsAffected == 1, res.Error
 }

@@ -87,6 +87,13 @@ func (s *LocalStore) WriteChunk(_ context.Context, u *biz.Upload, index int64, r
 func (s *LocalStore) Publish(_ context.Context, u *biz.Upload, _ []*biz.Chunk) error {
 	part, dst := s.partPath(u), s.blobPath(u.ContentHash)
 	f, err := os.OpenFile(part, os.O_WRONLY, 0)
+	if errors.Is(err, fs.ErrNotExist) {
+		// Published already by a try that died before it was recorded.
+		if st, serr := os.Stat(dst); serr == nil && st.Size() == u.Size {
+			return nil
+		}
+		return fmt.Errorf("local store: publishing upload %s: %w", u.ID, biz.ErrNotFound)
+	}
 	if err != nil {
 		return err
 	}

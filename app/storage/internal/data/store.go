@@ -12,6 +12,11 @@ func NewBlobStore(c *conf.Backend) (biz.BlobStore, error) {
 	switch c.GetKind() {
 	case "", "local":
 		return NewLocalStore(c.GetLocal().GetRoot())
+	case "s3":
+		return NewS3Store(c.GetS3())
+	case "cos":
+		return NewCOSStore(COSConfig{BucketURL: c.GetCos().GetBucketUrl(),
+			SecretID: c.GetCos().GetSecretId(), SecretKey: c.GetCos().GetSecretKey()})
 	}
 	return nil, fmt.Errorf("storage backend %q: want local, s3 or cos", c.GetKind())
 }

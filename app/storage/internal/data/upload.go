@@ -92,6 +92,16 @@ func (r *uploadRepo) Chunks(ctx context.Context, owner int64, id string) ([]*biz
 	return out, nil
 }
 
+func (r *uploadRepo) Restart(ctx context.Context, owner int64, id, backendRef string) error {
+	return r.d.db(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Where("upload_id = ? AND owner_id = ?", id, owner).Delete(&chunkModel{}).Error; err != nil {
+			return err
+		}
+		return tx.Model(&uploadModel{}).Where("id = ? AND owner_id = ?", id, owner).
+			Updates(map[string]any{"backend_ref": backendRef, "updated_at": time.Now().UTC()}).Error
+	})
+}
+
 func (r *uploadRepo) DeleteChunk(ctx context.Context, owner int64, id string, index int64) error {
 	return r.d.db(ctx).Where("upload_id = ? AND owner_id = ? AND idx = ?", id, owner, index).Delete(&chunkModel{}).Error
 }

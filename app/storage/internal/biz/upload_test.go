@@ -1,0 +1,542 @@
+package biz
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"testing"
+	"time"
+
+	kerrors "github.com/go-kratos/kratos/v2/errors"
+	"github.com/go-kratos/kratos/v2/log"
+	"go.uber.org/mock/gomock"
+)
+
+// upFixture is an UploadUsecase on mocks, with a clock the test sets.
+type upFixture struct {
+	t       *testing.T
+	ctx     context.Context
+	uploads *MockUploadRepo
+	index   *MockChunkIndex
+	blobs   *MockBlobRepo
+	store   *MockBlobStore
+	files   *MockFileService
+	policy  *Policy
+	now     time.Time
+	uc      *UploadUsecase
+}
+
+func newUpFixture(t *testing.T) *upFixture {
+	ctrl := gomock.NewController(t)
+	f := &upFixture{t: t, ctx: context.Background(), uploads: NewMockUploadRepo(ctrl), index: NewMockChunkIndex(ctrl),
+		blobs: NewMockBlobRepo(ctrl), store: NewMockBlobStore(ctrl), files: NewMockFileService(ctrl),
+		policy: &Policy{ChunkSize: 2 * BlockSize, MaxFileSize: 1 << 40, UploadTTL: time.Hour, ProveAttempts: 3,
+			URLTTL: time.Minute, BlobGrace: time.Hour},
+		now: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
+	f.uc = NewUploadUsecase(f.uploads, f.index, f.blobs, f.store, f.files, f.policy, func() time.Time { return f.now },
+		log.NewStdLogger(io.Discard))
+	return f
+}
+
+// noView makes the chunk index absent (one machine): the repo answers.
+func (f *upFixture) noView() {
+	f.index.EXPECT().Held(gomock.Any(), gomock.Any(), gomock.Any()).Return(nil, false, nil).AnyTimes()
+	f.index.EXPECT().Start(gomock.Any(), gomock.Any(), gomock.Any()).Return(nil).AnyTimes()
+	f.index.EXPECT().Set(gomock.Any(), gomock.Any(), gomock.Any(), gomock.Any()).Return(nil).AnyTimes()
+	f.index.EXPECT().Drop(gomock.Any(), gomock.Any()).Return(nil).AnyTimes()
+}
+
+// open is an open upload of data (chunks of 2 blocks) by owner 1.
+func (f *upFixture) open(data []byte) *Upload {
+	u := &Upload{ID: "u1", OwnerID: 1, ParentID: 5, Name: "f.bin", Size: int64(len(data)), ContentHash: HashBytes(data),
+		ChunkSize: 2 * BlockSize, State: UploadOpen, Nonce: []byte("0123456789abcdef"), CreatedAt: f.now,
+		ExpiresAt: f.now.Add(time.Hour)}
+	u.ChallengeLength = min(u.Size, challengeMax)
+	u.ChallengeOffset = (u.Size - u.ChallengeLength) / 2
+	return u
+}
+
+// has makes the repo return u for its id.
+func (f *upFixture) has(u *Upload) {
+	f.uploads.EXPECT().Get(gomock.Any(), u.OwnerID, u.ID).Return(u, nil).AnyTimes()
+}
+
+// chunksOf are the records of every chunk of data, as PutChunk saves them.
+func chunksOf(u *Upload, data []byte) []*Chunk {
+	l := u.Layout()
+	var out []*Chunk
+	for i := int64(0); i < l.Count(); i++ {
+		out = append(out, &Chunk{UploadID: u.ID, OwnerID: u.OwnerID, Index: i, Size: l.Len(i),
+			Digests: referenceDigests(data[l.Offset(i) : l.Offset(i)+l.Len(i)])})
+	}
+	return out
+}
+
+func wantReason(t *testing.T, err error, code int, reason string) *kerrors.Error {
+	t.Helper()
+	if err == nil {
+		t.Fatalf("want %d %s, got success", code, reason)
+	}
+	e := kerrors.FromError(err)
+	if int(e.Code) != code || e.Reason != reason {
+		t.Fatalf("want %d %s, got %d %s (%v)", code, reason, e.Code, e.Reason, err)
+	}
+	return e
+}
+
+func TestInitEmptyFile(t *testing.T) {
+	f := newUpFixture(t)
+	f.noView()
+	nf := NewFile{Owner: 1, Parent: 5, Name: "empty.txt", ContentHash: HashBytes(nil), Size: 0}
+	f.uploads.EXPECT().FindResumable(gomock.Any(), int64(1), int64(5), "empty.txt", nf.ContentHash, int64(0), f.now).Return(nil, ErrNotFound)
+	f.files.EXPECT().CheckCreate(gomock.Any(), nf).Return(nil)
+	f.store.EXPECT().Begin(gomock.Any(), gomock.Any()).Return("part-ref", nil)
+	var created *Upload
+	f.uploads.EXPECT().Create(gomock.Any(), gomock.Any()).DoAndReturn(func(_ context.Context, u *Upload) error {
+		created = u
+		return nil
+	})
+	s, err := f.uc.Init(f.ctx, nf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := s.Upload
+	if u != created || u.BackendRef != "part-ref" || u.State != UploadOpen || !u.ExpiresAt.Equal(f.now.Add(time.Hour)) {
+		t.Errorf("upload %+v", u)
+	}
+	if u.Layout().Count() != 0 || u.ChallengeLength != 0 || u.ChallengeOffset != 0 || len(u.Nonce) != 16 {
+		t.Errorf("empty file: %d chunks, challenge [%d, +%d), nonce %d bytes", u.Layout().Count(), u.ChallengeOffset, u.ChallengeLength, len(u.Nonce))
+	}
+	if s.Held == nil || len(s.Held) != 0 {
+		t.Errorf("held = %#v, want an empty list", s.Held)
+	}
+
+	// No chunk can be sent, and complete needs none.
+	f.has(u)
+	wantReason(t, f.uc.PutChunk(f.ctx, 1, u.ID, 0, bytes.NewReader(nil), nil), 400, "BAD_CHUNK")
+
+	f.uploads.EXPECT().Lease(gomock.Any(), int64(1), u.ID, f.now, f.now.Add(leaseTTL)).Return(true, nil)
+	f.uploads.EXPECT().Release(gomock.Any(), int64(1), u.ID).Return(nil)
+	f.uploads.EXPECT().Chunks(gomock.Any(), int64(1), u.ID).Return(nil, nil)
+	f.blobs.EXPECT().Get(gomock.Any(), u.ContentHash).Return(nil, ErrNotFound)
+	f.store.EXPECT().Publish(gomock.Any(), u, gomock.Len(0)).Return(nil)
+	f.blobs.EXPECT().Create(gomock.Any(), gomock.Any()).DoAndReturn(func(_ context.Context, b *Blob) error {
+		if b.Hash != u.ContentHash || b.Size != 0 {
+			t.Errorf("blob %+v", b)
+		}
+		return nil
+	})
+	node := &FileNode{ID: 42, Name: "empty.txt", ContentHash: u.ContentHash}
+	f.files.EXPECT().CreateFile(gomock.Any(), NewFile{Owner: 1, Parent: 5, Name: "empty.txt", ContentHash: u.ContentHash}).Return(node, nil)
+	f.uploads.EXPECT().Finish(gomock.Any(), int64(1), u.ID, UploadCompleted, int64(42)).Return(nil)
+	f.uploads.EXPECT().DeleteChunks(gomock.Any(), int64(1), u.ID).Return(nil)
+	n, err := f.uc.Complete(f.ctx, 1, u.ID)
+	if err != nil || n != node {
+		t.Fatalf("complete: %v, %v", n, err)
+	}
+}
+
+func TestInitTooLarge(t *testing.T) {
+	f := newUpFixture(t)
+	_, err := f.uc.Init(f.ctx, NewFile{Owner: 1, Name: "x", Size: f.policy.MaxFileSize + 1, ContentHash: HashBytes(nil)})
+	wantReason(t, err, 413, "FILE_TOO_LARGE")
+}
+
+func TestInitResumeReturnsHeldChunks(t *testing.T) {
+	data := randomBytes(7, 5*BlockSize+10)
+	t.Run("from the repo", func(t *testing.T) {
+		f := newUpFixture(t)
+		f.noView()
+		u := f.open(data)
+		f.uploads.EXPECT().FindResumable(gomock.Any(), int64(1), int64(5), u.Name, u.ContentHash, u.Size, f.now).Return(u, nil)
+		f.uploads.EXPECT().Chunks(gomock.Any(), int64(1), u.ID).Return([]*Chunk{{Index: 0}, {Index: 2}}, nil)
+		// No CheckCreate, Begin or Create: the mocks would fail on them.
+		s, err := f.uc.Init(f.ctx, NewFile{Owner: 1, Parent: 5, Name: u.Name, ContentHash: u.ContentHash, Size: u.Size})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.Upload != u || fmt.Sprint(s.Held) != "[0 2]" {
+			t.Errorf("resumed %s holding %v, want %s holding [0 2]", s.Upload.ID, s.Held, u.ID)
+		}
+	})
+	t.Run("from the view", func(t *testing.T) {
+		f := newUpFixture(t)
+		u := f.open(data)
+		f.uploads.EXPECT().FindResumable(gomock.Any(), int64(1), int64(5), u.Name, u.ContentHash, u.Size, f.now).Return(u, nil)
+		f.index.EXPECT().Held(gomock.Any(), u.ID, int64(3)).Return([]int64{1}, true, nil)
+		s, err := f.uc.Init(f.ctx, NewFile{Owner: 1, Parent: 5, Name: u.Name, ContentHash: u.ContentHash, Size: u.Size})
+		if err != nil || fmt.Sprint(s.Held) != "[1]" {
+			t.Errorf("held %v, %v; want [1]", s.Held, err)
+		}
+	})
+	t.Run("the view failing falls back to the repo", func(t *testing.T) {
+		f := newUpFixture(t)
+		u := f.open(data)
+		f.uploads.EXPECT().FindResumable(gomock.Any(), int64(1), int64(5), u.Name, u.ContentHash, u.Size, f.now).Return(u, nil)
+		f.index.EXPECT().Held(gomock.Any(), u.ID, int64(3)).Return(nil, false, errors.New("redis down"))
+		f.uploads.EXPECT().Chunks(gomock.Any(), int64(1), u.ID).Return([]*Chunk{{Index: 1}, {Index: 2}}, nil)
+		s, err := f.uc.Init(f.ctx, NewFile{Owner: 1, Parent: 5, Name: u.Name, ContentHash: u.ContentHash, Size: u.Size})
+		if err != nil || fmt.Sprint(s.Held) != "[1 2]" {
+			t.Errorf("held %v, %v; want [1 2]", s.Held, err)
+		}
+	})
+}
+
+func TestChallengeStaysInsideTheContent(t *testing.T) {
+	for _, size := range []int64{0, 1, challengeMax - 1, challengeMax, challengeMax + 1, 10 << 20, 1 << 40} {
+		seen := map[int64]bool{}
+		for i := 0; i < 200; i++ {
+			nonce, off, n := newChallenge(size)
+			if len(nonce) != 16 || n != min(size, challengeMax) || off < 0 || off+n > size {
+				t.Fatalf("size %d: nonce %d bytes, range [%d, +%d)", size, len(nonce), off, n)
+			}
+			seen[off] = true
+		}
+		if size > 2*challengeMax && len(seen) < 100 {
+			t.Errorf("size %d: only %d distinct offsets in 200 challenges", size, len(seen))
+		}
+	}
+}
+
+func TestPutChunk(t *testing.T) {
+	data := randomBytes(8, 5*BlockSize+10) // chunks of 8 MiB: 8, 8, 4 MiB + 10
+	l := Layout{Size: int64(len(data)), ChunkSize: 2 * BlockSize}
+	chunk := func(i int64) []byte { return data[l.Offset(i) : l.Offset(i)+l.Len(i)] }
+	sum := func(b []byte) []byte { s := sha256.Sum256(b); return s[:] }
+	// writeLike is WriteChunk as the local store does it: exactly n bytes.
+	writeLike := func(_ context.Context, _ *Upload, _ int64, r io.Reader, n int64) (string, error) {
+		got, err := io.Copy(io.Discard, io.LimitReader(r, n))
+		if err != nil {
+			return "", err
+		}
+		if got != n {
+			return "", io.ErrUnexpectedEOF
+		}
+		return "etag", nil
+	}
+
+	t.Run("stored with its block digests", func(t *testing.T) {
+		f := newUpFixture(t)
+		u := f.open(data)
+		f.has(u)
+		gomock.InOrder(
+			f.index.EXPECT().Set(gomock.Any(), u.ID, int64(2), false).Return(nil),
+			f.uploads.EXPECT().DeleteChunk(gomock.Any(), int64(1), u.ID, int64(2)).Return(nil),
+			f.store.EXPECT().WriteChunk(gomock.Any(), u, int64(2), gomock.Any(), l.Len(2)).DoAndReturn(writeLike),
+			f.uploads.EXPECT().SaveChunk(gomock.Any(), gomock.Any()).DoAndReturn(func(_ context.Context, c *Chunk) error {
+				if c.Index != 2 || c.Size != l.Len(2) || c.ETag != "etag" || c.OwnerID != 1 || !bytes.Equal(c.Digests, referenceDigests(chunk(2))) {
+					t.Errorf("saved chunk %d size %d etag %q, digests match: %v", c.Index, c.Size, c.ETag, bytes.Equal(c.Digests, referenceDigests(chunk(2))))
+				}
+				return nil
+			}),
+			f.index.EXPECT().Set(gomock.Any(), u.ID, int64(2), true).Return(nil),
+		)
+		if err := f.uc.PutChunk(f.ctx, 1, u.ID, 2, bytes.NewReader(chunk(2)), sum(chunk(2))); err != nil {
+			t.Fatal(err)
+		}
+	})
+	t.Run("digest mismatch is not kept", func(t *testing.T) {
+		f := newUpFixture(t)
+		f.noView()
+		u := f.open(data)
+		f.has(u)
+		f.uploads.EXPECT().DeleteChunk(gomock.Any(), int64(1), u.ID, int64(0)).Return(nil)
+		f.store.EXPECT().WriteChunk(gomock.Any(), u, int64(0), gomock.Any(), l.Len(0)).DoAndReturn(writeLike)
+		// No SaveChunk.
+		err := f.uc.PutChunk(f.ctx, 1, u.ID, 0, bytes.NewReader(chunk(0)), sum(chunk(1)))
+		wantReason(t, err, 400, "DIGEST_MISMATCH")
+	})
+	for _, tc := range []struct {
+		name string
+		body []byte
+	}{
+		{"short", chunk(0)[:l.Len(0)-1]},
+		{"long", append(append([]byte(nil), chunk(0)...), 0)},
+		{"empty", nil},
+	} {
+		t.Run(tc.name+" body", func(t *testing.T) {
+			f := newUpFixture(t)
+			f.noView()
+			u := f.open(data)
+			f.has(u)
+			f.uploads.EXPECT().DeleteChunk(gomock.Any(), int64(1), u.ID, int64(0)).Return(nil)
+			f.store.EXPECT().WriteChunk(gomock.Any(), u, int64(0), gomock.Any(), l.Len(0)).DoAndReturn(writeLike)
+			wantReason(t, f.uc.PutChunk(f.ctx, 1, u.ID, 0, bytes.NewReader(tc.body), nil), 400, "BAD_CHUNK")
+		})
+	}
+	t.Run("index outside", func(t *testing.T) {
+		f := newUpFixture(t)
+		u := f.open(data)
+		f.has(u)
+		for _, i := range []int64{-1, 3, 1 << 50} {
+			wantReason(t, f.uc.PutChunk(f.ctx, 1, u.ID, i, bytes.NewReader(chunk(2)), nil), 400, "BAD_CHUNK")
+		}
+	})
+	t.Run("closed or expired", func(t *testing.T) {
+		f := newUpFixture(t)
+		u := f.open(data)
+		f.has(u)
+		done := f.open(data)
+		done.ID, done.State = "u2", UploadCompleted
+		f.has(done)
+		wantReason(t, f.uc.PutChunk(f.ctx, 1, done.ID, 0, bytes.NewReader(chunk(0)), nil), 409, "UPLOAD_CLOSED")
+		f.now = u.ExpiresAt.Add(time.Second)
+		wantReason(t, f.uc.PutChunk(f.ctx, 1, u.ID, 0, bytes.NewReader(chunk(0)), nil), 409, "UPLOAD_CLOSED")
+	})
+	t.Run("another owner", func(t *testing.T) {
+		f := newUpFixture(t)
+		f.uploads.EXPECT().Get(gomock.Any(), int64(2), "u1").Return(nil, ErrNotFound)
+		wantReason(t, f.uc.PutChunk(f.ctx, 2, "u1", 0, bytes.NewReader(nil), nil), 404, "UPLOAD_NOT_FOUND")
+	})
+}
+
+func TestCompleteIsIdempotent(t *testing.T) {
+	f := newUpFixture(t)
+	u := f.open(randomBytes(9, 100))
+	u.State, u.NodeID = UploadCompleted, 7
+	f.has(u)
+	node := &FileNode{ID: 7, Name: u.Name}
+	f.files.EXPECT().GetFile(gomock.Any(), int64(1), int64(7)).Return(node, nil).Times(3)
+	// No lease, no chunks, no second node.
+	for i := 0; i < 2; i++ {
+		if n, err := f.uc.Complete(f.ctx, 1, u.ID); err != nil || n != node {
+			t.Fatalf("complete #%d: %v, %v", i+1, n, err)
+		}
+	}
+	if n, err := f.uc.Prove(f.ctx, 1, u.ID, "00"); err != nil || n != node {
+		t.Fatalf("prove on a completed upload: %v, %v", n, err)
+	}
+}
+
+func TestCompleteLeaseBusy(t *testing.T) {
+	f := newUpFixture(t)
+	u := f.open(randomBytes(10, 100))
+	f.has(u)
+	f.uploads.EXPECT().Lease(gomock.Any(), int64(1), u.ID, f.now, f.now.Add(leaseTTL)).Return(false, nil)
+	// No Release: the lease is someone else's.
+	_, err := f.uc.Complete(f.ctx, 1, u.ID)
+	wantReason(t, err, 503, "BLOB_BUSY")
+}
+
+func TestCompleteChunksMissing(t *testing.T) {
+	f := newUpFixture(t)
+	data := randomBytes(11, 5*BlockSize+10)
+	u := f.open(data)
+	f.has(u)
+	f.uploads.EXPECT().Lease(gomock.Any(), int64(1), u.ID, gomock.Any(), gomock.Any()).Return(true, nil)
+	f.uploads.EXPECT().Release(gomock.Any(), int64(1), u.ID).Return(nil)
+	f.uploads.EXPECT().Chunks(gomock.Any(), int64(1), u.ID).Return(chunksOf(u, data)[1:2], nil)
+	_, err := f.uc.Complete(f.ctx, 1, u.ID)
+	if e := wantReason(t, err, 409, "CHUNKS_MISSING"); e.Metadata["missing"] != "0,2" {
+		t.Errorf("metadata.missing = %q, want 0,2", e.Metadata["missing"])
+	}
+}
+
+func TestCompleteHashMismatchDropsChunks(t *testing.T) {
+	f := newUpFixture(t)
+	data := randomBytes(12, 5*BlockSize+10)
+	u := f.open(data)
+	other := append([]byte(nil), data...)
+	other[BlockSize+3] ^= 0xff // one byte of the second block differs
+	f.has(u)
+	f.uploads.EXPECT().Lease(gomock.Any(), int64(1), u.ID, gomock.Any(), gomock.Any()).Return(true, nil)
+	f.uploads.EXPECT().Release(gomock.Any(), int64(1), u.ID).Return(nil)
+	f.uploads.EXPECT().Chunks(gomock.Any(), int64(1), u.ID).Return(chunksOf(u, other), nil)
+	f.index.EXPECT().Drop(gomock.Any(), u.ID).Return(nil)
+	f.uploads.EXPECT().DeleteChunks(gomock.Any(), int64(1), u.ID).Return(nil)
+	// No Publish, no node.
+	_, err := f.uc.Complete(f.ctx, 1, u.ID)
+	if e := wantReason(t, err, 422, "HASH_MISMATCH"); e.Metadata["content_hash"] != HashBytes(other) {
+		t.Errorf("metadata.content_hash = %q, want the hash of what was sent", e.Metadata["content_hash"])
+	}
+}
+
+// completeUpTo sets the expectations of a complete up to publishing.
+func (f *upFixture) completeUpTo(u *Upload, data []byte) {
+	f.has(u)
+	f.uploads.EXPECT().Lease(gomock.Any(), u.OwnerID, u.ID, gomock.Any(), gomock.Any()).Return(true, nil)
+	f.uploads.EXPECT().Release(gomock.Any(), u.OwnerID, u.ID).Return(nil)
+	f.uploads.EXPECT().Chunks(gomock.Any(), u.OwnerID, u.ID).Return(chunksOf(u, data), nil)
+}
+
+func (f *upFixture) nodeMade(u *Upload, id int64) *FileNode {
+	n := &FileNode{ID: id, Name: u.Name, ContentHash: u.ContentHash, Size: u.Size}
+	f.files.EXPECT().CreateFile(gomock.Any(), gomock.Any()).Return(n, nil)
+	f.uploads.EXPECT().Finish(gomock.Any(), u.OwnerID, u.ID, UploadCompleted, id).Return(nil)
+	f.uploads.EXPECT().DeleteChunks(gomock.Any(), u.OwnerID, u.ID).Return(nil)
+	return n
+}
+
+func TestCompletePublish(t *testing.T) {
+	data := randomBytes(13, 3*BlockSize)
+	t.Run("new content is published", func(t *testing.T) {
+		f := newUpFixture(t)
+		f.noView()
+		u := f.open(data)
+		f.completeUpTo(u, data)
+		f.blobs.EXPECT().Get(gomock.Any(), u.ContentHash).Return(nil, ErrNotFound)
+		f.store.EXPECT().Publish(gomock.Any(), u, gomock.Len(2)).Return(nil)
+		f.blobs.EXPECT().Create(gomock.Any(), gomock.Any()).Return(nil)
+		n := f.nodeMade(u, 9)
+		if got, err := f.uc.Complete(f.ctx, 1, u.ID); err != nil || got != n {
+			t.Fatalf("%v, %v", got, err)
+		}
+	})
+	t.Run("content stored already: pinned, upload dropped", func(t *testing.T) {
+		f := newUpFixture(t)
+		f.noView()
+		u := f.open(data)
+		f.completeUpTo(u, data)
+		f.blobs.EXPECT().Get(gomock.Any(), u.ContentHash).Return(&Blob{Hash: u.ContentHash, Size: u.Size}, nil)
+		f.blobs.EXPECT().Pin(gomock.Any(), u.ContentHash, gomock.Any()).Return(true, nil)
+		f.store.EXPECT().Discard(gomock.Any(), u).Return(nil)
+		n := f.nodeMade(u, 9)
+		if got, err := f.uc.Complete(f.ctx, 1, u.ID); err != nil || got != n {
+			t.Fatalf("%v, %v", got, err)
+		}
+	})
+	t.Run("a twin published first", func(t *testing.T) {
+		f := newUpFixture(t)
+		f.noView()
+		u := f.open(data)
+		f.completeUpTo(u, data)
+		f.blobs.EXPECT().Get(gomock.Any(), u.ContentHash).Return(nil, ErrNotFound)
+		f.store.EXPECT().Publish(gomock.Any(), u, gomock.Any()).Return(nil)
+		f.blobs.EXPECT().Create(gomock.Any(), gomock.Any()).Return(ErrDuplicate)
+		f.blobs.EXPECT().Pin(gomock.Any(), u.ContentHash, gomock.Any()).Return(true, nil)
+		f.nodeMade(u, 9)
+		if _, err := f.uc.Complete(f.ctx, 1, u.ID); err != nil {
+			t.Fatal(err)
+		}
+	})
+	t.Run("content being collected", func(t *testing.T) {
+		f := newUpFixture(t)
+		u := f.open(data)
+		f.completeUpTo(u, data)
+		f.blobs.EXPECT().Get(gomock.Any(), u.ContentHash).Return(&Blob{Hash: u.ContentHash, Size: u.Size, Deleting: true}, nil)
+		// The upload's chunks are kept (no Discard) for the retry.
+		_, err := f.uc.Complete(f.ctx, 1, u.ID)
+		wantReason(t, err, 503, "BLOB_BUSY")
+	})
+	t.Run("claimed between get and pin", func(t *testing.T) {
+		f := newUpFixture(t)
+		u := f.open(data)
+		f.completeUpTo(u, data)
+		f.blobs.EXPECT().Get(gomock.Any(), u.ContentHash).Return(&Blob{Hash: u.ContentHash, Size: u.Size}, nil)
+		f.blobs.EXPECT().Pin(gomock.Any(), u.ContentHash, gomock.Any()).Return(false, nil)
+		_, err := f.uc.Complete(f.ctx, 1, u.ID)
+		wantReason(t, err, 503, "BLOB_BUSY")
+	})
+}
+
+// seekCloser is a blob opened from memory.
+type seekCloser struct{ *bytes.Reader }
+
+func (seekCloser) Close() error { return nil }
+
+func proofOf(u *Upload, data []byte) string {
+	h := sha256.New()
+	h.Write(u.Nonce)
+	h.Write(data[u.ChallengeOffset : u.ChallengeOffset+u.ChallengeLength])
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+func TestProve(t *testing.T) {
+	data := randomBytes(14, 3*BlockSize+99)
+	opened := func(f *upFixture, u *Upload) {
+		f.blobs.EXPECT().Get(gomock.Any(), u.ContentHash).Return(&Blob{Hash: u.ContentHash, Size: u.Size}, nil)
+		f.store.EXPECT().Open(gomock.Any(), u.ContentHash, u.Size).Return(seekCloser{bytes.NewReader(data)}, nil)
+	}
+	t.Run("right proof makes the node without chunks", func(t *testing.T) {
+		f := newUpFixture(t)
+		f.noView()
+		u := f.open(data)
+		f.has(u)
+		f.uploads.EXPECT().CountProof(gomock.Any(), int64(1), u.ID, 3).Return(true, nil)
+		opened(f, u)
+		f.blobs.EXPECT().Pin(gomock.Any(), u.ContentHash, gomock.Any()).Return(true, nil)
+		n := f.nodeMade(u, 11)
+		f.store.EXPECT().Discard(gomock.Any(), u).Return(nil)
+		if got, err := f.uc.Prove(f.ctx, 1, u.ID, proofOf(u, data)); err != nil || got != n {
+			t.Fatalf("%v, %v", got, err)
+		}
+	})
+	// A wrong proof, absent content, content of another size, content being
+	// collected, a proof that is not hex: one answer, word for word.
+	var answers []string
+	for _, tc := range []struct {
+		name  string
+		setup func(f *upFixture, u *Upload) string
+	}{
+		{"wrong proof", func(f *upFixture, u *Upload) string {
+			opened(f, u)
+			return proofOf(&Upload{Nonce: []byte("another nonce!!!"), ChallengeOffset: u.ChallengeOffset, ChallengeLength: u.ChallengeLength}, data)
+		}},
+		{"absent content", func(f *upFixture, u *Upload) string {
+			f.blobs.EXPECT().Get(gomock.Any(), u.ContentHash).Return(nil, ErrNotFound)
+			return proofOf(u, data)
+		}},
+		{"stored with another size", func(f *upFixture, u *Upload) string {
+			f.blobs.EXPECT().Get(gomock.Any(), u.ContentHash).Return(&Blob{Hash: u.ContentHash, Size: u.Size + 1}, nil)
+			return proofOf(u, data)
+		}},
+		{"being collected", func(f *upFixture, u *Upload) string {
+			f.blobs.EXPECT().Get(gomock.Any(), u.ContentHash).Return(&Blob{Hash: u.ContentHash, Size: u.Size, Deleting: true}, nil)
+			return proofOf(u, data)
+		}},
+		{"claimed before the pin", func(f *upFixture, u *Upload) string {
+			opened(f, u)
+			f.blobs.EXPECT().Pin(gomock.Any(), u.ContentHash, gomock.Any()).Return(false, nil)
+			return proofOf(u, data)
+		}},
+		{"not hex", func(f *upFixture, u *Upload) string { return "zz" }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newUpFixture(t)
+			u := f.open(data)
+			f.has(u)
+			f.uploads.EXPECT().CountProof(gomock.Any(), int64(1), u.ID, 3).Return(true, nil)
+			proof := tc.setup(f, u)
+			_, err := f.uc.Prove(f.ctx, 1, u.ID, proof)
+			e := wantReason(t, err, 403, "PROOF_REJECTED")
+			answers = append(answers, fmt.Sprintf("%d %s %q %v", e.Code, e.Reason, e.Message, e.Metadata))
+		})
+	}
+	for _, a := range answers[1:] {
+		if a != answers[0] {
+			t.Errorf("refusals differ:\n %s\n %s", answers[0], a)
+		}
+	}
+	t.Run("attempts used up", func(t *testing.T) {
+		f := newUpFixture(t)
+		u := f.open(data)
+		f.has(u)
+		f.uploads.EXPECT().CountProof(gomock.Any(), int64(1), u.ID, 3).Return(false, nil)
+		// Not even looked at: no blob read.
+		_, err := f.uc.Prove(f.ctx, 1, u.ID, proofOf(u, data))
+		wantReason(t, err, 403, "PROOF_REJECTED")
+	})
+}
+
+func TestAbort(t *testing.T) {
+	f := newUpFixture(t)
+	f.noView()
+	u := f.open(randomBytes(15, 10))
+	f.has(u)
+	f.uploads.EXPECT().Finish(gomock.Any(), int64(1), u.ID, UploadAborted, int64(0)).Return(nil)
+	f.uploads.EXPECT().DeleteChunks(gomock.Any(), int64(1), u.ID).Return(nil)
+	f.store.EXPECT().Discard(gomock.Any(), u).Return(nil)
+	if err := f.uc.Abort(f.ctx, 1, u.ID); err != nil {
+		t.Fatal(err)
+	}
+	done := f.open(nil)
+	done.ID, done.State = "u2", UploadAborted
+	f.has(done)
+	if err := f.uc.Abort(f.ctx, 1, done.ID); err != nil {
+		t.Errorf("abort of a closed upload: %v", err)
+	}
+}
