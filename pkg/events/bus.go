@@ -1,0 +1,39 @@
+package events
+
+import (
+	"context"
+	"sync"
+)
+
+// Bus is the in-process Publisher of the standalone binary: it hands each
+// message to the handlers subscribed to its topic, the same handlers the
+// Kafka consumers run in production.
+type Bus struct {
+	mu       sync.RWMutex
+	handlers map[string][]Handler
+}
+
+// NewBus returns a bus with no subscribers.
+func NewBus() *Bus { return &Bus{handlers: map[string][]Handler{}} }
+
+// Subscribe adds h for topic.
+func (b *Bus) Subscribe(topic string, h Handler) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.handlers[topic] = append(b.handlers[topic], h)
+}
+
+// Publish implements Publisher. A handler's error fails the batch, which the
+// relay sends again: handlers that already ran see duplicates and skip them.
+func (b *Bus) Publish(ctx context.Context, msgs []Message) error {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	for _, m := range msgs {
+		for _, h := range b.handlers[m.Topic] {
+			if err := h(ctx, m); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}

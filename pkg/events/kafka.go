@@ -1,0 +1,154 @@
+package events
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/IBM/sarama"
+	"github.com/go-kratos/kratos/v2/log"
+)
+
+// headerID carries Message.ID on Kafka.
+const headerID = "event_id"
+
+// KafkaConfig is sarama's configuration as the relay and consumers use it:
+// acks from all replicas, idempotent producer, batching by Flush settings,
+// partitions by key, offsets committed after handling.
+func KafkaConfig(clientID string) *sarama.Config {
+	c := sarama.NewConfig()
+	c.ClientID = clientID
+	c.Version = sarama.V2_8_0_0
+	c.Producer.RequiredAcks = sarama.WaitForAll
+	c.Producer.Return.Successes = true
+	c.Producer.Idempotent = true
+	c.Net.MaxOpenRequests = 1 // what the idempotent producer requires
+	c.Producer.Partitioner = sarama.NewHashPartitioner
+	c.Producer.Flush.Messages = 500
+	c.Producer.Flush.Frequency = 5 * time.Millisecond
+	c.Producer.Retry.Max = 5
+	c.Consumer.Offsets.Initial = sarama.OffsetOldest
+	c.Consumer.Offsets.AutoCommit.Enable = true
+	c.Consumer.Offsets.AutoCommit.Interval = time.Second
+	c.Consumer.Group.Rebalance.GroupStrategies = []sarama.BalanceStrategy{sarama.NewBalanceStrategyRoundRobin()}
+	return c
+}
+
+// KafkaPublisher sends batches with sarama's synchronous producer, which
+// batches on the wire by the Flush settings.
+type KafkaPublisher struct {
+	p sarama.SyncProducer
+}
+
+// NewKafkaPublisher connects to brokers.
+func NewKafkaPublisher(brokers []string, c *sarama.Config) (*KafkaPublisher, error) {
+	p, err := sarama.NewSyncProducer(brokers, c)
+	if err != nil {
+		return nil, err
+	}
+	return &KafkaPublisher{p: p}, nil
+}
+
+// Publish implements Publisher.
+func (k *KafkaPublisher) Publish(_ context.Context, msgs []Message) error {
+	pms := make([]*sarama.ProducerMessage, len(msgs))
+	for i, m := range msgs {
+		pms[i] = &sarama.ProducerMessage{Topic: m.Topic, Key: sarama.StringEncoder(m.Key), Value: sarama.ByteEncoder(m.Payload),
+			Headers: []sarama.RecordHeader{{Key: []byte(headerID), Value: []byte(m.ID)}}}
+	}
+	return k.p.SendMessages(pms)
+}
+
+// Close flushes and closes the producer.
+func (k *KafkaPublisher) Close() error { return k.p.Close() }
+
+// KafkaConsumer runs a handler over topics as a member of a consumer group.
+// Each partition is handled in order by its own goroutine (sarama runs one
+// per claimed partition), and its offset advances only past messages handled:
+// a consumer killed mid-batch gets the rest again, and idempotent handlers
+// make that harmless. It is a kratos transport.Server.
+type KafkaConsumer struct {
+	group  sarama.ConsumerGroup
+	topics []string
+	h      Handler
+	log    *log.Helper
+	cancel context.CancelFunc
+	done   chan struct{}
+	once   sync.Once
+}
+
+// NewKafkaConsumer joins group on brokers.
+func NewKafkaConsumer(brokers []string, group string, topics []string, h Handler, c *sarama.Config, logger log.Logger) (*KafkaConsumer, error) {
+	g, err := sarama.NewConsumerGroup(brokers, group, c)
+	if err != nil {
+		return nil, err
+	}
+	return &KafkaConsumer{group: g, topics: topics, h: h, done: make(chan struct{}),
+		log: log.NewHelper(log.With(logger, "module", "events/consumer", "group", group))}, nil
+}
+
+// Start consumes until Stop.
+func (k *KafkaConsumer) Start(ctx context.Context) error {
+	ctx, k.cancel = context.WithCancel(ctx)
+	defer close(k.done)
+	for ctx.Err() == nil {
+		if err := k.group.Consume(ctx, k.topics, groupHandler{k}); err != nil {
+			if errors.Is(err, sarama.ErrClosedConsumerGroup) {
+				return nil
+			}
+			k.log.Warnw("msg", "consumer group session ended", "err", err)
+			select {
+			case <-ctx.Done():
+			case <-time.After(time.Second):
+			}
+		}
+	}
+	return nil
+}
+
+// Stop leaves the group (committing what was handled) and ends Start.
+func (k *KafkaConsumer) Stop(ctx context.Context) error {
+	k.once.Do(func() {
+		if k.cancel != nil {
+			k.cancel()
+		}
+	})
+	select {
+	case <-k.done:
+	case <-ctx.Done():
+	}
+	return k.group.Close()
+}
+
+type groupHandler struct{ k *KafkaConsumer }
+
+func (groupHandler) Setup(sarama.ConsumerGroupSession) error   { return nil }
+func (groupHandler) Cleanup(sarama.ConsumerGroupSession) error { return nil }
+
+// ConsumeClaim handles one partition in order. A failing message is retried
+// (with backoff) rather than skipped: skipping would lose a notification.
+func (g groupHandler) ConsumeClaim(sess sarama.ConsumerGroupSession, claim sarama.ConsumerGroupClaim) error {
+	for msg := range claim.Messages() {
+		m := Message{Topic: msg.Topic, Key: string(msg.Key), Payload: msg.Value}
+		for _, h := range msg.Headers {
+			if string(h.Key) == headerID {
+				m.ID = string(h.Value)
+			}
+		}
+		for delay := 100 * time.Millisecond; ; delay = min(delay*2, 10*time.Second) {
+			err := g.k.h(sess.Context(), m)
+			if err == nil {
+				break
+			}
+			g.k.log.Warnw("msg", "handler failed; retrying", "topic", m.Topic, "event", m.ID, "err", err)
+			select {
+			case <-sess.Context().Done():
+				return nil
+			case <-time.After(delay):
+			}
+		}
+		sess.MarkMessage(msg, "")
+	}
+	return nil
+}
