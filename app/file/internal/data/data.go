@@ -18,6 +18,7 @@ import (
 	"clouddrive/app/file/internal/biz"
 	"clouddrive/app/file/internal/conf"
 	"clouddrive/pkg/database"
+	"clouddrive/pkg/events"
 )
 
 // ProviderSet is data providers.
@@ -47,7 +48,7 @@ func NewData(c *conf.Data, logger log.Logger) (*Data, func(), error) {
 
 // Migrate creates or updates the tables.
 func Migrate(db *gorm.DB) error {
-	return database.Migrate(db, &nodeModel{}, &quotaModel{}, &outboxModel{})
+	return database.Migrate(db, &nodeModel{}, &quotaModel{}, &events.OutboxRecord{})
 }
 
 type txKey struct{}

@@ -18,6 +18,7 @@ import (
 	"clouddrive/app/file/internal/biz"
 	"clouddrive/app/file/internal/data"
 	"clouddrive/pkg/database"
+	"clouddrive/pkg/events"
 	"clouddrive/pkg/testkit"
 )
 
@@ -237,7 +238,7 @@ func (f *fx) events() []*eventsv1.FileEvent {
 		if err := proto.Unmarshal(r.Payload, e); err != nil {
 			f.t.Fatalf("outbox row %d: %v", i, err)
 		}
-		if r.Key != fmt.Sprint(e.GetOwnerId()) || r.Topic != data.FileEventsTopic {
+		if r.Key != fmt.Sprint(e.GetOwnerId()) || r.Topic != events.TopicFile {
 			f.t.Fatalf("outbox row %d: topic %q key %q for owner %d", i, r.Topic, r.Key, e.GetOwnerId())
 		}
 		out[i] = e

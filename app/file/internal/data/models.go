@@ -42,19 +42,6 @@ type quotaModel struct {
 
 func (quotaModel) TableName() string { return "quotas" }
 
-// outboxModel is an event waiting for the relay to Kafka.
-type outboxModel struct {
-	ID        int64  `gorm:"primaryKey;autoIncrement"`
-	EventID   string `gorm:"type:varchar(32);not null;uniqueIndex"`
-	Topic     string `gorm:"type:varchar(64);not null"`
-	Key       string `gorm:"type:varchar(64);not null"`
-	Payload   []byte `gorm:"type:blob;not null"`
-	CreatedAt time.Time
-	SentAt    *time.Time `gorm:"index"`
-}
-
-func (outboxModel) TableName() string { return "outbox" }
-
 // nameKey is a folded name compared byte by byte: varbinary on MySQL, and
 // blob on SQLite, whose "varbinary" would get numeric affinity and store
 // "007" as the number 7, equal to "7".

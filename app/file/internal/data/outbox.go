@@ -3,16 +3,13 @@ package data
 import (
 	"context"
 	"strconv"
-	"time"
 
 	"google.golang.org/protobuf/proto"
 
 	eventsv1 "clouddrive/api/events/v1"
 	"clouddrive/app/file/internal/biz"
+	"clouddrive/pkg/events"
 )
-
-// FileEventsTopic is the Kafka topic of the file service's events.
-const FileEventsTopic = "file.events"
 
 type outboxRepo struct{ d *Data }
 
@@ -30,8 +27,7 @@ func (r *outboxRepo) Add(ctx context.Context, e *biz.Event) error {
 	if err != nil {
 		return err
 	}
-	return r.d.db(ctx).Create(&outboxModel{EventID: e.ID, Topic: FileEventsTopic, Key: strconv.FormatInt(e.OwnerID, 10),
-		Payload: payload, CreatedAt: time.Now().UTC()}).Error
+	return events.Add(r.d.db(ctx), events.Message{ID: e.ID, Topic: events.TopicFile, Key: strconv.FormatInt(e.OwnerID, 10), Payload: payload})
 }
 
 func kindName(k biz.Kind) string {

@@ -1,70 +1,24 @@
 package biz
 
-import (
-	"crypto/sha256"
-	"encoding/hex"
-	"hash"
-)
+import "clouddrive/pkg/contenthash"
 
-// BlockSize is the unit of the content hash: SHA-256 over the concatenated
-// SHA-256 digests of each 4 MiB block (Dropbox's content_hash). Each block
-// is checked as it arrives, chunks come in any order, and no pass over the
-// whole file is needed to know its identity.
-const BlockSize = 4 << 20
+// The content hash (SHA-256 over the 4 MiB blocks' digests) is shared with
+// the clients that compute it (the CLI): pkg/contenthash.
 
-// ContentHash is the hex content hash of the block digests, in order.
-func ContentHash(digests []byte) string {
-	sum := sha256.Sum256(digests)
-	return hex.EncodeToString(sum[:])
-}
+// BlockSize is the unit of the content hash.
+const BlockSize = contenthash.BlockSize
 
-// BlockHasher is an io.Writer that hashes what it is given block by block;
-// a chunk starts on a block boundary, so one hasher per chunk suffices.
-type BlockHasher struct {
-	h       hash.Hash
-	inBlock int64
-	digests []byte
-}
+// BlockHasher hashes a chunk block by block as it streams through.
+type BlockHasher = contenthash.BlockHasher
 
 // NewBlockHasher returns an empty hasher.
-func NewBlockHasher() *BlockHasher { return &BlockHasher{h: sha256.New()} }
+func NewBlockHasher() *BlockHasher { return contenthash.NewBlockHasher() }
 
-// Write implements io.Writer.
-func (b *BlockHasher) Write(p []byte) (int, error) {
-	n := len(p)
-	for len(p) > 0 {
-		take := int64(len(p))
-		if room := BlockSize - b.inBlock; take > room {
-			take = room
-		}
-		b.h.Write(p[:take])
-		b.inBlock += take
-		p = p[take:]
-		if b.inBlock == BlockSize {
-			b.digests = b.h.Sum(b.digests)
-			b.h.Reset()
-			b.inBlock = 0
-		}
-	}
-	return n, nil
-}
+// ContentHash is the hex content hash of the block digests, in order.
+func ContentHash(digests []byte) string { return contenthash.ContentHash(digests) }
 
-// Digests ends the last (short) block and returns every block's digest.
-func (b *BlockHasher) Digests() []byte {
-	if b.inBlock > 0 {
-		b.digests = b.h.Sum(b.digests)
-		b.h.Reset()
-		b.inBlock = 0
-	}
-	return b.digests
-}
-
-// HashBytes is the content hash of data held in memory (tests, the CLI).
-func HashBytes(data []byte) string {
-	b := NewBlockHasher()
-	_, _ = b.Write(data)
-	return ContentHash(b.Digests())
-}
+// HashBytes is the content hash of data held in memory.
+func HashBytes(data []byte) string { return contenthash.HashBytes(data) }
 
 // Layout is how an upload of size bytes splits into chunks.
 type Layout struct {
