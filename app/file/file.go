@@ -10,7 +10,6 @@ import (
 	"github.com/go-kratos/kratos/v2/transport/grpc"
 	"github.com/go-kratos/kratos/v2/transport/http"
 
-	v1 "clouddrive/api/file/v1"
 	"clouddrive/app/file/internal/biz"
 	"clouddrive/app/file/internal/conf"
 	"clouddrive/app/file/internal/server"
@@ -51,10 +50,6 @@ func (m *Module) RegisterHTTP(s *http.Server) { server.RegisterHTTP(s, m.files, 
 
 // Janitor is the background purge of expired trash (a kratos server).
 func (m *Module) Janitor() *server.Janitor { return m.janitor }
-
-// Internal is the service-to-service API, for in-process callers of the
-// standalone binary (they skip the network, not the rules).
-func (m *Module) Internal() v1.FileInternalServer { return m.internal }
 
 // PurgeExpiredTrash runs the janitor once (tests, admin tools).
 func (m *Module) PurgeExpiredTrash(ctx context.Context) { m.janitor.RunOnce(ctx) }

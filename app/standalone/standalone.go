@@ -5,7 +5,10 @@ package standalone
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
+	"net"
 	nethttp "net/http"
 	"os"
 	"path/filepath"
@@ -15,6 +18,10 @@ import (
 	"github.com/go-kratos/kratos/v2/log"
 	"github.com/go-kratos/kratos/v2/transport/grpc"
 	"github.com/go-kratos/kratos/v2/transport/http"
+	grpcx "google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+
+	filev1 "clouddrive/api/file/v1"
 
 	"clouddrive/app/file"
 	"clouddrive/app/standalone/docs"
@@ -69,17 +76,30 @@ func Run(ctx context.Context, o Options) error {
 	}
 	defer cleanupFiles()
 
+	// Services call each other as in production: over gRPC (this process's
+	// own port), with the internal secret, through the same middleware.
+	internalSecret, err := randomSecret()
+	if err != nil {
+		return err
+	}
+	self, err := grpcx.NewClient(loopback(o.GRPCAddr), grpcx.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		return err
+	}
+	defer self.Close()
+
 	sc, err := storageConfig(o.DataDir)
 	if err != nil {
 		return err
 	}
-	blobs, cleanupStorage, err := storage.New(sc, inProcessFiles{files.Internal()}, logger)
+	sc.Auth.InternalSecret = internalSecret
+	blobs, cleanupStorage, err := storage.New(sc, filev1.NewFileInternalClient(self), logger)
 	if err != nil {
 		return err
 	}
 	defer cleanupStorage()
 
-	authOpts := auth.Options{Verifier: keys.Verifier, Revocations: revocations, Logger: logger}
+	authOpts := auth.Options{Verifier: keys.Verifier, Revocations: revocations, InternalSecret: internalSecret, Logger: logger}
 	mw := apiserver.Config{Logger: logger, Auth: authOpts}
 	hs := apiserver.NewHTTPServer(o.HTTPAddr, callTimeout, mw)
 	gs := apiserver.NewGRPCServer(o.GRPCAddr, callTimeout, mw)
@@ -150,4 +170,24 @@ func storageConfig(dir string) (*storage.Config, error) {
 	c.Backend.Kind = "local"
 	c.Backend.Local.Root = filepath.Join(dir, "blobs")
 	return c, nil
+}
+
+func randomSecret() (string, error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(b), nil
+}
+
+// loopback is where this process reaches its own listener.
+func loopback(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "127.0.0.1"
+	}
+	return net.JoinHostPort(host, port)
 }

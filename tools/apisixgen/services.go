@@ -6,6 +6,8 @@ package main
 // service that is neither linked here nor listed in notYetRouted.
 import (
 	_ "clouddrive/api/file/v1"
+	_ "clouddrive/api/notify/v1"
+	_ "clouddrive/api/share/v1"
 	_ "clouddrive/api/storage/v1"
 	_ "clouddrive/api/user/v1"
 )

@@ -1776,6 +1776,202 @@ func (x *WalkReply) GetTruncated() bool {
 	return false
 }
 
+type ListChildrenRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	OwnerId       string                 `protobuf:"bytes,1,opt,name=owner_id,json=ownerId,proto3" json:"owner_id,omitempty"`
+	ParentId      string                 `protobuf:"bytes,2,opt,name=parent_id,json=parentId,proto3" json:"parent_id,omitempty"`
+	PageSize      int32                  `protobuf:"varint,3,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	PageToken     string                 `protobuf:"bytes,4,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListChildrenRequest) Reset() {
+	*x = ListChildrenRequest{}
+	mi := &file_file_v1_file_proto_msgTypes[32]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListChildrenRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListChildrenRequest) ProtoMessage() {}
+
+func (x *ListChildrenRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_file_v1_file_proto_msgTypes[32]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListChildrenRequest.ProtoReflect.Descriptor instead.
+func (*ListChildrenRequest) Descriptor() ([]byte, []int) {
+	return file_file_v1_file_proto_rawDescGZIP(), []int{32}
+}
+
+func (x *ListChildrenRequest) GetOwnerId() string {
+	if x != nil {
+		return x.OwnerId
+	}
+	return ""
+}
+
+func (x *ListChildrenRequest) GetParentId() string {
+	if x != nil {
+		return x.ParentId
+	}
+	return ""
+}
+
+func (x *ListChildrenRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListChildrenRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+type GetPathRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	OwnerId       string                 `protobuf:"bytes,1,opt,name=owner_id,json=ownerId,proto3" json:"owner_id,omitempty"`
+	Id            string                 `protobuf:"bytes,2,opt,name=id,proto3" json:"id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetPathRequest) Reset() {
+	*x = GetPathRequest{}
+	mi := &file_file_v1_file_proto_msgTypes[33]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetPathRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetPathRequest) ProtoMessage() {}
+
+func (x *GetPathRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_file_v1_file_proto_msgTypes[33]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetPathRequest.ProtoReflect.Descriptor instead.
+func (*GetPathRequest) Descriptor() ([]byte, []int) {
+	return file_file_v1_file_proto_rawDescGZIP(), []int{33}
+}
+
+func (x *GetPathRequest) GetOwnerId() string {
+	if x != nil {
+		return x.OwnerId
+	}
+	return ""
+}
+
+func (x *GetPathRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+type CopyFromRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	SrcOwnerId    string                 `protobuf:"bytes,1,opt,name=src_owner_id,json=srcOwnerId,proto3" json:"src_owner_id,omitempty"`
+	Ids           []string               `protobuf:"bytes,2,rep,name=ids,proto3" json:"ids,omitempty"`
+	DstOwnerId    string                 `protobuf:"bytes,3,opt,name=dst_owner_id,json=dstOwnerId,proto3" json:"dst_owner_id,omitempty"`
+	ParentId      string                 `protobuf:"bytes,4,opt,name=parent_id,json=parentId,proto3" json:"parent_id,omitempty"`
+	OnConflict    string                 `protobuf:"bytes,5,opt,name=on_conflict,json=onConflict,proto3" json:"on_conflict,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CopyFromRequest) Reset() {
+	*x = CopyFromRequest{}
+	mi := &file_file_v1_file_proto_msgTypes[34]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CopyFromRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CopyFromRequest) ProtoMessage() {}
+
+func (x *CopyFromRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_file_v1_file_proto_msgTypes[34]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CopyFromRequest.ProtoReflect.Descriptor instead.
+func (*CopyFromRequest) Descriptor() ([]byte, []int) {
+	return file_file_v1_file_proto_rawDescGZIP(), []int{34}
+}
+
+func (x *CopyFromRequest) GetSrcOwnerId() string {
+	if x != nil {
+		return x.SrcOwnerId
+	}
+	return ""
+}
+
+func (x *CopyFromRequest) GetIds() []string {
+	if x != nil {
+		return x.Ids
+	}
+	return nil
+}
+
+func (x *CopyFromRequest) GetDstOwnerId() string {
+	if x != nil {
+		return x.DstOwnerId
+	}
+	return ""
+}
+
+func (x *CopyFromRequest) GetParentId() string {
+	if x != nil {
+		return x.ParentId
+	}
+	return ""
+}
+
+func (x *CopyFromRequest) GetOnConflict() string {
+	if x != nil {
+		return x.OnConflict
+	}
+	return ""
+}
+
 var File_file_v1_file_proto protoreflect.FileDescriptor
 
 const file_file_v1_file_proto_rawDesc = "" +
@@ -1916,7 +2112,26 @@ const file_file_v1_file_proto_rawDesc = "" +
 	"\x04node\x18\x02 \x01(\v2\x18.clouddrive.file.v1.NodeR\x04node\"b\n" +
 	"\tWalkReply\x127\n" +
 	"\aentries\x18\x01 \x03(\v2\x1d.clouddrive.file.v1.WalkEntryR\aentries\x12\x1c\n" +
-	"\ttruncated\x18\x02 \x01(\bR\ttruncated2\x83\v\n" +
+	"\ttruncated\x18\x02 \x01(\bR\ttruncated\"\xb3\x01\n" +
+	"\x13ListChildrenRequest\x12$\n" +
+	"\bowner_id\x18\x01 \x01(\tB\t\xfaB\x06r\x04\x10\x01(\x14R\aownerId\x12$\n" +
+	"\tparent_id\x18\x02 \x01(\tB\a\xfaB\x04r\x02(\x14R\bparentId\x12'\n" +
+	"\tpage_size\x18\x03 \x01(\x05B\n" +
+	"\xfaB\a\x1a\x05\x18\xe8\a(\x00R\bpageSize\x12'\n" +
+	"\n" +
+	"page_token\x18\x04 \x01(\tB\b\xfaB\x05r\x03(\x80\bR\tpageToken\"Q\n" +
+	"\x0eGetPathRequest\x12$\n" +
+	"\bowner_id\x18\x01 \x01(\tB\t\xfaB\x06r\x04\x10\x01(\x14R\aownerId\x12\x19\n" +
+	"\x02id\x18\x02 \x01(\tB\t\xfaB\x06r\x04\x10\x01(\x14R\x02id\"\xe8\x01\n" +
+	"\x0fCopyFromRequest\x12+\n" +
+	"\fsrc_owner_id\x18\x01 \x01(\tB\t\xfaB\x06r\x04\x10\x01(\x14R\n" +
+	"srcOwnerId\x12\x1d\n" +
+	"\x03ids\x18\x02 \x03(\tB\v\xfaB\b\x92\x01\x05\b\x01\x10\xe8\aR\x03ids\x12+\n" +
+	"\fdst_owner_id\x18\x03 \x01(\tB\t\xfaB\x06r\x04\x10\x01(\x14R\n" +
+	"dstOwnerId\x12$\n" +
+	"\tparent_id\x18\x04 \x01(\tB\a\xfaB\x04r\x02(\x14R\bparentId\x126\n" +
+	"\von_conflict\x18\x05 \x01(\tB\x15\xfaB\x12r\x10R\x00R\x04failR\x06renameR\n" +
+	"onConflict2\x83\v\n" +
 	"\x04File\x12]\n" +
 	"\x04List\x12\x1f.clouddrive.file.v1.ListRequest\x1a\x1d.clouddrive.file.v1.ListReply\"\x15\x82\xd3\xe4\x93\x02\x0f\x12\r/v1/file/list\x12X\n" +
 	"\x04Stat\x12\x1f.clouddrive.file.v1.StatRequest\x1a\x18.clouddrive.file.v1.Node\"\x15\x82\xd3\xe4\x93\x02\x0f\x12\r/v1/file/stat\x12]\n" +
@@ -1935,14 +2150,17 @@ const file_file_v1_file_proto_rawDesc = "" +
 	"\x05Usage\x12 .clouddrive.file.v1.UsageRequest\x1a\x1e.clouddrive.file.v1.UsageReply\"\x16\x82\xd3\xe4\x93\x02\x10\x12\x0e/v1/file/usage2\xf2\x01\n" +
 	"\tFileAdmin\x12s\n" +
 	"\bSetQuota\x12#.clouddrive.file.v1.SetQuotaRequest\x1a\x1e.clouddrive.file.v1.UsageReply\"\"\xc8\xf3\x18\x02\x82\xd3\xe4\x93\x02\x18:\x01*\"\x13/v1/admin/quota/set\x12p\n" +
-	"\bGetQuota\x12#.clouddrive.file.v1.GetQuotaRequest\x1a\x1e.clouddrive.file.v1.UsageReply\"\x1f\xc8\xf3\x18\x02\x82\xd3\xe4\x93\x02\x15\x12\x13/v1/admin/quota/get2\xd5\x03\n" +
+	"\bGetQuota\x12#.clouddrive.file.v1.GetQuotaRequest\x1a\x1e.clouddrive.file.v1.UsageReply\"\x1f\xc8\xf3\x18\x02\x82\xd3\xe4\x93\x02\x15\x12\x13/v1/admin/quota/get2\xde\x05\n" +
 	"\fFileInternal\x12S\n" +
 	"\n" +
 	"CreateFile\x12%.clouddrive.file.v1.CreateFileRequest\x1a\x18.clouddrive.file.v1.Node\"\x04\xc8\xf3\x18\x03\x12p\n" +
 	"\x10ReferencedHashes\x12+.clouddrive.file.v1.ReferencedHashesRequest\x1a).clouddrive.file.v1.ReferencedHashesReply\"\x04\xc8\xf3\x18\x03\x12M\n" +
 	"\aGetNode\x12\".clouddrive.file.v1.GetNodeRequest\x1a\x18.clouddrive.file.v1.Node\"\x04\xc8\xf3\x18\x03\x12a\n" +
 	"\vCheckCreate\x12&.clouddrive.file.v1.CheckCreateRequest\x1a$.clouddrive.file.v1.CheckCreateReply\"\x04\xc8\xf3\x18\x03\x12L\n" +
-	"\x04Walk\x12\x1f.clouddrive.file.v1.WalkRequest\x1a\x1d.clouddrive.file.v1.WalkReply\"\x04\xc8\xf3\x18\x03B\x1bZ\x19clouddrive/api/file/v1;v1b\x06proto3"
+	"\x04Walk\x12\x1f.clouddrive.file.v1.WalkRequest\x1a\x1d.clouddrive.file.v1.WalkReply\"\x04\xc8\xf3\x18\x03\x12\\\n" +
+	"\fListChildren\x12'.clouddrive.file.v1.ListChildrenRequest\x1a\x1d.clouddrive.file.v1.ListReply\"\x04\xc8\xf3\x18\x03\x12R\n" +
+	"\aGetPath\x12\".clouddrive.file.v1.GetPathRequest\x1a\x1d.clouddrive.file.v1.PathReply\"\x04\xc8\xf3\x18\x03\x12U\n" +
+	"\bCopyFrom\x12#.clouddrive.file.v1.CopyFromRequest\x1a\x1e.clouddrive.file.v1.NodesReply\"\x04\xc8\xf3\x18\x03B\x1bZ\x19clouddrive/api/file/v1;v1b\x06proto3"
 
 var (
 	file_file_v1_file_proto_rawDescOnce sync.Once
@@ -1956,7 +2174,7 @@ func file_file_v1_file_proto_rawDescGZIP() []byte {
 	return file_file_v1_file_proto_rawDescData
 }
 
-var file_file_v1_file_proto_msgTypes = make([]protoimpl.MessageInfo, 32)
+var file_file_v1_file_proto_msgTypes = make([]protoimpl.MessageInfo, 35)
 var file_file_v1_file_proto_goTypes = []any{
 	(*Node)(nil),                    // 0: clouddrive.file.v1.Node
 	(*ListRequest)(nil),             // 1: clouddrive.file.v1.ListRequest
@@ -1990,6 +2208,9 @@ var file_file_v1_file_proto_goTypes = []any{
 	(*WalkRequest)(nil),             // 29: clouddrive.file.v1.WalkRequest
 	(*WalkEntry)(nil),               // 30: clouddrive.file.v1.WalkEntry
 	(*WalkReply)(nil),               // 31: clouddrive.file.v1.WalkReply
+	(*ListChildrenRequest)(nil),     // 32: clouddrive.file.v1.ListChildrenRequest
+	(*GetPathRequest)(nil),          // 33: clouddrive.file.v1.GetPathRequest
+	(*CopyFromRequest)(nil),         // 34: clouddrive.file.v1.CopyFromRequest
 }
 var file_file_v1_file_proto_depIdxs = []int32{
 	0,  // 0: clouddrive.file.v1.ListReply.items:type_name -> clouddrive.file.v1.Node
@@ -2018,29 +2239,35 @@ var file_file_v1_file_proto_depIdxs = []int32{
 	26, // 23: clouddrive.file.v1.FileInternal.GetNode:input_type -> clouddrive.file.v1.GetNodeRequest
 	27, // 24: clouddrive.file.v1.FileInternal.CheckCreate:input_type -> clouddrive.file.v1.CheckCreateRequest
 	29, // 25: clouddrive.file.v1.FileInternal.Walk:input_type -> clouddrive.file.v1.WalkRequest
-	2,  // 26: clouddrive.file.v1.File.List:output_type -> clouddrive.file.v1.ListReply
-	0,  // 27: clouddrive.file.v1.File.Stat:output_type -> clouddrive.file.v1.Node
-	5,  // 28: clouddrive.file.v1.File.Path:output_type -> clouddrive.file.v1.PathReply
-	0,  // 29: clouddrive.file.v1.File.Mkdir:output_type -> clouddrive.file.v1.Node
-	0,  // 30: clouddrive.file.v1.File.Rename:output_type -> clouddrive.file.v1.Node
-	10, // 31: clouddrive.file.v1.File.Move:output_type -> clouddrive.file.v1.NodesReply
-	10, // 32: clouddrive.file.v1.File.Copy:output_type -> clouddrive.file.v1.NodesReply
-	12, // 33: clouddrive.file.v1.File.Delete:output_type -> clouddrive.file.v1.DeleteReply
-	2,  // 34: clouddrive.file.v1.File.Trash:output_type -> clouddrive.file.v1.ListReply
-	10, // 35: clouddrive.file.v1.File.Restore:output_type -> clouddrive.file.v1.NodesReply
-	16, // 36: clouddrive.file.v1.File.Purge:output_type -> clouddrive.file.v1.PurgeReply
-	16, // 37: clouddrive.file.v1.File.EmptyTrash:output_type -> clouddrive.file.v1.PurgeReply
-	2,  // 38: clouddrive.file.v1.File.Search:output_type -> clouddrive.file.v1.ListReply
-	20, // 39: clouddrive.file.v1.File.Usage:output_type -> clouddrive.file.v1.UsageReply
-	20, // 40: clouddrive.file.v1.FileAdmin.SetQuota:output_type -> clouddrive.file.v1.UsageReply
-	20, // 41: clouddrive.file.v1.FileAdmin.GetQuota:output_type -> clouddrive.file.v1.UsageReply
-	0,  // 42: clouddrive.file.v1.FileInternal.CreateFile:output_type -> clouddrive.file.v1.Node
-	25, // 43: clouddrive.file.v1.FileInternal.ReferencedHashes:output_type -> clouddrive.file.v1.ReferencedHashesReply
-	0,  // 44: clouddrive.file.v1.FileInternal.GetNode:output_type -> clouddrive.file.v1.Node
-	28, // 45: clouddrive.file.v1.FileInternal.CheckCreate:output_type -> clouddrive.file.v1.CheckCreateReply
-	31, // 46: clouddrive.file.v1.FileInternal.Walk:output_type -> clouddrive.file.v1.WalkReply
-	26, // [26:47] is the sub-list for method output_type
-	5,  // [5:26] is the sub-list for method input_type
+	32, // 26: clouddrive.file.v1.FileInternal.ListChildren:input_type -> clouddrive.file.v1.ListChildrenRequest
+	33, // 27: clouddrive.file.v1.FileInternal.GetPath:input_type -> clouddrive.file.v1.GetPathRequest
+	34, // 28: clouddrive.file.v1.FileInternal.CopyFrom:input_type -> clouddrive.file.v1.CopyFromRequest
+	2,  // 29: clouddrive.file.v1.File.List:output_type -> clouddrive.file.v1.ListReply
+	0,  // 30: clouddrive.file.v1.File.Stat:output_type -> clouddrive.file.v1.Node
+	5,  // 31: clouddrive.file.v1.File.Path:output_type -> clouddrive.file.v1.PathReply
+	0,  // 32: clouddrive.file.v1.File.Mkdir:output_type -> clouddrive.file.v1.Node
+	0,  // 33: clouddrive.file.v1.File.Rename:output_type -> clouddrive.file.v1.Node
+	10, // 34: clouddrive.file.v1.File.Move:output_type -> clouddrive.file.v1.NodesReply
+	10, // 35: clouddrive.file.v1.File.Copy:output_type -> clouddrive.file.v1.NodesReply
+	12, // 36: clouddrive.file.v1.File.Delete:output_type -> clouddrive.file.v1.DeleteReply
+	2,  // 37: clouddrive.file.v1.File.Trash:output_type -> clouddrive.file.v1.ListReply
+	10, // 38: clouddrive.file.v1.File.Restore:output_type -> clouddrive.file.v1.NodesReply
+	16, // 39: clouddrive.file.v1.File.Purge:output_type -> clouddrive.file.v1.PurgeReply
+	16, // 40: clouddrive.file.v1.File.EmptyTrash:output_type -> clouddrive.file.v1.PurgeReply
+	2,  // 41: clouddrive.file.v1.File.Search:output_type -> clouddrive.file.v1.ListReply
+	20, // 42: clouddrive.file.v1.File.Usage:output_type -> clouddrive.file.v1.UsageReply
+	20, // 43: clouddrive.file.v1.FileAdmin.SetQuota:output_type -> clouddrive.file.v1.UsageReply
+	20, // 44: clouddrive.file.v1.FileAdmin.GetQuota:output_type -> clouddrive.file.v1.UsageReply
+	0,  // 45: clouddrive.file.v1.FileInternal.CreateFile:output_type -> clouddrive.file.v1.Node
+	25, // 46: clouddrive.file.v1.FileInternal.ReferencedHashes:output_type -> clouddrive.file.v1.ReferencedHashesReply
+	0,  // 47: clouddrive.file.v1.FileInternal.GetNode:output_type -> clouddrive.file.v1.Node
+	28, // 48: clouddrive.file.v1.FileInternal.CheckCreate:output_type -> clouddrive.file.v1.CheckCreateReply
+	31, // 49: clouddrive.file.v1.FileInternal.Walk:output_type -> clouddrive.file.v1.WalkReply
+	2,  // 50: clouddrive.file.v1.FileInternal.ListChildren:output_type -> clouddrive.file.v1.ListReply
+	5,  // 51: clouddrive.file.v1.FileInternal.GetPath:output_type -> clouddrive.file.v1.PathReply
+	10, // 52: clouddrive.file.v1.FileInternal.CopyFrom:output_type -> clouddrive.file.v1.NodesReply
+	29, // [29:53] is the sub-list for method output_type
+	5,  // [5:29] is the sub-list for method input_type
 	5,  // [5:5] is the sub-list for extension type_name
 	5,  // [5:5] is the sub-list for extension extendee
 	0,  // [0:5] is the sub-list for field type_name
@@ -2057,7 +2284,7 @@ func file_file_v1_file_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_file_v1_file_proto_rawDesc), len(file_file_v1_file_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   32,
+			NumMessages:   35,
 			NumExtensions: 0,
 			NumServices:   3,
 		},

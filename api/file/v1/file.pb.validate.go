@@ -4168,3 +4168,487 @@ var _ interface {
 	Cause() error
 	ErrorName() string
 } = WalkReplyValidationError{}
+
+// Validate checks the field values on ListChildrenRequest with the rules
+// defined in the proto definition for this message. If any rules are
+// violated, the first error encountered is returned, or nil if there are no violations.
+func (m *ListChildrenRequest) Validate() error {
+	return m.validate(false)
+}
+
+// ValidateAll checks the field values on ListChildrenRequest with the rules
+// defined in the proto definition for this message. If any rules are
+// violated, the result is a list of violation errors wrapped in
+// ListChildrenRequestMultiError, or nil if none found.
+func (m *ListChildrenRequest) ValidateAll() error {
+	return m.validate(true)
+}
+
+func (m *ListChildrenRequest) validate(all bool) error {
+	if m == nil {
+		return nil
+	}
+
+	var errors []error
+
+	if utf8.RuneCountInString(m.GetOwnerId()) < 1 {
+		err := ListChildrenRequestValidationError{
+			field:  "OwnerId",
+			reason: "value length must be at least 1 runes",
+		}
+		if !all {
+			return err
+		}
+		errors = append(errors, err)
+	}
+
+	if len(m.GetOwnerId()) > 20 {
+		err := ListChildrenRequestValidationError{
+			field:  "OwnerId",
+			reason: "value length must be at most 20 bytes",
+		}
+		if !all {
+			return err
+		}
+		errors = append(errors, err)
+	}
+
+	if len(m.GetParentId()) > 20 {
+		err := ListChildrenRequestValidationError{
+			field:  "ParentId",
+			reason: "value length must be at most 20 bytes",
+		}
+		if !all {
+			return err
+		}
+		errors = append(errors, err)
+	}
+
+	if val := m.GetPageSize(); val < 0 || val > 1000 {
+		err := ListChildrenRequestValidationError{
+			field:  "PageSize",
+			reason: "value must be inside range [0, 1000]",
+		}
+		if !all {
+			return err
+		}
+		errors = append(errors, err)
+	}
+
+	if len(m.GetPageToken()) > 1024 {
+		err := ListChildrenRequestValidationError{
+			field:  "PageToken",
+			reason: "value length must be at most 1024 bytes",
+		}
+		if !all {
+			return err
+		}
+		errors = append(errors, err)
+	}
+
+	if len(errors) > 0 {
+		return ListChildrenRequestMultiError(errors)
+	}
+
+	return nil
+}
+
+// ListChildrenRequestMultiError is an error wrapping multiple validation
+// errors returned by ListChildrenRequest.ValidateAll() if the designated
+// constraints aren't met.
+type ListChildrenRequestMultiError []error
+
+// Error returns a concatenation of all the error messages it wraps.
+func (m ListChildrenRequestMultiError) Error() string {
+	msgs := make([]string, 0, len(m))
+	for _, err := range m {
+		msgs = append(msgs, err.Error())
+	}
+	return strings.Join(msgs, "; ")
+}
+
+// AllErrors returns a list of validation violation errors.
+func (m ListChildrenRequestMultiError) AllErrors() []error { return m }
+
+// ListChildrenRequestValidationError is the validation error returned by
+// ListChildrenRequest.Validate if the designated constraints aren't met.
+type ListChildrenRequestValidationError struct {
+	field  string
+	reason string
+	cause  error
+	key    bool
+}
+
+// Field function returns field value.
+func (e ListChildrenRequestValidationError) Field() string { return e.field }
+
+// Reason function returns reason value.
+func (e ListChildrenRequestValidationError) Reason() string { return e.reason }
+
+// Cause function returns cause value.
+func (e ListChildrenRequestValidationError) Cause() error { return e.cause }
+
+// Key function returns key value.
+func (e ListChildrenRequestValidationError) Key() bool { return e.key }
+
+// ErrorName returns error name.
+func (e ListChildrenRequestValidationError) ErrorName() string {
+	return "ListChildrenRequestValidationError"
+}
+
+// Error satisfies the builtin error interface
+func (e ListChildrenRequestValidationError) Error() string {
+	cause := ""
+	if e.cause != nil {
+		cause = fmt.Sprintf(" | caused by: %v", e.cause)
+	}
+
+	key := ""
+	if e.key {
+		key = "key for "
+	}
+
+	return fmt.Sprintf(
+		"invalid %sListChildrenRequest.%s: %s%s",
+		key,
+		e.field,
+		e.reason,
+		cause)
+}
+
+var _ error = ListChildrenRequestValidationError{}
+
+var _ interface {
+	Field() string
+	Reason() string
+	Key() bool
+	Cause() error
+	ErrorName() string
+} = ListChildrenRequestValidationError{}
+
+// Validate checks the field values on GetPathRequest with the rules defined in
+// the proto definition for this message. If any rules are violated, the first
+// error encountered is returned, or nil if there are no violations.
+func (m *GetPathRequest) Validate() error {
+	return m.validate(false)
+}
+
+// ValidateAll checks the field values on GetPathRequest with the rules defined
+// in the proto definition for this message. If any rules are violated, the
+// result is a list of violation errors wrapped in GetPathRequestMultiError,
+// or nil if none found.
+func (m *GetPathRequest) ValidateAll() error {
+	return m.validate(true)
+}
+
+func (m *GetPathRequest) validate(all bool) error {
+	if m == nil {
+		return nil
+	}
+
+	var errors []error
+
+	if utf8.RuneCountInString(m.GetOwnerId()) < 1 {
+		err := GetPathRequestValidationError{
+			field:  "OwnerId",
+			reason: "value length must be at least 1 runes",
+		}
+		if !all {
+			return err
+		}
+		errors = append(errors, err)
+	}
+
+	if len(m.GetOwnerId()) > 20 {
+		err := GetPathRequestValidationError{
+			field:  "OwnerId",
+			reason: "value length must be at most 20 bytes",
+		}
+		if !all {
+			return err
+		}
+		errors = append(errors, err)
+	}
+
+	if utf8.RuneCountInString(m.GetId()) < 1 {
+		err := GetPathRequestValidationError{
+			field:  "Id",
+			reason: "value length must be at least 1 runes",
+		}
+		if !all {
+			return err
+		}
+		errors = append(errors, err)
+	}
+
+	if len(m.GetId()) > 20 {
+		err := GetPathRequestValidationError{
+			field:  "Id",
+			reason: "value length must be at most 20 bytes",
+		}
+		if !all {
+			return err
+		}
+		errors = append(errors, err)
+	}
+
+	if len(errors) > 0 {
+		return GetPathRequestMultiError(errors)
+	}
+
+	return nil
+}
+
+// GetPathRequestMultiError is an error wrapping multiple validation errors
+// returned by GetPathRequest.ValidateAll() if the designated constraints
+// aren't met.
+type GetPathRequestMultiError []error
+
+// Error returns a concatenation of all the error messages it wraps.
+func (m GetPathRequestMultiError) Error() string {
+	msgs := make([]string, 0, len(m))
+	for _, err := range m {
+		msgs = append(msgs, err.Error())
+	}
+	return strings.Join(msgs, "; ")
+}
+
+// AllErrors returns a list of validation violation errors.
+func (m GetPathRequestMultiError) AllErrors() []error { return m }
+
+// GetPathRequestValidationError is the validation error returned by
+// GetPathRequest.Validate if the designated constraints aren't met.
+type GetPathRequestValidationError struct {
+	field  string
+	reason string
+	cause  error
+	key    bool
+}
+
+// Field function returns field value.
+func (e GetPathRequestValidationError) Field() string { return e.field }
+
+// Reason function returns reason value.
+func (e GetPathRequestValidationError) Reason() string { return e.reason }
+
+// Cause function returns cause value.
+func (e GetPathRequestValidationError) Cause() error { return e.cause }
+
+// Key function returns key value.
+func (e GetPathRequestValidationError) Key() bool { return e.key }
+
+// ErrorName returns error name.
+func (e GetPathRequestValidationError) ErrorName() string { return "GetPathRequestValidationError" }
+
+// Error satisfies the builtin error interface
+func (e GetPathRequestValidationError) Error() string {
+	cause := ""
+	if e.cause != nil {
+		cause = fmt.Sprintf(" | caused by: %v", e.cause)
+	}
+
+	key := ""
+	if e.key {
+		key = "key for "
+	}
+
+	return fmt.Sprintf(
+		"invalid %sGetPathRequest.%s: %s%s",
+		key,
+		e.field,
+		e.reason,
+		cause)
+}
+
+var _ error = GetPathRequestValidationError{}
+
+var _ interface {
+	Field() string
+	Reason() string
+	Key() bool
+	Cause() error
+	ErrorName() string
+} = GetPathRequestValidationError{}
+
+// Validate checks the field values on CopyFromRequest with the rules defined
+// in the proto definition for this message. If any rules are violated, the
+// first error encountered is returned, or nil if there are no violations.
+func (m *CopyFromRequest) Validate() error {
+	return m.validate(false)
+}
+
+// ValidateAll checks the field values on CopyFromRequest with the rules
+// defined in the proto definition for this message. If any rules are
+// violated, the result is a list of violation errors wrapped in
+// CopyFromRequestMultiError, or nil if none found.
+func (m *CopyFromRequest) ValidateAll() error {
+	return m.validate(true)
+}
+
+func (m *CopyFromRequest) validate(all bool) error {
+	if m == nil {
+		return nil
+	}
+
+	var errors []error
+
+	if utf8.RuneCountInString(m.GetSrcOwnerId()) < 1 {
+		err := CopyFromRequestValidationError{
+			field:  "SrcOwnerId",
+			reason: "value length must be at least 1 runes",
+		}
+		if !all {
+			return err
+		}
+		errors = append(errors, err)
+	}
+
+	if len(m.GetSrcOwnerId()) > 20 {
+		err := CopyFromRequestValidationError{
+			field:  "SrcOwnerId",
+			reason: "value length must be at most 20 bytes",
+		}
+		if !all {
+			return err
+		}
+		errors = append(errors, err)
+	}
+
+	if l := len(m.GetIds()); l < 1 || l > 1000 {
+		err := CopyFromRequestValidationError{
+			field:  "Ids",
+			reason: "value must contain between 1 and 1000 items, inclusive",
+		}
+		if !all {
+			return err
+		}
+		errors = append(errors, err)
+	}
+
+	if utf8.RuneCountInString(m.GetDstOwnerId()) < 1 {
+		err := CopyFromRequestValidationError{
+			field:  "DstOwnerId",
+			reason: "value length must be at least 1 runes",
+		}
+		if !all {
+			return err
+		}
+		errors = append(errors, err)
+	}
+
+	if len(m.GetDstOwnerId()) > 20 {
+		err := CopyFromRequestValidationError{
+			field:  "DstOwnerId",
+			reason: "value length must be at most 20 bytes",
+		}
+		if !all {
+			return err
+		}
+		errors = append(errors, err)
+	}
+
+	if len(m.GetParentId()) > 20 {
+		err := CopyFromRequestValidationError{
+			field:  "ParentId",
+			reason: "value length must be at most 20 bytes",
+		}
+		if !all {
+			return err
+		}
+		errors = append(errors, err)
+	}
+
+	if _, ok := _CopyFromRequest_OnConflict_InLookup[m.GetOnConflict()]; !ok {
+		err := CopyFromRequestValidationError{
+			field:  "OnConflict",
+			reason: "value must be in list [ fail rename]",
+		}
+		if !all {
+			return err
+		}
+		errors = append(errors, err)
+	}
+
+	if len(errors) > 0 {
+		return CopyFromRequestMultiError(errors)
+	}
+
+	return nil
+}
+
+// CopyFromRequestMultiError is an error wrapping multiple validation errors
+// returned by CopyFromRequest.ValidateAll() if the designated constraints
+// aren't met.
+type CopyFromRequestMultiError []error
+
+// Error returns a concatenation of all the error messages it wraps.
+func (m CopyFromRequestMultiError) Error() string {
+	msgs := make([]string, 0, len(m))
+	for _, err := range m {
+		msgs = append(msgs, err.Error())
+	}
+	return strings.Join(msgs, "; ")
+}
+
+// AllErrors returns a list of validation violation errors.
+func (m CopyFromRequestMultiError) AllErrors() []error { return m }
+
+// CopyFromRequestValidationError is the validation error returned by
+// CopyFromRequest.Validate if the designated constraints aren't met.
+type CopyFromRequestValidationError struct {
+	field  string
+	reason string
+	cause  error
+	key    bool
+}
+
+// Field function returns field value.
+func (e CopyFromRequestValidationError) Field() string { return e.field }
+
+// Reason function returns reason value.
+func (e CopyFromRequestValidationError) Reason() string { return e.reason }
+
+// Cause function returns cause value.
+func (e CopyFromRequestValidationError) Cause() error { return e.cause }
+
+// Key function returns key value.
+func (e CopyFromRequestValidationError) Key() bool { return e.key }
+
+// ErrorName returns error name.
+func (e CopyFromRequestValidationError) ErrorName() string { return "CopyFromRequestValidationError" }
+
+// Error satisfies the builtin error interface
+func (e CopyFromRequestValidationError) Error() string {
+	cause := ""
+	if e.cause != nil {
+		cause = fmt.Sprintf(" | caused by: %v", e.cause)
+	}
+
+	key := ""
+	if e.key {
+		key = "key for "
+	}
+
+	return fmt.Sprintf(
+		"invalid %sCopyFromRequest.%s: %s%s",
+		key,
+		e.field,
+		e.reason,
+		cause)
+}
+
+var _ error = CopyFromRequestValidationError{}
+
+var _ interface {
+	Field() string
+	Reason() string
+	Key() bool
+	Cause() error
+	ErrorName() string
+} = CopyFromRequestValidationError{}
+
+var _CopyFromRequest_OnConflict_InLookup = map[string]struct{}{
+	"":       {},
+	"fail":   {},
+	"rename": {},
+}

@@ -781,6 +781,9 @@ const (
 	FileInternal_GetNode_FullMethodName          = "/clouddrive.file.v1.FileInternal/GetNode"
 	FileInternal_CheckCreate_FullMethodName      = "/clouddrive.file.v1.FileInternal/CheckCreate"
 	FileInternal_Walk_FullMethodName             = "/clouddrive.file.v1.FileInternal/Walk"
+	FileInternal_ListChildren_FullMethodName     = "/clouddrive.file.v1.FileInternal/ListChildren"
+	FileInternal_GetPath_FullMethodName          = "/clouddrive.file.v1.FileInternal/GetPath"
+	FileInternal_CopyFrom_FullMethodName         = "/clouddrive.file.v1.FileInternal/CopyFrom"
 )
 
 // FileInternalClient is the client API for FileInternal service.
@@ -800,6 +803,13 @@ type FileInternalClient interface {
 	CheckCreate(ctx context.Context, in *CheckCreateRequest, opts ...grpc.CallOption) (*CheckCreateReply, error)
 	// The live files under a selection, with their paths relative to it (zip).
 	Walk(ctx context.Context, in *WalkRequest, opts ...grpc.CallOption) (*WalkReply, error)
+	// A page of a folder of any owner (browsing a share).
+	ListChildren(ctx context.Context, in *ListChildrenRequest, opts ...grpc.CallOption) (*ListReply, error)
+	// The folders above a node of any owner, root's child first, and the node.
+	GetPath(ctx context.Context, in *GetPathRequest, opts ...grpc.CallOption) (*PathReply, error)
+	// Copies live nodes of one owner into another's folder (saving a share):
+	// nodes, never bytes, charged to the destination's quota.
+	CopyFrom(ctx context.Context, in *CopyFromRequest, opts ...grpc.CallOption) (*NodesReply, error)
 }
 
 type fileInternalClient struct {
@@ -860,6 +870,36 @@ func (c *fileInternalClient) Walk(ctx context.Context, in *WalkRequest, opts ...
 	return out, nil
 }
 
+func (c *fileInternalClient) ListChildren(ctx context.Context, in *ListChildrenRequest, opts ...grpc.CallOption) (*ListReply, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListReply)
+	err := c.cc.Invoke(ctx, FileInternal_ListChildren_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *fileInternalClient) GetPath(ctx context.Context, in *GetPathRequest, opts ...grpc.CallOption) (*PathReply, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(PathReply)
+	err := c.cc.Invoke(ctx, FileInternal_GetPath_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *fileInternalClient) CopyFrom(ctx context.Context, in *CopyFromRequest, opts ...grpc.CallOption) (*NodesReply, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(NodesReply)
+	err := c.cc.Invoke(ctx, FileInternal_CopyFrom_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // FileInternalServer is the server API for FileInternal service.
 // All implementations must embed UnimplementedFileInternalServer
 // for forward compatibility.
@@ -877,6 +917,13 @@ type FileInternalServer interface {
 	CheckCreate(context.Context, *CheckCreateRequest) (*CheckCreateReply, error)
 	// The live files under a selection, with their paths relative to it (zip).
 	Walk(context.Context, *WalkRequest) (*WalkReply, error)
+	// A page of a folder of any owner (browsing a share).
+	ListChildren(context.Context, *ListChildrenRequest) (*ListReply, error)
+	// The folders above a node of any owner, root's child first, and the node.
+	GetPath(context.Context, *GetPathRequest) (*PathReply, error)
+	// Copies live nodes of one owner into another's folder (saving a share):
+	// nodes, never bytes, charged to the destination's quota.
+	CopyFrom(context.Context, *CopyFromRequest) (*NodesReply, error)
 	mustEmbedUnimplementedFileInternalServer()
 }
 
@@ -901,6 +948,15 @@ func (UnimplementedFileInternalServer) CheckCreate(context.Context, *CheckCreate
 }
 func (UnimplementedFileInternalServer) Walk(context.Context, *WalkRequest) (*WalkReply, error) {
 	return nil, status.Error(codes.Unimplemented, "method Walk not implemented")
+}
+func (UnimplementedFileInternalServer) ListChildren(context.Context, *ListChildrenRequest) (*ListReply, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListChildren not implemented")
+}
+func (UnimplementedFileInternalServer) GetPath(context.Context, *GetPathRequest) (*PathReply, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetPath not implemented")
+}
+func (UnimplementedFileInternalServer) CopyFrom(context.Context, *CopyFromRequest) (*NodesReply, error) {
+	return nil, status.Error(codes.Unimplemented, "method CopyFrom not implemented")
 }
 func (UnimplementedFileInternalServer) mustEmbedUnimplementedFileInternalServer() {}
 func (UnimplementedFileInternalServer) testEmbeddedByValue()                      {}
@@ -1013,6 +1069,60 @@ func _FileInternal_Walk_Handler(srv interface{}, ctx context.Context, dec func(i
 	return interceptor(ctx, in, info, handler)
 }
 
+func _FileInternal_ListChildren_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListChildrenRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(FileInternalServer).ListChildren(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: FileInternal_ListChildren_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(FileInternalServer).ListChildren(ctx, req.(*ListChildrenRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _FileInternal_GetPath_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetPathRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(FileInternalServer).GetPath(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: FileInternal_GetPath_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(FileInternalServer).GetPath(ctx, req.(*GetPathRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _FileInternal_CopyFrom_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CopyFromRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(FileInternalServer).CopyFrom(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: FileInternal_CopyFrom_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(FileInternalServer).CopyFrom(ctx, req.(*CopyFromRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // FileInternal_ServiceDesc is the grpc.ServiceDesc for FileInternal service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -1039,6 +1149,18 @@ var FileInternal_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "Walk",
 			Handler:    _FileInternal_Walk_Handler,
+		},
+		{
+			MethodName: "ListChildren",
+			Handler:    _FileInternal_ListChildren_Handler,
+		},
+		{
+			MethodName: "GetPath",
+			Handler:    _FileInternal_GetPath_Handler,
+		},
+		{
+			MethodName: "CopyFrom",
+			Handler:    _FileInternal_CopyFrom_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

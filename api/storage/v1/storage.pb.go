@@ -15,6 +15,7 @@
 package v1
 
 import (
+	_ "clouddrive/api/annotations/v1"
 	v1 "clouddrive/api/file/v1"
 	_ "github.com/envoyproxy/protoc-gen-validate/validate"
 	_ "google.golang.org/genproto/googleapis/api/annotations"
@@ -32,6 +33,118 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+type SignDownloadRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	OwnerId       string                 `protobuf:"bytes,1,opt,name=owner_id,json=ownerId,proto3" json:"owner_id,omitempty"`
+	NodeId        string                 `protobuf:"bytes,2,opt,name=node_id,json=nodeId,proto3" json:"node_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SignDownloadRequest) Reset() {
+	*x = SignDownloadRequest{}
+	mi := &file_storage_v1_storage_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SignDownloadRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SignDownloadRequest) ProtoMessage() {}
+
+func (x *SignDownloadRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_storage_v1_storage_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SignDownloadRequest.ProtoReflect.Descriptor instead.
+func (*SignDownloadRequest) Descriptor() ([]byte, []int) {
+	return file_storage_v1_storage_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *SignDownloadRequest) GetOwnerId() string {
+	if x != nil {
+		return x.OwnerId
+	}
+	return ""
+}
+
+func (x *SignDownloadRequest) GetNodeId() string {
+	if x != nil {
+		return x.NodeId
+	}
+	return ""
+}
+
+type SignZipRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	OwnerId       string                 `protobuf:"bytes,1,opt,name=owner_id,json=ownerId,proto3" json:"owner_id,omitempty"`
+	Ids           []string               `protobuf:"bytes,2,rep,name=ids,proto3" json:"ids,omitempty"`
+	Name          string                 `protobuf:"bytes,3,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SignZipRequest) Reset() {
+	*x = SignZipRequest{}
+	mi := &file_storage_v1_storage_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SignZipRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SignZipRequest) ProtoMessage() {}
+
+func (x *SignZipRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_storage_v1_storage_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SignZipRequest.ProtoReflect.Descriptor instead.
+func (*SignZipRequest) Descriptor() ([]byte, []int) {
+	return file_storage_v1_storage_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *SignZipRequest) GetOwnerId() string {
+	if x != nil {
+		return x.OwnerId
+	}
+	return ""
+}
+
+func (x *SignZipRequest) GetIds() []string {
+	if x != nil {
+		return x.Ids
+	}
+	return nil
+}
+
+func (x *SignZipRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
 type InitUploadRequest struct {
 	state    protoimpl.MessageState `protogen:"open.v1"`
 	ParentId string                 `protobuf:"bytes,1,opt,name=parent_id,json=parentId,proto3" json:"parent_id,omitempty"`
@@ -48,7 +161,7 @@ type InitUploadRequest struct {
 
 func (x *InitUploadRequest) Reset() {
 	*x = InitUploadRequest{}
-	mi := &file_storage_v1_storage_proto_msgTypes[0]
+	mi := &file_storage_v1_storage_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -60,7 +173,7 @@ func (x *InitUploadRequest) String() string {
 func (*InitUploadRequest) ProtoMessage() {}
 
 func (x *InitUploadRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_storage_v1_storage_proto_msgTypes[0]
+	mi := &file_storage_v1_storage_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -73,7 +186,7 @@ func (x *InitUploadRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use InitUploadRequest.ProtoReflect.Descriptor instead.
 func (*InitUploadRequest) Descriptor() ([]byte, []int) {
-	return file_storage_v1_storage_proto_rawDescGZIP(), []int{0}
+	return file_storage_v1_storage_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *InitUploadRequest) GetParentId() string {
@@ -130,7 +243,7 @@ type Challenge struct {
 
 func (x *Challenge) Reset() {
 	*x = Challenge{}
-	mi := &file_storage_v1_storage_proto_msgTypes[1]
+	mi := &file_storage_v1_storage_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -142,7 +255,7 @@ func (x *Challenge) String() string {
 func (*Challenge) ProtoMessage() {}
 
 func (x *Challenge) ProtoReflect() protoreflect.Message {
-	mi := &file_storage_v1_storage_proto_msgTypes[1]
+	mi := &file_storage_v1_storage_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -155,7 +268,7 @@ func (x *Challenge) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Challenge.ProtoReflect.Descriptor instead.
 func (*Challenge) Descriptor() ([]byte, []int) {
-	return file_storage_v1_storage_proto_rawDescGZIP(), []int{1}
+	return file_storage_v1_storage_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *Challenge) GetNonce() string {
@@ -199,7 +312,7 @@ type UploadSession struct {
 
 func (x *UploadSession) Reset() {
 	*x = UploadSession{}
-	mi := &file_storage_v1_storage_proto_msgTypes[2]
+	mi := &file_storage_v1_storage_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -211,7 +324,7 @@ func (x *UploadSession) String() string {
 func (*UploadSession) ProtoMessage() {}
 
 func (x *UploadSession) ProtoReflect() protoreflect.Message {
-	mi := &file_storage_v1_storage_proto_msgTypes[2]
+	mi := &file_storage_v1_storage_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -224,7 +337,7 @@ func (x *UploadSession) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UploadSession.ProtoReflect.Descriptor instead.
 func (*UploadSession) Descriptor() ([]byte, []int) {
-	return file_storage_v1_storage_proto_rawDescGZIP(), []int{2}
+	return file_storage_v1_storage_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *UploadSession) GetUploadId() string {
@@ -299,7 +412,7 @@ type UploadStatusRequest struct {
 
 func (x *UploadStatusRequest) Reset() {
 	*x = UploadStatusRequest{}
-	mi := &file_storage_v1_storage_proto_msgTypes[3]
+	mi := &file_storage_v1_storage_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -311,7 +424,7 @@ func (x *UploadStatusRequest) String() string {
 func (*UploadStatusRequest) ProtoMessage() {}
 
 func (x *UploadStatusRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_storage_v1_storage_proto_msgTypes[3]
+	mi := &file_storage_v1_storage_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -324,7 +437,7 @@ func (x *UploadStatusRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UploadStatusRequest.ProtoReflect.Descriptor instead.
 func (*UploadStatusRequest) Descriptor() ([]byte, []int) {
-	return file_storage_v1_storage_proto_rawDescGZIP(), []int{3}
+	return file_storage_v1_storage_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *UploadStatusRequest) GetUploadId() string {
@@ -343,7 +456,7 @@ type CompleteUploadRequest struct {
 
 func (x *CompleteUploadRequest) Reset() {
 	*x = CompleteUploadRequest{}
-	mi := &file_storage_v1_storage_proto_msgTypes[4]
+	mi := &file_storage_v1_storage_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -355,7 +468,7 @@ func (x *CompleteUploadRequest) String() string {
 func (*CompleteUploadRequest) ProtoMessage() {}
 
 func (x *CompleteUploadRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_storage_v1_storage_proto_msgTypes[4]
+	mi := &file_storage_v1_storage_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -368,7 +481,7 @@ func (x *CompleteUploadRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CompleteUploadRequest.ProtoReflect.Descriptor instead.
 func (*CompleteUploadRequest) Descriptor() ([]byte, []int) {
-	return file_storage_v1_storage_proto_rawDescGZIP(), []int{4}
+	return file_storage_v1_storage_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *CompleteUploadRequest) GetUploadId() string {
@@ -387,7 +500,7 @@ type AbortUploadRequest struct {
 
 func (x *AbortUploadRequest) Reset() {
 	*x = AbortUploadRequest{}
-	mi := &file_storage_v1_storage_proto_msgTypes[5]
+	mi := &file_storage_v1_storage_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -399,7 +512,7 @@ func (x *AbortUploadRequest) String() string {
 func (*AbortUploadRequest) ProtoMessage() {}
 
 func (x *AbortUploadRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_storage_v1_storage_proto_msgTypes[5]
+	mi := &file_storage_v1_storage_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -412,7 +525,7 @@ func (x *AbortUploadRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AbortUploadRequest.ProtoReflect.Descriptor instead.
 func (*AbortUploadRequest) Descriptor() ([]byte, []int) {
-	return file_storage_v1_storage_proto_rawDescGZIP(), []int{5}
+	return file_storage_v1_storage_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *AbortUploadRequest) GetUploadId() string {
@@ -430,7 +543,7 @@ type AbortUploadReply struct {
 
 func (x *AbortUploadReply) Reset() {
 	*x = AbortUploadReply{}
-	mi := &file_storage_v1_storage_proto_msgTypes[6]
+	mi := &file_storage_v1_storage_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -442,7 +555,7 @@ func (x *AbortUploadReply) String() string {
 func (*AbortUploadReply) ProtoMessage() {}
 
 func (x *AbortUploadReply) ProtoReflect() protoreflect.Message {
-	mi := &file_storage_v1_storage_proto_msgTypes[6]
+	mi := &file_storage_v1_storage_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -455,7 +568,7 @@ func (x *AbortUploadReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AbortUploadReply.ProtoReflect.Descriptor instead.
 func (*AbortUploadReply) Descriptor() ([]byte, []int) {
-	return file_storage_v1_storage_proto_rawDescGZIP(), []int{6}
+	return file_storage_v1_storage_proto_rawDescGZIP(), []int{8}
 }
 
 type ProveUploadRequest struct {
@@ -468,7 +581,7 @@ type ProveUploadRequest struct {
 
 func (x *ProveUploadRequest) Reset() {
 	*x = ProveUploadRequest{}
-	mi := &file_storage_v1_storage_proto_msgTypes[7]
+	mi := &file_storage_v1_storage_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -480,7 +593,7 @@ func (x *ProveUploadRequest) String() string {
 func (*ProveUploadRequest) ProtoMessage() {}
 
 func (x *ProveUploadRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_storage_v1_storage_proto_msgTypes[7]
+	mi := &file_storage_v1_storage_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -493,7 +606,7 @@ func (x *ProveUploadRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProveUploadRequest.ProtoReflect.Descriptor instead.
 func (*ProveUploadRequest) Descriptor() ([]byte, []int) {
-	return file_storage_v1_storage_proto_rawDescGZIP(), []int{7}
+	return file_storage_v1_storage_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *ProveUploadRequest) GetUploadId() string {
@@ -519,7 +632,7 @@ type DownloadURLRequest struct {
 
 func (x *DownloadURLRequest) Reset() {
 	*x = DownloadURLRequest{}
-	mi := &file_storage_v1_storage_proto_msgTypes[8]
+	mi := &file_storage_v1_storage_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -531,7 +644,7 @@ func (x *DownloadURLRequest) String() string {
 func (*DownloadURLRequest) ProtoMessage() {}
 
 func (x *DownloadURLRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_storage_v1_storage_proto_msgTypes[8]
+	mi := &file_storage_v1_storage_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -544,7 +657,7 @@ func (x *DownloadURLRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DownloadURLRequest.ProtoReflect.Descriptor instead.
 func (*DownloadURLRequest) Descriptor() ([]byte, []int) {
-	return file_storage_v1_storage_proto_rawDescGZIP(), []int{8}
+	return file_storage_v1_storage_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *DownloadURLRequest) GetId() string {
@@ -565,7 +678,7 @@ type ZipURLRequest struct {
 
 func (x *ZipURLRequest) Reset() {
 	*x = ZipURLRequest{}
-	mi := &file_storage_v1_storage_proto_msgTypes[9]
+	mi := &file_storage_v1_storage_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -577,7 +690,7 @@ func (x *ZipURLRequest) String() string {
 func (*ZipURLRequest) ProtoMessage() {}
 
 func (x *ZipURLRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_storage_v1_storage_proto_msgTypes[9]
+	mi := &file_storage_v1_storage_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -590,7 +703,7 @@ func (x *ZipURLRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ZipURLRequest.ProtoReflect.Descriptor instead.
 func (*ZipURLRequest) Descriptor() ([]byte, []int) {
-	return file_storage_v1_storage_proto_rawDescGZIP(), []int{9}
+	return file_storage_v1_storage_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *ZipURLRequest) GetIds() []string {
@@ -618,7 +731,7 @@ type SignedURL struct {
 
 func (x *SignedURL) Reset() {
 	*x = SignedURL{}
-	mi := &file_storage_v1_storage_proto_msgTypes[10]
+	mi := &file_storage_v1_storage_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -630,7 +743,7 @@ func (x *SignedURL) String() string {
 func (*SignedURL) ProtoMessage() {}
 
 func (x *SignedURL) ProtoReflect() protoreflect.Message {
-	mi := &file_storage_v1_storage_proto_msgTypes[10]
+	mi := &file_storage_v1_storage_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -643,7 +756,7 @@ func (x *SignedURL) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SignedURL.ProtoReflect.Descriptor instead.
 func (*SignedURL) Descriptor() ([]byte, []int) {
-	return file_storage_v1_storage_proto_rawDescGZIP(), []int{10}
+	return file_storage_v1_storage_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *SignedURL) GetUrl() string {
@@ -673,7 +786,7 @@ type ChunkData struct {
 
 func (x *ChunkData) Reset() {
 	*x = ChunkData{}
-	mi := &file_storage_v1_storage_proto_msgTypes[11]
+	mi := &file_storage_v1_storage_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -685,7 +798,7 @@ func (x *ChunkData) String() string {
 func (*ChunkData) ProtoMessage() {}
 
 func (x *ChunkData) ProtoReflect() protoreflect.Message {
-	mi := &file_storage_v1_storage_proto_msgTypes[11]
+	mi := &file_storage_v1_storage_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -698,7 +811,7 @@ func (x *ChunkData) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChunkData.ProtoReflect.Descriptor instead.
 func (*ChunkData) Descriptor() ([]byte, []int) {
-	return file_storage_v1_storage_proto_rawDescGZIP(), []int{11}
+	return file_storage_v1_storage_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *ChunkData) GetUploadId() string {
@@ -733,7 +846,7 @@ type DownloadRequest struct {
 
 func (x *DownloadRequest) Reset() {
 	*x = DownloadRequest{}
-	mi := &file_storage_v1_storage_proto_msgTypes[12]
+	mi := &file_storage_v1_storage_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -745,7 +858,7 @@ func (x *DownloadRequest) String() string {
 func (*DownloadRequest) ProtoMessage() {}
 
 func (x *DownloadRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_storage_v1_storage_proto_msgTypes[12]
+	mi := &file_storage_v1_storage_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -758,7 +871,7 @@ func (x *DownloadRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DownloadRequest.ProtoReflect.Descriptor instead.
 func (*DownloadRequest) Descriptor() ([]byte, []int) {
-	return file_storage_v1_storage_proto_rawDescGZIP(), []int{12}
+	return file_storage_v1_storage_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *DownloadRequest) GetId() string {
@@ -794,7 +907,7 @@ type DownloadData struct {
 
 func (x *DownloadData) Reset() {
 	*x = DownloadData{}
-	mi := &file_storage_v1_storage_proto_msgTypes[13]
+	mi := &file_storage_v1_storage_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -806,7 +919,7 @@ func (x *DownloadData) String() string {
 func (*DownloadData) ProtoMessage() {}
 
 func (x *DownloadData) ProtoReflect() protoreflect.Message {
-	mi := &file_storage_v1_storage_proto_msgTypes[13]
+	mi := &file_storage_v1_storage_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -819,7 +932,7 @@ func (x *DownloadData) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DownloadData.ProtoReflect.Descriptor instead.
 func (*DownloadData) Descriptor() ([]byte, []int) {
-	return file_storage_v1_storage_proto_rawDescGZIP(), []int{13}
+	return file_storage_v1_storage_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *DownloadData) GetData() []byte {
@@ -847,7 +960,14 @@ var File_storage_v1_storage_proto protoreflect.FileDescriptor
 
 const file_storage_v1_storage_proto_rawDesc = "" +
 	"\n" +
-	"\x18storage/v1/storage.proto\x12\x15clouddrive.storage.v1\x1a\x12file/v1/file.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x17validate/validate.proto\"\x89\x02\n" +
+	"\x18storage/v1/storage.proto\x12\x15clouddrive.storage.v1\x1a\x1bannotations/v1/access.proto\x1a\x12file/v1/file.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x17validate/validate.proto\"_\n" +
+	"\x13SignDownloadRequest\x12$\n" +
+	"\bowner_id\x18\x01 \x01(\tB\t\xfaB\x06r\x04\x10\x01(\x14R\aownerId\x12\"\n" +
+	"\anode_id\x18\x02 \x01(\tB\t\xfaB\x06r\x04\x10\x01(\x14R\x06nodeId\"s\n" +
+	"\x0eSignZipRequest\x12$\n" +
+	"\bowner_id\x18\x01 \x01(\tB\t\xfaB\x06r\x04\x10\x01(\x14R\aownerId\x12\x1d\n" +
+	"\x03ids\x18\x02 \x03(\tB\v\xfaB\b\x92\x01\x05\b\x01\x10\xe8\aR\x03ids\x12\x1c\n" +
+	"\x04name\x18\x03 \x01(\tB\b\xfaB\x05r\x03(\xff\x01R\x04name\"\x89\x02\n" +
 	"\x11InitUploadRequest\x12$\n" +
 	"\tparent_id\x18\x01 \x01(\tB\a\xfaB\x04r\x02(\x14R\bparentId\x12\x1e\n" +
 	"\x04name\x18\x02 \x01(\tB\n" +
@@ -915,7 +1035,10 @@ const file_storage_v1_storage_proto_rawDesc = "" +
 	"\vDownloadURL\x12).clouddrive.storage.v1.DownloadURLRequest\x1a .clouddrive.storage.v1.SignedURL\"\x1b\x82\xd3\xe4\x93\x02\x15:\x01*\"\x10/v1/download/url\x12m\n" +
 	"\x06ZipURL\x12$.clouddrive.storage.v1.ZipURLRequest\x1a .clouddrive.storage.v1.SignedURL\"\x1b\x82\xd3\xe4\x93\x02\x15:\x01*\"\x10/v1/download/zip\x12X\n" +
 	"\fUploadChunks\x12 .clouddrive.storage.v1.ChunkData\x1a$.clouddrive.storage.v1.UploadSession(\x01\x12Y\n" +
-	"\bDownload\x12&.clouddrive.storage.v1.DownloadRequest\x1a#.clouddrive.storage.v1.DownloadData0\x01B\x1eZ\x1cclouddrive/api/storage/v1;v1b\x06proto3"
+	"\bDownload\x12&.clouddrive.storage.v1.DownloadRequest\x1a#.clouddrive.storage.v1.DownloadData0\x012\xcf\x01\n" +
+	"\x0fStorageInternal\x12b\n" +
+	"\fSignDownload\x12*.clouddrive.storage.v1.SignDownloadRequest\x1a .clouddrive.storage.v1.SignedURL\"\x04\xc8\xf3\x18\x03\x12X\n" +
+	"\aSignZip\x12%.clouddrive.storage.v1.SignZipRequest\x1a .clouddrive.storage.v1.SignedURL\"\x04\xc8\xf3\x18\x03B\x1eZ\x1cclouddrive/api/storage/v1;v1b\x06proto3"
 
 var (
 	file_storage_v1_storage_proto_rawDescOnce sync.Once
@@ -929,46 +1052,52 @@ func file_storage_v1_storage_proto_rawDescGZIP() []byte {
 	return file_storage_v1_storage_proto_rawDescData
 }
 
-var file_storage_v1_storage_proto_msgTypes = make([]protoimpl.MessageInfo, 14)
+var file_storage_v1_storage_proto_msgTypes = make([]protoimpl.MessageInfo, 16)
 var file_storage_v1_storage_proto_goTypes = []any{
-	(*InitUploadRequest)(nil),     // 0: clouddrive.storage.v1.InitUploadRequest
-	(*Challenge)(nil),             // 1: clouddrive.storage.v1.Challenge
-	(*UploadSession)(nil),         // 2: clouddrive.storage.v1.UploadSession
-	(*UploadStatusRequest)(nil),   // 3: clouddrive.storage.v1.UploadStatusRequest
-	(*CompleteUploadRequest)(nil), // 4: clouddrive.storage.v1.CompleteUploadRequest
-	(*AbortUploadRequest)(nil),    // 5: clouddrive.storage.v1.AbortUploadRequest
-	(*AbortUploadReply)(nil),      // 6: clouddrive.storage.v1.AbortUploadReply
-	(*ProveUploadRequest)(nil),    // 7: clouddrive.storage.v1.ProveUploadRequest
-	(*DownloadURLRequest)(nil),    // 8: clouddrive.storage.v1.DownloadURLRequest
-	(*ZipURLRequest)(nil),         // 9: clouddrive.storage.v1.ZipURLRequest
-	(*SignedURL)(nil),             // 10: clouddrive.storage.v1.SignedURL
-	(*ChunkData)(nil),             // 11: clouddrive.storage.v1.ChunkData
-	(*DownloadRequest)(nil),       // 12: clouddrive.storage.v1.DownloadRequest
-	(*DownloadData)(nil),          // 13: clouddrive.storage.v1.DownloadData
-	(*v1.Node)(nil),               // 14: clouddrive.file.v1.Node
+	(*SignDownloadRequest)(nil),   // 0: clouddrive.storage.v1.SignDownloadRequest
+	(*SignZipRequest)(nil),        // 1: clouddrive.storage.v1.SignZipRequest
+	(*InitUploadRequest)(nil),     // 2: clouddrive.storage.v1.InitUploadRequest
+	(*Challenge)(nil),             // 3: clouddrive.storage.v1.Challenge
+	(*UploadSession)(nil),         // 4: clouddrive.storage.v1.UploadSession
+	(*UploadStatusRequest)(nil),   // 5: clouddrive.storage.v1.UploadStatusRequest
+	(*CompleteUploadRequest)(nil), // 6: clouddrive.storage.v1.CompleteUploadRequest
+	(*AbortUploadRequest)(nil),    // 7: clouddrive.storage.v1.AbortUploadRequest
+	(*AbortUploadReply)(nil),      // 8: clouddrive.storage.v1.AbortUploadReply
+	(*ProveUploadRequest)(nil),    // 9: clouddrive.storage.v1.ProveUploadRequest
+	(*DownloadURLRequest)(nil),    // 10: clouddrive.storage.v1.DownloadURLRequest
+	(*ZipURLRequest)(nil),         // 11: clouddrive.storage.v1.ZipURLRequest
+	(*SignedURL)(nil),             // 12: clouddrive.storage.v1.SignedURL
+	(*ChunkData)(nil),             // 13: clouddrive.storage.v1.ChunkData
+	(*DownloadRequest)(nil),       // 14: clouddrive.storage.v1.DownloadRequest
+	(*DownloadData)(nil),          // 15: clouddrive.storage.v1.DownloadData
+	(*v1.Node)(nil),               // 16: clouddrive.file.v1.Node
 }
 var file_storage_v1_storage_proto_depIdxs = []int32{
-	1,  // 0: clouddrive.storage.v1.UploadSession.challenge:type_name -> clouddrive.storage.v1.Challenge
-	0,  // 1: clouddrive.storage.v1.Storage.InitUpload:input_type -> clouddrive.storage.v1.InitUploadRequest
-	3,  // 2: clouddrive.storage.v1.Storage.UploadStatus:input_type -> clouddrive.storage.v1.UploadStatusRequest
-	4,  // 3: clouddrive.storage.v1.Storage.CompleteUpload:input_type -> clouddrive.storage.v1.CompleteUploadRequest
-	5,  // 4: clouddrive.storage.v1.Storage.AbortUpload:input_type -> clouddrive.storage.v1.AbortUploadRequest
-	7,  // 5: clouddrive.storage.v1.Storage.ProveUpload:input_type -> clouddrive.storage.v1.ProveUploadRequest
-	8,  // 6: clouddrive.storage.v1.Storage.DownloadURL:input_type -> clouddrive.storage.v1.DownloadURLRequest
-	9,  // 7: clouddrive.storage.v1.Storage.ZipURL:input_type -> clouddrive.storage.v1.ZipURLRequest
-	11, // 8: clouddrive.storage.v1.Storage.UploadChunks:input_type -> clouddrive.storage.v1.ChunkData
-	12, // 9: clouddrive.storage.v1.Storage.Download:input_type -> clouddrive.storage.v1.DownloadRequest
-	2,  // 10: clouddrive.storage.v1.Storage.InitUpload:output_type -> clouddrive.storage.v1.UploadSession
-	2,  // 11: clouddrive.storage.v1.Storage.UploadStatus:output_type -> clouddrive.storage.v1.UploadSession
-	14, // 12: clouddrive.storage.v1.Storage.CompleteUpload:output_type -> clouddrive.file.v1.Node
-	6,  // 13: clouddrive.storage.v1.Storage.AbortUpload:output_type -> clouddrive.storage.v1.AbortUploadReply
-	14, // 14: clouddrive.storage.v1.Storage.ProveUpload:output_type -> clouddrive.file.v1.Node
-	10, // 15: clouddrive.storage.v1.Storage.DownloadURL:output_type -> clouddrive.storage.v1.SignedURL
-	10, // 16: clouddrive.storage.v1.Storage.ZipURL:output_type -> clouddrive.storage.v1.SignedURL
-	2,  // 17: clouddrive.storage.v1.Storage.UploadChunks:output_type -> clouddrive.storage.v1.UploadSession
-	13, // 18: clouddrive.storage.v1.Storage.Download:output_type -> clouddrive.storage.v1.DownloadData
-	10, // [10:19] is the sub-list for method output_type
-	1,  // [1:10] is the sub-list for method input_type
+	3,  // 0: clouddrive.storage.v1.UploadSession.challenge:type_name -> clouddrive.storage.v1.Challenge
+	2,  // 1: clouddrive.storage.v1.Storage.InitUpload:input_type -> clouddrive.storage.v1.InitUploadRequest
+	5,  // 2: clouddrive.storage.v1.Storage.UploadStatus:input_type -> clouddrive.storage.v1.UploadStatusRequest
+	6,  // 3: clouddrive.storage.v1.Storage.CompleteUpload:input_type -> clouddrive.storage.v1.CompleteUploadRequest
+	7,  // 4: clouddrive.storage.v1.Storage.AbortUpload:input_type -> clouddrive.storage.v1.AbortUploadRequest
+	9,  // 5: clouddrive.storage.v1.Storage.ProveUpload:input_type -> clouddrive.storage.v1.ProveUploadRequest
+	10, // 6: clouddrive.storage.v1.Storage.DownloadURL:input_type -> clouddrive.storage.v1.DownloadURLRequest
+	11, // 7: clouddrive.storage.v1.Storage.ZipURL:input_type -> clouddrive.storage.v1.ZipURLRequest
+	13, // 8: clouddrive.storage.v1.Storage.UploadChunks:input_type -> clouddrive.storage.v1.ChunkData
+	14, // 9: clouddrive.storage.v1.Storage.Download:input_type -> clouddrive.storage.v1.DownloadRequest
+	0,  // 10: clouddrive.storage.v1.StorageInternal.SignDownload:input_type -> clouddrive.storage.v1.SignDownloadRequest
+	1,  // 11: clouddrive.storage.v1.StorageInternal.SignZip:input_type -> clouddrive.storage.v1.SignZipRequest
+	4,  // 12: clouddrive.storage.v1.Storage.InitUpload:output_type -> clouddrive.storage.v1.UploadSession
+	4,  // 13: clouddrive.storage.v1.Storage.UploadStatus:output_type -> clouddrive.storage.v1.UploadSession
+	16, // 14: clouddrive.storage.v1.Storage.CompleteUpload:output_type -> clouddrive.file.v1.Node
+	8,  // 15: clouddrive.storage.v1.Storage.AbortUpload:output_type -> clouddrive.storage.v1.AbortUploadReply
+	16, // 16: clouddrive.storage.v1.Storage.ProveUpload:output_type -> clouddrive.file.v1.Node
+	12, // 17: clouddrive.storage.v1.Storage.DownloadURL:output_type -> clouddrive.storage.v1.SignedURL
+	12, // 18: clouddrive.storage.v1.Storage.ZipURL:output_type -> clouddrive.storage.v1.SignedURL
+	4,  // 19: clouddrive.storage.v1.Storage.UploadChunks:output_type -> clouddrive.storage.v1.UploadSession
+	15, // 20: clouddrive.storage.v1.Storage.Download:output_type -> clouddrive.storage.v1.DownloadData
+	12, // 21: clouddrive.storage.v1.StorageInternal.SignDownload:output_type -> clouddrive.storage.v1.SignedURL
+	12, // 22: clouddrive.storage.v1.StorageInternal.SignZip:output_type -> clouddrive.storage.v1.SignedURL
+	12, // [12:23] is the sub-list for method output_type
+	1,  // [1:12] is the sub-list for method input_type
 	1,  // [1:1] is the sub-list for extension type_name
 	1,  // [1:1] is the sub-list for extension extendee
 	0,  // [0:1] is the sub-list for field type_name
@@ -985,9 +1114,9 @@ func file_storage_v1_storage_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_storage_v1_storage_proto_rawDesc), len(file_storage_v1_storage_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   14,
+			NumMessages:   16,
 			NumExtensions: 0,
-			NumServices:   1,
+			NumServices:   2,
 		},
 		GoTypes:           file_storage_v1_storage_proto_goTypes,
 		DependencyIndexes: file_storage_v1_storage_proto_depIdxs,

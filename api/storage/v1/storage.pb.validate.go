@@ -35,6 +35,296 @@ var (
 	_ = sort.Sort
 )
 
+// Validate checks the field values on SignDownloadRequest with the rules
+// defined in the proto definition for this message. If any rules are
+// violated, the first error encountered is returned, or nil if there are no violations.
+func (m *SignDownloadRequest) Validate() error {
+	return m.validate(false)
+}
+
+// ValidateAll checks the field values on SignDownloadRequest with the rules
+// defined in the proto definition for this message. If any rules are
+// violated, the result is a list of violation errors wrapped in
+// SignDownloadRequestMultiError, or nil if none found.
+func (m *SignDownloadRequest) ValidateAll() error {
+	return m.validate(true)
+}
+
+func (m *SignDownloadRequest) validate(all bool) error {
+	if m == nil {
+		return nil
+	}
+
+	var errors []error
+
+	if utf8.RuneCountInString(m.GetOwnerId()) < 1 {
+		err := SignDownloadRequestValidationError{
+			field:  "OwnerId",
+			reason: "value length must be at least 1 runes",
+		}
+		if !all {
+			return err
+		}
+		errors = append(errors, err)
+	}
+
+	if len(m.GetOwnerId()) > 20 {
+		err := SignDownloadRequestValidationError{
+			field:  "OwnerId",
+			reason: "value length must be at most 20 bytes",
+		}
+		if !all {
+			return err
+		}
+		errors = append(errors, err)
+	}
+
+	if utf8.RuneCountInString(m.GetNodeId()) < 1 {
+		err := SignDownloadRequestValidationError{
+			field:  "NodeId",
+			reason: "value length must be at least 1 runes",
+		}
+		if !all {
+			return err
+		}
+		errors = append(errors, err)
+	}
+
+	if len(m.GetNodeId()) > 20 {
+		err := SignDownloadRequestValidationError{
+			field:  "NodeId",
+			reason: "value length must be at most 20 bytes",
+		}
+		if !all {
+			return err
+		}
+		errors = append(errors, err)
+	}
+
+	if len(errors) > 0 {
+		return SignDownloadRequestMultiError(errors)
+	}
+
+	return nil
+}
+
+// SignDownloadRequestMultiError is an error wrapping multiple validation
+// errors returned by SignDownloadRequest.ValidateAll() if the designated
+// constraints aren't met.
+type SignDownloadRequestMultiError []error
+
+// Error returns a concatenation of all the error messages it wraps.
+func (m SignDownloadRequestMultiError) Error() string {
+	msgs := make([]string, 0, len(m))
+	for _, err := range m {
+		msgs = append(msgs, err.Error())
+	}
+	return strings.Join(msgs, "; ")
+}
+
+// AllErrors returns a list of validation violation errors.
+func (m SignDownloadRequestMultiError) AllErrors() []error { return m }
+
+// SignDownloadRequestValidationError is the validation error returned by
+// SignDownloadRequest.Validate if the designated constraints aren't met.
+type SignDownloadRequestValidationError struct {
+	field  string
+	reason string
+	cause  error
+	key    bool
+}
+
+// Field function returns field value.
+func (e SignDownloadRequestValidationError) Field() string { return e.field }
+
+// Reason function returns reason value.
+func (e SignDownloadRequestValidationError) Reason() string { return e.reason }
+
+// Cause function returns cause value.
+func (e SignDownloadRequestValidationError) Cause() error { return e.cause }
+
+// Key function returns key value.
+func (e SignDownloadRequestValidationError) Key() bool { return e.key }
+
+// ErrorName returns error name.
+func (e SignDownloadRequestValidationError) ErrorName() string {
+	return "SignDownloadRequestValidationError"
+}
+
+// Error satisfies the builtin error interface
+func (e SignDownloadRequestValidationError) Error() string {
+	cause := ""
+	if e.cause != nil {
+		cause = fmt.Sprintf(" | caused by: %v", e.cause)
+	}
+
+	key := ""
+	if e.key {
+		key = "key for "
+	}
+
+	return fmt.Sprintf(
+		"invalid %sSignDownloadRequest.%s: %s%s",
+		key,
+		e.field,
+		e.reason,
+		cause)
+}
+
+var _ error = SignDownloadRequestValidationError{}
+
+var _ interface {
+	Field() string
+	Reason() string
+	Key() bool
+	Cause() error
+	ErrorName() string
+} = SignDownloadRequestValidationError{}
+
+// Validate checks the field values on SignZipRequest with the rules defined in
+// the proto definition for this message. If any rules are violated, the first
+// error encountered is returned, or nil if there are no violations.
+func (m *SignZipRequest) Validate() error {
+	return m.validate(false)
+}
+
+// ValidateAll checks the field values on SignZipRequest with the rules defined
+// in the proto definition for this message. If any rules are violated, the
+// result is a list of violation errors wrapped in SignZipRequestMultiError,
+// or nil if none found.
+func (m *SignZipRequest) ValidateAll() error {
+	return m.validate(true)
+}
+
+func (m *SignZipRequest) validate(all bool) error {
+	if m == nil {
+		return nil
+	}
+
+	var errors []error
+
+	if utf8.RuneCountInString(m.GetOwnerId()) < 1 {
+		err := SignZipRequestValidationError{
+			field:  "OwnerId",
+			reason: "value length must be at least 1 runes",
+		}
+		if !all {
+			return err
+		}
+		errors = append(errors, err)
+	}
+
+	if len(m.GetOwnerId()) > 20 {
+		err := SignZipRequestValidationError{
+			field:  "OwnerId",
+			reason: "value length must be at most 20 bytes",
+		}
+		if !all {
+			return err
+		}
+		errors = append(errors, err)
+	}
+
+	if l := len(m.GetIds()); l < 1 || l > 1000 {
+		err := SignZipRequestValidationError{
+			field:  "Ids",
+			reason: "value must contain between 1 and 1000 items, inclusive",
+		}
+		if !all {
+			return err
+		}
+		errors = append(errors, err)
+	}
+
+	if len(m.GetName()) > 255 {
+		err := SignZipRequestValidationError{
+			field:  "Name",
+			reason: "value length must be at most 255 bytes",
+		}
+		if !all {
+			return err
+		}
+		errors = append(errors, err)
+	}
+
+	if len(errors) > 0 {
+		return SignZipRequestMultiError(errors)
+	}
+
+	return nil
+}
+
+// SignZipRequestMultiError is an error wrapping multiple validation errors
+// returned by SignZipRequest.ValidateAll() if the designated constraints
+// aren't met.
+type SignZipRequestMultiError []error
+
+// Error returns a concatenation of all the error messages it wraps.
+func (m SignZipRequestMultiError) Error() string {
+	msgs := make([]string, 0, len(m))
+	for _, err := range m {
+		msgs = append(msgs, err.Error())
+	}
+	return strings.Join(msgs, "; ")
+}
+
+// AllErrors returns a list of validation violation errors.
+func (m SignZipRequestMultiError) AllErrors() []error { return m }
+
+// SignZipRequestValidationError is the validation error returned by
+// SignZipRequest.Validate if the designated constraints aren't met.
+type SignZipRequestValidationError struct {
+	field  string
+	reason string
+	cause  error
+	key    bool
+}
+
+// Field function returns field value.
+func (e SignZipRequestValidationError) Field() string { return e.field }
+
+// Reason function returns reason value.
+func (e SignZipRequestValidationError) Reason() string { return e.reason }
+
+// Cause function returns cause value.
+func (e SignZipRequestValidationError) Cause() error { return e.cause }
+
+// Key function returns key value.
+func (e SignZipRequestValidationError) Key() bool { return e.key }
+
+// ErrorName returns error name.
+func (e SignZipRequestValidationError) ErrorName() string { return "SignZipRequestValidationError" }
+
+// Error satisfies the builtin error interface
+func (e SignZipRequestValidationError) Error() string {
+	cause := ""
+	if e.cause != nil {
+		cause = fmt.Sprintf(" | caused by: %v", e.cause)
+	}
+
+	key := ""
+	if e.key {
+		key = "key for "
+	}
+
+	return fmt.Sprintf(
+		"invalid %sSignZipRequest.%s: %s%s",
+		key,
+		e.field,
+		e.reason,
+		cause)
+}
+
+var _ error = SignZipRequestValidationError{}
+
+var _ interface {
+	Field() string
+	Reason() string
+	Key() bool
+	Cause() error
+	ErrorName() string
+} = SignZipRequestValidationError{}
+
 // Validate checks the field values on InitUploadRequest with the rules defined
 // in the proto definition for this message. If any rules are violated, the
 // first error encountered is returned, or nil if there are no violations.

@@ -453,3 +453,151 @@ var Storage_ServiceDesc = grpc.ServiceDesc{
 	},
 	Metadata: "storage/v1/storage.proto",
 }
+
+const (
+	StorageInternal_SignDownload_FullMethodName = "/clouddrive.storage.v1.StorageInternal/SignDownload"
+	StorageInternal_SignZip_FullMethodName      = "/clouddrive.storage.v1.StorageInternal/SignZip"
+)
+
+// StorageInternalClient is the client API for StorageInternal service.
+//
+// For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
+//
+// For other services only (gRPC, never routed by the gateway).
+type StorageInternalClient interface {
+	// A signed download URL for a file of any owner (a share's download).
+	SignDownload(ctx context.Context, in *SignDownloadRequest, opts ...grpc.CallOption) (*SignedURL, error)
+	// A signed zip URL for a selection of any owner.
+	SignZip(ctx context.Context, in *SignZipRequest, opts ...grpc.CallOption) (*SignedURL, error)
+}
+
+type storageInternalClient struct {
+	cc grpc.ClientConnInterface
+}
+
+func NewStorageInternalClient(cc grpc.ClientConnInterface) StorageInternalClient {
+	return &storageInternalClient{cc}
+}
+
+func (c *storageInternalClient) SignDownload(ctx context.Context, in *SignDownloadRequest, opts ...grpc.CallOption) (*SignedURL, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SignedURL)
+	err := c.cc.Invoke(ctx, StorageInternal_SignDownload_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *storageInternalClient) SignZip(ctx context.Context, in *SignZipRequest, opts ...grpc.CallOption) (*SignedURL, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SignedURL)
+	err := c.cc.Invoke(ctx, StorageInternal_SignZip_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// StorageInternalServer is the server API for StorageInternal service.
+// All implementations must embed UnimplementedStorageInternalServer
+// for forward compatibility.
+//
+// For other services only (gRPC, never routed by the gateway).
+type StorageInternalServer interface {
+	// A signed download URL for a file of any owner (a share's download).
+	SignDownload(context.Context, *SignDownloadRequest) (*SignedURL, error)
+	// A signed zip URL for a selection of any owner.
+	SignZip(context.Context, *SignZipRequest) (*SignedURL, error)
+	mustEmbedUnimplementedStorageInternalServer()
+}
+
+// UnimplementedStorageInternalServer must be embedded to have
+// forward compatible implementations.
+//
+// NOTE: this should be embedded by value instead of pointer to avoid a nil
+// pointer dereference when methods are called.
+type UnimplementedStorageInternalServer struct{}
+
+func (UnimplementedStorageInternalServer) SignDownload(context.Context, *SignDownloadRequest) (*SignedURL, error) {
+	return nil, status.Error(codes.Unimplemented, "method SignDownload not implemented")
+}
+func (UnimplementedStorageInternalServer) SignZip(context.Context, *SignZipRequest) (*SignedURL, error) {
+	return nil, status.Error(codes.Unimplemented, "method SignZip not implemented")
+}
+func (UnimplementedStorageInternalServer) mustEmbedUnimplementedStorageInternalServer() {}
+func (UnimplementedStorageInternalServer) testEmbeddedByValue()                         {}
+
+// UnsafeStorageInternalServer may be embedded to opt out of forward compatibility for this service.
+// Use of this interface is not recommended, as added methods to StorageInternalServer will
+// result in compilation errors.
+type UnsafeStorageInternalServer interface {
+	mustEmbedUnimplementedStorageInternalServer()
+}
+
+func RegisterStorageInternalServer(s grpc.ServiceRegistrar, srv StorageInternalServer) {
+	// If the following call panics, it indicates UnimplementedStorageInternalServer was
+	// embedded by pointer and is nil.  This will cause panics if an
+	// unimplemented method is ever invoked, so we test this at initialization
+	// time to prevent it from happening at runtime later due to I/O.
+	if t, ok := srv.(interface{ testEmbeddedByValue() }); ok {
+		t.testEmbeddedByValue()
+	}
+	s.RegisterService(&StorageInternal_ServiceDesc, srv)
+}
+
+func _StorageInternal_SignDownload_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SignDownloadRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(StorageInternalServer).SignDownload(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: StorageInternal_SignDownload_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(StorageInternalServer).SignDownload(ctx, req.(*SignDownloadRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _StorageInternal_SignZip_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SignZipRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(StorageInternalServer).SignZip(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: StorageInternal_SignZip_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(StorageInternalServer).SignZip(ctx, req.(*SignZipRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+// StorageInternal_ServiceDesc is the grpc.ServiceDesc for StorageInternal service.
+// It's only intended for direct use with grpc.RegisterService,
+// and not to be introspected or modified (even as a copy)
+var StorageInternal_ServiceDesc = grpc.ServiceDesc{
+	ServiceName: "clouddrive.storage.v1.StorageInternal",
+	HandlerType: (*StorageInternalServer)(nil),
+	Methods: []grpc.MethodDesc{
+		{
+			MethodName: "SignDownload",
+			Handler:    _StorageInternal_SignDownload_Handler,
+		},
+		{
+			MethodName: "SignZip",
+			Handler:    _StorageInternal_SignZip_Handler,
+		},
+	},
+	Streams:  []grpc.StreamDesc{},
+	Metadata: "storage/v1/storage.proto",
+}

@@ -27,6 +27,94 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+type GetUserRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	UserId        string                 `protobuf:"bytes,1,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetUserRequest) Reset() {
+	*x = GetUserRequest{}
+	mi := &file_user_v1_user_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetUserRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetUserRequest) ProtoMessage() {}
+
+func (x *GetUserRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_user_v1_user_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetUserRequest.ProtoReflect.Descriptor instead.
+func (*GetUserRequest) Descriptor() ([]byte, []int) {
+	return file_user_v1_user_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *GetUserRequest) GetUserId() string {
+	if x != nil {
+		return x.UserId
+	}
+	return ""
+}
+
+type LookupUserRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Username      string                 `protobuf:"bytes,1,opt,name=username,proto3" json:"username,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *LookupUserRequest) Reset() {
+	*x = LookupUserRequest{}
+	mi := &file_user_v1_user_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LookupUserRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LookupUserRequest) ProtoMessage() {}
+
+func (x *LookupUserRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_user_v1_user_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LookupUserRequest.ProtoReflect.Descriptor instead.
+func (*LookupUserRequest) Descriptor() ([]byte, []int) {
+	return file_user_v1_user_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *LookupUserRequest) GetUsername() string {
+	if x != nil {
+		return x.Username
+	}
+	return ""
+}
+
 type UserInfo struct {
 	state    protoimpl.MessageState `protogen:"open.v1"`
 	Id       string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
@@ -42,14 +130,16 @@ type UserInfo struct {
 	// The email was proven by a sign-in code.
 	EmailVerified bool `protobuf:"varint,9,opt,name=email_verified,json=emailVerified,proto3" json:"email_verified,omitempty"`
 	// False for accounts made by code or GitHub sign-in until one is set.
-	HasPassword   bool `protobuf:"varint,10,opt,name=has_password,json=hasPassword,proto3" json:"has_password,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	HasPassword bool `protobuf:"varint,10,opt,name=has_password,json=hasPassword,proto3" json:"has_password,omitempty"`
+	// Notifications also go by email (when there is an address).
+	EmailNotifications bool `protobuf:"varint,11,opt,name=email_notifications,json=emailNotifications,proto3" json:"email_notifications,omitempty"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
 }
 
 func (x *UserInfo) Reset() {
 	*x = UserInfo{}
-	mi := &file_user_v1_user_proto_msgTypes[0]
+	mi := &file_user_v1_user_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -61,7 +151,7 @@ func (x *UserInfo) String() string {
 func (*UserInfo) ProtoMessage() {}
 
 func (x *UserInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_user_v1_user_proto_msgTypes[0]
+	mi := &file_user_v1_user_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -74,7 +164,7 @@ func (x *UserInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UserInfo.ProtoReflect.Descriptor instead.
 func (*UserInfo) Descriptor() ([]byte, []int) {
-	return file_user_v1_user_proto_rawDescGZIP(), []int{0}
+	return file_user_v1_user_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *UserInfo) GetId() string {
@@ -147,6 +237,13 @@ func (x *UserInfo) GetHasPassword() bool {
 	return false
 }
 
+func (x *UserInfo) GetEmailNotifications() bool {
+	if x != nil {
+		return x.EmailNotifications
+	}
+	return false
+}
+
 type RegisterRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// 3 to 64 bytes of letters, digits, '_', '.', '-'.
@@ -160,7 +257,7 @@ type RegisterRequest struct {
 
 func (x *RegisterRequest) Reset() {
 	*x = RegisterRequest{}
-	mi := &file_user_v1_user_proto_msgTypes[1]
+	mi := &file_user_v1_user_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -172,7 +269,7 @@ func (x *RegisterRequest) String() string {
 func (*RegisterRequest) ProtoMessage() {}
 
 func (x *RegisterRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_user_v1_user_proto_msgTypes[1]
+	mi := &file_user_v1_user_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -185,7 +282,7 @@ func (x *RegisterRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RegisterRequest.ProtoReflect.Descriptor instead.
 func (*RegisterRequest) Descriptor() ([]byte, []int) {
-	return file_user_v1_user_proto_rawDescGZIP(), []int{1}
+	return file_user_v1_user_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *RegisterRequest) GetUsername() string {
@@ -218,7 +315,7 @@ type RegisterReply struct {
 
 func (x *RegisterReply) Reset() {
 	*x = RegisterReply{}
-	mi := &file_user_v1_user_proto_msgTypes[2]
+	mi := &file_user_v1_user_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -230,7 +327,7 @@ func (x *RegisterReply) String() string {
 func (*RegisterReply) ProtoMessage() {}
 
 func (x *RegisterReply) ProtoReflect() protoreflect.Message {
-	mi := &file_user_v1_user_proto_msgTypes[2]
+	mi := &file_user_v1_user_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -243,7 +340,7 @@ func (x *RegisterReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RegisterReply.ProtoReflect.Descriptor instead.
 func (*RegisterReply) Descriptor() ([]byte, []int) {
-	return file_user_v1_user_proto_rawDescGZIP(), []int{2}
+	return file_user_v1_user_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *RegisterReply) GetUser() *UserInfo {
@@ -263,7 +360,7 @@ type LoginRequest struct {
 
 func (x *LoginRequest) Reset() {
 	*x = LoginRequest{}
-	mi := &file_user_v1_user_proto_msgTypes[3]
+	mi := &file_user_v1_user_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -275,7 +372,7 @@ func (x *LoginRequest) String() string {
 func (*LoginRequest) ProtoMessage() {}
 
 func (x *LoginRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_user_v1_user_proto_msgTypes[3]
+	mi := &file_user_v1_user_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -288,7 +385,7 @@ func (x *LoginRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LoginRequest.ProtoReflect.Descriptor instead.
 func (*LoginRequest) Descriptor() ([]byte, []int) {
-	return file_user_v1_user_proto_rawDescGZIP(), []int{3}
+	return file_user_v1_user_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *LoginRequest) GetUsername() string {
@@ -319,7 +416,7 @@ type TokenReply struct {
 
 func (x *TokenReply) Reset() {
 	*x = TokenReply{}
-	mi := &file_user_v1_user_proto_msgTypes[4]
+	mi := &file_user_v1_user_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -331,7 +428,7 @@ func (x *TokenReply) String() string {
 func (*TokenReply) ProtoMessage() {}
 
 func (x *TokenReply) ProtoReflect() protoreflect.Message {
-	mi := &file_user_v1_user_proto_msgTypes[4]
+	mi := &file_user_v1_user_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -344,7 +441,7 @@ func (x *TokenReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TokenReply.ProtoReflect.Descriptor instead.
 func (*TokenReply) Descriptor() ([]byte, []int) {
-	return file_user_v1_user_proto_rawDescGZIP(), []int{4}
+	return file_user_v1_user_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *TokenReply) GetAccessToken() string {
@@ -391,7 +488,7 @@ type RefreshRequest struct {
 
 func (x *RefreshRequest) Reset() {
 	*x = RefreshRequest{}
-	mi := &file_user_v1_user_proto_msgTypes[5]
+	mi := &file_user_v1_user_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -403,7 +500,7 @@ func (x *RefreshRequest) String() string {
 func (*RefreshRequest) ProtoMessage() {}
 
 func (x *RefreshRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_user_v1_user_proto_msgTypes[5]
+	mi := &file_user_v1_user_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -416,7 +513,7 @@ func (x *RefreshRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RefreshRequest.ProtoReflect.Descriptor instead.
 func (*RefreshRequest) Descriptor() ([]byte, []int) {
-	return file_user_v1_user_proto_rawDescGZIP(), []int{5}
+	return file_user_v1_user_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *RefreshRequest) GetRefreshToken() string {
@@ -435,7 +532,7 @@ type LogoutRequest struct {
 
 func (x *LogoutRequest) Reset() {
 	*x = LogoutRequest{}
-	mi := &file_user_v1_user_proto_msgTypes[6]
+	mi := &file_user_v1_user_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -447,7 +544,7 @@ func (x *LogoutRequest) String() string {
 func (*LogoutRequest) ProtoMessage() {}
 
 func (x *LogoutRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_user_v1_user_proto_msgTypes[6]
+	mi := &file_user_v1_user_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -460,7 +557,7 @@ func (x *LogoutRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LogoutRequest.ProtoReflect.Descriptor instead.
 func (*LogoutRequest) Descriptor() ([]byte, []int) {
-	return file_user_v1_user_proto_rawDescGZIP(), []int{6}
+	return file_user_v1_user_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *LogoutRequest) GetRefreshToken() string {
@@ -478,7 +575,7 @@ type LogoutReply struct {
 
 func (x *LogoutReply) Reset() {
 	*x = LogoutReply{}
-	mi := &file_user_v1_user_proto_msgTypes[7]
+	mi := &file_user_v1_user_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -490,7 +587,7 @@ func (x *LogoutReply) String() string {
 func (*LogoutReply) ProtoMessage() {}
 
 func (x *LogoutReply) ProtoReflect() protoreflect.Message {
-	mi := &file_user_v1_user_proto_msgTypes[7]
+	mi := &file_user_v1_user_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -503,7 +600,7 @@ func (x *LogoutReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LogoutReply.ProtoReflect.Descriptor instead.
 func (*LogoutReply) Descriptor() ([]byte, []int) {
-	return file_user_v1_user_proto_rawDescGZIP(), []int{7}
+	return file_user_v1_user_proto_rawDescGZIP(), []int{9}
 }
 
 type MeRequest struct {
@@ -514,7 +611,7 @@ type MeRequest struct {
 
 func (x *MeRequest) Reset() {
 	*x = MeRequest{}
-	mi := &file_user_v1_user_proto_msgTypes[8]
+	mi := &file_user_v1_user_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -526,7 +623,7 @@ func (x *MeRequest) String() string {
 func (*MeRequest) ProtoMessage() {}
 
 func (x *MeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_user_v1_user_proto_msgTypes[8]
+	mi := &file_user_v1_user_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -539,21 +636,22 @@ func (x *MeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MeRequest.ProtoReflect.Descriptor instead.
 func (*MeRequest) Descriptor() ([]byte, []int) {
-	return file_user_v1_user_proto_rawDescGZIP(), []int{8}
+	return file_user_v1_user_proto_rawDescGZIP(), []int{10}
 }
 
 type UpdateProfileRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Absent fields are left as they are; an empty email removes it.
-	Nickname      *string `protobuf:"bytes,1,opt,name=nickname,proto3,oneof" json:"nickname,omitempty"`
-	Email         *string `protobuf:"bytes,2,opt,name=email,proto3,oneof" json:"email,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Nickname           *string `protobuf:"bytes,1,opt,name=nickname,proto3,oneof" json:"nickname,omitempty"`
+	Email              *string `protobuf:"bytes,2,opt,name=email,proto3,oneof" json:"email,omitempty"`
+	EmailNotifications *bool   `protobuf:"varint,3,opt,name=email_notifications,json=emailNotifications,proto3,oneof" json:"email_notifications,omitempty"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
 }
 
 func (x *UpdateProfileRequest) Reset() {
 	*x = UpdateProfileRequest{}
-	mi := &file_user_v1_user_proto_msgTypes[9]
+	mi := &file_user_v1_user_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -565,7 +663,7 @@ func (x *UpdateProfileRequest) String() string {
 func (*UpdateProfileRequest) ProtoMessage() {}
 
 func (x *UpdateProfileRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_user_v1_user_proto_msgTypes[9]
+	mi := &file_user_v1_user_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -578,7 +676,7 @@ func (x *UpdateProfileRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateProfileRequest.ProtoReflect.Descriptor instead.
 func (*UpdateProfileRequest) Descriptor() ([]byte, []int) {
-	return file_user_v1_user_proto_rawDescGZIP(), []int{9}
+	return file_user_v1_user_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *UpdateProfileRequest) GetNickname() string {
@@ -595,6 +693,13 @@ func (x *UpdateProfileRequest) GetEmail() string {
 	return ""
 }
 
+func (x *UpdateProfileRequest) GetEmailNotifications() bool {
+	if x != nil && x.EmailNotifications != nil {
+		return *x.EmailNotifications
+	}
+	return false
+}
+
 type ChangePasswordRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Empty for an account that has no password yet (made by code or GitHub sign-in).
@@ -606,7 +711,7 @@ type ChangePasswordRequest struct {
 
 func (x *ChangePasswordRequest) Reset() {
 	*x = ChangePasswordRequest{}
-	mi := &file_user_v1_user_proto_msgTypes[10]
+	mi := &file_user_v1_user_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -618,7 +723,7 @@ func (x *ChangePasswordRequest) String() string {
 func (*ChangePasswordRequest) ProtoMessage() {}
 
 func (x *ChangePasswordRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_user_v1_user_proto_msgTypes[10]
+	mi := &file_user_v1_user_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -631,7 +736,7 @@ func (x *ChangePasswordRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChangePasswordRequest.ProtoReflect.Descriptor instead.
 func (*ChangePasswordRequest) Descriptor() ([]byte, []int) {
-	return file_user_v1_user_proto_rawDescGZIP(), []int{10}
+	return file_user_v1_user_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *ChangePasswordRequest) GetOldPassword() string {
@@ -658,7 +763,7 @@ type ChangePasswordReply struct {
 
 func (x *ChangePasswordReply) Reset() {
 	*x = ChangePasswordReply{}
-	mi := &file_user_v1_user_proto_msgTypes[11]
+	mi := &file_user_v1_user_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -670,7 +775,7 @@ func (x *ChangePasswordReply) String() string {
 func (*ChangePasswordReply) ProtoMessage() {}
 
 func (x *ChangePasswordReply) ProtoReflect() protoreflect.Message {
-	mi := &file_user_v1_user_proto_msgTypes[11]
+	mi := &file_user_v1_user_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -683,7 +788,7 @@ func (x *ChangePasswordReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChangePasswordReply.ProtoReflect.Descriptor instead.
 func (*ChangePasswordReply) Descriptor() ([]byte, []int) {
-	return file_user_v1_user_proto_rawDescGZIP(), []int{11}
+	return file_user_v1_user_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *ChangePasswordReply) GetRevokedSessions() int64 {
@@ -703,7 +808,7 @@ type SendCodeRequest struct {
 
 func (x *SendCodeRequest) Reset() {
 	*x = SendCodeRequest{}
-	mi := &file_user_v1_user_proto_msgTypes[12]
+	mi := &file_user_v1_user_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -715,7 +820,7 @@ func (x *SendCodeRequest) String() string {
 func (*SendCodeRequest) ProtoMessage() {}
 
 func (x *SendCodeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_user_v1_user_proto_msgTypes[12]
+	mi := &file_user_v1_user_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -728,7 +833,7 @@ func (x *SendCodeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SendCodeRequest.ProtoReflect.Descriptor instead.
 func (*SendCodeRequest) Descriptor() ([]byte, []int) {
-	return file_user_v1_user_proto_rawDescGZIP(), []int{12}
+	return file_user_v1_user_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *SendCodeRequest) GetTarget() string {
@@ -749,7 +854,7 @@ type SendCodeReply struct {
 
 func (x *SendCodeReply) Reset() {
 	*x = SendCodeReply{}
-	mi := &file_user_v1_user_proto_msgTypes[13]
+	mi := &file_user_v1_user_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -761,7 +866,7 @@ func (x *SendCodeReply) String() string {
 func (*SendCodeReply) ProtoMessage() {}
 
 func (x *SendCodeReply) ProtoReflect() protoreflect.Message {
-	mi := &file_user_v1_user_proto_msgTypes[13]
+	mi := &file_user_v1_user_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -774,7 +879,7 @@ func (x *SendCodeReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SendCodeReply.ProtoReflect.Descriptor instead.
 func (*SendCodeReply) Descriptor() ([]byte, []int) {
-	return file_user_v1_user_proto_rawDescGZIP(), []int{13}
+	return file_user_v1_user_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *SendCodeReply) GetExpiresIn() int64 {
@@ -801,7 +906,7 @@ type CodeLoginRequest struct {
 
 func (x *CodeLoginRequest) Reset() {
 	*x = CodeLoginRequest{}
-	mi := &file_user_v1_user_proto_msgTypes[14]
+	mi := &file_user_v1_user_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -813,7 +918,7 @@ func (x *CodeLoginRequest) String() string {
 func (*CodeLoginRequest) ProtoMessage() {}
 
 func (x *CodeLoginRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_user_v1_user_proto_msgTypes[14]
+	mi := &file_user_v1_user_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -826,7 +931,7 @@ func (x *CodeLoginRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CodeLoginRequest.ProtoReflect.Descriptor instead.
 func (*CodeLoginRequest) Descriptor() ([]byte, []int) {
-	return file_user_v1_user_proto_rawDescGZIP(), []int{14}
+	return file_user_v1_user_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *CodeLoginRequest) GetTarget() string {
@@ -852,7 +957,7 @@ type OAuthExchangeRequest struct {
 
 func (x *OAuthExchangeRequest) Reset() {
 	*x = OAuthExchangeRequest{}
-	mi := &file_user_v1_user_proto_msgTypes[15]
+	mi := &file_user_v1_user_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -864,7 +969,7 @@ func (x *OAuthExchangeRequest) String() string {
 func (*OAuthExchangeRequest) ProtoMessage() {}
 
 func (x *OAuthExchangeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_user_v1_user_proto_msgTypes[15]
+	mi := &file_user_v1_user_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -877,7 +982,7 @@ func (x *OAuthExchangeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OAuthExchangeRequest.ProtoReflect.Descriptor instead.
 func (*OAuthExchangeRequest) Descriptor() ([]byte, []int) {
-	return file_user_v1_user_proto_rawDescGZIP(), []int{15}
+	return file_user_v1_user_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *OAuthExchangeRequest) GetTicket() string {
@@ -895,7 +1000,7 @@ type OAuthLinkURLRequest struct {
 
 func (x *OAuthLinkURLRequest) Reset() {
 	*x = OAuthLinkURLRequest{}
-	mi := &file_user_v1_user_proto_msgTypes[16]
+	mi := &file_user_v1_user_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -907,7 +1012,7 @@ func (x *OAuthLinkURLRequest) String() string {
 func (*OAuthLinkURLRequest) ProtoMessage() {}
 
 func (x *OAuthLinkURLRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_user_v1_user_proto_msgTypes[16]
+	mi := &file_user_v1_user_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -920,7 +1025,7 @@ func (x *OAuthLinkURLRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OAuthLinkURLRequest.ProtoReflect.Descriptor instead.
 func (*OAuthLinkURLRequest) Descriptor() ([]byte, []int) {
-	return file_user_v1_user_proto_rawDescGZIP(), []int{16}
+	return file_user_v1_user_proto_rawDescGZIP(), []int{18}
 }
 
 type OAuthLinkURLReply struct {
@@ -932,7 +1037,7 @@ type OAuthLinkURLReply struct {
 
 func (x *OAuthLinkURLReply) Reset() {
 	*x = OAuthLinkURLReply{}
-	mi := &file_user_v1_user_proto_msgTypes[17]
+	mi := &file_user_v1_user_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -944,7 +1049,7 @@ func (x *OAuthLinkURLReply) String() string {
 func (*OAuthLinkURLReply) ProtoMessage() {}
 
 func (x *OAuthLinkURLReply) ProtoReflect() protoreflect.Message {
-	mi := &file_user_v1_user_proto_msgTypes[17]
+	mi := &file_user_v1_user_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -957,7 +1062,7 @@ func (x *OAuthLinkURLReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OAuthLinkURLReply.ProtoReflect.Descriptor instead.
 func (*OAuthLinkURLReply) Descriptor() ([]byte, []int) {
-	return file_user_v1_user_proto_rawDescGZIP(), []int{17}
+	return file_user_v1_user_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *OAuthLinkURLReply) GetUrl() string {
@@ -976,7 +1081,7 @@ type OAuthLinkConfirmRequest struct {
 
 func (x *OAuthLinkConfirmRequest) Reset() {
 	*x = OAuthLinkConfirmRequest{}
-	mi := &file_user_v1_user_proto_msgTypes[18]
+	mi := &file_user_v1_user_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -988,7 +1093,7 @@ func (x *OAuthLinkConfirmRequest) String() string {
 func (*OAuthLinkConfirmRequest) ProtoMessage() {}
 
 func (x *OAuthLinkConfirmRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_user_v1_user_proto_msgTypes[18]
+	mi := &file_user_v1_user_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1001,7 +1106,7 @@ func (x *OAuthLinkConfirmRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OAuthLinkConfirmRequest.ProtoReflect.Descriptor instead.
 func (*OAuthLinkConfirmRequest) Descriptor() ([]byte, []int) {
-	return file_user_v1_user_proto_rawDescGZIP(), []int{18}
+	return file_user_v1_user_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *OAuthLinkConfirmRequest) GetTicket() string {
@@ -1021,7 +1126,7 @@ type OAuthLinkConfirmReply struct {
 
 func (x *OAuthLinkConfirmReply) Reset() {
 	*x = OAuthLinkConfirmReply{}
-	mi := &file_user_v1_user_proto_msgTypes[19]
+	mi := &file_user_v1_user_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1033,7 +1138,7 @@ func (x *OAuthLinkConfirmReply) String() string {
 func (*OAuthLinkConfirmReply) ProtoMessage() {}
 
 func (x *OAuthLinkConfirmReply) ProtoReflect() protoreflect.Message {
-	mi := &file_user_v1_user_proto_msgTypes[19]
+	mi := &file_user_v1_user_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1046,7 +1151,7 @@ func (x *OAuthLinkConfirmReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OAuthLinkConfirmReply.ProtoReflect.Descriptor instead.
 func (*OAuthLinkConfirmReply) Descriptor() ([]byte, []int) {
-	return file_user_v1_user_proto_rawDescGZIP(), []int{19}
+	return file_user_v1_user_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *OAuthLinkConfirmReply) GetLogin() string {
@@ -1071,7 +1176,7 @@ type Session struct {
 
 func (x *Session) Reset() {
 	*x = Session{}
-	mi := &file_user_v1_user_proto_msgTypes[20]
+	mi := &file_user_v1_user_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1083,7 +1188,7 @@ func (x *Session) String() string {
 func (*Session) ProtoMessage() {}
 
 func (x *Session) ProtoReflect() protoreflect.Message {
-	mi := &file_user_v1_user_proto_msgTypes[20]
+	mi := &file_user_v1_user_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1096,7 +1201,7 @@ func (x *Session) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Session.ProtoReflect.Descriptor instead.
 func (*Session) Descriptor() ([]byte, []int) {
-	return file_user_v1_user_proto_rawDescGZIP(), []int{20}
+	return file_user_v1_user_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *Session) GetId() string {
@@ -1149,7 +1254,7 @@ type ListSessionsRequest struct {
 
 func (x *ListSessionsRequest) Reset() {
 	*x = ListSessionsRequest{}
-	mi := &file_user_v1_user_proto_msgTypes[21]
+	mi := &file_user_v1_user_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1161,7 +1266,7 @@ func (x *ListSessionsRequest) String() string {
 func (*ListSessionsRequest) ProtoMessage() {}
 
 func (x *ListSessionsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_user_v1_user_proto_msgTypes[21]
+	mi := &file_user_v1_user_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1174,7 +1279,7 @@ func (x *ListSessionsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListSessionsRequest.ProtoReflect.Descriptor instead.
 func (*ListSessionsRequest) Descriptor() ([]byte, []int) {
-	return file_user_v1_user_proto_rawDescGZIP(), []int{21}
+	return file_user_v1_user_proto_rawDescGZIP(), []int{23}
 }
 
 type ListSessionsReply struct {
@@ -1186,7 +1291,7 @@ type ListSessionsReply struct {
 
 func (x *ListSessionsReply) Reset() {
 	*x = ListSessionsReply{}
-	mi := &file_user_v1_user_proto_msgTypes[22]
+	mi := &file_user_v1_user_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1198,7 +1303,7 @@ func (x *ListSessionsReply) String() string {
 func (*ListSessionsReply) ProtoMessage() {}
 
 func (x *ListSessionsReply) ProtoReflect() protoreflect.Message {
-	mi := &file_user_v1_user_proto_msgTypes[22]
+	mi := &file_user_v1_user_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1211,7 +1316,7 @@ func (x *ListSessionsReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListSessionsReply.ProtoReflect.Descriptor instead.
 func (*ListSessionsReply) Descriptor() ([]byte, []int) {
-	return file_user_v1_user_proto_rawDescGZIP(), []int{22}
+	return file_user_v1_user_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *ListSessionsReply) GetSessions() []*Session {
@@ -1230,7 +1335,7 @@ type RevokeSessionRequest struct {
 
 func (x *RevokeSessionRequest) Reset() {
 	*x = RevokeSessionRequest{}
-	mi := &file_user_v1_user_proto_msgTypes[23]
+	mi := &file_user_v1_user_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1242,7 +1347,7 @@ func (x *RevokeSessionRequest) String() string {
 func (*RevokeSessionRequest) ProtoMessage() {}
 
 func (x *RevokeSessionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_user_v1_user_proto_msgTypes[23]
+	mi := &file_user_v1_user_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1255,7 +1360,7 @@ func (x *RevokeSessionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RevokeSessionRequest.ProtoReflect.Descriptor instead.
 func (*RevokeSessionRequest) Descriptor() ([]byte, []int) {
-	return file_user_v1_user_proto_rawDescGZIP(), []int{23}
+	return file_user_v1_user_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *RevokeSessionRequest) GetId() string {
@@ -1273,7 +1378,7 @@ type RevokeSessionReply struct {
 
 func (x *RevokeSessionReply) Reset() {
 	*x = RevokeSessionReply{}
-	mi := &file_user_v1_user_proto_msgTypes[24]
+	mi := &file_user_v1_user_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1285,7 +1390,7 @@ func (x *RevokeSessionReply) String() string {
 func (*RevokeSessionReply) ProtoMessage() {}
 
 func (x *RevokeSessionReply) ProtoReflect() protoreflect.Message {
-	mi := &file_user_v1_user_proto_msgTypes[24]
+	mi := &file_user_v1_user_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1298,7 +1403,7 @@ func (x *RevokeSessionReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RevokeSessionReply.ProtoReflect.Descriptor instead.
 func (*RevokeSessionReply) Descriptor() ([]byte, []int) {
-	return file_user_v1_user_proto_rawDescGZIP(), []int{24}
+	return file_user_v1_user_proto_rawDescGZIP(), []int{26}
 }
 
 type AppPassword struct {
@@ -1313,7 +1418,7 @@ type AppPassword struct {
 
 func (x *AppPassword) Reset() {
 	*x = AppPassword{}
-	mi := &file_user_v1_user_proto_msgTypes[25]
+	mi := &file_user_v1_user_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1325,7 +1430,7 @@ func (x *AppPassword) String() string {
 func (*AppPassword) ProtoMessage() {}
 
 func (x *AppPassword) ProtoReflect() protoreflect.Message {
-	mi := &file_user_v1_user_proto_msgTypes[25]
+	mi := &file_user_v1_user_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1338,7 +1443,7 @@ func (x *AppPassword) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AppPassword.ProtoReflect.Descriptor instead.
 func (*AppPassword) Descriptor() ([]byte, []int) {
-	return file_user_v1_user_proto_rawDescGZIP(), []int{25}
+	return file_user_v1_user_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *AppPassword) GetId() string {
@@ -1378,7 +1483,7 @@ type CreateAppPasswordRequest struct {
 
 func (x *CreateAppPasswordRequest) Reset() {
 	*x = CreateAppPasswordRequest{}
-	mi := &file_user_v1_user_proto_msgTypes[26]
+	mi := &file_user_v1_user_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1390,7 +1495,7 @@ func (x *CreateAppPasswordRequest) String() string {
 func (*CreateAppPasswordRequest) ProtoMessage() {}
 
 func (x *CreateAppPasswordRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_user_v1_user_proto_msgTypes[26]
+	mi := &file_user_v1_user_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1403,7 +1508,7 @@ func (x *CreateAppPasswordRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateAppPasswordRequest.ProtoReflect.Descriptor instead.
 func (*CreateAppPasswordRequest) Descriptor() ([]byte, []int) {
-	return file_user_v1_user_proto_rawDescGZIP(), []int{26}
+	return file_user_v1_user_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *CreateAppPasswordRequest) GetName() string {
@@ -1424,7 +1529,7 @@ type CreateAppPasswordReply struct {
 
 func (x *CreateAppPasswordReply) Reset() {
 	*x = CreateAppPasswordReply{}
-	mi := &file_user_v1_user_proto_msgTypes[27]
+	mi := &file_user_v1_user_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1436,7 +1541,7 @@ func (x *CreateAppPasswordReply) String() string {
 func (*CreateAppPasswordReply) ProtoMessage() {}
 
 func (x *CreateAppPasswordReply) ProtoReflect() protoreflect.Message {
-	mi := &file_user_v1_user_proto_msgTypes[27]
+	mi := &file_user_v1_user_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1449,7 +1554,7 @@ func (x *CreateAppPasswordReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateAppPasswordReply.ProtoReflect.Descriptor instead.
 func (*CreateAppPasswordReply) Descriptor() ([]byte, []int) {
-	return file_user_v1_user_proto_rawDescGZIP(), []int{27}
+	return file_user_v1_user_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *CreateAppPasswordReply) GetAppPassword() *AppPassword {
@@ -1474,7 +1579,7 @@ type ListAppPasswordsRequest struct {
 
 func (x *ListAppPasswordsRequest) Reset() {
 	*x = ListAppPasswordsRequest{}
-	mi := &file_user_v1_user_proto_msgTypes[28]
+	mi := &file_user_v1_user_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1486,7 +1591,7 @@ func (x *ListAppPasswordsRequest) String() string {
 func (*ListAppPasswordsRequest) ProtoMessage() {}
 
 func (x *ListAppPasswordsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_user_v1_user_proto_msgTypes[28]
+	mi := &file_user_v1_user_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1499,7 +1604,7 @@ func (x *ListAppPasswordsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAppPasswordsRequest.ProtoReflect.Descriptor instead.
 func (*ListAppPasswordsRequest) Descriptor() ([]byte, []int) {
-	return file_user_v1_user_proto_rawDescGZIP(), []int{28}
+	return file_user_v1_user_proto_rawDescGZIP(), []int{30}
 }
 
 type ListAppPasswordsReply struct {
@@ -1511,7 +1616,7 @@ type ListAppPasswordsReply struct {
 
 func (x *ListAppPasswordsReply) Reset() {
 	*x = ListAppPasswordsReply{}
-	mi := &file_user_v1_user_proto_msgTypes[29]
+	mi := &file_user_v1_user_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1523,7 +1628,7 @@ func (x *ListAppPasswordsReply) String() string {
 func (*ListAppPasswordsReply) ProtoMessage() {}
 
 func (x *ListAppPasswordsReply) ProtoReflect() protoreflect.Message {
-	mi := &file_user_v1_user_proto_msgTypes[29]
+	mi := &file_user_v1_user_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1536,7 +1641,7 @@ func (x *ListAppPasswordsReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAppPasswordsReply.ProtoReflect.Descriptor instead.
 func (*ListAppPasswordsReply) Descriptor() ([]byte, []int) {
-	return file_user_v1_user_proto_rawDescGZIP(), []int{29}
+	return file_user_v1_user_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *ListAppPasswordsReply) GetItems() []*AppPassword {
@@ -1555,7 +1660,7 @@ type RevokeAppPasswordRequest struct {
 
 func (x *RevokeAppPasswordRequest) Reset() {
 	*x = RevokeAppPasswordRequest{}
-	mi := &file_user_v1_user_proto_msgTypes[30]
+	mi := &file_user_v1_user_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1567,7 +1672,7 @@ func (x *RevokeAppPasswordRequest) String() string {
 func (*RevokeAppPasswordRequest) ProtoMessage() {}
 
 func (x *RevokeAppPasswordRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_user_v1_user_proto_msgTypes[30]
+	mi := &file_user_v1_user_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1580,7 +1685,7 @@ func (x *RevokeAppPasswordRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RevokeAppPasswordRequest.ProtoReflect.Descriptor instead.
 func (*RevokeAppPasswordRequest) Descriptor() ([]byte, []int) {
-	return file_user_v1_user_proto_rawDescGZIP(), []int{30}
+	return file_user_v1_user_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *RevokeAppPasswordRequest) GetId() string {
@@ -1598,7 +1703,7 @@ type RevokeAppPasswordReply struct {
 
 func (x *RevokeAppPasswordReply) Reset() {
 	*x = RevokeAppPasswordReply{}
-	mi := &file_user_v1_user_proto_msgTypes[31]
+	mi := &file_user_v1_user_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1610,7 +1715,7 @@ func (x *RevokeAppPasswordReply) String() string {
 func (*RevokeAppPasswordReply) ProtoMessage() {}
 
 func (x *RevokeAppPasswordReply) ProtoReflect() protoreflect.Message {
-	mi := &file_user_v1_user_proto_msgTypes[31]
+	mi := &file_user_v1_user_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1623,14 +1728,18 @@ func (x *RevokeAppPasswordReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RevokeAppPasswordReply.ProtoReflect.Descriptor instead.
 func (*RevokeAppPasswordReply) Descriptor() ([]byte, []int) {
-	return file_user_v1_user_proto_rawDescGZIP(), []int{31}
+	return file_user_v1_user_proto_rawDescGZIP(), []int{33}
 }
 
 var File_user_v1_user_proto protoreflect.FileDescriptor
 
 const file_user_v1_user_proto_rawDesc = "" +
 	"\n" +
-	"\x12user/v1/user.proto\x12\x12clouddrive.user.v1\x1a\x1bannotations/v1/access.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x17validate/validate.proto\"\x97\x02\n" +
+	"\x12user/v1/user.proto\x12\x12clouddrive.user.v1\x1a\x1bannotations/v1/access.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x17validate/validate.proto\"4\n" +
+	"\x0eGetUserRequest\x12\"\n" +
+	"\auser_id\x18\x01 \x01(\tB\t\xfaB\x06r\x04\x10\x01(\x14R\x06userId\":\n" +
+	"\x11LookupUserRequest\x12%\n" +
+	"\busername\x18\x01 \x01(\tB\t\xfaB\x06r\x04\x10\x01(@R\busername\"\xc8\x02\n" +
 	"\bUserInfo\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1a\n" +
 	"\busername\x18\x02 \x01(\tR\busername\x12\x1a\n" +
@@ -1643,7 +1752,8 @@ const file_user_v1_user_proto_rawDesc = "" +
 	"created_at\x18\b \x01(\tR\tcreatedAt\x12%\n" +
 	"\x0eemail_verified\x18\t \x01(\bR\remailVerified\x12!\n" +
 	"\fhas_password\x18\n" +
-	" \x01(\bR\vhasPassword\"\x98\x01\n" +
+	" \x01(\bR\vhasPassword\x12/\n" +
+	"\x13email_notifications\x18\v \x01(\bR\x12emailNotifications\"\x98\x01\n" +
 	"\x0fRegisterRequest\x129\n" +
 	"\busername\x18\x01 \x01(\tB\x1d\xfaB\x1ar\x18\x10\x03(@2\x12^[\\p{L}\\p{N}_.-]+$R\busername\x12%\n" +
 	"\bpassword\x18\x02 \x01(\tB\t\xfaB\x06r\x04\x10\b(HR\bpassword\x12#\n" +
@@ -1672,13 +1782,15 @@ const file_user_v1_user_proto_rawDesc = "" +
 	"\rrefresh_token\x18\x01 \x01(\tB\n" +
 	"\xfaB\ar\x05\x10\x01(\x80\x04R\frefreshToken\"\r\n" +
 	"\vLogoutReply\"\v\n" +
-	"\tMeRequest\"\x81\x01\n" +
+	"\tMeRequest\"\xcf\x01\n" +
 	"\x14UpdateProfileRequest\x12(\n" +
 	"\bnickname\x18\x01 \x01(\tB\a\xfaB\x04r\x02(@H\x00R\bnickname\x88\x01\x01\x12(\n" +
 	"\x05email\x18\x02 \x01(\tB\r\xfaB\n" +
-	"r\b(\xfe\x01\xd0\x01\x01`\x01H\x01R\x05email\x88\x01\x01B\v\n" +
+	"r\b(\xfe\x01\xd0\x01\x01`\x01H\x01R\x05email\x88\x01\x01\x124\n" +
+	"\x13email_notifications\x18\x03 \x01(\bH\x02R\x12emailNotifications\x88\x01\x01B\v\n" +
 	"\t_nicknameB\b\n" +
-	"\x06_email\"r\n" +
+	"\x06_emailB\x16\n" +
+	"\x14_email_notifications\"r\n" +
 	"\x15ChangePasswordRequest\x12+\n" +
 	"\fold_password\x18\x01 \x01(\tB\b\xfaB\x05r\x03(\x80\bR\voldPassword\x12,\n" +
 	"\fnew_password\x18\x02 \x01(\tB\t\xfaB\x06r\x04\x10\b(HR\vnewPassword\"@\n" +
@@ -1758,7 +1870,11 @@ const file_user_v1_user_proto_rawDesc = "" +
 	"\rRevokeSession\x12(.clouddrive.user.v1.RevokeSessionRequest\x1a&.clouddrive.user.v1.RevokeSessionReply\"\"\x82\xd3\xe4\x93\x02\x1c:\x01*\"\x17/v1/user/session/revoke\x12\x8f\x01\n" +
 	"\x11CreateAppPassword\x12,.clouddrive.user.v1.CreateAppPasswordRequest\x1a*.clouddrive.user.v1.CreateAppPasswordReply\" \x82\xd3\xe4\x93\x02\x1a:\x01*\"\x15/v1/user/app_password\x12\x8e\x01\n" +
 	"\x10ListAppPasswords\x12+.clouddrive.user.v1.ListAppPasswordsRequest\x1a).clouddrive.user.v1.ListAppPasswordsReply\"\"\x82\xd3\xe4\x93\x02\x1c\x12\x1a/v1/user/app_password/list\x12\x96\x01\n" +
-	"\x11RevokeAppPassword\x12,.clouddrive.user.v1.RevokeAppPasswordRequest\x1a*.clouddrive.user.v1.RevokeAppPasswordReply\"'\x82\xd3\xe4\x93\x02!:\x01*\"\x1c/v1/user/app_password/revokeB\x1bZ\x19clouddrive/api/user/v1;v1b\x06proto3"
+	"\x11RevokeAppPassword\x12,.clouddrive.user.v1.RevokeAppPasswordRequest\x1a*.clouddrive.user.v1.RevokeAppPasswordReply\"'\x82\xd3\xe4\x93\x02!:\x01*\"\x1c/v1/user/app_password/revoke2\xba\x01\n" +
+	"\fUserInternal\x12Q\n" +
+	"\aGetUser\x12\".clouddrive.user.v1.GetUserRequest\x1a\x1c.clouddrive.user.v1.UserInfo\"\x04\xc8\xf3\x18\x03\x12W\n" +
+	"\n" +
+	"LookupUser\x12%.clouddrive.user.v1.LookupUserRequest\x1a\x1c.clouddrive.user.v1.UserInfo\"\x04\xc8\xf3\x18\x03B\x1bZ\x19clouddrive/api/user/v1;v1b\x06proto3"
 
 var (
 	file_user_v1_user_proto_rawDescOnce sync.Once
@@ -1772,83 +1888,89 @@ func file_user_v1_user_proto_rawDescGZIP() []byte {
 	return file_user_v1_user_proto_rawDescData
 }
 
-var file_user_v1_user_proto_msgTypes = make([]protoimpl.MessageInfo, 32)
+var file_user_v1_user_proto_msgTypes = make([]protoimpl.MessageInfo, 34)
 var file_user_v1_user_proto_goTypes = []any{
-	(*UserInfo)(nil),                 // 0: clouddrive.user.v1.UserInfo
-	(*RegisterRequest)(nil),          // 1: clouddrive.user.v1.RegisterRequest
-	(*RegisterReply)(nil),            // 2: clouddrive.user.v1.RegisterReply
-	(*LoginRequest)(nil),             // 3: clouddrive.user.v1.LoginRequest
-	(*TokenReply)(nil),               // 4: clouddrive.user.v1.TokenReply
-	(*RefreshRequest)(nil),           // 5: clouddrive.user.v1.RefreshRequest
-	(*LogoutRequest)(nil),            // 6: clouddrive.user.v1.LogoutRequest
-	(*LogoutReply)(nil),              // 7: clouddrive.user.v1.LogoutReply
-	(*MeRequest)(nil),                // 8: clouddrive.user.v1.MeRequest
-	(*UpdateProfileRequest)(nil),     // 9: clouddrive.user.v1.UpdateProfileRequest
-	(*ChangePasswordRequest)(nil),    // 10: clouddrive.user.v1.ChangePasswordRequest
-	(*ChangePasswordReply)(nil),      // 11: clouddrive.user.v1.ChangePasswordReply
-	(*SendCodeRequest)(nil),          // 12: clouddrive.user.v1.SendCodeRequest
-	(*SendCodeReply)(nil),            // 13: clouddrive.user.v1.SendCodeReply
-	(*CodeLoginRequest)(nil),         // 14: clouddrive.user.v1.CodeLoginRequest
-	(*OAuthExchangeRequest)(nil),     // 15: clouddrive.user.v1.OAuthExchangeRequest
-	(*OAuthLinkURLRequest)(nil),      // 16: clouddrive.user.v1.OAuthLinkURLRequest
-	(*OAuthLinkURLReply)(nil),        // 17: clouddrive.user.v1.OAuthLinkURLReply
-	(*OAuthLinkConfirmRequest)(nil),  // 18: clouddrive.user.v1.OAuthLinkConfirmRequest
-	(*OAuthLinkConfirmReply)(nil),    // 19: clouddrive.user.v1.OAuthLinkConfirmReply
-	(*Session)(nil),                  // 20: clouddrive.user.v1.Session
-	(*ListSessionsRequest)(nil),      // 21: clouddrive.user.v1.ListSessionsRequest
-	(*ListSessionsReply)(nil),        // 22: clouddrive.user.v1.ListSessionsReply
-	(*RevokeSessionRequest)(nil),     // 23: clouddrive.user.v1.RevokeSessionRequest
-	(*RevokeSessionReply)(nil),       // 24: clouddrive.user.v1.RevokeSessionReply
-	(*AppPassword)(nil),              // 25: clouddrive.user.v1.AppPassword
-	(*CreateAppPasswordRequest)(nil), // 26: clouddrive.user.v1.CreateAppPasswordRequest
-	(*CreateAppPasswordReply)(nil),   // 27: clouddrive.user.v1.CreateAppPasswordReply
-	(*ListAppPasswordsRequest)(nil),  // 28: clouddrive.user.v1.ListAppPasswordsRequest
-	(*ListAppPasswordsReply)(nil),    // 29: clouddrive.user.v1.ListAppPasswordsReply
-	(*RevokeAppPasswordRequest)(nil), // 30: clouddrive.user.v1.RevokeAppPasswordRequest
-	(*RevokeAppPasswordReply)(nil),   // 31: clouddrive.user.v1.RevokeAppPasswordReply
+	(*GetUserRequest)(nil),           // 0: clouddrive.user.v1.GetUserRequest
+	(*LookupUserRequest)(nil),        // 1: clouddrive.user.v1.LookupUserRequest
+	(*UserInfo)(nil),                 // 2: clouddrive.user.v1.UserInfo
+	(*RegisterRequest)(nil),          // 3: clouddrive.user.v1.RegisterRequest
+	(*RegisterReply)(nil),            // 4: clouddrive.user.v1.RegisterReply
+	(*LoginRequest)(nil),             // 5: clouddrive.user.v1.LoginRequest
+	(*TokenReply)(nil),               // 6: clouddrive.user.v1.TokenReply
+	(*RefreshRequest)(nil),           // 7: clouddrive.user.v1.RefreshRequest
+	(*LogoutRequest)(nil),            // 8: clouddrive.user.v1.LogoutRequest
+	(*LogoutReply)(nil),              // 9: clouddrive.user.v1.LogoutReply
+	(*MeRequest)(nil),                // 10: clouddrive.user.v1.MeRequest
+	(*UpdateProfileRequest)(nil),     // 11: clouddrive.user.v1.UpdateProfileRequest
+	(*ChangePasswordRequest)(nil),    // 12: clouddrive.user.v1.ChangePasswordRequest
+	(*ChangePasswordReply)(nil),      // 13: clouddrive.user.v1.ChangePasswordReply
+	(*SendCodeRequest)(nil),          // 14: clouddrive.user.v1.SendCodeRequest
+	(*SendCodeReply)(nil),            // 15: clouddrive.user.v1.SendCodeReply
+	(*CodeLoginRequest)(nil),         // 16: clouddrive.user.v1.CodeLoginRequest
+	(*OAuthExchangeRequest)(nil),     // 17: clouddrive.user.v1.OAuthExchangeRequest
+	(*OAuthLinkURLRequest)(nil),      // 18: clouddrive.user.v1.OAuthLinkURLRequest
+	(*OAuthLinkURLReply)(nil),        // 19: clouddrive.user.v1.OAuthLinkURLReply
+	(*OAuthLinkConfirmRequest)(nil),  // 20: clouddrive.user.v1.OAuthLinkConfirmRequest
+	(*OAuthLinkConfirmReply)(nil),    // 21: clouddrive.user.v1.OAuthLinkConfirmReply
+	(*Session)(nil),                  // 22: clouddrive.user.v1.Session
+	(*ListSessionsRequest)(nil),      // 23: clouddrive.user.v1.ListSessionsRequest
+	(*ListSessionsReply)(nil),        // 24: clouddrive.user.v1.ListSessionsReply
+	(*RevokeSessionRequest)(nil),     // 25: clouddrive.user.v1.RevokeSessionRequest
+	(*RevokeSessionReply)(nil),       // 26: clouddrive.user.v1.RevokeSessionReply
+	(*AppPassword)(nil),              // 27: clouddrive.user.v1.AppPassword
+	(*CreateAppPasswordRequest)(nil), // 28: clouddrive.user.v1.CreateAppPasswordRequest
+	(*CreateAppPasswordReply)(nil),   // 29: clouddrive.user.v1.CreateAppPasswordReply
+	(*ListAppPasswordsRequest)(nil),  // 30: clouddrive.user.v1.ListAppPasswordsRequest
+	(*ListAppPasswordsReply)(nil),    // 31: clouddrive.user.v1.ListAppPasswordsReply
+	(*RevokeAppPasswordRequest)(nil), // 32: clouddrive.user.v1.RevokeAppPasswordRequest
+	(*RevokeAppPasswordReply)(nil),   // 33: clouddrive.user.v1.RevokeAppPasswordReply
 }
 var file_user_v1_user_proto_depIdxs = []int32{
-	0,  // 0: clouddrive.user.v1.RegisterReply.user:type_name -> clouddrive.user.v1.UserInfo
-	0,  // 1: clouddrive.user.v1.TokenReply.user:type_name -> clouddrive.user.v1.UserInfo
-	20, // 2: clouddrive.user.v1.ListSessionsReply.sessions:type_name -> clouddrive.user.v1.Session
-	25, // 3: clouddrive.user.v1.CreateAppPasswordReply.app_password:type_name -> clouddrive.user.v1.AppPassword
-	25, // 4: clouddrive.user.v1.ListAppPasswordsReply.items:type_name -> clouddrive.user.v1.AppPassword
-	1,  // 5: clouddrive.user.v1.User.Register:input_type -> clouddrive.user.v1.RegisterRequest
-	3,  // 6: clouddrive.user.v1.User.Login:input_type -> clouddrive.user.v1.LoginRequest
-	5,  // 7: clouddrive.user.v1.User.Refresh:input_type -> clouddrive.user.v1.RefreshRequest
-	6,  // 8: clouddrive.user.v1.User.Logout:input_type -> clouddrive.user.v1.LogoutRequest
-	8,  // 9: clouddrive.user.v1.User.Me:input_type -> clouddrive.user.v1.MeRequest
-	9,  // 10: clouddrive.user.v1.User.UpdateProfile:input_type -> clouddrive.user.v1.UpdateProfileRequest
-	10, // 11: clouddrive.user.v1.User.ChangePassword:input_type -> clouddrive.user.v1.ChangePasswordRequest
-	12, // 12: clouddrive.user.v1.User.SendCode:input_type -> clouddrive.user.v1.SendCodeRequest
-	14, // 13: clouddrive.user.v1.User.CodeLogin:input_type -> clouddrive.user.v1.CodeLoginRequest
-	15, // 14: clouddrive.user.v1.User.OAuthExchange:input_type -> clouddrive.user.v1.OAuthExchangeRequest
-	16, // 15: clouddrive.user.v1.User.OAuthLinkURL:input_type -> clouddrive.user.v1.OAuthLinkURLRequest
-	18, // 16: clouddrive.user.v1.User.OAuthLinkConfirm:input_type -> clouddrive.user.v1.OAuthLinkConfirmRequest
-	21, // 17: clouddrive.user.v1.User.ListSessions:input_type -> clouddrive.user.v1.ListSessionsRequest
-	23, // 18: clouddrive.user.v1.User.RevokeSession:input_type -> clouddrive.user.v1.RevokeSessionRequest
-	26, // 19: clouddrive.user.v1.User.CreateAppPassword:input_type -> clouddrive.user.v1.CreateAppPasswordRequest
-	28, // 20: clouddrive.user.v1.User.ListAppPasswords:input_type -> clouddrive.user.v1.ListAppPasswordsRequest
-	30, // 21: clouddrive.user.v1.User.RevokeAppPassword:input_type -> clouddrive.user.v1.RevokeAppPasswordRequest
-	2,  // 22: clouddrive.user.v1.User.Register:output_type -> clouddrive.user.v1.RegisterReply
-	4,  // 23: clouddrive.user.v1.User.Login:output_type -> clouddrive.user.v1.TokenReply
-	4,  // 24: clouddrive.user.v1.User.Refresh:output_type -> clouddrive.user.v1.TokenReply
-	7,  // 25: clouddrive.user.v1.User.Logout:output_type -> clouddrive.user.v1.LogoutReply
-	0,  // 26: clouddrive.user.v1.User.Me:output_type -> clouddrive.user.v1.UserInfo
-	0,  // 27: clouddrive.user.v1.User.UpdateProfile:output_type -> clouddrive.user.v1.UserInfo
-	11, // 28: clouddrive.user.v1.User.ChangePassword:output_type -> clouddrive.user.v1.ChangePasswordReply
-	13, // 29: clouddrive.user.v1.User.SendCode:output_type -> clouddrive.user.v1.SendCodeReply
-	4,  // 30: clouddrive.user.v1.User.CodeLogin:output_type -> clouddrive.user.v1.TokenReply
-	4,  // 31: clouddrive.user.v1.User.OAuthExchange:output_type -> clouddrive.user.v1.TokenReply
-	17, // 32: clouddrive.user.v1.User.OAuthLinkURL:output_type -> clouddrive.user.v1.OAuthLinkURLReply
-	19, // 33: clouddrive.user.v1.User.OAuthLinkConfirm:output_type -> clouddrive.user.v1.OAuthLinkConfirmReply
-	22, // 34: clouddrive.user.v1.User.ListSessions:output_type -> clouddrive.user.v1.ListSessionsReply
-	24, // 35: clouddrive.user.v1.User.RevokeSession:output_type -> clouddrive.user.v1.RevokeSessionReply
-	27, // 36: clouddrive.user.v1.User.CreateAppPassword:output_type -> clouddrive.user.v1.CreateAppPasswordReply
-	29, // 37: clouddrive.user.v1.User.ListAppPasswords:output_type -> clouddrive.user.v1.ListAppPasswordsReply
-	31, // 38: clouddrive.user.v1.User.RevokeAppPassword:output_type -> clouddrive.user.v1.RevokeAppPasswordReply
-	22, // [22:39] is the sub-list for method output_type
-	5,  // [5:22] is the sub-list for method input_type
+	2,  // 0: clouddrive.user.v1.RegisterReply.user:type_name -> clouddrive.user.v1.UserInfo
+	2,  // 1: clouddrive.user.v1.TokenReply.user:type_name -> clouddrive.user.v1.UserInfo
+	22, // 2: clouddrive.user.v1.ListSessionsReply.sessions:type_name -> clouddrive.user.v1.Session
+	27, // 3: clouddrive.user.v1.CreateAppPasswordReply.app_password:type_name -> clouddrive.user.v1.AppPassword
+	27, // 4: clouddrive.user.v1.ListAppPasswordsReply.items:type_name -> clouddrive.user.v1.AppPassword
+	3,  // 5: clouddrive.user.v1.User.Register:input_type -> clouddrive.user.v1.RegisterRequest
+	5,  // 6: clouddrive.user.v1.User.Login:input_type -> clouddrive.user.v1.LoginRequest
+	7,  // 7: clouddrive.user.v1.User.Refresh:input_type -> clouddrive.user.v1.RefreshRequest
+	8,  // 8: clouddrive.user.v1.User.Logout:input_type -> clouddrive.user.v1.LogoutRequest
+	10, // 9: clouddrive.user.v1.User.Me:input_type -> clouddrive.user.v1.MeRequest
+	11, // 10: clouddrive.user.v1.User.UpdateProfile:input_type -> clouddrive.user.v1.UpdateProfileRequest
+	12, // 11: clouddrive.user.v1.User.ChangePassword:input_type -> clouddrive.user.v1.ChangePasswordRequest
+	14, // 12: clouddrive.user.v1.User.SendCode:input_type -> clouddrive.user.v1.SendCodeRequest
+	16, // 13: clouddrive.user.v1.User.CodeLogin:input_type -> clouddrive.user.v1.CodeLoginRequest
+	17, // 14: clouddrive.user.v1.User.OAuthExchange:input_type -> clouddrive.user.v1.OAuthExchangeRequest
+	18, // 15: clouddrive.user.v1.User.OAuthLinkURL:input_type -> clouddrive.user.v1.OAuthLinkURLRequest
+	20, // 16: clouddrive.user.v1.User.OAuthLinkConfirm:input_type -> clouddrive.user.v1.OAuthLinkConfirmRequest
+	23, // 17: clouddrive.user.v1.User.ListSessions:input_type -> clouddrive.user.v1.ListSessionsRequest
+	25, // 18: clouddrive.user.v1.User.RevokeSession:input_type -> clouddrive.user.v1.RevokeSessionRequest
+	28, // 19: clouddrive.user.v1.User.CreateAppPassword:input_type -> clouddrive.user.v1.CreateAppPasswordRequest
+	30, // 20: clouddrive.user.v1.User.ListAppPasswords:input_type -> clouddrive.user.v1.ListAppPasswordsRequest
+	32, // 21: clouddrive.user.v1.User.RevokeAppPassword:input_type -> clouddrive.user.v1.RevokeAppPasswordRequest
+	0,  // 22: clouddrive.user.v1.UserInternal.GetUser:input_type -> clouddrive.user.v1.GetUserRequest
+	1,  // 23: clouddrive.user.v1.UserInternal.LookupUser:input_type -> clouddrive.user.v1.LookupUserRequest
+	4,  // 24: clouddrive.user.v1.User.Register:output_type -> clouddrive.user.v1.RegisterReply
+	6,  // 25: clouddrive.user.v1.User.Login:output_type -> clouddrive.user.v1.TokenReply
+	6,  // 26: clouddrive.user.v1.User.Refresh:output_type -> clouddrive.user.v1.TokenReply
+	9,  // 27: clouddrive.user.v1.User.Logout:output_type -> clouddrive.user.v1.LogoutReply
+	2,  // 28: clouddrive.user.v1.User.Me:output_type -> clouddrive.user.v1.UserInfo
+	2,  // 29: clouddrive.user.v1.User.UpdateProfile:output_type -> clouddrive.user.v1.UserInfo
+	13, // 30: clouddrive.user.v1.User.ChangePassword:output_type -> clouddrive.user.v1.ChangePasswordReply
+	15, // 31: clouddrive.user.v1.User.SendCode:output_type -> clouddrive.user.v1.SendCodeReply
+	6,  // 32: clouddrive.user.v1.User.CodeLogin:output_type -> clouddrive.user.v1.TokenReply
+	6,  // 33: clouddrive.user.v1.User.OAuthExchange:output_type -> clouddrive.user.v1.TokenReply
+	19, // 34: clouddrive.user.v1.User.OAuthLinkURL:output_type -> clouddrive.user.v1.OAuthLinkURLReply
+	21, // 35: clouddrive.user.v1.User.OAuthLinkConfirm:output_type -> clouddrive.user.v1.OAuthLinkConfirmReply
+	24, // 36: clouddrive.user.v1.User.ListSessions:output_type -> clouddrive.user.v1.ListSessionsReply
+	26, // 37: clouddrive.user.v1.User.RevokeSession:output_type -> clouddrive.user.v1.RevokeSessionReply
+	29, // 38: clouddrive.user.v1.User.CreateAppPassword:output_type -> clouddrive.user.v1.CreateAppPasswordReply
+	31, // 39: clouddrive.user.v1.User.ListAppPasswords:output_type -> clouddrive.user.v1.ListAppPasswordsReply
+	33, // 40: clouddrive.user.v1.User.RevokeAppPassword:output_type -> clouddrive.user.v1.RevokeAppPasswordReply
+	2,  // 41: clouddrive.user.v1.UserInternal.GetUser:output_type -> clouddrive.user.v1.UserInfo
+	2,  // 42: clouddrive.user.v1.UserInternal.LookupUser:output_type -> clouddrive.user.v1.UserInfo
+	24, // [24:43] is the sub-list for method output_type
+	5,  // [5:24] is the sub-list for method input_type
 	5,  // [5:5] is the sub-list for extension type_name
 	5,  // [5:5] is the sub-list for extension extendee
 	0,  // [0:5] is the sub-list for field type_name
@@ -1859,16 +1981,16 @@ func file_user_v1_user_proto_init() {
 	if File_user_v1_user_proto != nil {
 		return
 	}
-	file_user_v1_user_proto_msgTypes[9].OneofWrappers = []any{}
+	file_user_v1_user_proto_msgTypes[11].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_user_v1_user_proto_rawDesc), len(file_user_v1_user_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   32,
+			NumMessages:   34,
 			NumExtensions: 0,
-			NumServices:   1,
+			NumServices:   2,
 		},
 		GoTypes:           file_user_v1_user_proto_goTypes,
 		DependencyIndexes: file_user_v1_user_proto_depIdxs,

@@ -752,3 +752,149 @@ var User_ServiceDesc = grpc.ServiceDesc{
 	Streams:  []grpc.StreamDesc{},
 	Metadata: "user/v1/user.proto",
 }
+
+const (
+	UserInternal_GetUser_FullMethodName    = "/clouddrive.user.v1.UserInternal/GetUser"
+	UserInternal_LookupUser_FullMethodName = "/clouddrive.user.v1.UserInternal/LookupUser"
+)
+
+// UserInternalClient is the client API for UserInternal service.
+//
+// For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
+//
+// For other services only (gRPC, never routed by the gateway).
+type UserInternalClient interface {
+	GetUser(ctx context.Context, in *GetUserRequest, opts ...grpc.CallOption) (*UserInfo, error)
+	// By username, case-insensitively (a share's recipient).
+	LookupUser(ctx context.Context, in *LookupUserRequest, opts ...grpc.CallOption) (*UserInfo, error)
+}
+
+type userInternalClient struct {
+	cc grpc.ClientConnInterface
+}
+
+func NewUserInternalClient(cc grpc.ClientConnInterface) UserInternalClient {
+	return &userInternalClient{cc}
+}
+
+func (c *userInternalClient) GetUser(ctx context.Context, in *GetUserRequest, opts ...grpc.CallOption) (*UserInfo, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(UserInfo)
+	err := c.cc.Invoke(ctx, UserInternal_GetUser_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *userInternalClient) LookupUser(ctx context.Context, in *LookupUserRequest, opts ...grpc.CallOption) (*UserInfo, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(UserInfo)
+	err := c.cc.Invoke(ctx, UserInternal_LookupUser_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// UserInternalServer is the server API for UserInternal service.
+// All implementations must embed UnimplementedUserInternalServer
+// for forward compatibility.
+//
+// For other services only (gRPC, never routed by the gateway).
+type UserInternalServer interface {
+	GetUser(context.Context, *GetUserRequest) (*UserInfo, error)
+	// By username, case-insensitively (a share's recipient).
+	LookupUser(context.Context, *LookupUserRequest) (*UserInfo, error)
+	mustEmbedUnimplementedUserInternalServer()
+}
+
+// UnimplementedUserInternalServer must be embedded to have
+// forward compatible implementations.
+//
+// NOTE: this should be embedded by value instead of pointer to avoid a nil
+// pointer dereference when methods are called.
+type UnimplementedUserInternalServer struct{}
+
+func (UnimplementedUserInternalServer) GetUser(context.Context, *GetUserRequest) (*UserInfo, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetUser not implemented")
+}
+func (UnimplementedUserInternalServer) LookupUser(context.Context, *LookupUserRequest) (*UserInfo, error) {
+	return nil, status.Error(codes.Unimplemented, "method LookupUser not implemented")
+}
+func (UnimplementedUserInternalServer) mustEmbedUnimplementedUserInternalServer() {}
+func (UnimplementedUserInternalServer) testEmbeddedByValue()                      {}
+
+// UnsafeUserInternalServer may be embedded to opt out of forward compatibility for this service.
+// Use of this interface is not recommended, as added methods to UserInternalServer will
+// result in compilation errors.
+type UnsafeUserInternalServer interface {
+	mustEmbedUnimplementedUserInternalServer()
+}
+
+func RegisterUserInternalServer(s grpc.ServiceRegistrar, srv UserInternalServer) {
+	// If the following call panics, it indicates UnimplementedUserInternalServer was
+	// embedded by pointer and is nil.  This will cause panics if an
+	// unimplemented method is ever invoked, so we test this at initialization
+	// time to prevent it from happening at runtime later due to I/O.
+	if t, ok := srv.(interface{ testEmbeddedByValue() }); ok {
+		t.testEmbeddedByValue()
+	}
+	s.RegisterService(&UserInternal_ServiceDesc, srv)
+}
+
+func _UserInternal_GetUser_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetUserRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(UserInternalServer).GetUser(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: UserInternal_GetUser_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(UserInternalServer).GetUser(ctx, req.(*GetUserRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _UserInternal_LookupUser_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(LookupUserRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(UserInternalServer).LookupUser(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: UserInternal_LookupUser_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(UserInternalServer).LookupUser(ctx, req.(*LookupUserRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+// UserInternal_ServiceDesc is the grpc.ServiceDesc for UserInternal service.
+// It's only intended for direct use with grpc.RegisterService,
+// and not to be introspected or modified (even as a copy)
+var UserInternal_ServiceDesc = grpc.ServiceDesc{
+	ServiceName: "clouddrive.user.v1.UserInternal",
+	HandlerType: (*UserInternalServer)(nil),
+	Methods: []grpc.MethodDesc{
+		{
+			MethodName: "GetUser",
+			Handler:    _UserInternal_GetUser_Handler,
+		},
+		{
+			MethodName: "LookupUser",
+			Handler:    _UserInternal_LookupUser_Handler,
+		},
+	},
+	Streams:  []grpc.StreamDesc{},
+	Metadata: "user/v1/user.proto",
+}
