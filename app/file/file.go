@@ -7,6 +7,7 @@ import (
 	_ "embed"
 
 	"github.com/go-kratos/kratos/v2/log"
+	"github.com/go-kratos/kratos/v2/transport"
 	"github.com/go-kratos/kratos/v2/transport/grpc"
 	"github.com/go-kratos/kratos/v2/transport/http"
 
@@ -15,6 +16,7 @@ import (
 	"clouddrive/app/file/internal/server"
 	"clouddrive/app/file/internal/service"
 	"clouddrive/pkg/config"
+	"clouddrive/pkg/events"
 )
 
 // Config is the service's configuration (app/file/internal/conf/conf.proto).
@@ -35,21 +37,23 @@ type Module struct {
 	admin    *service.FileAdminService
 	internal *service.FileInternalService
 	janitor  *server.Janitor
+	relay    *events.Relay
 }
 
-func newModule(files *service.FileService, admin *service.FileAdminService, internal *service.FileInternalService, trash *biz.TrashUsecase, c *conf.Tree, logger log.Logger) *Module {
-	return &Module{files: files, admin: admin, internal: internal,
+func newModule(files *service.FileService, admin *service.FileAdminService, internal *service.FileInternalService, trash *biz.TrashUsecase, relay *events.Relay, c *conf.Tree, logger log.Logger) *Module {
+	return &Module{files: files, admin: admin, internal: internal, relay: relay,
 		janitor: server.NewJanitor(trash, c.GetJanitorInterval().AsDuration(), logger)}
 }
+
+// Servers are the module's background workers for the app to run: the
+// trash janitor and the outbox relay.
+func (m *Module) Servers() []transport.Server { return []transport.Server{m.janitor, m.relay} }
 
 // RegisterGRPC adds the service to a gRPC server.
 func (m *Module) RegisterGRPC(s *grpc.Server) { server.RegisterGRPC(s, m.files, m.admin, m.internal) }
 
 // RegisterHTTP adds the service's routes to an HTTP server.
 func (m *Module) RegisterHTTP(s *http.Server) { server.RegisterHTTP(s, m.files, m.admin) }
-
-// Janitor is the background purge of expired trash (a kratos server).
-func (m *Module) Janitor() *server.Janitor { return m.janitor }
 
 // PurgeExpiredTrash runs the janitor once (tests, admin tools).
 func (m *Module) PurgeExpiredTrash(ctx context.Context) { m.janitor.RunOnce(ctx) }
@@ -60,7 +64,8 @@ func policyOf(c *Config) *biz.Policy {
 		QuotaWarnRatio: t.GetQuotaWarnRatio()}
 }
 
-// New builds the service's handlers on its configuration.
-func New(c *Config, logger log.Logger) (*Module, func(), error) {
-	return wireModule(c.GetData(), c.GetTree(), policyOf(c), logger)
+// New builds the service on its configuration; its events go to pub
+// (Kafka, or the standalone binary's in-process bus).
+func New(c *Config, pub events.Publisher, logger log.Logger) (*Module, func(), error) {
+	return wireModule(c.GetData(), c.GetTree(), policyOf(c), pub, logger)
 }

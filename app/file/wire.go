@@ -10,8 +10,9 @@ import (
 	"clouddrive/app/file/internal/conf"
 	"clouddrive/app/file/internal/data"
 	"clouddrive/app/file/internal/service"
+	"clouddrive/pkg/events"
 )
 
-func wireModule(*conf.Data, *conf.Tree, *biz.Policy, log.Logger) (*Module, func(), error) {
+func wireModule(*conf.Data, *conf.Tree, *biz.Policy, events.Publisher, log.Logger) (*Module, func(), error) {
 	panic(wire.Build(data.ProviderSet, biz.ProviderSet, biz.NewClock, service.ProviderSet, newModule))
 }

@@ -11,6 +11,7 @@ import (
 	"clouddrive/app/file/internal/conf"
 	"clouddrive/app/file/internal/data"
 	"clouddrive/app/file/internal/service"
+	"clouddrive/pkg/events"
 	"github.com/go-kratos/kratos/v2/log"
 )
 
@@ -20,7 +21,7 @@ import (
 
 // Injectors from wire.go:
 
-func wireModule(confData *conf.Data, tree *conf.Tree, policy *biz.Policy, logger log.Logger) (*Module, func(), error) {
+func wireModule(confData *conf.Data, tree *conf.Tree, policy *biz.Policy, publisher events.Publisher, logger log.Logger) (*Module, func(), error) {
 	dataData, cleanup, err := data.NewData(confData, logger)
 	if err != nil {
 		return nil, nil, err
@@ -36,7 +37,8 @@ func wireModule(confData *conf.Data, tree *conf.Tree, policy *biz.Policy, logger
 	fileService := service.NewFileService(nodeUsecase, trashUsecase, quotaUsecase)
 	fileAdminService := service.NewFileAdminService(quotaUsecase)
 	fileInternalService := service.NewFileInternalService(nodeUsecase)
-	module := newModule(fileService, fileAdminService, fileInternalService, trashUsecase, tree, logger)
+	relay := data.NewRelay(dataData, publisher, logger)
+	module := newModule(fileService, fileAdminService, fileInternalService, trashUsecase, relay, tree, logger)
 	return module, func() {
 		cleanup()
 	}, nil

@@ -16,6 +16,7 @@ import (
 
 	"github.com/go-kratos/kratos/v2"
 	"github.com/go-kratos/kratos/v2/log"
+	"github.com/go-kratos/kratos/v2/transport"
 	"github.com/go-kratos/kratos/v2/transport/grpc"
 	"github.com/go-kratos/kratos/v2/transport/http"
 	grpcx "google.golang.org/grpc"
@@ -29,6 +30,7 @@ import (
 	"clouddrive/app/user"
 	"clouddrive/pkg/apiserver"
 	"clouddrive/pkg/auth"
+	"clouddrive/pkg/events"
 )
 
 // callTimeout bounds one API call (not a transfer: byte routes and streams
@@ -70,7 +72,10 @@ func Run(ctx context.Context, o Options) error {
 	if err != nil {
 		return err
 	}
-	files, cleanupFiles, err := file.New(fc, logger)
+	// One process: events travel on an in-process bus, through the same
+	// outbox and relay as to Kafka, to the same handlers.
+	bus := events.NewBus()
+	files, cleanupFiles, err := file.New(fc, bus, logger)
 	if err != nil {
 		return err
 	}
@@ -118,7 +123,7 @@ func Run(ctx context.Context, o Options) error {
 		_, _ = w.Write([]byte("ok\n"))
 	})
 
-	app := kratos.New(kratos.Name("clouddrive"), kratos.Context(ctx), kratos.Logger(logger), kratos.Server(hs, gs, files.Janitor(), blobs.Collector()))
+	app := kratos.New(kratos.Name("clouddrive"), kratos.Context(ctx), kratos.Logger(logger), kratos.Server(append([]transport.Server{hs, gs, blobs.Collector()}, files.Servers()...)...))
 	log.NewHelper(logger).Infow("msg", "clouddrive standalone", "http", o.HTTPAddr, "grpc", o.GRPCAddr, "data", o.DataDir)
 	return app.Run()
 }

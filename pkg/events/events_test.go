@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -232,4 +234,49 @@ func TestKafkaRelayAndConsumerExactlyOnceEffect(t *testing.T) {
 			t.Logf("event %s delivered %d times", id, n)
 		}
 	}
+}
+
+// Kafka down when the service starts and while events are made: the outbox
+// keeps them, and the relay sends them once a broker is there.
+func TestKafkaDownThenUp(t *testing.T) {
+	if testing.Short() {
+		t.Skip("kfake cluster: skipped with -short")
+	}
+	addr := testkit.FreeAddr(t)
+	_, portStr, _ := net.SplitHostPort(addr)
+	port, _ := strconv.Atoi(portStr)
+	db, err := database.Open(*outboxDB(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := database.Migrate(db, &OutboxRecord{}); err != nil {
+		t.Fatal(err)
+	}
+	cfg := KafkaConfig("test-relay")
+	cfg.Net.DialTimeout = 500 * time.Millisecond
+	cfg.Metadata.Retry.Max = 0
+	pub, err := NewKafkaPublisher([]string{addr}, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pub.Close()
+	r := NewRelay(db, pub, RelayOptions{Batch: 100}, quiet)
+	addEvents(t, r, 0, 10)
+	if _, err := r.RunOnce(context.Background()); err == nil {
+		t.Fatal("published with no broker")
+	}
+	var unsent int64
+	db.Model(&OutboxRecord{}).Where("sent_at IS NULL").Count(&unsent)
+	if unsent != 10 {
+		t.Fatalf("%d unsent, want all 10 kept", unsent)
+	}
+	c, err := kfake.NewCluster(kfake.Ports(port), kfake.AllowAutoTopicCreation())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	waitFor(t, "the relay to reach the broker", func() bool {
+		n, err := r.RunOnce(context.Background())
+		return err == nil && n == 10
+	})
 }

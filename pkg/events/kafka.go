@@ -36,32 +36,60 @@ func KafkaConfig(clientID string) *sarama.Config {
 }
 
 // KafkaPublisher sends batches with sarama's synchronous producer, which
-// batches on the wire by the Flush settings.
+// batches on the wire by the Flush settings. It connects on first use and
+// again after a failure, so a service starts while Kafka is down (its
+// outbox keeps the events meanwhile).
 type KafkaPublisher struct {
-	p sarama.SyncProducer
+	brokers []string
+	c       *sarama.Config
+	mu      sync.Mutex
+	p       sarama.SyncProducer
 }
 
-// NewKafkaPublisher connects to brokers.
+// NewKafkaPublisher returns a publisher to brokers.
 func NewKafkaPublisher(brokers []string, c *sarama.Config) (*KafkaPublisher, error) {
-	p, err := sarama.NewSyncProducer(brokers, c)
-	if err != nil {
-		return nil, err
+	if len(brokers) == 0 {
+		return nil, errors.New("events: no Kafka brokers configured")
 	}
-	return &KafkaPublisher{p: p}, nil
+	return &KafkaPublisher{brokers: brokers, c: c}, nil
+}
+
+func (k *KafkaPublisher) producer() (sarama.SyncProducer, error) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.p == nil {
+		p, err := sarama.NewSyncProducer(k.brokers, k.c)
+		if err != nil {
+			return nil, err
+		}
+		k.p = p
+	}
+	return k.p, nil
 }
 
 // Publish implements Publisher.
 func (k *KafkaPublisher) Publish(_ context.Context, msgs []Message) error {
+	p, err := k.producer()
+	if err != nil {
+		return err
+	}
 	pms := make([]*sarama.ProducerMessage, len(msgs))
 	for i, m := range msgs {
 		pms[i] = &sarama.ProducerMessage{Topic: m.Topic, Key: sarama.StringEncoder(m.Key), Value: sarama.ByteEncoder(m.Payload),
 			Headers: []sarama.RecordHeader{{Key: []byte(headerID), Value: []byte(m.ID)}}}
 	}
-	return k.p.SendMessages(pms)
+	return p.SendMessages(pms)
 }
 
 // Close flushes and closes the producer.
-func (k *KafkaPublisher) Close() error { return k.p.Close() }
+func (k *KafkaPublisher) Close() error {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.p == nil {
+		return nil
+	}
+	return k.p.Close()
+}
 
 // KafkaConsumer runs a handler over topics as a member of a consumer group.
 // Each partition is handled in order by its own goroutine (sarama runs one

@@ -8,11 +8,13 @@ import (
 
 	"github.com/go-kratos/kratos/v2"
 	"github.com/go-kratos/kratos/v2/log"
+	"github.com/go-kratos/kratos/v2/transport"
 	"github.com/redis/go-redis/v9"
 
 	"clouddrive/app/file"
 	"clouddrive/pkg/apiserver"
 	"clouddrive/pkg/auth"
+	"clouddrive/pkg/events"
 )
 
 func main() {
@@ -40,7 +42,12 @@ func run(confPath string, logger log.Logger) error {
 		defer rdb.Close()
 		revocations = auth.NewRedisRevocations(rdb, r.GetPrefix())
 	}
-	m, cleanup, err := file.New(c, logger)
+	kafka, err := events.NewKafkaPublisher(c.GetEvents().GetBrokers(), events.KafkaConfig("file"))
+	if err != nil {
+		return err
+	}
+	defer kafka.Close()
+	m, cleanup, err := file.New(c, kafka, logger)
 	if err != nil {
 		return err
 	}
@@ -54,6 +61,6 @@ func run(confPath string, logger log.Logger) error {
 	hs := apiserver.NewHTTPServer(c.GetServer().GetHttp().GetAddr(), c.GetServer().GetHttp().GetTimeout().AsDuration(), mw)
 	m.RegisterGRPC(gs)
 	m.RegisterHTTP(hs)
-	app := kratos.New(kratos.Name("file"), kratos.Logger(logger), kratos.Server(gs, hs, m.Janitor()))
+	app := kratos.New(kratos.Name("file"), kratos.Logger(logger), kratos.Server(append([]transport.Server{gs, hs}, m.Servers()...)...))
 	return app.Run()
 }

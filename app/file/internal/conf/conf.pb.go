@@ -30,6 +30,7 @@ type Bootstrap struct {
 	Data          *Data                  `protobuf:"bytes,2,opt,name=data,proto3" json:"data,omitempty"`
 	Auth          *Auth                  `protobuf:"bytes,3,opt,name=auth,proto3" json:"auth,omitempty"`
 	Tree          *Tree                  `protobuf:"bytes,4,opt,name=tree,proto3" json:"tree,omitempty"`
+	Events        *Events                `protobuf:"bytes,5,opt,name=events,proto3" json:"events,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -92,6 +93,59 @@ func (x *Bootstrap) GetTree() *Tree {
 	return nil
 }
 
+func (x *Bootstrap) GetEvents() *Events {
+	if x != nil {
+		return x.Events
+	}
+	return nil
+}
+
+type Events struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Kafka brokers the outbox is relayed to; empty on one machine (the
+	// standalone binary relays into its in-process bus).
+	Brokers       []string `protobuf:"bytes,1,rep,name=brokers,proto3" json:"brokers,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Events) Reset() {
+	*x = Events{}
+	mi := &file_file_internal_conf_conf_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Events) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Events) ProtoMessage() {}
+
+func (x *Events) ProtoReflect() protoreflect.Message {
+	mi := &file_file_internal_conf_conf_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Events.ProtoReflect.Descriptor instead.
+func (*Events) Descriptor() ([]byte, []int) {
+	return file_file_internal_conf_conf_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *Events) GetBrokers() []string {
+	if x != nil {
+		return x.Brokers
+	}
+	return nil
+}
+
 type Server struct {
 	state          protoimpl.MessageState `protogen:"open.v1"`
 	Http           *Server_HTTP           `protobuf:"bytes,1,opt,name=http,proto3" json:"http,omitempty"`
@@ -103,7 +157,7 @@ type Server struct {
 
 func (x *Server) Reset() {
 	*x = Server{}
-	mi := &file_file_internal_conf_conf_proto_msgTypes[1]
+	mi := &file_file_internal_conf_conf_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -115,7 +169,7 @@ func (x *Server) String() string {
 func (*Server) ProtoMessage() {}
 
 func (x *Server) ProtoReflect() protoreflect.Message {
-	mi := &file_file_internal_conf_conf_proto_msgTypes[1]
+	mi := &file_file_internal_conf_conf_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -128,7 +182,7 @@ func (x *Server) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Server.ProtoReflect.Descriptor instead.
 func (*Server) Descriptor() ([]byte, []int) {
-	return file_file_internal_conf_conf_proto_rawDescGZIP(), []int{1}
+	return file_file_internal_conf_conf_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *Server) GetHttp() *Server_HTTP {
@@ -162,7 +216,7 @@ type Data struct {
 
 func (x *Data) Reset() {
 	*x = Data{}
-	mi := &file_file_internal_conf_conf_proto_msgTypes[2]
+	mi := &file_file_internal_conf_conf_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -174,7 +228,7 @@ func (x *Data) String() string {
 func (*Data) ProtoMessage() {}
 
 func (x *Data) ProtoReflect() protoreflect.Message {
-	mi := &file_file_internal_conf_conf_proto_msgTypes[2]
+	mi := &file_file_internal_conf_conf_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -187,7 +241,7 @@ func (x *Data) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Data.ProtoReflect.Descriptor instead.
 func (*Data) Descriptor() ([]byte, []int) {
-	return file_file_internal_conf_conf_proto_rawDescGZIP(), []int{2}
+	return file_file_internal_conf_conf_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *Data) GetDatabase() *Data_Database {
@@ -216,7 +270,7 @@ type Auth struct {
 
 func (x *Auth) Reset() {
 	*x = Auth{}
-	mi := &file_file_internal_conf_conf_proto_msgTypes[3]
+	mi := &file_file_internal_conf_conf_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -228,7 +282,7 @@ func (x *Auth) String() string {
 func (*Auth) ProtoMessage() {}
 
 func (x *Auth) ProtoReflect() protoreflect.Message {
-	mi := &file_file_internal_conf_conf_proto_msgTypes[3]
+	mi := &file_file_internal_conf_conf_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -241,7 +295,7 @@ func (x *Auth) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Auth.ProtoReflect.Descriptor instead.
 func (*Auth) Descriptor() ([]byte, []int) {
-	return file_file_internal_conf_conf_proto_rawDescGZIP(), []int{3}
+	return file_file_internal_conf_conf_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *Auth) GetPublicKeyFile() string {
@@ -274,7 +328,7 @@ type Tree struct {
 
 func (x *Tree) Reset() {
 	*x = Tree{}
-	mi := &file_file_internal_conf_conf_proto_msgTypes[4]
+	mi := &file_file_internal_conf_conf_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -286,7 +340,7 @@ func (x *Tree) String() string {
 func (*Tree) ProtoMessage() {}
 
 func (x *Tree) ProtoReflect() protoreflect.Message {
-	mi := &file_file_internal_conf_conf_proto_msgTypes[4]
+	mi := &file_file_internal_conf_conf_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -299,7 +353,7 @@ func (x *Tree) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Tree.ProtoReflect.Descriptor instead.
 func (*Tree) Descriptor() ([]byte, []int) {
-	return file_file_internal_conf_conf_proto_rawDescGZIP(), []int{4}
+	return file_file_internal_conf_conf_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *Tree) GetDefaultQuotaBytes() int64 {
@@ -340,7 +394,7 @@ type Server_HTTP struct {
 
 func (x *Server_HTTP) Reset() {
 	*x = Server_HTTP{}
-	mi := &file_file_internal_conf_conf_proto_msgTypes[5]
+	mi := &file_file_internal_conf_conf_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -352,7 +406,7 @@ func (x *Server_HTTP) String() string {
 func (*Server_HTTP) ProtoMessage() {}
 
 func (x *Server_HTTP) ProtoReflect() protoreflect.Message {
-	mi := &file_file_internal_conf_conf_proto_msgTypes[5]
+	mi := &file_file_internal_conf_conf_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -365,7 +419,7 @@ func (x *Server_HTTP) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Server_HTTP.ProtoReflect.Descriptor instead.
 func (*Server_HTTP) Descriptor() ([]byte, []int) {
-	return file_file_internal_conf_conf_proto_rawDescGZIP(), []int{1, 0}
+	return file_file_internal_conf_conf_proto_rawDescGZIP(), []int{2, 0}
 }
 
 func (x *Server_HTTP) GetAddr() string {
@@ -392,7 +446,7 @@ type Server_GRPC struct {
 
 func (x *Server_GRPC) Reset() {
 	*x = Server_GRPC{}
-	mi := &file_file_internal_conf_conf_proto_msgTypes[6]
+	mi := &file_file_internal_conf_conf_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -404,7 +458,7 @@ func (x *Server_GRPC) String() string {
 func (*Server_GRPC) ProtoMessage() {}
 
 func (x *Server_GRPC) ProtoReflect() protoreflect.Message {
-	mi := &file_file_internal_conf_conf_proto_msgTypes[6]
+	mi := &file_file_internal_conf_conf_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -417,7 +471,7 @@ func (x *Server_GRPC) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Server_GRPC.ProtoReflect.Descriptor instead.
 func (*Server_GRPC) Descriptor() ([]byte, []int) {
-	return file_file_internal_conf_conf_proto_rawDescGZIP(), []int{1, 1}
+	return file_file_internal_conf_conf_proto_rawDescGZIP(), []int{2, 1}
 }
 
 func (x *Server_GRPC) GetAddr() string {
@@ -445,7 +499,7 @@ type Data_Database struct {
 
 func (x *Data_Database) Reset() {
 	*x = Data_Database{}
-	mi := &file_file_internal_conf_conf_proto_msgTypes[7]
+	mi := &file_file_internal_conf_conf_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -457,7 +511,7 @@ func (x *Data_Database) String() string {
 func (*Data_Database) ProtoMessage() {}
 
 func (x *Data_Database) ProtoReflect() protoreflect.Message {
-	mi := &file_file_internal_conf_conf_proto_msgTypes[7]
+	mi := &file_file_internal_conf_conf_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -470,7 +524,7 @@ func (x *Data_Database) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Data_Database.ProtoReflect.Descriptor instead.
 func (*Data_Database) Descriptor() ([]byte, []int) {
-	return file_file_internal_conf_conf_proto_rawDescGZIP(), []int{2, 0}
+	return file_file_internal_conf_conf_proto_rawDescGZIP(), []int{3, 0}
 }
 
 func (x *Data_Database) GetDriver() string {
@@ -499,7 +553,7 @@ type Data_Redis struct {
 
 func (x *Data_Redis) Reset() {
 	*x = Data_Redis{}
-	mi := &file_file_internal_conf_conf_proto_msgTypes[8]
+	mi := &file_file_internal_conf_conf_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -511,7 +565,7 @@ func (x *Data_Redis) String() string {
 func (*Data_Redis) ProtoMessage() {}
 
 func (x *Data_Redis) ProtoReflect() protoreflect.Message {
-	mi := &file_file_internal_conf_conf_proto_msgTypes[8]
+	mi := &file_file_internal_conf_conf_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -524,7 +578,7 @@ func (x *Data_Redis) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Data_Redis.ProtoReflect.Descriptor instead.
 func (*Data_Redis) Descriptor() ([]byte, []int) {
-	return file_file_internal_conf_conf_proto_rawDescGZIP(), []int{2, 1}
+	return file_file_internal_conf_conf_proto_rawDescGZIP(), []int{3, 1}
 }
 
 func (x *Data_Redis) GetAddr() string {
@@ -559,12 +613,15 @@ var File_file_internal_conf_conf_proto protoreflect.FileDescriptor
 
 const file_file_internal_conf_conf_proto_rawDesc = "" +
 	"\n" +
-	"\x1dfile/internal/conf/conf.proto\x12\x14clouddrive.file.conf\x1a\x1egoogle/protobuf/duration.proto\"\xd1\x01\n" +
+	"\x1dfile/internal/conf/conf.proto\x12\x14clouddrive.file.conf\x1a\x1egoogle/protobuf/duration.proto\"\x87\x02\n" +
 	"\tBootstrap\x124\n" +
 	"\x06server\x18\x01 \x01(\v2\x1c.clouddrive.file.conf.ServerR\x06server\x12.\n" +
 	"\x04data\x18\x02 \x01(\v2\x1a.clouddrive.file.conf.DataR\x04data\x12.\n" +
 	"\x04auth\x18\x03 \x01(\v2\x1a.clouddrive.file.conf.AuthR\x04auth\x12.\n" +
-	"\x04tree\x18\x04 \x01(\v2\x1a.clouddrive.file.conf.TreeR\x04tree\"\xc1\x02\n" +
+	"\x04tree\x18\x04 \x01(\v2\x1a.clouddrive.file.conf.TreeR\x04tree\x124\n" +
+	"\x06events\x18\x05 \x01(\v2\x1c.clouddrive.file.conf.EventsR\x06events\"\"\n" +
+	"\x06Events\x12\x18\n" +
+	"\abrokers\x18\x01 \x03(\tR\abrokers\"\xc1\x02\n" +
 	"\x06Server\x125\n" +
 	"\x04http\x18\x01 \x01(\v2!.clouddrive.file.conf.Server.HTTPR\x04http\x125\n" +
 	"\x04grpc\x18\x02 \x01(\v2!.clouddrive.file.conf.Server.GRPCR\x04grpc\x12'\n" +
@@ -607,37 +664,39 @@ func file_file_internal_conf_conf_proto_rawDescGZIP() []byte {
 	return file_file_internal_conf_conf_proto_rawDescData
 }
 
-var file_file_internal_conf_conf_proto_msgTypes = make([]protoimpl.MessageInfo, 9)
+var file_file_internal_conf_conf_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
 var file_file_internal_conf_conf_proto_goTypes = []any{
 	(*Bootstrap)(nil),           // 0: clouddrive.file.conf.Bootstrap
-	(*Server)(nil),              // 1: clouddrive.file.conf.Server
-	(*Data)(nil),                // 2: clouddrive.file.conf.Data
-	(*Auth)(nil),                // 3: clouddrive.file.conf.Auth
-	(*Tree)(nil),                // 4: clouddrive.file.conf.Tree
-	(*Server_HTTP)(nil),         // 5: clouddrive.file.conf.Server.HTTP
-	(*Server_GRPC)(nil),         // 6: clouddrive.file.conf.Server.GRPC
-	(*Data_Database)(nil),       // 7: clouddrive.file.conf.Data.Database
-	(*Data_Redis)(nil),          // 8: clouddrive.file.conf.Data.Redis
-	(*durationpb.Duration)(nil), // 9: google.protobuf.Duration
+	(*Events)(nil),              // 1: clouddrive.file.conf.Events
+	(*Server)(nil),              // 2: clouddrive.file.conf.Server
+	(*Data)(nil),                // 3: clouddrive.file.conf.Data
+	(*Auth)(nil),                // 4: clouddrive.file.conf.Auth
+	(*Tree)(nil),                // 5: clouddrive.file.conf.Tree
+	(*Server_HTTP)(nil),         // 6: clouddrive.file.conf.Server.HTTP
+	(*Server_GRPC)(nil),         // 7: clouddrive.file.conf.Server.GRPC
+	(*Data_Database)(nil),       // 8: clouddrive.file.conf.Data.Database
+	(*Data_Redis)(nil),          // 9: clouddrive.file.conf.Data.Redis
+	(*durationpb.Duration)(nil), // 10: google.protobuf.Duration
 }
 var file_file_internal_conf_conf_proto_depIdxs = []int32{
-	1,  // 0: clouddrive.file.conf.Bootstrap.server:type_name -> clouddrive.file.conf.Server
-	2,  // 1: clouddrive.file.conf.Bootstrap.data:type_name -> clouddrive.file.conf.Data
-	3,  // 2: clouddrive.file.conf.Bootstrap.auth:type_name -> clouddrive.file.conf.Auth
-	4,  // 3: clouddrive.file.conf.Bootstrap.tree:type_name -> clouddrive.file.conf.Tree
-	5,  // 4: clouddrive.file.conf.Server.http:type_name -> clouddrive.file.conf.Server.HTTP
-	6,  // 5: clouddrive.file.conf.Server.grpc:type_name -> clouddrive.file.conf.Server.GRPC
-	7,  // 6: clouddrive.file.conf.Data.database:type_name -> clouddrive.file.conf.Data.Database
-	8,  // 7: clouddrive.file.conf.Data.redis:type_name -> clouddrive.file.conf.Data.Redis
-	9,  // 8: clouddrive.file.conf.Tree.trash_retention:type_name -> google.protobuf.Duration
-	9,  // 9: clouddrive.file.conf.Tree.janitor_interval:type_name -> google.protobuf.Duration
-	9,  // 10: clouddrive.file.conf.Server.HTTP.timeout:type_name -> google.protobuf.Duration
-	9,  // 11: clouddrive.file.conf.Server.GRPC.timeout:type_name -> google.protobuf.Duration
-	12, // [12:12] is the sub-list for method output_type
-	12, // [12:12] is the sub-list for method input_type
-	12, // [12:12] is the sub-list for extension type_name
-	12, // [12:12] is the sub-list for extension extendee
-	0,  // [0:12] is the sub-list for field type_name
+	2,  // 0: clouddrive.file.conf.Bootstrap.server:type_name -> clouddrive.file.conf.Server
+	3,  // 1: clouddrive.file.conf.Bootstrap.data:type_name -> clouddrive.file.conf.Data
+	4,  // 2: clouddrive.file.conf.Bootstrap.auth:type_name -> clouddrive.file.conf.Auth
+	5,  // 3: clouddrive.file.conf.Bootstrap.tree:type_name -> clouddrive.file.conf.Tree
+	1,  // 4: clouddrive.file.conf.Bootstrap.events:type_name -> clouddrive.file.conf.Events
+	6,  // 5: clouddrive.file.conf.Server.http:type_name -> clouddrive.file.conf.Server.HTTP
+	7,  // 6: clouddrive.file.conf.Server.grpc:type_name -> clouddrive.file.conf.Server.GRPC
+	8,  // 7: clouddrive.file.conf.Data.database:type_name -> clouddrive.file.conf.Data.Database
+	9,  // 8: clouddrive.file.conf.Data.redis:type_name -> clouddrive.file.conf.Data.Redis
+	10, // 9: clouddrive.file.conf.Tree.trash_retention:type_name -> google.protobuf.Duration
+	10, // 10: clouddrive.file.conf.Tree.janitor_interval:type_name -> google.protobuf.Duration
+	10, // 11: clouddrive.file.conf.Server.HTTP.timeout:type_name -> google.protobuf.Duration
+	10, // 12: clouddrive.file.conf.Server.GRPC.timeout:type_name -> google.protobuf.Duration
+	13, // [13:13] is the sub-list for method output_type
+	13, // [13:13] is the sub-list for method input_type
+	13, // [13:13] is the sub-list for extension type_name
+	13, // [13:13] is the sub-list for extension extendee
+	0,  // [0:13] is the sub-list for field type_name
 }
 
 func init() { file_file_internal_conf_conf_proto_init() }
@@ -651,7 +710,7 @@ func file_file_internal_conf_conf_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_file_internal_conf_conf_proto_rawDesc), len(file_file_internal_conf_conf_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   9,
+			NumMessages:   10,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

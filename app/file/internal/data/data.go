@@ -22,7 +22,12 @@ import (
 )
 
 // ProviderSet is data providers.
-var ProviderSet = wire.NewSet(NewData, NewTransaction, NewNodeRepo, NewQuotaRepo, NewOutboxRepo)
+var ProviderSet = wire.NewSet(NewData, NewTransaction, NewNodeRepo, NewQuotaRepo, NewOutboxRepo, NewRelay)
+
+// NewRelay publishes this service's outbox.
+func NewRelay(d *Data, pub events.Publisher, logger log.Logger) *events.Relay {
+	return events.NewRelay(d.DB, pub, events.RelayOptions{}, logger)
+}
 
 // Data holds the connection.
 type Data struct {
