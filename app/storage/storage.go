@@ -40,16 +40,20 @@ func LoadConfig(path string) (*Config, error) {
 // Module is the storage service's handlers and collector.
 type Module struct {
 	storage   *service.StorageService
+	internal  *service.StorageInternalService
 	bytes     *service.ByteRoutes
 	collector *server.Collector
 }
 
-func newModule(st *service.StorageService, b *service.ByteRoutes, gc *biz.GCUsecase, c *conf.Upload, logger log.Logger) *Module {
-	return &Module{storage: st, bytes: b, collector: server.NewCollector(gc, c.GetGcInterval().AsDuration(), logger)}
+func newModule(st *service.StorageService, internal *service.StorageInternalService, b *service.ByteRoutes, gc *biz.GCUsecase,
+	c *conf.Upload, logger log.Logger) *Module {
+	return &Module{storage: st, internal: internal, bytes: b,
+		collector: server.NewCollector(gc, c.GetGcInterval().AsDuration(), logger)}
 }
 
-// RegisterGRPC adds the service to a gRPC server.
-func (m *Module) RegisterGRPC(s *grpc.Server) { server.RegisterGRPC(s, m.storage) }
+// RegisterGRPC adds the service, and its internal API for other services,
+// to a gRPC server.
+func (m *Module) RegisterGRPC(s *grpc.Server) { server.RegisterGRPC(s, m.storage, m.internal) }
 
 // RegisterHTTP adds the service's routes; the byte routes check tokens with o.
 func (m *Module) RegisterHTTP(s *http.Server, o auth.Options) {

@@ -40,18 +40,21 @@ func LoadConfig(path string) (*Config, error) {
 
 // Module is the user service's handlers, ready to be registered.
 type Module struct {
-	user  *service.UserService
-	admin *service.AdminService
-	oauth *service.OAuthHandler
-	apps  *biz.AppPasswordUsecase
+	user     *service.UserService
+	admin    *service.AdminService
+	internal *service.UserInternalService
+	oauth    *service.OAuthHandler
+	apps     *biz.AppPasswordUsecase
 }
 
-func newModule(user *service.UserService, admin *service.AdminService, oauth *service.OAuthHandler, apps *biz.AppPasswordUsecase) *Module {
-	return &Module{user: user, admin: admin, oauth: oauth, apps: apps}
+func newModule(user *service.UserService, admin *service.AdminService, internal *service.UserInternalService,
+	oauth *service.OAuthHandler, apps *biz.AppPasswordUsecase) *Module {
+	return &Module{user: user, admin: admin, internal: internal, oauth: oauth, apps: apps}
 }
 
-// RegisterGRPC adds the service to a gRPC server.
-func (m *Module) RegisterGRPC(s *grpc.Server) { server.RegisterGRPC(s, m.user, m.admin) }
+// RegisterGRPC adds the service, and its internal API for other services,
+// to a gRPC server.
+func (m *Module) RegisterGRPC(s *grpc.Server) { server.RegisterGRPC(s, m.user, m.admin, m.internal) }
 
 // RegisterHTTP adds the service's routes to an HTTP server.
 func (m *Module) RegisterHTTP(s *http.Server) { server.RegisterHTTP(s, m.user, m.admin, m.oauth) }

@@ -47,8 +47,9 @@ func wireModule(confData *conf.Data, code *conf.Code, oAuth *conf.OAuth, policy 
 	userService := service.NewUserService(accountUsecase, sessionUsecase, codeUsecase, oAuthUsecase, appPasswordUsecase)
 	adminUsecase := biz.NewAdminUsecase(userRepo, sessionRepo, revocations, policy, clock, logger)
 	adminService := service.NewAdminService(adminUsecase)
+	userInternalService := service.NewUserInternalService(accountUsecase)
 	oAuthHandler := service.NewOAuthHandler(oAuthUsecase, logger)
-	module := newModule(userService, adminService, oAuthHandler, appPasswordUsecase)
+	module := newModule(userService, adminService, userInternalService, oAuthHandler, appPasswordUsecase)
 	return module, func() {
 		cleanup()
 	}, nil

@@ -341,16 +341,34 @@ func (uc *NodeUsecase) Move(ctx context.Context, owner int64, ids []int64, paren
 // folder. Only nodes are copied, never bytes; the copies count against the
 // quota like any file.
 func (uc *NodeUsecase) Copy(ctx context.Context, owner int64, ids []int64, parent int64, rename bool) ([]*Node, error) {
+	return uc.copyNodes(ctx, owner, ids, owner, parent, rename)
+}
+
+// CopyFrom copies live nodes of one owner (folders with all their live
+// content) into a folder of another, as Copy does within one owner (saving
+// a share): nodes, never bytes, all charged to the destination's quota in
+// one transaction, names settled in the destination folder. An id that is
+// not a live node of from is not found.
+func (uc *NodeUsecase) CopyFrom(ctx context.Context, from int64, ids []int64, to, parent int64, rename bool) ([]*Node, error) {
+	return uc.copyNodes(ctx, from, ids, to, parent, rename)
+}
+
+// copyNodes copies from's live nodes into to's folder parent, all or
+// nothing: Copy with one owner as both, CopyFrom with two.
+func (uc *NodeUsecase) copyNodes(ctx context.Context, from int64, ids []int64, to, parent int64, rename bool) ([]*Node, error) {
 	var out []*Node
 	err := uc.tx.InTx(ctx, func(ctx context.Context) error {
-		if err := uc.checkParent(ctx, owner, parent); err != nil {
+		if err := uc.checkParent(ctx, to, parent); err != nil {
 			return err
 		}
-		if err := uc.refuseCycle(ctx, owner, ids, parent); err != nil {
-			return err
+		// Only within one owner's tree can a folder be copied into itself.
+		if from == to {
+			if err := uc.refuseCycle(ctx, to, ids, parent); err != nil {
+				return err
+			}
 		}
 		for _, id := range dedupe(ids) {
-			top, err := uc.copyTree(ctx, owner, id, parent, rename)
+			top, err := uc.copyTree(ctx, from, id, to, parent, rename)
 			if err != nil {
 				return err
 			}
@@ -361,27 +379,33 @@ func (uc *NodeUsecase) Copy(ctx context.Context, owner int64, ids []int64, paren
 	return out, err
 }
 
-func (uc *NodeUsecase) copyTree(ctx context.Context, owner, id, parent int64, rename bool) (*Node, error) {
-	src, err := uc.live(ctx, owner, id)
+// copyTree copies from's live node id (a folder with its live subtree)
+// into to's folder parent, charging to's quota, and records COPIED for to.
+func (uc *NodeUsecase) copyTree(ctx context.Context, from, id, to, parent int64, rename bool) (*Node, error) {
+	src, err := uc.live(ctx, from, id)
 	if err != nil {
 		return nil, err
 	}
 	tree := []*Node{src}
 	if src.Kind == KindFolder {
-		if tree, err = uc.nodes.LiveSubtree(ctx, owner, id); err != nil {
+		if tree, err = uc.nodes.LiveSubtree(ctx, from, id); err != nil {
 			return nil, err
+		}
+		// Trashed since it was read: nothing is locked on the source side.
+		if len(tree) == 0 || tree[0].ID != src.ID {
+			return nil, errNodeNotFound()
 		}
 	}
 	var bytes int64
 	for _, n := range tree {
 		bytes += n.Size
 	}
-	if err := uc.quota.charge(ctx, owner, bytes); err != nil {
+	if err := uc.quota.charge(ctx, to, bytes); err != nil {
 		return nil, err
 	}
 	now := uc.now()
 	clone := func(n *Node, parent int64) *Node {
-		return &Node{OwnerID: owner, ParentID: parent, Name: n.Name, Kind: n.Kind, Size: n.Size,
+		return &Node{OwnerID: to, ParentID: parent, Name: n.Name, Kind: n.Kind, Size: n.Size,
 			ContentHash: n.ContentHash, Mime: n.Mime, CreatedAt: now, UpdatedAt: now, Version: 1}
 	}
 	top := clone(src, parent)

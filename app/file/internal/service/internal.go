@@ -96,3 +96,64 @@ func (s *FileInternalService) Walk(ctx context.Context, req *v1.WalkRequest) (*v
 	}
 	return out, nil
 }
+
+func (s *FileInternalService) ListChildren(ctx context.Context, req *v1.ListChildrenRequest) (*v1.ListReply, error) {
+	uid, err := userID(req.GetOwnerId())
+	if err != nil {
+		return nil, err
+	}
+	parent, ok := biz.ParseParentID(req.GetParentId())
+	if !ok {
+		return nil, v1.ErrorNodeNotFound("no such folder")
+	}
+	after, err := decodeToken(req.GetPageToken(), biz.OrderName, false)
+	if err != nil {
+		return nil, err
+	}
+	p, err := s.nodes.List(ctx, biz.ListQuery{Owner: uid, Parent: parent, OrderBy: biz.OrderName, After: after,
+		Limit: int(req.GetPageSize())})
+	if err != nil {
+		return nil, err
+	}
+	return &v1.ListReply{Items: toNodes(p.Items), NextPageToken: encodeToken(biz.OrderName, false, p.Next)}, nil
+}
+
+func (s *FileInternalService) GetPath(ctx context.Context, req *v1.GetPathRequest) (*v1.PathReply, error) {
+	uid, err := userID(req.GetOwnerId())
+	if err != nil {
+		return nil, err
+	}
+	id, err := nodeID(req.GetId())
+	if err != nil {
+		return nil, err
+	}
+	ns, err := s.nodes.Path(ctx, uid, id)
+	if err != nil {
+		return nil, err
+	}
+	return &v1.PathReply{Items: toNodes(ns)}, nil
+}
+
+func (s *FileInternalService) CopyFrom(ctx context.Context, req *v1.CopyFromRequest) (*v1.NodesReply, error) {
+	from, err := userID(req.GetSrcOwnerId())
+	if err != nil {
+		return nil, err
+	}
+	to, err := userID(req.GetDstOwnerId())
+	if err != nil {
+		return nil, err
+	}
+	ids, err := nodeIDs(req.GetIds())
+	if err != nil {
+		return nil, err
+	}
+	parent, err := parentID(req.GetParentId())
+	if err != nil {
+		return nil, err
+	}
+	ns, err := s.nodes.CopyFrom(ctx, from, ids, to, parent, renameOnConflict(req.GetOnConflict()))
+	if err != nil {
+		return nil, err
+	}
+	return &v1.NodesReply{Items: toNodes(ns)}, nil
+}

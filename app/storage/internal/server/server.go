@@ -12,9 +12,11 @@ import (
 	"clouddrive/pkg/auth"
 )
 
-// RegisterGRPC adds the storage service (with its streams) to s.
-func RegisterGRPC(s *grpc.Server, st *service.StorageService) {
+// RegisterGRPC adds the storage service (with its streams) and the
+// internal API of other services to s; the internal API has no HTTP route.
+func RegisterGRPC(s *grpc.Server, st *service.StorageService, internal *service.StorageInternalService) {
 	v1.RegisterStorageServer(s, st)
+	v1.RegisterStorageInternalServer(s, internal)
 }
 
 // RegisterHTTP adds the transcoded routes and the byte routes to s; the

@@ -17,7 +17,7 @@ import (
 )
 
 // ProviderSet is service providers.
-var ProviderSet = wire.NewSet(NewStorageService, NewByteRoutes)
+var ProviderSet = wire.NewSet(NewStorageService, NewStorageInternalService, NewByteRoutes)
 
 func owner(ctx context.Context) (int64, error) {
 	c, ok := auth.FromContext(ctx)
@@ -44,6 +44,22 @@ func formatID(n int64) string {
 func parseID(s string) (int64, bool) {
 	n, err := strconv.ParseInt(s, 10, 64)
 	return n, err == nil && n > 0
+}
+
+// nodeIDs reads the ids of a selection; one that cannot be a node is not found.
+func nodeIDs(ss []string) ([]int64, error) {
+	ids := make([]int64, len(ss))
+	for i, s := range ss {
+		var ok bool
+		if ids[i], ok = parseID(s); !ok {
+			return nil, v1.ErrorFileNotFound("no such file or folder")
+		}
+	}
+	return ids, nil
+}
+
+func toSignedURL(u *biz.SignedURL) *v1.SignedURL {
+	return &v1.SignedURL{Url: u.URL, ExpiresAt: timestamp(u.ExpiresAt)}
 }
 
 func toNode(n *biz.FileNode) *filev1.Node {

@@ -106,7 +106,7 @@ func (s *StorageService) DownloadURL(ctx context.Context, req *v1.DownloadURLReq
 	if err != nil {
 		return nil, err
 	}
-	return &v1.SignedURL{Url: u.URL, ExpiresAt: timestamp(u.ExpiresAt)}, nil
+	return toSignedURL(u), nil
 }
 
 func (s *StorageService) ZipURL(ctx context.Context, req *v1.ZipURLRequest) (*v1.SignedURL, error) {
@@ -114,18 +114,15 @@ func (s *StorageService) ZipURL(ctx context.Context, req *v1.ZipURLRequest) (*v1
 	if err != nil {
 		return nil, err
 	}
-	ids := make([]int64, len(req.GetIds()))
-	for i, x := range req.GetIds() {
-		var ok bool
-		if ids[i], ok = parseID(x); !ok {
-			return nil, v1.ErrorFileNotFound("no such file or folder")
-		}
+	ids, err := nodeIDs(req.GetIds())
+	if err != nil {
+		return nil, err
 	}
 	u, err := s.downloads.ZipURL(ctx, uid, ids, req.GetName())
 	if err != nil {
 		return nil, err
 	}
-	return &v1.SignedURL{Url: u.URL, ExpiresAt: timestamp(u.ExpiresAt)}, nil
+	return toSignedURL(u), nil
 }
 
 // UploadChunks takes chunks over a client stream. Messages of one chunk are

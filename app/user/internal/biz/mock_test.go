@@ -191,18 +191,18 @@ func (mr *MockUserRepoMockRecorder) UpdatePassword(ctx, id, hash any) *gomock.Ca
 }
 
 // UpdateProfile mocks base method.
-func (m *MockUserRepo) UpdateProfile(ctx context.Context, id int64, nickname, email *string) (*User, error) {
+func (m *MockUserRepo) UpdateProfile(ctx context.Context, id int64, c ProfileChange) (*User, error) {
 	m.ctrl.T.Helper()
-	ret := m.ctrl.Call(m, "UpdateProfile", ctx, id, nickname, email)
+	ret := m.ctrl.Call(m, "UpdateProfile", ctx, id, c)
 	ret0, _ := ret[0].(*User)
 	ret1, _ := ret[1].(error)
 	return ret0, ret1
 }
 
 // UpdateProfile indicates an expected call of UpdateProfile.
-func (mr *MockUserRepoMockRecorder) UpdateProfile(ctx, id, nickname, email any) *gomock.Call {
+func (mr *MockUserRepoMockRecorder) UpdateProfile(ctx, id, c any) *gomock.Call {
 	mr.mock.ctrl.T.Helper()
-	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "UpdateProfile", reflect.TypeOf((*MockUserRepo)(nil).UpdateProfile), ctx, id, nickname, email)
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "UpdateProfile", reflect.TypeOf((*MockUserRepo)(nil).UpdateProfile), ctx, id, c)
 }
 
 // VerifyEmail mocks base method.

@@ -23,8 +23,19 @@ type User struct {
 	Disabled bool
 	// EmailVerified: the email was proven by a sign-in code sent to it.
 	EmailVerified bool
-	PasswordHash  string // empty for accounts made by code or GitHub sign-in
-	CreatedAt     time.Time
+	// EmailNotifications: notifications also go by email (when there is
+	// an address). On for new accounts.
+	EmailNotifications bool
+	PasswordHash       string // empty for accounts made by code or GitHub sign-in
+	CreatedAt          time.Time
+}
+
+// ProfileChange is what a user changes of their profile; nil fields stay.
+type ProfileChange struct {
+	Nickname *string
+	// An empty email removes it; a changed one is unverified.
+	Email              *string
+	EmailNotifications *bool
 }
 
 // UserRepo stores accounts. Lookups by name, email or phone compare
@@ -39,7 +50,7 @@ type UserRepo interface {
 	FindByPhone(ctx context.Context, phone string) (*User, error)
 	Count(ctx context.Context) (int64, error)
 	// UpdateProfile sets the fields given; a changed email is unverified.
-	UpdateProfile(ctx context.Context, id int64, nickname, email *string) (*User, error)
+	UpdateProfile(ctx context.Context, id int64, c ProfileChange) (*User, error)
 	UpdatePassword(ctx context.Context, id int64, hash string) error
 	SetDisabled(ctx context.Context, id int64, disabled bool) (*User, error)
 	// VerifyEmail marks the email proven; resetPassword also clears the password.
@@ -125,6 +136,11 @@ func takenError(field string) error {
 
 // Me returns the caller's account.
 func (uc *AccountUsecase) Me(ctx context.Context, uid int64) (*User, error) {
+	return uc.Get(ctx, uid)
+}
+
+// Get returns an account, for another service acting on a user's behalf.
+func (uc *AccountUsecase) Get(ctx context.Context, uid int64) (*User, error) {
 	u, err := uc.users.Get(ctx, uid)
 	if errors.Is(err, ErrNotFound) {
 		return nil, errUserNotFound()
@@ -132,13 +148,27 @@ func (uc *AccountUsecase) Me(ctx context.Context, uid int64) (*User, error) {
 	return u, err
 }
 
-// UpdateProfile changes the nickname and/or email; nil leaves a field alone.
-func (uc *AccountUsecase) UpdateProfile(ctx context.Context, uid int64, nickname, email *string) (*User, error) {
-	if nickname != nil {
-		n := strings.TrimSpace(*nickname)
-		nickname = &n
+// Lookup finds an account by username, whatever its case (a share's
+// recipient). Disabled accounts are found too: the caller decides.
+func (uc *AccountUsecase) Lookup(ctx context.Context, username string) (*User, error) {
+	if strings.TrimSpace(username) == "" {
+		return nil, errUserNotFound()
 	}
-	u, err := uc.users.UpdateProfile(ctx, uid, nickname, email)
+	u, err := uc.users.FindByUsername(ctx, username)
+	if errors.Is(err, ErrNotFound) {
+		return nil, errUserNotFound()
+	}
+	return u, err
+}
+
+// UpdateProfile changes the nickname, the email and whether notifications
+// go by email; nil leaves a field alone.
+func (uc *AccountUsecase) UpdateProfile(ctx context.Context, uid int64, c ProfileChange) (*User, error) {
+	if c.Nickname != nil {
+		n := strings.TrimSpace(*c.Nickname)
+		c.Nickname = &n
+	}
+	u, err := uc.users.UpdateProfile(ctx, uid, c)
 	switch {
 	case errors.Is(err, ErrNotFound):
 		return nil, errUserNotFound()

@@ -179,29 +179,79 @@ func TestAccountUpdateProfile(t *testing.T) {
 	ctx := context.Background()
 	t.Run("trims the nickname", func(t *testing.T) {
 		f := newFixture(t)
-		f.users.EXPECT().UpdateProfile(gomock.Any(), int64(7), gomock.Any(), gomock.Nil()).
-			DoAndReturn(func(_ context.Context, _ int64, nick, _ *string) (*User, error) {
-				if nick == nil || *nick != "Alice" {
-					t.Errorf("nickname = %v, want Alice", nick)
+		f.users.EXPECT().UpdateProfile(gomock.Any(), int64(7), gomock.Any()).
+			DoAndReturn(func(_ context.Context, _ int64, c ProfileChange) (*User, error) {
+				if c.Nickname == nil || *c.Nickname != "Alice" || c.Email != nil || c.EmailNotifications != nil {
+					t.Errorf("change = %+v, want nickname Alice only", c)
 				}
-				return &User{ID: 7, Nickname: *nick}, nil
+				return &User{ID: 7, Nickname: *c.Nickname}, nil
 			})
 		nick := "  Alice \t"
-		if _, err := f.accountUC().UpdateProfile(ctx, 7, &nick, nil); err != nil {
+		if _, err := f.accountUC().UpdateProfile(ctx, 7, ProfileChange{Nickname: &nick}); err != nil {
 			t.Fatal(err)
+		}
+		if nick != "  Alice \t" {
+			t.Errorf("the caller's nickname was changed to %q", nick)
+		}
+	})
+	t.Run("email notifications pass through", func(t *testing.T) {
+		for _, on := range []bool{false, true} {
+			f := newFixture(t)
+			f.users.EXPECT().UpdateProfile(gomock.Any(), int64(7), ProfileChange{EmailNotifications: &on}).
+				Return(&User{ID: 7, EmailNotifications: on}, nil)
+			u, err := f.accountUC().UpdateProfile(ctx, 7, ProfileChange{EmailNotifications: &on})
+			if err != nil || u.EmailNotifications != on {
+				t.Fatalf("UpdateProfile(email_notifications %v) = %+v, %v", on, u, err)
+			}
 		}
 	})
 	t.Run("duplicate email", func(t *testing.T) {
 		f := newFixture(t)
-		f.users.EXPECT().UpdateProfile(gomock.Any(), int64(7), gomock.Nil(), gomock.Any()).Return(nil, ErrDuplicate)
 		email := "taken@example.com"
-		_, err := f.accountUC().UpdateProfile(ctx, 7, nil, &email)
+		f.users.EXPECT().UpdateProfile(gomock.Any(), int64(7), ProfileChange{Email: &email}).Return(nil, ErrDuplicate)
+		_, err := f.accountUC().UpdateProfile(ctx, 7, ProfileChange{Email: &email})
 		wantReason(t, err, v1.IsEmailTaken, "EMAIL_TAKEN")
 	})
 	t.Run("not found", func(t *testing.T) {
 		f := newFixture(t)
-		f.users.EXPECT().UpdateProfile(gomock.Any(), int64(7), gomock.Nil(), gomock.Nil()).Return(nil, ErrNotFound)
-		_, err := f.accountUC().UpdateProfile(ctx, 7, nil, nil)
+		f.users.EXPECT().UpdateProfile(gomock.Any(), int64(7), ProfileChange{}).Return(nil, ErrNotFound)
+		_, err := f.accountUC().UpdateProfile(ctx, 7, ProfileChange{})
 		wantReason(t, err, v1.IsUserNotFound, "USER_NOT_FOUND")
 	})
+}
+
+func TestAccountGetAndLookup(t *testing.T) {
+	ctx := context.Background()
+	alice := &User{ID: 7, Username: "Alice", EmailNotifications: true}
+	tests := []struct {
+		name   string
+		expect func(f *fixture)
+		call   func(uc *AccountUsecase) (*User, error)
+		want   *User
+	}{
+		{"get", func(f *fixture) { f.users.EXPECT().Get(gomock.Any(), int64(7)).Return(alice, nil) },
+			func(uc *AccountUsecase) (*User, error) { return uc.Get(ctx, 7) }, alice},
+		{"get absent", func(f *fixture) { f.users.EXPECT().Get(gomock.Any(), int64(8)).Return(nil, ErrNotFound) },
+			func(uc *AccountUsecase) (*User, error) { return uc.Get(ctx, 8) }, nil},
+		{"lookup in another case", func(f *fixture) { f.users.EXPECT().FindByUsername(gomock.Any(), "ALICE").Return(alice, nil) },
+			func(uc *AccountUsecase) (*User, error) { return uc.Lookup(ctx, "ALICE") }, alice},
+		{"lookup absent", func(f *fixture) { f.users.EXPECT().FindByUsername(gomock.Any(), "bob").Return(nil, ErrNotFound) },
+			func(uc *AccountUsecase) (*User, error) { return uc.Lookup(ctx, "bob") }, nil},
+		{"lookup of nothing asks no repo", func(*fixture) {},
+			func(uc *AccountUsecase) (*User, error) { return uc.Lookup(ctx, "  ") }, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t)
+			tt.expect(f)
+			u, err := tt.call(f.accountUC())
+			if tt.want == nil {
+				wantReason(t, err, v1.IsUserNotFound, "USER_NOT_FOUND")
+				return
+			}
+			if err != nil || u != tt.want {
+				t.Fatalf("= %+v, %v; want %+v", u, err, tt.want)
+			}
+		})
+	}
 }

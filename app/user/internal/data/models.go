@@ -18,9 +18,13 @@ type userModel struct {
 	Role          string  `gorm:"type:varchar(16);not null"`
 	Disabled      bool    `gorm:"not null;default:false"`
 	EmailVerified bool    `gorm:"not null;default:false"`
-	PasswordHash  string  `gorm:"type:varchar(100);not null;default:''"`
-	CreatedAt     time.Time
-	UpdatedAt     time.Time
+	// On by default, for new rows and for rows from before the column.
+	// gorm inserts a false bool that has a default as that default (true):
+	// turn it off with an update by map, never with Create or Save.
+	EmailNotifications bool   `gorm:"not null;default:true"`
+	PasswordHash       string `gorm:"type:varchar(100);not null;default:''"`
+	CreatedAt          time.Time
+	UpdatedAt          time.Time
 }
 
 func (userModel) TableName() string { return "users" }

@@ -25,7 +25,8 @@ func optional(s string) *string {
 
 func toUser(m *userModel) *biz.User {
 	u := &biz.User{ID: m.ID, Username: m.Username, Nickname: m.Nickname, Email: m.Email, Role: m.Role,
-		Disabled: m.Disabled, EmailVerified: m.EmailVerified, PasswordHash: m.PasswordHash, CreatedAt: m.CreatedAt}
+		Disabled: m.Disabled, EmailVerified: m.EmailVerified, EmailNotifications: m.EmailNotifications,
+		PasswordHash: m.PasswordHash, CreatedAt: m.CreatedAt}
 	if m.Phone != nil {
 		u.Phone = *m.Phone
 	}
@@ -35,7 +36,7 @@ func toUser(m *userModel) *biz.User {
 func (r *userRepo) Create(ctx context.Context, u *biz.User) (*biz.User, error) {
 	m := &userModel{Username: u.Username, UsernameKey: fold(u.Username), Nickname: u.Nickname, NicknameKey: fold(u.Nickname),
 		Email: strings.TrimSpace(u.Email), EmailKey: optional(fold(u.Email)), Phone: optional(u.Phone),
-		Role: u.Role, PasswordHash: u.PasswordHash, EmailVerified: u.EmailVerified && u.Email != ""}
+		Role: u.Role, PasswordHash: u.PasswordHash, EmailVerified: u.EmailVerified && u.Email != "", EmailNotifications: true}
 	if err := r.d.db(ctx).Create(m).Error; err != nil {
 		return nil, mapErr(err)
 	}
@@ -90,22 +91,25 @@ func (r *userRepo) Count(ctx context.Context) (int64, error) {
 	return n, err
 }
 
-func (r *userRepo) UpdateProfile(ctx context.Context, id int64, nickname, email *string) (*biz.User, error) {
+func (r *userRepo) UpdateProfile(ctx context.Context, id int64, c biz.ProfileChange) (*biz.User, error) {
 	set := map[string]any{}
-	if nickname != nil {
-		set["nickname"] = *nickname
-		set["nickname_key"] = fold(*nickname)
+	if c.Nickname != nil {
+		set["nickname"] = *c.Nickname
+		set["nickname_key"] = fold(*c.Nickname)
 	}
-	if email != nil {
+	if c.Email != nil {
 		cur, err := r.Get(ctx, id)
 		if err != nil {
 			return nil, err
 		}
-		if fold(cur.Email) != fold(*email) {
-			set["email"] = strings.TrimSpace(*email)
-			set["email_key"] = optional(fold(*email))
+		if fold(cur.Email) != fold(*c.Email) {
+			set["email"] = strings.TrimSpace(*c.Email)
+			set["email_key"] = optional(fold(*c.Email))
 			set["email_verified"] = false
 		}
+	}
+	if c.EmailNotifications != nil {
+		set["email_notifications"] = *c.EmailNotifications
 	}
 	if len(set) > 0 {
 		res := r.d.db(ctx).Model(&userModel{}).Where("id = ?", id).Updates(set)

@@ -4,8 +4,10 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"clouddrive/app/user/internal/biz"
+	"clouddrive/pkg/database"
 )
 
 func mustCreateUser(t *testing.T, r biz.UserRepo, u *biz.User) *biz.User {
@@ -133,6 +135,7 @@ func TestUserFind(t *testing.T) {
 
 func TestUserUpdateProfile(t *testing.T) {
 	str := func(s string) *string { return &s }
+	on, off := true, false
 	eachBackend(t, func(t *testing.T, d *Data) {
 		r := NewUserRepo(d)
 		ctx := context.Background()
@@ -142,41 +145,110 @@ func TestUserUpdateProfile(t *testing.T) {
 		tests := []struct {
 			name               string
 			id                 int64
-			nickname, email    *string
+			change             biz.ProfileChange
 			wantErr            error
 			wantNick, wantMail string
+			wantNotify         bool
 		}{
-			{"nothing", a.ID, nil, nil, nil, "A", "a@x.io"},
-			{"nickname only", a.ID, str("Ay"), nil, nil, "Ay", "a@x.io"},
-			{"email only, trimmed", a.ID, nil, str(" A2@X.io "), nil, "Ay", "A2@X.io"},
-			{"email of another, other case", a.ID, nil, str("B@x.io"), biz.ErrDuplicate, "", ""},
-			{"email cleared beside another empty one", a.ID, str("Ay"), str(""), nil, "Ay", ""},
-			{"email taken back by b's old one freed", b.ID, nil, str("b2@x.io"), nil, "B", "b2@x.io"},
-			{"a takes b's old email", a.ID, nil, str("b@x.io"), nil, "Ay", "b@x.io"},
-			{"absent user", a.ID + 1000, str("x"), nil, biz.ErrNotFound, "", ""},
-			{"absent user, nothing to set", a.ID + 1000, nil, nil, biz.ErrNotFound, "", ""},
+			{"nothing", a.ID, biz.ProfileChange{}, nil, "A", "a@x.io", true},
+			{"nickname only", a.ID, biz.ProfileChange{Nickname: str("Ay")}, nil, "Ay", "a@x.io", true},
+			{"email only, trimmed", a.ID, biz.ProfileChange{Email: str(" A2@X.io ")}, nil, "Ay", "A2@X.io", true},
+			{"email of another, other case", a.ID, biz.ProfileChange{Email: str("B@x.io")}, biz.ErrDuplicate, "", "", false},
+			{"email cleared beside another empty one", a.ID, biz.ProfileChange{Nickname: str("Ay"), Email: str("")}, nil, "Ay", "", true},
+			{"email taken back by b's old one freed", b.ID, biz.ProfileChange{Email: str("b2@x.io")}, nil, "B", "b2@x.io", true},
+			{"a takes b's old email", a.ID, biz.ProfileChange{Email: str("b@x.io")}, nil, "Ay", "b@x.io", true},
+			{"email notifications off", a.ID, biz.ProfileChange{EmailNotifications: &off}, nil, "Ay", "b@x.io", false},
+			{"off again (no row changes)", a.ID, biz.ProfileChange{EmailNotifications: &off}, nil, "Ay", "b@x.io", false},
+			{"other fields leave them off", a.ID, biz.ProfileChange{Nickname: str("Al"), Email: str("a3@x.io")}, nil, "Al", "a3@x.io", false},
+			{"email notifications on, with a nickname", a.ID, biz.ProfileChange{Nickname: str("Ay"), EmailNotifications: &on}, nil, "Ay", "a3@x.io", true},
+			{"absent user", a.ID + 1000, biz.ProfileChange{Nickname: str("x")}, biz.ErrNotFound, "", "", false},
+			{"absent user, notifications only", a.ID + 1000, biz.ProfileChange{EmailNotifications: &off}, biz.ErrNotFound, "", "", false},
+			{"absent user, nothing to set", a.ID + 1000, biz.ProfileChange{}, biz.ErrNotFound, "", "", false},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
-				u, err := r.UpdateProfile(ctx, tt.id, tt.nickname, tt.email)
+				u, err := r.UpdateProfile(ctx, tt.id, tt.change)
 				wantErr(t, "UpdateProfile", err, tt.wantErr)
 				if tt.wantErr != nil {
 					return
 				}
-				if u.Nickname != tt.wantNick || u.Email != tt.wantMail {
-					t.Fatalf("after update: nickname %q email %q; want %q %q", u.Nickname, u.Email, tt.wantNick, tt.wantMail)
+				if u.Nickname != tt.wantNick || u.Email != tt.wantMail || u.EmailNotifications != tt.wantNotify {
+					t.Fatalf("after update: nickname %q email %q notifications %v; want %q %q %v",
+						u.Nickname, u.Email, u.EmailNotifications, tt.wantNick, tt.wantMail, tt.wantNotify)
+				}
+				if got, err := r.Get(ctx, tt.id); err != nil || got.EmailNotifications != tt.wantNotify {
+					t.Fatalf("Get after update = %+v, %v; want notifications %v", got, err, tt.wantNotify)
 				}
 			})
 		}
 		// The folded key follows the email.
-		if u, err := r.FindByEmail(ctx, "B@X.IO"); err != nil || u.ID != a.ID {
+		if u, err := r.FindByEmail(ctx, "A3@X.IO"); err != nil || u.ID != a.ID {
 			t.Fatalf("FindByEmail after the change = %v, %v; want user a", u, err)
 		}
-		if _, err := r.FindByEmail(ctx, "a2@x.io"); err != biz.ErrNotFound {
+		if _, err := r.FindByEmail(ctx, "b@x.io"); err != biz.ErrNotFound {
 			t.Fatalf("old email still found: %v", err)
+		}
+		// Someone else's setting is their own.
+		if u, err := r.Get(ctx, b.ID); err != nil || !u.EmailNotifications {
+			t.Fatalf("b after a's changes = %+v, %v; want notifications on", u, err)
 		}
 	})
 }
+
+// Email notifications are on for every new account, whatever Create is
+// given, and for the accounts that existed before the column did.
+func TestUserEmailNotificationsDefault(t *testing.T) {
+	eachBackend(t, func(t *testing.T, d *Data) {
+		r := NewUserRepo(d)
+		ctx := context.Background()
+		u := mustCreateUser(t, r, &biz.User{Username: "new", EmailNotifications: false})
+		if !u.EmailNotifications {
+			t.Errorf("Create returned notifications off")
+		}
+		if got, err := r.FindByUsername(ctx, "NEW"); err != nil || !got.EmailNotifications {
+			t.Errorf("FindByUsername(new) = %+v, %v; want notifications on", got, err)
+		}
+	})
+	for _, b := range backends {
+		t.Run(b.name+"/migrated", func(t *testing.T) {
+			db, err := database.Open(database.Config{Driver: b.name, Source: b.source(t)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() {
+				if sqlDB, err := db.DB(); err == nil {
+					_ = sqlDB.Close()
+				}
+			})
+			if err := db.AutoMigrate(&legacyUser{}); err != nil {
+				t.Fatalf("legacy users table: %v", err)
+			}
+			old := &legacyUser{Username: "old", UsernameKey: "old", Role: "user"}
+			if err := db.Create(old).Error; err != nil {
+				t.Fatal(err)
+			}
+			if err := Migrate(db); err != nil {
+				t.Fatalf("Migrate over the legacy table: %v", err)
+			}
+			u, err := NewUserRepo(&Data{DB: db}).Get(context.Background(), old.ID)
+			if err != nil || u.Username != "old" || !u.EmailNotifications {
+				t.Fatalf("legacy user after Migrate = %+v, %v; want notifications on", u, err)
+			}
+		})
+	}
+}
+
+// legacyUser is the users table before email_notifications.
+type legacyUser struct {
+	ID          int64  `gorm:"primaryKey;autoIncrement"`
+	Username    string `gorm:"type:varchar(64);not null"`
+	UsernameKey string `gorm:"type:varchar(64);not null;uniqueIndex"`
+	Role        string `gorm:"type:varchar(16);not null"`
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+func (legacyUser) TableName() string { return "users" }
 
 func TestUserUpdatePasswordAndDisable(t *testing.T) {
 	eachBackend(t, func(t *testing.T, d *Data) {

@@ -10,10 +10,12 @@ import (
 	"clouddrive/app/user/internal/service"
 )
 
-// RegisterGRPC adds the user service's gRPC services to s.
-func RegisterGRPC(s *grpc.Server, user *service.UserService, admin *service.AdminService) {
+// RegisterGRPC adds the user service's gRPC services to s, with the
+// internal API of other services (which has no HTTP route).
+func RegisterGRPC(s *grpc.Server, user *service.UserService, admin *service.AdminService, internal *service.UserInternalService) {
 	v1.RegisterUserServer(s, user)
 	v1.RegisterAdminServer(s, admin)
+	v1.RegisterUserInternalServer(s, internal)
 }
 
 // RegisterHTTP adds the transcoded routes and the GitHub browser routes to s.

@@ -17,7 +17,7 @@ import (
 )
 
 // ProviderSet is service providers.
-var ProviderSet = wire.NewSet(NewUserService, NewAdminService, NewOAuthHandler)
+var ProviderSet = wire.NewSet(NewUserService, NewAdminService, NewUserInternalService, NewOAuthHandler)
 
 func caller(ctx context.Context) (auth.Caller, error) {
 	c, ok := auth.FromContext(ctx)
@@ -43,7 +43,7 @@ func toUserInfo(u *biz.User) *v1.UserInfo {
 	return &v1.UserInfo{
 		Id: biz.FormatID(u.ID), Username: u.Username, Nickname: u.Nickname, Email: u.Email, Phone: u.Phone,
 		Role: u.Role, Disabled: u.Disabled, CreatedAt: timestamp(u.CreatedAt),
-		EmailVerified: u.EmailVerified, HasPassword: u.PasswordHash != "",
+		EmailVerified: u.EmailVerified, HasPassword: u.PasswordHash != "", EmailNotifications: u.EmailNotifications,
 	}
 }
 

@@ -71,7 +71,8 @@ func (s *UserService) UpdateProfile(ctx context.Context, req *v1.UpdateProfileRe
 	if err != nil {
 		return nil, err
 	}
-	u, err := s.accounts.UpdateProfile(ctx, c.UserID, req.Nickname, req.Email)
+	u, err := s.accounts.UpdateProfile(ctx, c.UserID, biz.ProfileChange{Nickname: req.Nickname, Email: req.Email,
+		EmailNotifications: req.EmailNotifications})
 	if err != nil {
 		return nil, err
 	}
