@@ -1,0 +1,202 @@
+package data
+
+import (
+	"context"
+	"strconv"
+	"time"
+
+	kerrors "github.com/go-kratos/kratos/v2/errors"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/metadata"
+
+	filev1 "clouddrive/api/file/v1"
+	storagev1 "clouddrive/api/storage/v1"
+	userv1 "clouddrive/api/user/v1"
+	"clouddrive/app/share/internal/biz"
+	"clouddrive/pkg/auth"
+)
+
+// internal signs outgoing calls with the internal secret.
+type internal struct{ secret string }
+
+func (i internal) ctx(ctx context.Context) context.Context {
+	return metadata.AppendToOutgoingContext(ctx, auth.InternalHeader, i.secret)
+}
+
+// errOf keeps another service's reason (quota, names, not found) for the
+// client: a gRPC status becomes the kratos error it was.
+func errOf(err error) error {
+	if err == nil {
+		return nil
+	}
+	return kerrors.FromError(err)
+}
+
+func id(n int64) string {
+	if n == 0 {
+		return ""
+	}
+	return strconv.FormatInt(n, 10)
+}
+
+func ids(ns []int64) []string {
+	out := make([]string, len(ns))
+	for i, n := range ns {
+		out[i] = id(n)
+	}
+	return out
+}
+
+func parseID(s string) int64 {
+	n, _ := strconv.ParseInt(s, 10, 64)
+	return n
+}
+
+func parseTime(s string) time.Time {
+	t, _ := time.Parse(time.RFC3339Nano, s)
+	return t
+}
+
+// FileClient reaches the file service's internal API.
+type FileClient struct {
+	c filev1.FileInternalClient
+	internal
+}
+
+var _ biz.FileService = (*FileClient)(nil)
+
+// NewFileClient wraps a FileInternal client; secret is the internal secret.
+func NewFileClient(c filev1.FileInternalClient, secret string) *FileClient {
+	return &FileClient{c: c, internal: internal{secret: secret}}
+}
+
+// ToNode converts the file service's node.
+func ToNode(n *filev1.Node) *biz.Node {
+	return &biz.Node{ID: parseID(n.GetId()), ParentID: parseID(n.GetParentId()), Name: n.GetName(),
+		Folder: n.GetKind() == "folder", Size: n.GetSize(), ContentHash: n.GetContentHash(), Mime: n.GetMime(),
+		CreatedAt: parseTime(n.GetCreatedAt()), UpdatedAt: parseTime(n.GetUpdatedAt()),
+		Trashed: n.GetTrashedAt() != "", Version: n.GetVersion()}
+}
+
+func toNodes(ns []*filev1.Node) []*biz.Node {
+	out := make([]*biz.Node, len(ns))
+	for i, n := range ns {
+		out[i] = ToNode(n)
+	}
+	return out
+}
+
+// GetNode implements biz.FileService.
+func (f *FileClient) GetNode(ctx context.Context, owner, nodeID int64) (*biz.Node, error) {
+	out, err := f.c.GetNode(f.ctx(ctx), &filev1.GetNodeRequest{OwnerId: id(owner), Id: id(nodeID)})
+	if err != nil {
+		return nil, errOf(err)
+	}
+	return ToNode(out), nil
+}
+
+// ListChildren implements biz.FileService.
+func (f *FileClient) ListChildren(ctx context.Context, owner, parent int64, pageSize int, pageToken string) (*biz.NodePage, error) {
+	out, err := f.c.ListChildren(f.ctx(ctx), &filev1.ListChildrenRequest{OwnerId: id(owner), ParentId: id(parent),
+		PageSize: int32(pageSize), PageToken: pageToken})
+	if err != nil {
+		return nil, errOf(err)
+	}
+	return &biz.NodePage{Items: toNodes(out.GetItems()), Next: out.GetNextPageToken()}, nil
+}
+
+// GetPath implements biz.FileService.
+func (f *FileClient) GetPath(ctx context.Context, owner, nodeID int64) ([]*biz.Node, error) {
+	out, err := f.c.GetPath(f.ctx(ctx), &filev1.GetPathRequest{OwnerId: id(owner), Id: id(nodeID)})
+	if err != nil {
+		return nil, errOf(err)
+	}
+	return toNodes(out.GetItems()), nil
+}
+
+// CopyFrom implements biz.FileService; names that are taken get " (1)".
+func (f *FileClient) CopyFrom(ctx context.Context, src int64, nodeIDs []int64, dst, parent int64) ([]*biz.Node, error) {
+	out, err := f.c.CopyFrom(f.ctx(ctx), &filev1.CopyFromRequest{SrcOwnerId: id(src), Ids: ids(nodeIDs),
+		DstOwnerId: id(dst), ParentId: id(parent), OnConflict: "rename"})
+	if err != nil {
+		return nil, errOf(err)
+	}
+	return toNodes(out.GetItems()), nil
+}
+
+// StorageClient reaches the storage service's internal API.
+type StorageClient struct {
+	c storagev1.StorageInternalClient
+	internal
+}
+
+var _ biz.StorageService = (*StorageClient)(nil)
+
+// NewStorageClient wraps a StorageInternal client; secret is the internal secret.
+func NewStorageClient(c storagev1.StorageInternalClient, secret string) *StorageClient {
+	return &StorageClient{c: c, internal: internal{secret: secret}}
+}
+
+func toSigned(u *storagev1.SignedURL) *biz.SignedURL {
+	return &biz.SignedURL{URL: u.GetUrl(), ExpiresAt: parseTime(u.GetExpiresAt())}
+}
+
+// SignDownload implements biz.StorageService.
+func (s *StorageClient) SignDownload(ctx context.Context, owner, node int64) (*biz.SignedURL, error) {
+	out, err := s.c.SignDownload(s.ctx(ctx), &storagev1.SignDownloadRequest{OwnerId: id(owner), NodeId: id(node)})
+	if err != nil {
+		return nil, errOf(err)
+	}
+	return toSigned(out), nil
+}
+
+// SignZip implements biz.StorageService.
+func (s *StorageClient) SignZip(ctx context.Context, owner int64, nodeIDs []int64, name string) (*biz.SignedURL, error) {
+	out, err := s.c.SignZip(s.ctx(ctx), &storagev1.SignZipRequest{OwnerId: id(owner), Ids: ids(nodeIDs), Name: name})
+	if err != nil {
+		return nil, errOf(err)
+	}
+	return toSigned(out), nil
+}
+
+// UserClient reaches the user service's internal API.
+type UserClient struct {
+	c userv1.UserInternalClient
+	internal
+}
+
+var _ biz.UserService = (*UserClient)(nil)
+
+// NewUserClient wraps a UserInternal client; secret is the internal secret.
+func NewUserClient(c userv1.UserInternalClient, secret string) *UserClient {
+	return &UserClient{c: c, internal: internal{secret: secret}}
+}
+
+func toUser(u *userv1.UserInfo) *biz.User {
+	return &biz.User{ID: parseID(u.GetId()), Username: u.GetUsername(), Nickname: u.GetNickname(), Disabled: u.GetDisabled()}
+}
+
+// GetUser implements biz.UserService.
+func (u *UserClient) GetUser(ctx context.Context, uid int64) (*biz.User, error) {
+	out, err := u.c.GetUser(u.ctx(ctx), &userv1.GetUserRequest{UserId: id(uid)})
+	if err != nil {
+		return nil, errOf(err)
+	}
+	return toUser(out), nil
+}
+
+// LookupUser implements biz.UserService.
+func (u *UserClient) LookupUser(ctx context.Context, username string) (*biz.User, error) {
+	out, err := u.c.LookupUser(u.ctx(ctx), &userv1.LookupUserRequest{Username: username})
+	if err != nil {
+		return nil, errOf(err)
+	}
+	return toUser(out), nil
+}
+
+// Dial connects to a service's gRPC endpoint (plain gRPC inside the
+// cluster network; TLS ends at the gateway).
+func Dial(endpoint string) (*grpc.ClientConn, error) {
+	return grpc.NewClient(endpoint, grpc.WithTransportCredentials(insecure.NewCredentials()))
+}

@@ -1,0 +1,17 @@
+// Package server registers the share service's handlers on a gRPC and an
+// HTTP server.
+package server
+
+import (
+	"github.com/go-kratos/kratos/v2/transport/grpc"
+	"github.com/go-kratos/kratos/v2/transport/http"
+
+	v1 "clouddrive/api/share/v1"
+	"clouddrive/app/share/internal/service"
+)
+
+// RegisterGRPC adds the share service to s.
+func RegisterGRPC(s *grpc.Server, sh *service.ShareService) { v1.RegisterShareServer(s, sh) }
+
+// RegisterHTTP adds the transcoded routes to s.
+func RegisterHTTP(s *http.Server, sh *service.ShareService) { v1.RegisterShareHTTPServer(s, sh) }
