@@ -1,0 +1,58 @@
+package data
+
+import (
+	"context"
+	"strconv"
+
+	kerrors "github.com/go-kratos/kratos/v2/errors"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/metadata"
+
+	userv1 "clouddrive/api/user/v1"
+	"clouddrive/app/notify/internal/biz"
+	"clouddrive/pkg/auth"
+)
+
+// UserClient reaches the user service through its internal gRPC API (or, in
+// the standalone binary, the same API on this process's own port).
+type UserClient struct {
+	c      userv1.UserInternalClient
+	secret string
+}
+
+var _ biz.UserService = (*UserClient)(nil)
+
+// NewUserClient wraps a UserInternal client; secret is the internal secret.
+func NewUserClient(c userv1.UserInternalClient, secret string) *UserClient {
+	return &UserClient{c: c, secret: secret}
+}
+
+// GetUser implements biz.UserService.
+func (u *UserClient) GetUser(ctx context.Context, id int64) (*biz.User, error) {
+	ctx = metadata.AppendToOutgoingContext(ctx, auth.InternalHeader, u.secret)
+	out, err := u.c.GetUser(ctx, &userv1.GetUserRequest{UserId: strconv.FormatInt(id, 10)})
+	if err != nil {
+		// A gRPC status becomes the kratos error it was.
+		if se := kerrors.FromError(err); userv1.IsUserNotFound(se) {
+			return nil, biz.ErrUserNotFound
+		}
+		return nil, kerrors.FromError(err)
+	}
+	uid, _ := strconv.ParseInt(out.GetId(), 10, 64)
+	if uid == 0 {
+		uid = id
+	}
+	return &biz.User{ID: uid, Nickname: out.GetNickname(), Email: out.GetEmail(),
+		EmailNotifications: out.GetEmailNotifications(), Disabled: out.GetDisabled()}, nil
+}
+
+// DialUsers connects to the user service's gRPC endpoint.
+func DialUsers(endpoint string) (userv1.UserInternalClient, func(), error) {
+	// Plain gRPC inside the cluster network; TLS ends at the gateway.
+	conn, err := grpc.NewClient(endpoint, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		return nil, nil, err
+	}
+	return userv1.NewUserInternalClient(conn), func() { _ = conn.Close() }, nil
+}
