@@ -26,8 +26,8 @@ apisix:
 
 # Everything generated: protos, wire injectors, mocks, gateway config.
 generate: api
-	$(TOOL) wire ./app/user/ ./app/file/ ./app/storage/
-	$(GO) generate ./app/user/internal/biz/ ./app/file/internal/biz/ ./app/storage/internal/biz/
+	$(TOOL) wire ./app/user/ ./app/file/ ./app/storage/ ./app/share/ ./app/notify/
+	$(GO) generate ./app/user/internal/biz/ ./app/file/internal/biz/ ./app/storage/internal/biz/ ./app/share/internal/biz/ ./app/notify/internal/biz/
 	$(GO) run ./tools/apisixgen -out apisix
 
 # Fails when regenerating would change a committed file.

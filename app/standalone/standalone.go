@@ -23,6 +23,10 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 
 	filev1 "clouddrive/api/file/v1"
+	storagev1 "clouddrive/api/storage/v1"
+	userv1 "clouddrive/api/user/v1"
+	"clouddrive/app/notify"
+	"clouddrive/app/share"
 
 	"clouddrive/app/file"
 	"clouddrive/app/standalone/docs"
@@ -104,6 +108,31 @@ func Run(ctx context.Context, o Options) error {
 	}
 	defer cleanupStorage()
 
+	shc, err := shareConfig(o.DataDir, internalSecret)
+	if err != nil {
+		return err
+	}
+	shares, cleanupShares, err := share.New(shc, bus, share.Clients{
+		Files:   filev1.NewFileInternalClient(self),
+		Storage: storagev1.NewStorageInternalClient(self),
+		Users:   userv1.NewUserInternalClient(self),
+	}, logger)
+	if err != nil {
+		return err
+	}
+	defer cleanupShares()
+
+	nc, err := notifyConfig(o.DataDir, internalSecret)
+	if err != nil {
+		return err
+	}
+	notes, cleanupNotify, err := notify.New(nc, userv1.NewUserInternalClient(self), logger)
+	if err != nil {
+		return err
+	}
+	defer cleanupNotify()
+	notes.Subscribe(bus)
+
 	authOpts := auth.Options{Verifier: keys.Verifier, Revocations: revocations, InternalSecret: internalSecret, Logger: logger}
 	mw := apiserver.Config{Logger: logger, Auth: authOpts}
 	hs := apiserver.NewHTTPServer(o.HTTPAddr, callTimeout, mw)
@@ -111,7 +140,7 @@ func Run(ctx context.Context, o Options) error {
 	for _, m := range []interface {
 		RegisterGRPC(*grpc.Server)
 		RegisterHTTP(*http.Server)
-	}{users, files} {
+	}{users, files, shares, notes} {
 		m.RegisterGRPC(gs)
 		m.RegisterHTTP(hs)
 	}
@@ -123,7 +152,11 @@ func Run(ctx context.Context, o Options) error {
 		_, _ = w.Write([]byte("ok\n"))
 	})
 
-	app := kratos.New(kratos.Name("clouddrive"), kratos.Context(ctx), kratos.Logger(logger), kratos.Server(append([]transport.Server{hs, gs, blobs.Collector()}, files.Servers()...)...))
+	srvs := []transport.Server{hs, gs, blobs.Collector()}
+	srvs = append(srvs, files.Servers()...)
+	srvs = append(srvs, shares.Servers()...)
+	srvs = append(srvs, notes.Servers()...)
+	app := kratos.New(kratos.Name("clouddrive"), kratos.Context(ctx), kratos.Logger(logger), kratos.Server(srvs...))
 	log.NewHelper(logger).Infow("msg", "clouddrive standalone", "http", o.HTTPAddr, "grpc", o.GRPCAddr, "data", o.DataDir)
 	return app.Run()
 }
@@ -195,4 +228,32 @@ func loopback(addr string) string {
 		host = "127.0.0.1"
 	}
 	return net.JoinHostPort(host, port)
+}
+
+// shareConfig is the share service's defaults moved onto SQLite.
+func shareConfig(dir, internalSecret string) (*share.Config, error) {
+	c, err := share.LoadConfig("")
+	if err != nil {
+		return nil, err
+	}
+	c.Data.Database.Driver = "sqlite"
+	c.Data.Database.Source = filepath.Join(dir, "share.db")
+	c.Data.Redis.Addr = ""
+	c.Auth.SecretFile = filepath.Join(dir, "keys", "share_secret")
+	c.Auth.InternalSecret = internalSecret
+	return c, nil
+}
+
+// notifyConfig is the notify service's defaults moved onto SQLite (in-app
+// notifications only: no SMTP on one machine unless configured).
+func notifyConfig(dir, internalSecret string) (*notify.Config, error) {
+	c, err := notify.LoadConfig("")
+	if err != nil {
+		return nil, err
+	}
+	c.Data.Database.Driver = "sqlite"
+	c.Data.Database.Source = filepath.Join(dir, "notify.db")
+	c.Data.Redis.Addr = ""
+	c.Auth.InternalSecret = internalSecret
+	return c, nil
 }

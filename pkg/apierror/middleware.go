@@ -6,6 +6,7 @@ import (
 	stderrors "errors"
 	"fmt"
 	nethttp "net/http"
+	"strconv"
 
 	"github.com/go-kratos/kratos/v2/errors"
 	"github.com/go-kratos/kratos/v2/log"
@@ -31,7 +32,7 @@ func Server(logger log.Logger) middleware.Middleware {
 			if tr, ok := transport.FromServerContext(ctx); ok {
 				lang = tr.RequestHeader().Get("Accept-Language")
 			}
-			return nil, Localize(Public(ctx, h, err), lang)
+			return nil, withHTTPCode(ctx, Localize(Public(ctx, h, err), lang))
 		}
 	}
 }
@@ -82,4 +83,43 @@ func WriteHTTP(w nethttp.ResponseWriter, se *errors.Error) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(int(se.Code))
 	_, _ = w.Write(body)
+}
+
+// httpCodeKey carries an error's HTTP status across gRPC, whose codes have
+// no room for 410, 413 or 422: kratos would turn them into 500.
+const httpCodeKey = "http_code"
+
+// FromRemote is the error another service answered over gRPC, with its
+// reason, metadata and HTTP status as that service made them.
+func FromRemote(err error) error {
+	if err == nil {
+		return nil
+	}
+	se := errors.FromError(err)
+	if c, ok := se.Metadata[httpCodeKey]; ok {
+		md := make(map[string]string, len(se.Metadata))
+		for k, v := range se.Metadata {
+			if k != httpCodeKey {
+				md[k] = v
+			}
+		}
+		if code, perr := strconv.Atoi(c); perr == nil {
+			se = errors.New(code, se.Reason, se.Message).WithMetadata(md)
+		}
+	}
+	return se
+}
+
+// withHTTPCode records se's status for FromRemote on the other side of gRPC.
+func withHTTPCode(ctx context.Context, se *errors.Error) *errors.Error {
+	tr, ok := transport.FromServerContext(ctx)
+	if !ok || tr.Kind() != transport.KindGRPC {
+		return se
+	}
+	md := make(map[string]string, len(se.Metadata)+1)
+	for k, v := range se.Metadata {
+		md[k] = v
+	}
+	md[httpCodeKey] = strconv.Itoa(int(se.Code))
+	return se.WithMetadata(md)
 }

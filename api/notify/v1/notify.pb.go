@@ -30,7 +30,7 @@ type Notification struct {
 	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
 	// "share_saved", "share_received", "quota_warning".
 	Kind string `protobuf:"bytes,2,opt,name=kind,proto3" json:"kind,omitempty"`
-	// Rendered in the recipient's language when made.
+	// Rendered at read time in the request's language (Accept-Language).
 	Title string `protobuf:"bytes,3,opt,name=title,proto3" json:"title,omitempty"`
 	Body  string `protobuf:"bytes,4,opt,name=body,proto3" json:"body,omitempty"`
 	// What it is about, for links: share token, node id, actor nickname...

@@ -4,13 +4,13 @@ import (
 	"context"
 	"strconv"
 
-	kerrors "github.com/go-kratos/kratos/v2/errors"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/metadata"
 
 	userv1 "clouddrive/api/user/v1"
 	"clouddrive/app/notify/internal/biz"
+	"clouddrive/pkg/apierror"
 	"clouddrive/pkg/auth"
 )
 
@@ -34,10 +34,11 @@ func (u *UserClient) GetUser(ctx context.Context, id int64) (*biz.User, error) {
 	out, err := u.c.GetUser(ctx, &userv1.GetUserRequest{UserId: strconv.FormatInt(id, 10)})
 	if err != nil {
 		// A gRPC status becomes the kratos error it was.
-		if se := kerrors.FromError(err); userv1.IsUserNotFound(se) {
+		se := apierror.FromRemote(err)
+		if userv1.IsUserNotFound(se) {
 			return nil, biz.ErrUserNotFound
 		}
-		return nil, kerrors.FromError(err)
+		return nil, se
 	}
 	uid, _ := strconv.ParseInt(out.GetId(), 10, 64)
 	if uid == 0 {

@@ -5,7 +5,6 @@ import (
 	"strconv"
 	"time"
 
-	kerrors "github.com/go-kratos/kratos/v2/errors"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/metadata"
@@ -14,6 +13,7 @@ import (
 	storagev1 "clouddrive/api/storage/v1"
 	userv1 "clouddrive/api/user/v1"
 	"clouddrive/app/share/internal/biz"
+	"clouddrive/pkg/apierror"
 	"clouddrive/pkg/auth"
 )
 
@@ -30,7 +30,7 @@ func errOf(err error) error {
 	if err == nil {
 		return nil
 	}
-	return kerrors.FromError(err)
+	return apierror.FromRemote(err)
 }
 
 func id(n int64) string {

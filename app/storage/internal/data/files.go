@@ -5,12 +5,12 @@ import (
 	"strconv"
 	"time"
 
-	kerrors "github.com/go-kratos/kratos/v2/errors"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/metadata"
 
 	filev1 "clouddrive/api/file/v1"
 	"clouddrive/app/storage/internal/biz"
+	"clouddrive/pkg/apierror"
 	"clouddrive/pkg/auth"
 )
 
@@ -38,7 +38,7 @@ func errOf(err error) error {
 	if err == nil {
 		return nil
 	}
-	return kerrors.FromError(err)
+	return apierror.FromRemote(err)
 }
 
 func id(n int64) string {
