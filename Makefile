@@ -8,13 +8,28 @@ DATA    ?= ./data
 HTTP    ?= 127.0.0.1:8000
 GRPC    ?= 127.0.0.1:9000
 
-.PHONY: run build api apisix minio generate check-generated test test-short bench lint fmt clean
+.PHONY: run build web web-test api apisix minio generate check-generated test test-short bench lint fmt clean
+
+WEB_SRC := $(shell find app/web/src app/web/public -type f 2>/dev/null) \
+	app/web/index.html app/web/package.json app/web/package-lock.json \
+	app/web/vite.config.ts app/web/tsconfig.json app/web/tsconfig.app.json app/web/tsconfig.node.json
 
 run: build
 	./bin/clouddrive -data $(DATA) -http $(HTTP) -grpc $(GRPC)
 
-build:
+build: web
 	$(GO) build -o bin/clouddrive ./app/standalone/cmd/clouddrive
+
+# The browser app, built into app/web/dist (embedded by the binary) when a
+# source is newer than the build or there is none yet. Needs Node >= 20.19.
+web: app/web/dist/index.html
+
+app/web/dist/index.html: $(WEB_SRC)
+	cd app/web && npm ci --no-audit --no-fund && npm run build
+
+# The app's unit tests (vitest).
+web-test:
+	cd app/web && npm ci --no-audit --no-fund && npm test
 
 # Regenerate *.pb.go, *_grpc/_http/_errors.pb.go, validation code and api/openapi.yaml.
 api:
@@ -46,7 +61,7 @@ minio:
 	bash tools/scripts/minio.sh install
 
 # Unit, integration (MariaDB, Redis, MinIO, kfake) and end-to-end tests.
-test: minio check-generated lint
+test: minio check-generated lint web-test
 	$(GO) test -count=1 -timeout 25m ./...
 
 # The inner loop: no databases, no binary, no codegen check.

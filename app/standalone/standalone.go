@@ -32,6 +32,7 @@ import (
 	"clouddrive/app/standalone/docs"
 	"clouddrive/app/storage"
 	"clouddrive/app/user"
+	"clouddrive/app/web/webapp"
 	"clouddrive/pkg/apiserver"
 	"clouddrive/pkg/auth"
 	"clouddrive/pkg/events"
@@ -151,6 +152,9 @@ func Run(ctx context.Context, o Options) error {
 		w.Header().Set("Content-Type", "text/plain")
 		_, _ = w.Write([]byte("ok\n"))
 	})
+	// Last, so every route above wins: the web app (index.html for client-side
+	// routes such as /drive/42 and /s/<token>; JSON 404 for unknown /v1/ paths).
+	hs.HandlePrefix("/", webapp.Handler())
 
 	srvs := []transport.Server{hs, gs, blobs.Collector()}
 	srvs = append(srvs, files.Servers()...)
