@@ -2,14 +2,13 @@ package data
 
 import (
 	"context"
-	"crypto/tls"
 	"fmt"
-	"time"
 
 	"github.com/wneessen/go-mail"
 
 	"clouddrive/app/notify/internal/biz"
 	"clouddrive/app/notify/internal/conf"
+	"clouddrive/pkg/smtp"
 )
 
 // NewMailer is the SMTP mailer of the configuration, or nil (no email,
@@ -19,15 +18,17 @@ func NewMailer(c *conf.Mail) (biz.Mailer, error) {
 	if s.GetHost() == "" {
 		return nil, nil
 	}
-	switch s.GetTls() {
-	case "", "none", "starttls", "tls":
-	default:
-		return nil, fmt.Errorf("mail.smtp.tls %q: want none, starttls or tls", s.GetTls())
+	if err := smtpConfig(s).Check(); err != nil {
+		return nil, fmt.Errorf("mail.smtp: %w", err)
 	}
 	if s.GetFrom() == "" {
 		return nil, fmt.Errorf("mail.smtp.from is required with mail.smtp.host")
 	}
 	return NewSMTPMailer(s), nil
+}
+
+func smtpConfig(c *conf.SMTP) smtp.Config {
+	return smtp.Config{Host: c.GetHost(), Port: int(c.GetPort()), Username: c.GetUsername(), Password: c.GetPassword(), TLS: c.GetTls()}
 }
 
 // SMTPMailer sends plain-text email with go-mail, one connection a message.
@@ -49,23 +50,7 @@ func (s *SMTPMailer) Send(ctx context.Context, e *biz.Email) error {
 	}
 	m.Subject(e.Subject)
 	m.SetBodyString(mail.TypeTextPlain, e.Text)
-	opts := []mail.Option{mail.WithTimeout(15 * time.Second)}
-	switch s.c.GetTls() {
-	case "tls":
-		opts = append(opts, mail.WithSSLPort(false), mail.WithTLSConfig(&tls.Config{ServerName: s.c.GetHost(), MinVersion: tls.VersionTLS12}))
-	case "none":
-		opts = append(opts, mail.WithTLSPolicy(mail.NoTLS))
-	default: // "" and "starttls": never send the password in the clear by accident
-		opts = append(opts, mail.WithTLSPolicy(mail.TLSMandatory))
-	}
-	// Set after the TLS options, which pick a default port of their own.
-	if s.c.GetPort() > 0 {
-		opts = append(opts, mail.WithPort(int(s.c.GetPort())))
-	}
-	if s.c.GetUsername() != "" {
-		opts = append(opts, mail.WithSMTPAuth(mail.SMTPAuthPlain), mail.WithUsername(s.c.GetUsername()), mail.WithPassword(s.c.GetPassword()))
-	}
-	client, err := mail.NewClient(s.c.GetHost(), opts...)
+	client, err := smtpConfig(s.c).Client()
 	if err != nil {
 		return err
 	}

@@ -5,11 +5,7 @@ package data
 
 import (
 	"context"
-	"database/sql"
 	"errors"
-	"math/rand/v2"
-	"strings"
-	"time"
 
 	"github.com/go-kratos/kratos/v2/log"
 	"github.com/google/wire"
@@ -79,52 +75,11 @@ func NewRelay(d *Data, pub events.Publisher, logger log.Logger) *events.Relay {
 	return events.NewRelay(d.DB, pub, events.RelayOptions{}, logger)
 }
 
-type txKey struct{}
-
 // db is the transaction in ctx, or the pool.
-func (d *Data) db(ctx context.Context) *gorm.DB {
-	if tx, ok := ctx.Value(txKey{}).(*gorm.DB); ok {
-		return tx
-	}
-	return d.DB.WithContext(ctx)
-}
-
-type transaction struct{ d *Data }
+func (d *Data) db(ctx context.Context) *gorm.DB { return database.Conn(ctx, d.DB) }
 
 // NewTransaction returns the biz.Transaction over d.
-func NewTransaction(d *Data) biz.Transaction { return &transaction{d: d} }
-
-// InTx runs fn in a transaction (joining one already in ctx); a deadlock,
-// a lock timeout or a busy SQLite retries it a few times.
-func (t *transaction) InTx(ctx context.Context, fn func(ctx context.Context) error) error {
-	if _, ok := ctx.Value(txKey{}).(*gorm.DB); ok {
-		return fn(ctx)
-	}
-	var opts []*sql.TxOptions
-	if t.d.DB.Dialector.Name() == "mysql" {
-		opts = append(opts, &sql.TxOptions{Isolation: sql.LevelReadCommitted})
-	}
-	var err error
-	for attempt := 0; attempt < 5; attempt++ {
-		err = t.d.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-			return fn(context.WithValue(ctx, txKey{}, tx))
-		}, opts...)
-		if !retryable(err) {
-			return err
-		}
-		time.Sleep(time.Duration(attempt+1)*5*time.Millisecond + rand.N(10*time.Millisecond))
-	}
-	return err
-}
-
-func retryable(err error) bool {
-	if err == nil {
-		return false
-	}
-	s := err.Error()
-	return strings.Contains(s, "Error 1213") || strings.Contains(s, "Error 1205") ||
-		strings.Contains(s, "database is locked") || strings.Contains(s, "SQLITE_BUSY")
-}
+func NewTransaction(d *Data) biz.Transaction { return database.NewTransactor(d.DB) }
 
 // mapErr turns driver errors into the errors biz knows.
 func mapErr(err error) error {

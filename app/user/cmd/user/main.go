@@ -3,27 +3,16 @@
 package main
 
 import (
-	"flag"
-	"os"
-
-	"github.com/go-kratos/kratos/v2"
 	"github.com/go-kratos/kratos/v2/log"
-	"github.com/redis/go-redis/v9"
+	"github.com/go-kratos/kratos/v2/transport/grpc"
+	"github.com/go-kratos/kratos/v2/transport/http"
 
 	"clouddrive/app/user"
 	"clouddrive/pkg/apiserver"
 	"clouddrive/pkg/auth"
 )
 
-func main() {
-	confPath := flag.String("conf", "", "config file overlaying the defaults (app/user/configs/config.yaml)")
-	flag.Parse()
-	logger := apiserver.Logger(os.Stdout, "user")
-	log.SetLogger(logger)
-	if err := run(*confPath, logger); err != nil {
-		log.NewHelper(logger).Fatalw("msg", "user service stopped", "err", err)
-	}
-}
+func main() { apiserver.Main("user", run) }
 
 func run(confPath string, logger log.Logger) error {
 	c, err := user.LoadConfig(confPath)
@@ -34,26 +23,21 @@ func run(confPath string, logger log.Logger) error {
 	if err != nil {
 		return err
 	}
-	var revocations auth.Revocations = auth.NewMemoryRevocations()
-	if r := c.GetData().GetRedis(); r.GetAddr() != "" {
-		rdb := redis.NewClient(&redis.Options{Addr: r.GetAddr(), Password: r.GetPassword(), DB: int(r.GetDb())})
-		defer rdb.Close()
-		revocations = auth.NewRedisRevocations(rdb, r.GetPrefix())
-	}
-	m, cleanup, err := user.New(c, keys, revocations, logger)
+	s, r := c.GetServer(), c.GetData().GetRedis()
+	b := apiserver.Binary{Name: "user", Logger: logger,
+		HTTPAddr: s.GetHttp().GetAddr(), HTTPTimeout: s.GetHttp().GetTimeout().AsDuration(),
+		GRPCAddr: s.GetGrpc().GetAddr(), GRPCTimeout: s.GetGrpc().GetTimeout().AsDuration(),
+		TrustedProxies: s.GetTrustedProxies(), Verifier: keys.Verifier, InternalSecret: c.GetAuth().GetInternalSecret(),
+		RedisAddr: r.GetAddr(), RedisPassword: r.GetPassword(), RedisDB: int(r.GetDb()), RedisPrefix: r.GetPrefix()}
+	rev, closeRev := b.Revocations()
+	defer closeRev()
+	m, cleanup, err := user.New(c, keys, rev, logger)
 	if err != nil {
 		return err
 	}
 	defer cleanup()
-	mw := apiserver.Config{
-		Logger:         logger,
-		Auth:           auth.Options{Verifier: keys.Verifier, Revocations: revocations, InternalSecret: c.GetAuth().GetInternalSecret(), Logger: logger},
-		TrustedProxies: c.GetServer().GetTrustedProxies(),
-	}
-	gs := apiserver.NewGRPCServer(c.GetServer().GetGrpc().GetAddr(), c.GetServer().GetGrpc().GetTimeout().AsDuration(), mw)
-	hs := apiserver.NewHTTPServer(c.GetServer().GetHttp().GetAddr(), c.GetServer().GetHttp().GetTimeout().AsDuration(), mw)
-	m.RegisterGRPC(gs)
-	m.RegisterHTTP(hs)
-	app := kratos.New(kratos.Name("user"), kratos.Logger(logger), kratos.Server(gs, hs))
-	return app.Run()
+	return b.Serve(rev, func(gs *grpc.Server, hs *http.Server, _ auth.Options) {
+		m.RegisterGRPC(gs)
+		m.RegisterHTTP(hs)
+	})
 }

@@ -2,7 +2,6 @@ package data
 
 import (
 	"context"
-	"crypto/tls"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -17,6 +16,7 @@ import (
 
 	"clouddrive/app/user/internal/biz"
 	"clouddrive/app/user/internal/conf"
+	"clouddrive/pkg/smtp"
 )
 
 // NewCodeSender picks the sender the configuration names. Emails go through
@@ -28,10 +28,8 @@ func NewCodeSender(c *conf.Code, logger log.Logger) (biz.CodeSender, error) {
 	case "smtp", "sms":
 		r := &routeSender{}
 		if c.GetSmtp().GetHost() != "" {
-			switch c.GetSmtp().GetTls() {
-			case "", "none", "starttls", "tls":
-			default:
-				return nil, fmt.Errorf("code.smtp.tls %q: want none, starttls or tls", c.GetSmtp().GetTls())
+			if err := smtpConfig(c.GetSmtp()).Check(); err != nil {
+				return nil, fmt.Errorf("code.smtp: %w", err)
 			}
 			r.email = NewSMTPSender(c.GetSmtp())
 		}
@@ -88,6 +86,10 @@ func (s *FileSender) Send(_ context.Context, _ biz.TargetKind, target, code stri
 	return err
 }
 
+func smtpConfig(c *conf.SMTP) smtp.Config {
+	return smtp.Config{Host: c.GetHost(), Port: int(c.GetPort()), Username: c.GetUsername(), Password: c.GetPassword(), TLS: c.GetTls()}
+}
+
 // SMTPSender mails codes with go-mail.
 type SMTPSender struct{ c *conf.SMTP }
 
@@ -107,23 +109,7 @@ func (s *SMTPSender) Send(ctx context.Context, _ biz.TargetKind, target, code st
 	m.SetBodyString(mail.TypeTextPlain, fmt.Sprintf(
 		"Your clouddrive sign-in code is %s. It is valid for %d minutes.\n您的 clouddrive 登录验证码是 %s，%d 分钟内有效。\n",
 		code, int(ttl.Minutes()), code, int(ttl.Minutes())))
-	opts := []mail.Option{mail.WithTimeout(15 * time.Second)}
-	switch s.c.GetTls() {
-	case "tls":
-		opts = append(opts, mail.WithSSLPort(false), mail.WithTLSConfig(&tls.Config{ServerName: s.c.GetHost(), MinVersion: tls.VersionTLS12}))
-	case "none":
-		opts = append(opts, mail.WithTLSPolicy(mail.NoTLS))
-	default: // "" and "starttls": never send a code in the clear by accident
-		opts = append(opts, mail.WithTLSPolicy(mail.TLSMandatory))
-	}
-	// Set after the TLS options, which pick a default port of their own.
-	if s.c.GetPort() > 0 {
-		opts = append(opts, mail.WithPort(int(s.c.GetPort())))
-	}
-	if s.c.GetUsername() != "" {
-		opts = append(opts, mail.WithSMTPAuth(mail.SMTPAuthPlain), mail.WithUsername(s.c.GetUsername()), mail.WithPassword(s.c.GetPassword()))
-	}
-	client, err := mail.NewClient(s.c.GetHost(), opts...)
+	client, err := smtpConfig(s.c).Client()
 	if err != nil {
 		return err
 	}
