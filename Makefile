@@ -8,7 +8,7 @@ DATA    ?= ./data
 HTTP    ?= 127.0.0.1:8000
 GRPC    ?= 127.0.0.1:9000
 
-.PHONY: run build web web-test api apisix minio generate check-generated test test-short bench lint fmt clean
+.PHONY: run build web web-test web-e2e api apisix minio generate check-generated test test-short bench lint fmt clean
 
 WEB_SRC := $(shell find app/web/src app/web/public -type f 2>/dev/null) \
 	app/web/index.html app/web/package.json app/web/package-lock.json \
@@ -30,6 +30,13 @@ app/web/dist/index.html: $(WEB_SRC)
 # The app's unit tests (vitest).
 web-test:
 	cd app/web && npm ci --no-audit --no-fund && npm test
+
+# The app in headless Chromium against the standalone binary (app/web/e2e);
+# Debian's chromium and a CJK font are installed when missing. Screenshots
+# and the server's log go to app/web/e2e-output/.
+web-e2e: build
+	bash tools/scripts/chromium.sh
+	cd app/web && { [ -d node_modules/playwright-core ] || npm ci --no-audit --no-fund; } && npm run test:e2e
 
 # Regenerate *.pb.go, *_grpc/_http/_errors.pb.go, validation code and api/openapi.yaml.
 api:
@@ -61,7 +68,7 @@ minio:
 	bash tools/scripts/minio.sh install
 
 # Unit, integration (MariaDB, Redis, MinIO, kfake) and end-to-end tests.
-test: minio check-generated lint web-test
+test: minio check-generated lint web-test web-e2e
 	$(GO) test -count=1 -timeout 25m ./...
 
 # The inner loop: no databases, no binary, no codegen check.

@@ -1,0 +1,378 @@
+// The drive in a real browser (Debian's headless Chromium through
+// playwright-core) against the standalone binary: register, folders, a
+// 50 MB upload with its progress, a reload in the middle of an upload and
+// its resumption, instant upload through the proof for a second user, a
+// share with a code opened signed out (wrong code, right code, download),
+// saving it into another account, and the owner's notification.
+//
+// The steps build on each other and run in order; after a failed step the
+// rest are skipped. Every step fails when the pages logged a console error
+// or threw, apart from the protocol's expected 4xx (harness EXPECTED_4XX).
+// Screenshots: e2e-output/screenshots/.
+
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import {
+  countChunkPuts,
+  holdChunks,
+  launchBrowser,
+  makeFile,
+  outDir,
+  resetOutput,
+  sha256File,
+  shot,
+  startServer,
+  until,
+  watchConsole,
+} from './harness.mjs';
+
+const MiB = 1 << 20;
+const BIG = 'big-50MB.bin';
+const BIG_SIZE = 50 * MiB;
+const RESUMED = 'resume-40MB.bin';
+const RESUMED_SIZE = 40 * MiB;
+const PASSWORD = 'correct-horse-42';
+const ALICE = 'alice';
+const BOB = 'bob';
+
+const problems = []; // unexpected console errors and page errors
+const expected4xx = []; // the expected ones, for the record
+let server;
+let browser;
+let files; // temp folder with the files to upload
+let bigPath;
+let resumedPath;
+let alice; // { ctx, page }
+let bob;
+let visitor;
+let share; // { link, code }
+
+let failed = false;
+/** A step of the story: skipped after a failure; fails on new console problems. */
+function step(name, fn, timeout = 120_000) {
+  it(name, { timeout }, async (t) => {
+    if (failed) return t.skip('an earlier step failed');
+    const seen = problems.length;
+    try {
+      await fn(t);
+      assert.deepEqual(problems.slice(seen), [], 'console errors or page errors during the step');
+    } catch (e) {
+      failed = true;
+      // What each browser showed when it went wrong.
+      for (const [who, u] of [[ALICE, alice], [BOB, bob], ['visitor', visitor]]) {
+        if (u && !u.page.isClosed()) await shot(u.page, `FAILED-${who}`).catch(() => undefined);
+      }
+      throw e;
+    }
+  });
+}
+
+async function newUser(label) {
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-US', colorScheme: 'light', acceptDownloads: true });
+  const page = await ctx.newPage();
+  page.setDefaultTimeout(20_000);
+  watchConsole(page, label, problems, expected4xx);
+  return { ctx, page };
+}
+
+const item = (page, name) => page.locator(`[data-testid="file-item"][data-name="${name}"]`);
+const uploadItem = (page, name) => page.locator(`[data-testid="upload-item"][data-name="${name}"]`);
+
+async function register(page, username) {
+  await page.goto(`${server.url}/register`);
+  await page.getByTestId('register-username').fill(username);
+  await page.getByTestId('register-email').fill(`${username}@example.com`);
+  await page.getByTestId('register-password').fill(PASSWORD);
+  await page.getByTestId('register-confirm').fill(PASSWORD);
+  await shot(page, `register-${username}`);
+  await page.getByTestId('register-submit').click();
+  await page.getByTestId('drive').waitFor();
+  await page.getByTestId('empty-folder').waitFor();
+}
+
+async function openFolder(page, name) {
+  await item(page, name).getByTestId('file-name').click();
+  await page.getByTestId('breadcrumbs').getByText(name).waitFor();
+}
+
+/** Records every value of the total progress (data-progress) the panel shows. */
+async function recordProgress(page) {
+  await page.evaluate(() => {
+    const w = /** @type {any} */ (window);
+    w.__progress = [];
+    clearInterval(w.__progressTimer);
+    w.__progressTimer = setInterval(() => {
+      const el = document.querySelector('[data-testid="upload-progress"]');
+      if (!el) return;
+      const v = Number(el.getAttribute('data-progress'));
+      if (w.__progress[w.__progress.length - 1] !== v) w.__progress.push(v);
+    }, 5);
+  });
+}
+
+async function recordedProgress(page) {
+  return page.evaluate(() => {
+    const w = /** @type {any} */ (window);
+    clearInterval(w.__progressTimer);
+    return w.__progress;
+  });
+}
+
+async function progressNow(page) {
+  return Number(await page.getByTestId('upload-progress').getAttribute('data-progress'));
+}
+
+describe('clouddrive in the browser', { concurrency: false }, () => {
+  before(async () => {
+    await resetOutput();
+    files = await mkdtemp(path.join(os.tmpdir(), 'clouddrive-e2e-files-'));
+    [bigPath, resumedPath] = await Promise.all([makeFile(files, BIG, BIG_SIZE), makeFile(files, RESUMED, RESUMED_SIZE)]);
+    server = await startServer();
+    browser = await launchBrowser();
+  }, { timeout: 60_000 });
+
+  after(async () => {
+    await browser?.close().catch(() => undefined);
+    await server?.stop();
+    if (files) await rm(files, { recursive: true, force: true });
+    if (expected4xx.length) console.log(`expected 4xx console lines: ${expected4xx.map((e) => `${e.status} ${new URL(e.url).pathname}`).join(', ')}`);
+  }, { timeout: 60_000 });
+
+  step('registers a user and lands on an empty drive', async () => {
+    alice = await newUser(ALICE);
+    await register(alice.page, ALICE);
+    await shot(alice.page, 'drive-empty');
+  });
+
+  step('creates folders', async () => {
+    const { page } = alice;
+    for (const name of ['Documents', 'Photos']) {
+      await page.getByTestId('new-folder').click();
+      await page.getByTestId('new-folder-input').fill(name);
+      await page.getByTestId('new-folder-submit').click();
+      await item(page, name).waitFor();
+    }
+    assert.equal(await item(page, 'Documents').getAttribute('data-kind'), 'folder');
+    assert.equal(await item(page, 'Photos').getAttribute('data-kind'), 'folder');
+    await shot(page, 'folders');
+    // The next uploads go into Documents, a folder of its own.
+    await openFolder(page, 'Documents');
+  });
+
+  step('uploads a 50 MB file and its progress reaches 100%', async () => {
+    const { page } = alice;
+    // Hold the chunks after the third, so the progress is caught half way.
+    const hold = await holdChunks(page, 3);
+    const puts = countChunkPuts(page);
+    const init = page.waitForResponse((r) => r.url().endsWith('/v1/upload/init'));
+    await page.getByTestId('upload-input').setInputFiles(bigPath);
+    await page.getByTestId('upload-panel').waitFor();
+    await recordProgress(page);
+    const session = await (await init).json();
+    const chunks = Number(session.chunk_count);
+    assert.ok(chunks > 3, `a 50 MB file is more than 3 chunks (got ${chunks})`);
+    await until(() => hold.finished.size === 3 && hold.held.length > 0, 'three chunks sent, the next ones held', 60_000);
+    await until(async () => (await progressNow(page)) > 0, 'progress above 0');
+    const mid = await progressNow(page);
+    assert.ok(mid > 0 && mid < 100, `half-way progress (${mid}%)`);
+    assert.equal(await uploadItem(page, BIG).getAttribute('data-state'), 'uploading');
+    await shot(page, 'upload-in-progress');
+    await hold.release();
+    await uploadItem(page, BIG).and(page.locator('[data-state="done"]')).waitFor({ timeout: 60_000 });
+    await page.locator('[data-testid="upload-progress"][data-progress="100"]').waitFor();
+    const seen = await recordedProgress(page);
+    puts.stop();
+    assert.equal(seen.at(-1), 100, `progress ends at 100 (${seen})`);
+    assert.ok(
+      seen.every((v, i) => i === 0 || v >= seen[i - 1]),
+      `progress never goes back (${seen})`,
+    );
+    assert.ok(seen.some((v) => v > 0 && v < 100), `progress was seen between 0 and 100 (${seen})`);
+    assert.deepEqual([...puts.sent].sort((a, b) => a - b), [...Array(chunks).keys()], 'every chunk sent once');
+    await item(page, BIG).waitFor();
+    await shot(page, 'upload-done');
+  });
+
+  step('resumes an upload after a reload, sending only the missing chunks', async () => {
+    const { page } = alice;
+    await page.getByTestId('upload-clear').click();
+    const hold = await holdChunks(page, 2);
+    const init = page.waitForResponse((r) => r.url().endsWith('/v1/upload/init'));
+    await page.getByTestId('upload-input').setInputFiles(resumedPath);
+    const session = await (await init).json();
+    const uploadId = session.upload_id;
+    const chunks = Number(session.chunk_count);
+    assert.ok(chunks > 2, `more than 2 chunks (got ${chunks})`);
+    await until(() => hold.finished.size === 2 && hold.held.length > 0, 'two chunks stored, the others held', 60_000);
+    const stored = [...hold.finished].sort((a, b) => a - b);
+    assert.equal(await uploadItem(page, RESUMED).getAttribute('data-state'), 'uploading');
+    await shot(page, 'upload-before-reload');
+
+    // Reload with the other PUTs still held: they die with the page.
+    const status = page.waitForResponse((r) => r.url().includes('/v1/upload/status'));
+    await page.reload();
+    await hold.drop();
+    await status;
+    const waiting = uploadItem(page, RESUMED);
+    await waiting.and(page.locator('[data-state="needs-file"]')).waitFor();
+    await page.getByTestId('upload-repick').waitFor();
+    // The panel knows from the server how far it got.
+    const size = Number(session.chunk_size);
+    const storedBytes = stored.reduce((n, i) => n + Math.min(size, RESUMED_SIZE - i * size), 0);
+    const shown = `${(storedBytes / MiB).toFixed(1)} MB / ${(RESUMED_SIZE / MiB).toFixed(1)} MB`;
+    await until(async () => (await waiting.innerText()).includes(shown), `"${shown}" in the panel`, 5_000);
+    await shot(page, 'upload-after-reload');
+
+    // Picking the same file again resumes the same session.
+    const puts = countChunkPuts(page);
+    const urls = [];
+    const onReq = (r) => r.method() === 'PUT' && urls.push(r.url());
+    page.on('request', onReq);
+    await page.getByTestId('upload-input').setInputFiles(resumedPath);
+    await waiting.and(page.locator('[data-state="done"]')).waitFor({ timeout: 60_000 });
+    puts.stop();
+    page.off('request', onReq);
+    const missing = [...Array(chunks).keys()].filter((i) => !stored.includes(i));
+    assert.deepEqual([...puts.sent].sort((a, b) => a - b), missing, `only the missing chunks are sent (stored: ${stored})`);
+    assert.ok(
+      urls.every((u) => u.includes(`/v1/upload/${uploadId}/`)),
+      'the chunks go to the session started before the reload',
+    );
+    await item(page, RESUMED).waitFor();
+    await shot(page, 'upload-resumed-done');
+  });
+
+  step('a second user uploads the same file instantly, without sending chunks', async () => {
+    bob = await newUser(BOB);
+    await register(bob.page, BOB);
+    const { page } = bob;
+    const puts = countChunkPuts(page);
+    const anyPut = [];
+    const onReq = (r) => r.method() === 'PUT' && anyPut.push(r.url());
+    page.on('request', onReq);
+    const prove = page.waitForResponse((r) => r.url().endsWith('/v1/upload/prove'));
+    await page.getByTestId('upload-input').setInputFiles(bigPath);
+    assert.equal((await prove).status(), 200, 'the proof is accepted');
+    await uploadItem(page, BIG).and(page.locator('[data-state="done"]')).waitFor({ timeout: 60_000 });
+    await uploadItem(page, BIG).getByText('Done instantly').waitFor();
+    puts.stop();
+    page.off('request', onReq);
+    assert.deepEqual(puts.sent, [], 'no chunk PUT');
+    assert.deepEqual(anyPut, [], 'no PUT at all');
+    await item(page, BIG).waitFor();
+    await shot(page, 'instant-upload');
+  });
+
+  step('shares the file with a code', async () => {
+    const { page } = alice;
+    await item(page, BIG).getByTestId('file-menu').click();
+    await page.getByTestId('menu-share').click();
+    await page.getByTestId('share-dialog').waitFor();
+    await page.getByTestId('share-code-random').check();
+    await shot(page, 'share-dialog');
+    await page.getByTestId('share-create').click();
+    await page.getByTestId('share-result').waitFor();
+    share = { link: await page.getByTestId('share-link').inputValue(), code: await page.getByTestId('share-code').inputValue() };
+    assert.match(share.link, new RegExp(`^${server.url}/s/[^/?]+$`));
+    assert.match(share.code, /^[A-Za-z0-9]{4}$/);
+    await shot(page, 'share-created');
+    await page.getByTestId('share-done').click();
+    await page.getByTestId('share-result').waitFor({ state: 'hidden' });
+  });
+
+  step('opens the link signed out: a wrong code, then the right one, and downloads', async () => {
+    visitor = await newUser('visitor');
+    const { page } = visitor;
+    await page.goto(share.link);
+    const pin = page.getByTestId('open-code-input');
+    await pin.waitFor();
+    await shot(page, 'share-asks-code');
+
+    const wrong = [...share.code].map((c) => (c === 'z' ? 'y' : 'z')).join('');
+    await pin.locator('input').first().click();
+    await page.keyboard.type(wrong);
+    const bad = page.waitForResponse((r) => r.url().endsWith('/v1/share/open'));
+    await page.getByTestId('open-code-submit').click();
+    assert.equal((await bad).status(), 403);
+    await page.getByTestId('open-code-error').waitFor();
+    await shot(page, 'share-wrong-code');
+
+    const boxes = pin.locator('input');
+    for (let i = 0; i < 4; i++) await boxes.nth(i).fill('');
+    await boxes.first().click();
+    await page.keyboard.type(share.code);
+    await page.getByTestId('open-code-submit').click();
+    await page.getByTestId('public-share').waitFor();
+    assert.equal(await page.getByTestId('share-name').innerText(), BIG);
+    await shot(page, 'share-opened');
+
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('share-download').click()]);
+    const saved = path.join(outDir, 'downloads', download.suggestedFilename());
+    await mkdir(path.dirname(saved), { recursive: true });
+    await download.saveAs(saved);
+    assert.equal(download.suggestedFilename(), BIG);
+    assert.equal((await stat(saved)).size, BIG_SIZE);
+    assert.equal(await sha256File(saved), await sha256File(bigPath), 'the downloaded bytes are the uploaded ones');
+    await rm(path.dirname(saved), { recursive: true });
+  });
+
+  step('saves the share into another account', async () => {
+    const { page } = visitor;
+    await page.getByTestId('share-save').click();
+    await page.getByTestId('login-form').waitFor();
+    await page.getByTestId('login-username').fill(BOB);
+    await page.getByTestId('login-password').fill(PASSWORD);
+    await shot(page, 'sign-in-to-save');
+    await page.getByTestId('login-submit').click();
+    // Back on the share, still open (the share token is kept for the tab).
+    await page.getByTestId('public-share').waitFor();
+    await page.getByTestId('share-save').click();
+    await page.getByTestId('folder-picker').waitFor();
+    await shot(page, 'save-pick-folder');
+    const save = page.waitForResponse((r) => r.url().endsWith('/v1/share/save'));
+    await page.getByTestId('picker-confirm').click();
+    assert.equal((await save).status(), 200);
+    await page.getByText('Saved 1 item(s) to your drive').waitFor();
+    await page.getByTestId('folder-picker').waitFor({ state: 'hidden' });
+    await shot(page, 'saved');
+
+    // Bob's drive now holds his own upload and the saved copy.
+    await page.goto(`${server.url}/drive`);
+    await item(page, BIG).waitFor();
+    await until(async () => (await page.locator('[data-testid="file-item"][data-kind="file"]').count()) === 2, 'two files in the drive', 10_000);
+    await shot(page, 'saved-in-drive');
+  });
+
+  step('the owner sees the notification', async () => {
+    const { page } = alice;
+    const count = page.getByTestId('notification-count');
+    await until(
+      async () => {
+        const counted = page.waitForResponse((r) => r.url().includes('/v1/notify/unread_count'));
+        await page.reload();
+        await counted;
+        return Number(await count.getAttribute('data-count')) >= 1;
+      },
+      'an unread notification',
+      20_000,
+      500,
+    );
+    await shot(page, 'bell-count');
+    await page.getByTestId('notification-bell').click();
+    const saved = page.locator('[data-testid="notification-item"][data-kind="share_saved"]');
+    await saved.first().waitFor();
+    assert.equal(await saved.first().getAttribute('data-read'), 'false');
+    await shot(page, 'notifications');
+  });
+
+  step('no console errors beyond the expected 4xx', async () => {
+    assert.deepEqual(problems, []);
+    // The expected ones did happen: the proof refused for new content, the
+    // share opened without a code and with a wrong one.
+    assert.ok(expected4xx.some((e) => e.url.endsWith('/v1/upload/prove')));
+    assert.ok(expected4xx.some((e) => e.url.endsWith('/v1/share/open')));
+  });
+});

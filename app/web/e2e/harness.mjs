@@ -1,0 +1,258 @@
+// The end-to-end harness: the standalone binary on free ports with a
+// throwaway data folder, Debian's Chromium through playwright-core, a
+// console watch that fails on errors the app did not expect, screenshots,
+// and test files of a given size.
+
+import { spawn } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, mkdtemp, open, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+export const webDir = path.resolve(fileURLToPath(new URL('..', import.meta.url)));
+export const repoDir = path.resolve(webDir, '../..');
+/** Screenshots, downloads and the server's log (git-ignored). */
+export const outDir = path.resolve(process.env.E2E_OUTPUT ?? path.join(webDir, 'e2e-output'));
+export const shotsDir = path.join(outDir, 'screenshots');
+
+/** Empties the output folder. */
+export async function resetOutput() {
+  await rm(outDir, { recursive: true, force: true });
+  await mkdir(shotsDir, { recursive: true });
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.unref();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Starts bin/clouddrive (or $CLOUDDRIVE_BIN) with a fresh data folder on
+ * free ports and waits for /healthz. stop() ends it and removes the data.
+ */
+export async function startServer() {
+  const bin = process.env.CLOUDDRIVE_BIN ?? path.join(repoDir, 'bin', 'clouddrive');
+  const data = await mkdtemp(path.join(os.tmpdir(), 'clouddrive-e2e-'));
+  const log = createWriteStream(path.join(outDir, 'server.log'));
+  for (let attempt = 1; ; attempt++) {
+    const http = await freePort();
+    const grpc = await freePort();
+    const proc = spawn(bin, ['-data', data, '-http', `127.0.0.1:${http}`, '-grpc', `127.0.0.1:${grpc}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+    proc.stdout.pipe(log, { end: false });
+    proc.stderr.pipe(log, { end: false });
+    let exited = null;
+    const done = new Promise((resolve) => proc.on('exit', (code, sig) => resolve((exited = { code, sig }))));
+    proc.on('error', (e) => (exited = { error: e }));
+    // Never leave it running, whatever ends this process.
+    const killOnExit = () => proc.kill('SIGKILL');
+    process.on('exit', killOnExit);
+    proc.on('exit', () => process.off('exit', killOnExit));
+    const url = `http://127.0.0.1:${http}`;
+    const deadline = Date.now() + 30_000;
+    let up = false;
+    while (!exited && Date.now() < deadline) {
+      try {
+        if ((await fetch(`${url}/healthz`)).ok) {
+          up = true;
+          break;
+        }
+      } catch {
+        // not listening yet
+      }
+      await sleep(100);
+    }
+    if (up) {
+      const stop = async () => {
+        if (!exited) {
+          proc.kill('SIGTERM');
+          const killer = setTimeout(() => proc.kill('SIGKILL'), 10_000);
+          await done;
+          clearTimeout(killer);
+        }
+        log.end();
+        await rm(data, { recursive: true, force: true });
+      };
+      return { url, data, stop };
+    }
+    if (!exited) {
+      proc.kill('SIGKILL');
+      await done;
+    }
+    if (attempt >= 3 || exited?.error) {
+      log.end();
+      await rm(data, { recursive: true, force: true });
+      throw new Error(`clouddrive did not start (${JSON.stringify(exited ?? 'timeout')}); see ${path.join(outDir, 'server.log')}`);
+    }
+    // A port taken in between: try others.
+  }
+}
+
+/**
+ * Debian's Chromium, headless. Playwright gives every launch a fresh
+ * profile folder of its own (it refuses --user-data-dir in args).
+ */
+export function launchBrowser() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    headless: true,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
+  });
+}
+
+/**
+ * Console lines Chrome writes for 4xx answers that are the protocol working
+ * as designed (see app/web/README.md), matched by URL and status.
+ */
+export const EXPECTED_4XX = [
+  { url: /\/v1\/upload\/prove$/, status: 403, why: 'PROOF_REJECTED: new content is sent in chunks' },
+  { url: /\/v1\/share\/open$/, status: 403, why: 'CODE_WRONG: the first open has no code, then a wrong code' },
+];
+
+function expectedConsole(msg) {
+  const m = /^Failed to load resource: the server responded with a status of (\d{3})/.exec(msg.text());
+  if (!m) return null;
+  const status = Number(m[1]);
+  const url = msg.location().url ?? '';
+  return EXPECTED_4XX.find((e) => e.status === status && e.url.test(new URL(url, 'http://x').pathname)) ?? null;
+}
+
+/**
+ * Records console.error lines and uncaught page errors that are not among
+ * EXPECTED_4XX into problems (an array shared by the run). Expected ones go
+ * to expected, so a test can check they did happen.
+ */
+export function watchConsole(page, label, problems, expected = []) {
+  page.on('console', (msg) => {
+    if (msg.type() !== 'error') return;
+    const hit = expectedConsole(msg);
+    if (hit) expected.push({ label, url: msg.location().url, status: hit.status });
+    else problems.push(`${label}: console.error: ${msg.text()} (${msg.location().url ?? '?'})`);
+  });
+  page.on('pageerror', (err) => problems.push(`${label}: uncaught: ${err.stack ?? err}`));
+  // A page that leaves with an upload running asks first; the tests mean it.
+  page.on('dialog', (d) => void (d.type() === 'beforeunload' ? d.accept() : d.dismiss()).catch(() => undefined));
+}
+
+let shotNo = 0;
+/** Writes screenshots/NN-name.png; returns its path. */
+export async function shot(page, name) {
+  shotNo++;
+  const file = path.join(shotsDir, `${String(shotNo).padStart(2, '0')}-${name}.png`);
+  await page.screenshot({ path: file, animations: 'disabled', caret: 'hide' });
+  return file;
+}
+
+/** A file of random bytes (written in 1 MiB pieces); returns its path. */
+export async function makeFile(dir, name, size) {
+  const p = path.join(dir, name);
+  const fh = await open(p, 'w');
+  try {
+    const piece = 1 << 20;
+    for (let off = 0; off < size; off += piece) await fh.write(randomBytes(Math.min(piece, size - off)));
+  } finally {
+    await fh.close();
+  }
+  return p;
+}
+
+export function sha256File(p) {
+  return new Promise((resolve, reject) => {
+    const h = createHash('sha256');
+    createReadStream(p)
+      .on('error', reject)
+      .on('data', (d) => h.update(d))
+      .on('end', () => resolve(h.digest('hex')));
+  });
+}
+
+/** The chunk PUTs of the upload protocol: PUT /v1/upload/{id}/{index}. */
+export const CHUNK_PUT = /\/v1\/upload\/[^/]+\/(\d+)$/;
+
+export function chunkIndex(url) {
+  const m = CHUNK_PUT.exec(new URL(url).pathname);
+  return m ? Number(m[1]) : null;
+}
+
+/** Counts the chunk PUTs a page sends (by index) from now on. */
+export function countChunkPuts(page) {
+  const sent = [];
+  const on = (req) => {
+    if (req.method() === 'PUT' && /\/v1\/upload\//.test(new URL(req.url()).pathname)) sent.push(chunkIndex(req.url()));
+  };
+  page.on('request', on);
+  return { sent, stop: () => page.off('request', on) };
+}
+
+/**
+ * Holds chunk PUTs: the first `pass` go through, the rest wait until
+ * release() (or are left to die with the page on a reload).
+ */
+export async function holdChunks(page, pass) {
+  const passed = [];
+  const held = [];
+  const finished = new Set();
+  const onFinished = async (req) => {
+    if (req.method() !== 'PUT' || chunkIndex(req.url()) === null) return;
+    const res = await req.response().catch(() => null);
+    if (res && res.ok()) finished.add(chunkIndex(req.url()));
+  };
+  page.on('requestfinished', onFinished);
+  const handler = async (route) => {
+    const req = route.request();
+    if (req.method() !== 'PUT') return route.fallback();
+    if (passed.length < pass) {
+      passed.push(chunkIndex(req.url()));
+      return route.continue();
+    }
+    held.push(route);
+  };
+  await page.route(CHUNK_PUT, handler);
+  return {
+    passed,
+    held,
+    finished,
+    /** Lets the held PUTs (and any later ones) go. */
+    async release() {
+      await page.unroute(CHUNK_PUT, handler);
+      page.off('requestfinished', onFinished);
+      for (const r of held.splice(0)) await r.continue().catch(() => undefined);
+    },
+    /** Stops intercepting without answering the held PUTs (the page goes away). */
+    async drop() {
+      page.off('requestfinished', onFinished);
+      await page.unrouteAll({ behavior: 'ignoreErrors' });
+    },
+  };
+}
+
+/** Polls fn until it returns a truthy value. */
+export async function until(fn, what, timeout = 20_000, every = 100) {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(every);
+  }
+}
