@@ -28,7 +28,7 @@ import (
 // reserved are the paths the SPA never answers for: the API, its docs and
 // the health check. A request that reaches this handler on one of them has
 // no route (or used the wrong method) and gets the API's JSON error.
-var reserved = []string{"/v1/", "/openapi.yaml", "/docs", "/healthz", "/metrics"}
+var reserved = []string{"/v1/", "/clouddrive.", "/openapi.yaml", "/docs", "/healthz", "/metrics"}
 
 // CSP of the app's pages: everything from this origin; inline styles (the
 // component library sets style attributes); blob: for previews (PDF frames,
