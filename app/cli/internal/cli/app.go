@@ -85,6 +85,7 @@ func init() {
 		{"mv", "[-rename] SRC... DST", "move or rename", (*App).mv},
 		{"cp", "[-rename] SRC... DST", "copy (nodes, not bytes)", (*App).cp},
 		{"rm", "[-r] PATH...", "move to the trash", (*App).rm},
+		{"share", "[-code XXXX | -gen-code] [-expires DURATION] [-max-downloads N] [-to USER] PATH", "share a file or folder by link", (*App).share},
 	}
 }
 
@@ -128,8 +129,6 @@ commands:
 		fmt.Fprintf(w, "  %-7s %-40s %s\n", c.name, c.args, c.summary)
 	}
 	fmt.Fprintf(w, `
-  share: coming with the share service (no share API exists yet)
-
 Paths on the drive start at the root: /photos/2024 (names match case-insensitively).
 The server is -server, else $DRIVE_SERVER, else the one logged in to, else %s.
 Credentials are kept in $XDG_CONFIG_HOME/clouddrive/credentials.json (mode 0600);
@@ -176,10 +175,6 @@ func (a *App) Run(ctx context.Context, args []string) int {
 	if name == "help" {
 		a.usage(a.Stdout)
 		return ExitOK
-	}
-	if name == "share" {
-		fmt.Fprintln(a.Stderr, "drive share: coming with the share service (no share API exists yet)")
-		return ExitUsage
 	}
 	for _, c := range commands {
 		if c.name != name {

@@ -61,11 +61,12 @@ func TestCommandLine(t *testing.T) {
 		want string // in stdout or stderr
 	}{
 		{"nothing", nil, ExitUsage, "usage: drive"},
-		{"help", []string{"help"}, ExitOK, "share: coming with the share service"},
+		{"help", []string{"help"}, ExitOK, "share a file or folder by link"},
 		{"-h", []string{"-h"}, ExitOK, "commands:"},
 		{"bad global flag", []string{"-nope"}, ExitUsage, "flag provided but not defined"},
 		{"unknown", []string{"frobnicate"}, ExitUsage, `unknown command "frobnicate"`},
-		{"share", []string{"share", "/a"}, ExitUsage, "coming with the share service"},
+		{"share needs one path", []string{"share"}, ExitUsage, "share one path"},
+		{"share code flags", []string{"share", "-code", "abcd", "-gen-code", "/a"}, ExitUsage, "go apart"},
 		{"command help", []string{"put", "-h"}, ExitOK, "usage: drive put"},
 		{"put needs a destination", []string{"put", "a"}, ExitUsage, "need local files"},
 		{"put -j range", []string{"put", "-j", "0", "a", "/b"}, ExitUsage, "-j must be 1 to 64"},

@@ -792,13 +792,27 @@ func TestDrive(t *testing.T) {
 		}
 	})
 
-	t.Run("share is not there yet", func(t *testing.T) {
-		r := s.drive(t, alice, nil, "share", "/backup")
-		if r.code != cli.ExitUsage || !strings.Contains(r.err, "coming with the share service") {
-			t.Errorf("share: %s", r)
+	t.Run("share", func(t *testing.T) {
+		r := s.ok(t, alice, "share", "-gen-code", "-expires", "1h", "-max-downloads", "2", "/backup")
+		m := regexp.MustCompile(`link: /s/(\S+)\ncode: (\S{4})\nexpires: `).FindStringSubmatch(r.out)
+		if m == nil {
+			t.Fatalf("share printed %q", r.out)
 		}
-		if r := s.ok(t, alice, "help"); !strings.Contains(r.out, "share: coming with the share service") {
-			t.Errorf("help does not mention share: %s", r.out)
+		// The link opens with its code (the share service's public API).
+		body, _ := json.Marshal(map[string]string{"token": m[1], "code": m[2]})
+		resp, err := http.Post("http://"+s.httpAddr+"/v1/share/open", "application/json", bytes.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("opening the share: %s", resp.Status)
+		}
+		if r := s.drive(t, alice, nil, "share", "/"); r.code != cli.ExitUsage {
+			t.Errorf("sharing the root: %s", r)
+		}
+		if r := s.drive(t, alice, nil, "share", "/nope"); r.code != cli.ExitError {
+			t.Errorf("sharing a missing path: %s", r)
 		}
 	})
 

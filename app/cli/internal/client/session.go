@@ -18,6 +18,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	filev1 "clouddrive/api/file/v1"
+	sharev1 "clouddrive/api/share/v1"
 	storagev1 "clouddrive/api/storage/v1"
 	userv1 "clouddrive/api/user/v1"
 )
@@ -43,6 +44,7 @@ type Session struct {
 	User    userv1.UserClient
 	Files   filev1.FileClient
 	Storage storagev1.StorageClient
+	Shares  sharev1.ShareClient
 
 	store Store
 	now   func() time.Time
@@ -76,6 +78,7 @@ func Open(o Options) (*Session, error) {
 	s.User = userv1.NewUserClient(conn)
 	s.Files = filev1.NewFileClient(conn)
 	s.Storage = storagev1.NewStorageClient(conn)
+	s.Shares = sharev1.NewShareClient(conn)
 	return s, nil
 }
 
