@@ -214,10 +214,15 @@ func (uc *UploadUsecase) open(ctx context.Context, owner int64, id string) (*Upl
 	if err != nil {
 		return nil, err
 	}
+	return u, uc.checkOpen(u)
+}
+
+// checkOpen refuses an upload that can take no more chunks or proofs.
+func (uc *UploadUsecase) checkOpen(u *Upload) error {
 	if u.State != UploadOpen || uc.now().After(u.ExpiresAt) {
-		return nil, v1.ErrorUploadClosed("this upload is finished, aborted or expired")
+		return v1.ErrorUploadClosed("this upload is finished, aborted or expired")
 	}
-	return u, nil
+	return nil
 }
 
 // PutChunk stores one chunk. It is idempotent and chunks may come in any
@@ -314,7 +319,7 @@ func (uc *UploadUsecase) Complete(ctx context.Context, owner int64, id string) (
 	if u.State == UploadCompleted {
 		return uc.completedNode(ctx, u)
 	}
-	if u, err = uc.open(ctx, owner, id); err != nil {
+	if err := uc.checkOpen(u); err != nil {
 		return nil, err
 	}
 	now := uc.now()
@@ -447,7 +452,7 @@ func (uc *UploadUsecase) Prove(ctx context.Context, owner int64, id, proofHex st
 	if u.State == UploadCompleted {
 		return uc.completedNode(ctx, u)
 	}
-	if u, err = uc.open(ctx, owner, id); err != nil {
+	if err := uc.checkOpen(u); err != nil {
 		return nil, err
 	}
 	ok, err := uc.uploads.CountProof(ctx, owner, id, uc.policy.ProveAttempts)
