@@ -12,6 +12,7 @@ import (
 	"github.com/go-kratos/kratos/v2/log"
 	"github.com/go-kratos/kratos/v2/transport/grpc"
 	"github.com/go-kratos/kratos/v2/transport/http"
+	grpcgo "google.golang.org/grpc"
 	"google.golang.org/protobuf/encoding/protojson"
 
 	commonv1 "clouddrive/api/common/v1"
@@ -49,6 +50,9 @@ func NewHTTPServer(addr string, timeout time.Duration, c Config) *http.Server {
 	return http.NewServer(opts...)
 }
 
+// streamWindow is the flow-control window of one gRPC stream.
+const streamWindow = 1 << 20
+
 // NewGRPCServer returns a gRPC server with the shared chain.
 func NewGRPCServer(addr string, timeout time.Duration, c Config) *grpc.Server {
 	opts := []grpc.ServerOption{
@@ -60,6 +64,13 @@ func NewGRPCServer(addr string, timeout time.Duration, c Config) *grpc.Server {
 		opts = append(opts, grpc.Address(addr))
 	}
 	opts = append(opts, grpc.Timeout(0)) // streams are transfers: unbounded
+	// Fixed flow-control windows: grpc-go's dynamic window (BDP) grows to
+	// many MiB per stream on a fast link, so a few upload streams held tens
+	// of MiB each. These bound what a stream may have in flight.
+	opts = append(opts, grpc.Options(
+		grpcgo.InitialWindowSize(streamWindow),
+		grpcgo.InitialConnWindowSize(4*streamWindow),
+	))
 
 	return grpc.NewServer(opts...)
 }
