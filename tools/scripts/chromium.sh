@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# Debian's Chromium and a CJK font for the web app's end-to-end tests
+# Debian's Chromium and its fonts for the web app's end-to-end tests
 # (app/web/e2e, driven by playwright-core; npm tools cannot download a
 # browser here). Installs with apt only what is missing; quiet and idempotent.
 set -euo pipefail
 
 need=()
 command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || need+=(chromium)
-dpkg-query -W -f='${Status}' fonts-noto-cjk 2>/dev/null | grep -q 'install ok installed' || need+=(fonts-noto-cjk)
+for font in fonts-liberation fonts-noto-cjk; do # Latin (only recommended by chromium) and CJK
+  dpkg-query -W -f='${Status}' "$font" 2>/dev/null | grep -q 'install ok installed' || need+=("$font")
+done
 [ ${#need[@]} -eq 0 ] && exit 0
 
 sudo=()
