@@ -27,6 +27,119 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+type AppPasswordTokenRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Username      string                 `protobuf:"bytes,1,opt,name=username,proto3" json:"username,omitempty"`
+	Password      string                 `protobuf:"bytes,2,opt,name=password,proto3" json:"password,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AppPasswordTokenRequest) Reset() {
+	*x = AppPasswordTokenRequest{}
+	mi := &file_user_v1_user_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AppPasswordTokenRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AppPasswordTokenRequest) ProtoMessage() {}
+
+func (x *AppPasswordTokenRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_user_v1_user_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AppPasswordTokenRequest.ProtoReflect.Descriptor instead.
+func (*AppPasswordTokenRequest) Descriptor() ([]byte, []int) {
+	return file_user_v1_user_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *AppPasswordTokenRequest) GetUsername() string {
+	if x != nil {
+		return x.Username
+	}
+	return ""
+}
+
+func (x *AppPasswordTokenRequest) GetPassword() string {
+	if x != nil {
+		return x.Password
+	}
+	return ""
+}
+
+type AppPasswordTokenReply struct {
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	User        *UserInfo              `protobuf:"bytes,1,opt,name=user,proto3" json:"user,omitempty"`
+	AccessToken string                 `protobuf:"bytes,2,opt,name=access_token,json=accessToken,proto3" json:"access_token,omitempty"`
+	// Seconds.
+	ExpiresIn     int64 `protobuf:"varint,3,opt,name=expires_in,json=expiresIn,proto3" json:"expires_in,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AppPasswordTokenReply) Reset() {
+	*x = AppPasswordTokenReply{}
+	mi := &file_user_v1_user_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AppPasswordTokenReply) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AppPasswordTokenReply) ProtoMessage() {}
+
+func (x *AppPasswordTokenReply) ProtoReflect() protoreflect.Message {
+	mi := &file_user_v1_user_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AppPasswordTokenReply.ProtoReflect.Descriptor instead.
+func (*AppPasswordTokenReply) Descriptor() ([]byte, []int) {
+	return file_user_v1_user_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *AppPasswordTokenReply) GetUser() *UserInfo {
+	if x != nil {
+		return x.User
+	}
+	return nil
+}
+
+func (x *AppPasswordTokenReply) GetAccessToken() string {
+	if x != nil {
+		return x.AccessToken
+	}
+	return ""
+}
+
+func (x *AppPasswordTokenReply) GetExpiresIn() int64 {
+	if x != nil {
+		return x.ExpiresIn
+	}
+	return 0
+}
+
 type GetUserRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	UserId        string                 `protobuf:"bytes,1,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
@@ -36,7 +149,7 @@ type GetUserRequest struct {
 
 func (x *GetUserRequest) Reset() {
 	*x = GetUserRequest{}
-	mi := &file_user_v1_user_proto_msgTypes[0]
+	mi := &file_user_v1_user_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -48,7 +161,7 @@ func (x *GetUserRequest) String() string {
 func (*GetUserRequest) ProtoMessage() {}
 
 func (x *GetUserRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_user_v1_user_proto_msgTypes[0]
+	mi := &file_user_v1_user_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -61,7 +174,7 @@ func (x *GetUserRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetUserRequest.ProtoReflect.Descriptor instead.
 func (*GetUserRequest) Descriptor() ([]byte, []int) {
-	return file_user_v1_user_proto_rawDescGZIP(), []int{0}
+	return file_user_v1_user_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *GetUserRequest) GetUserId() string {
@@ -80,7 +193,7 @@ type LookupUserRequest struct {
 
 func (x *LookupUserRequest) Reset() {
 	*x = LookupUserRequest{}
-	mi := &file_user_v1_user_proto_msgTypes[1]
+	mi := &file_user_v1_user_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -92,7 +205,7 @@ func (x *LookupUserRequest) String() string {
 func (*LookupUserRequest) ProtoMessage() {}
 
 func (x *LookupUserRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_user_v1_user_proto_msgTypes[1]
+	mi := &file_user_v1_user_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -105,7 +218,7 @@ func (x *LookupUserRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LookupUserRequest.ProtoReflect.Descriptor instead.
 func (*LookupUserRequest) Descriptor() ([]byte, []int) {
-	return file_user_v1_user_proto_rawDescGZIP(), []int{1}
+	return file_user_v1_user_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *LookupUserRequest) GetUsername() string {
@@ -139,7 +252,7 @@ type UserInfo struct {
 
 func (x *UserInfo) Reset() {
 	*x = UserInfo{}
-	mi := &file_user_v1_user_proto_msgTypes[2]
+	mi := &file_user_v1_user_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -151,7 +264,7 @@ func (x *UserInfo) String() string {
 func (*UserInfo) ProtoMessage() {}
 
 func (x *UserInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_user_v1_user_proto_msgTypes[2]
+	mi := &file_user_v1_user_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -164,7 +277,7 @@ func (x *UserInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UserInfo.ProtoReflect.Descriptor instead.
 func (*UserInfo) Descriptor() ([]byte, []int) {
-	return file_user_v1_user_proto_rawDescGZIP(), []int{2}
+	return file_user_v1_user_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *UserInfo) GetId() string {
@@ -257,7 +370,7 @@ type RegisterRequest struct {
 
 func (x *RegisterRequest) Reset() {
 	*x = RegisterRequest{}
-	mi := &file_user_v1_user_proto_msgTypes[3]
+	mi := &file_user_v1_user_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -269,7 +382,7 @@ func (x *RegisterRequest) String() string {
 func (*RegisterRequest) ProtoMessage() {}
 
 func (x *RegisterRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_user_v1_user_proto_msgTypes[3]
+	mi := &file_user_v1_user_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -282,7 +395,7 @@ func (x *RegisterRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RegisterRequest.ProtoReflect.Descriptor instead.
 func (*RegisterRequest) Descriptor() ([]byte, []int) {
-	return file_user_v1_user_proto_rawDescGZIP(), []int{3}
+	return file_user_v1_user_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *RegisterRequest) GetUsername() string {
@@ -315,7 +428,7 @@ type RegisterReply struct {
 
 func (x *RegisterReply) Reset() {
 	*x = RegisterReply{}
-	mi := &file_user_v1_user_proto_msgTypes[4]
+	mi := &file_user_v1_user_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -327,7 +440,7 @@ func (x *RegisterReply) String() string {
 func (*RegisterReply) ProtoMessage() {}
 
 func (x *RegisterReply) ProtoReflect() protoreflect.Message {
-	mi := &file_user_v1_user_proto_msgTypes[4]
+	mi := &file_user_v1_user_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -340,7 +453,7 @@ func (x *RegisterReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RegisterReply.ProtoReflect.Descriptor instead.
 func (*RegisterReply) Descriptor() ([]byte, []int) {
-	return file_user_v1_user_proto_rawDescGZIP(), []int{4}
+	return file_user_v1_user_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *RegisterReply) GetUser() *UserInfo {
@@ -360,7 +473,7 @@ type LoginRequest struct {
 
 func (x *LoginRequest) Reset() {
 	*x = LoginRequest{}
-	mi := &file_user_v1_user_proto_msgTypes[5]
+	mi := &file_user_v1_user_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -372,7 +485,7 @@ func (x *LoginRequest) String() string {
 func (*LoginRequest) ProtoMessage() {}
 
 func (x *LoginRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_user_v1_user_proto_msgTypes[5]
+	mi := &file_user_v1_user_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -385,7 +498,7 @@ func (x *LoginRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LoginRequest.ProtoReflect.Descriptor instead.
 func (*LoginRequest) Descriptor() ([]byte, []int) {
-	return file_user_v1_user_proto_rawDescGZIP(), []int{5}
+	return file_user_v1_user_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *LoginRequest) GetUsername() string {
@@ -416,7 +529,7 @@ type TokenReply struct {
 
 func (x *TokenReply) Reset() {
 	*x = TokenReply{}
-	mi := &file_user_v1_user_proto_msgTypes[6]
+	mi := &file_user_v1_user_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -428,7 +541,7 @@ func (x *TokenReply) String() string {
 func (*TokenReply) ProtoMessage() {}
 
 func (x *TokenReply) ProtoReflect() protoreflect.Message {
-	mi := &file_user_v1_user_proto_msgTypes[6]
+	mi := &file_user_v1_user_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -441,7 +554,7 @@ func (x *TokenReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TokenReply.ProtoReflect.Descriptor instead.
 func (*TokenReply) Descriptor() ([]byte, []int) {
-	return file_user_v1_user_proto_rawDescGZIP(), []int{6}
+	return file_user_v1_user_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *TokenReply) GetAccessToken() string {
@@ -488,7 +601,7 @@ type RefreshRequest struct {
 
 func (x *RefreshRequest) Reset() {
 	*x = RefreshRequest{}
-	mi := &file_user_v1_user_proto_msgTypes[7]
+	mi := &file_user_v1_user_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -500,7 +613,7 @@ func (x *RefreshRequest) String() string {
 func (*RefreshRequest) ProtoMessage() {}
 
 func (x *RefreshRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_user_v1_user_proto_msgTypes[7]
+	mi := &file_user_v1_user_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -513,7 +626,7 @@ func (x *RefreshRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RefreshRequest.ProtoReflect.Descriptor instead.
 func (*RefreshRequest) Descriptor() ([]byte, []int) {
-	return file_user_v1_user_proto_rawDescGZIP(), []int{7}
+	return file_user_v1_user_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *RefreshRequest) GetRefreshToken() string {
@@ -532,7 +645,7 @@ type LogoutRequest struct {
 
 func (x *LogoutRequest) Reset() {
 	*x = LogoutRequest{}
-	mi := &file_user_v1_user_proto_msgTypes[8]
+	mi := &file_user_v1_user_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -544,7 +657,7 @@ func (x *LogoutRequest) String() string {
 func (*LogoutRequest) ProtoMessage() {}
 
 func (x *LogoutRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_user_v1_user_proto_msgTypes[8]
+	mi := &file_user_v1_user_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -557,7 +670,7 @@ func (x *LogoutRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LogoutRequest.ProtoReflect.Descriptor instead.
 func (*LogoutRequest) Descriptor() ([]byte, []int) {
-	return file_user_v1_user_proto_rawDescGZIP(), []int{8}
+	return file_user_v1_user_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *LogoutRequest) GetRefreshToken() string {
@@ -575,7 +688,7 @@ type LogoutReply struct {
 
 func (x *LogoutReply) Reset() {
 	*x = LogoutReply{}
-	mi := &file_user_v1_user_proto_msgTypes[9]
+	mi := &file_user_v1_user_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -587,7 +700,7 @@ func (x *LogoutReply) String() string {
 func (*LogoutReply) ProtoMessage() {}
 
 func (x *LogoutReply) ProtoReflect() protoreflect.Message {
-	mi := &file_user_v1_user_proto_msgTypes[9]
+	mi := &file_user_v1_user_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -600,7 +713,7 @@ func (x *LogoutReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LogoutReply.ProtoReflect.Descriptor instead.
 func (*LogoutReply) Descriptor() ([]byte, []int) {
-	return file_user_v1_user_proto_rawDescGZIP(), []int{9}
+	return file_user_v1_user_proto_rawDescGZIP(), []int{11}
 }
 
 type MeRequest struct {
@@ -611,7 +724,7 @@ type MeRequest struct {
 
 func (x *MeRequest) Reset() {
 	*x = MeRequest{}
-	mi := &file_user_v1_user_proto_msgTypes[10]
+	mi := &file_user_v1_user_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -623,7 +736,7 @@ func (x *MeRequest) String() string {
 func (*MeRequest) ProtoMessage() {}
 
 func (x *MeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_user_v1_user_proto_msgTypes[10]
+	mi := &file_user_v1_user_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -636,7 +749,7 @@ func (x *MeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MeRequest.ProtoReflect.Descriptor instead.
 func (*MeRequest) Descriptor() ([]byte, []int) {
-	return file_user_v1_user_proto_rawDescGZIP(), []int{10}
+	return file_user_v1_user_proto_rawDescGZIP(), []int{12}
 }
 
 type UpdateProfileRequest struct {
@@ -651,7 +764,7 @@ type UpdateProfileRequest struct {
 
 func (x *UpdateProfileRequest) Reset() {
 	*x = UpdateProfileRequest{}
-	mi := &file_user_v1_user_proto_msgTypes[11]
+	mi := &file_user_v1_user_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -663,7 +776,7 @@ func (x *UpdateProfileRequest) String() string {
 func (*UpdateProfileRequest) ProtoMessage() {}
 
 func (x *UpdateProfileRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_user_v1_user_proto_msgTypes[11]
+	mi := &file_user_v1_user_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -676,7 +789,7 @@ func (x *UpdateProfileRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateProfileRequest.ProtoReflect.Descriptor instead.
 func (*UpdateProfileRequest) Descriptor() ([]byte, []int) {
-	return file_user_v1_user_proto_rawDescGZIP(), []int{11}
+	return file_user_v1_user_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *UpdateProfileRequest) GetNickname() string {
@@ -711,7 +824,7 @@ type ChangePasswordRequest struct {
 
 func (x *ChangePasswordRequest) Reset() {
 	*x = ChangePasswordRequest{}
-	mi := &file_user_v1_user_proto_msgTypes[12]
+	mi := &file_user_v1_user_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -723,7 +836,7 @@ func (x *ChangePasswordRequest) String() string {
 func (*ChangePasswordRequest) ProtoMessage() {}
 
 func (x *ChangePasswordRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_user_v1_user_proto_msgTypes[12]
+	mi := &file_user_v1_user_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -736,7 +849,7 @@ func (x *ChangePasswordRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChangePasswordRequest.ProtoReflect.Descriptor instead.
 func (*ChangePasswordRequest) Descriptor() ([]byte, []int) {
-	return file_user_v1_user_proto_rawDescGZIP(), []int{12}
+	return file_user_v1_user_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *ChangePasswordRequest) GetOldPassword() string {
@@ -763,7 +876,7 @@ type ChangePasswordReply struct {
 
 func (x *ChangePasswordReply) Reset() {
 	*x = ChangePasswordReply{}
-	mi := &file_user_v1_user_proto_msgTypes[13]
+	mi := &file_user_v1_user_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -775,7 +888,7 @@ func (x *ChangePasswordReply) String() string {
 func (*ChangePasswordReply) ProtoMessage() {}
 
 func (x *ChangePasswordReply) ProtoReflect() protoreflect.Message {
-	mi := &file_user_v1_user_proto_msgTypes[13]
+	mi := &file_user_v1_user_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -788,7 +901,7 @@ func (x *ChangePasswordReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChangePasswordReply.ProtoReflect.Descriptor instead.
 func (*ChangePasswordReply) Descriptor() ([]byte, []int) {
-	return file_user_v1_user_proto_rawDescGZIP(), []int{13}
+	return file_user_v1_user_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *ChangePasswordReply) GetRevokedSessions() int64 {
@@ -808,7 +921,7 @@ type SendCodeRequest struct {
 
 func (x *SendCodeRequest) Reset() {
 	*x = SendCodeRequest{}
-	mi := &file_user_v1_user_proto_msgTypes[14]
+	mi := &file_user_v1_user_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -820,7 +933,7 @@ func (x *SendCodeRequest) String() string {
 func (*SendCodeRequest) ProtoMessage() {}
 
 func (x *SendCodeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_user_v1_user_proto_msgTypes[14]
+	mi := &file_user_v1_user_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -833,7 +946,7 @@ func (x *SendCodeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SendCodeRequest.ProtoReflect.Descriptor instead.
 func (*SendCodeRequest) Descriptor() ([]byte, []int) {
-	return file_user_v1_user_proto_rawDescGZIP(), []int{14}
+	return file_user_v1_user_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *SendCodeRequest) GetTarget() string {
@@ -854,7 +967,7 @@ type SendCodeReply struct {
 
 func (x *SendCodeReply) Reset() {
 	*x = SendCodeReply{}
-	mi := &file_user_v1_user_proto_msgTypes[15]
+	mi := &file_user_v1_user_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -866,7 +979,7 @@ func (x *SendCodeReply) String() string {
 func (*SendCodeReply) ProtoMessage() {}
 
 func (x *SendCodeReply) ProtoReflect() protoreflect.Message {
-	mi := &file_user_v1_user_proto_msgTypes[15]
+	mi := &file_user_v1_user_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -879,7 +992,7 @@ func (x *SendCodeReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SendCodeReply.ProtoReflect.Descriptor instead.
 func (*SendCodeReply) Descriptor() ([]byte, []int) {
-	return file_user_v1_user_proto_rawDescGZIP(), []int{15}
+	return file_user_v1_user_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *SendCodeReply) GetExpiresIn() int64 {
@@ -906,7 +1019,7 @@ type CodeLoginRequest struct {
 
 func (x *CodeLoginRequest) Reset() {
 	*x = CodeLoginRequest{}
-	mi := &file_user_v1_user_proto_msgTypes[16]
+	mi := &file_user_v1_user_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -918,7 +1031,7 @@ func (x *CodeLoginRequest) String() string {
 func (*CodeLoginRequest) ProtoMessage() {}
 
 func (x *CodeLoginRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_user_v1_user_proto_msgTypes[16]
+	mi := &file_user_v1_user_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -931,7 +1044,7 @@ func (x *CodeLoginRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CodeLoginRequest.ProtoReflect.Descriptor instead.
 func (*CodeLoginRequest) Descriptor() ([]byte, []int) {
-	return file_user_v1_user_proto_rawDescGZIP(), []int{16}
+	return file_user_v1_user_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *CodeLoginRequest) GetTarget() string {
@@ -957,7 +1070,7 @@ type OAuthExchangeRequest struct {
 
 func (x *OAuthExchangeRequest) Reset() {
 	*x = OAuthExchangeRequest{}
-	mi := &file_user_v1_user_proto_msgTypes[17]
+	mi := &file_user_v1_user_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -969,7 +1082,7 @@ func (x *OAuthExchangeRequest) String() string {
 func (*OAuthExchangeRequest) ProtoMessage() {}
 
 func (x *OAuthExchangeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_user_v1_user_proto_msgTypes[17]
+	mi := &file_user_v1_user_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -982,7 +1095,7 @@ func (x *OAuthExchangeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OAuthExchangeRequest.ProtoReflect.Descriptor instead.
 func (*OAuthExchangeRequest) Descriptor() ([]byte, []int) {
-	return file_user_v1_user_proto_rawDescGZIP(), []int{17}
+	return file_user_v1_user_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *OAuthExchangeRequest) GetTicket() string {
@@ -1000,7 +1113,7 @@ type OAuthLinkURLRequest struct {
 
 func (x *OAuthLinkURLRequest) Reset() {
 	*x = OAuthLinkURLRequest{}
-	mi := &file_user_v1_user_proto_msgTypes[18]
+	mi := &file_user_v1_user_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1012,7 +1125,7 @@ func (x *OAuthLinkURLRequest) String() string {
 func (*OAuthLinkURLRequest) ProtoMessage() {}
 
 func (x *OAuthLinkURLRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_user_v1_user_proto_msgTypes[18]
+	mi := &file_user_v1_user_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1025,7 +1138,7 @@ func (x *OAuthLinkURLRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OAuthLinkURLRequest.ProtoReflect.Descriptor instead.
 func (*OAuthLinkURLRequest) Descriptor() ([]byte, []int) {
-	return file_user_v1_user_proto_rawDescGZIP(), []int{18}
+	return file_user_v1_user_proto_rawDescGZIP(), []int{20}
 }
 
 type OAuthLinkURLReply struct {
@@ -1037,7 +1150,7 @@ type OAuthLinkURLReply struct {
 
 func (x *OAuthLinkURLReply) Reset() {
 	*x = OAuthLinkURLReply{}
-	mi := &file_user_v1_user_proto_msgTypes[19]
+	mi := &file_user_v1_user_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1049,7 +1162,7 @@ func (x *OAuthLinkURLReply) String() string {
 func (*OAuthLinkURLReply) ProtoMessage() {}
 
 func (x *OAuthLinkURLReply) ProtoReflect() protoreflect.Message {
-	mi := &file_user_v1_user_proto_msgTypes[19]
+	mi := &file_user_v1_user_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1062,7 +1175,7 @@ func (x *OAuthLinkURLReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OAuthLinkURLReply.ProtoReflect.Descriptor instead.
 func (*OAuthLinkURLReply) Descriptor() ([]byte, []int) {
-	return file_user_v1_user_proto_rawDescGZIP(), []int{19}
+	return file_user_v1_user_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *OAuthLinkURLReply) GetUrl() string {
@@ -1081,7 +1194,7 @@ type OAuthLinkConfirmRequest struct {
 
 func (x *OAuthLinkConfirmRequest) Reset() {
 	*x = OAuthLinkConfirmRequest{}
-	mi := &file_user_v1_user_proto_msgTypes[20]
+	mi := &file_user_v1_user_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1093,7 +1206,7 @@ func (x *OAuthLinkConfirmRequest) String() string {
 func (*OAuthLinkConfirmRequest) ProtoMessage() {}
 
 func (x *OAuthLinkConfirmRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_user_v1_user_proto_msgTypes[20]
+	mi := &file_user_v1_user_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1106,7 +1219,7 @@ func (x *OAuthLinkConfirmRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OAuthLinkConfirmRequest.ProtoReflect.Descriptor instead.
 func (*OAuthLinkConfirmRequest) Descriptor() ([]byte, []int) {
-	return file_user_v1_user_proto_rawDescGZIP(), []int{20}
+	return file_user_v1_user_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *OAuthLinkConfirmRequest) GetTicket() string {
@@ -1126,7 +1239,7 @@ type OAuthLinkConfirmReply struct {
 
 func (x *OAuthLinkConfirmReply) Reset() {
 	*x = OAuthLinkConfirmReply{}
-	mi := &file_user_v1_user_proto_msgTypes[21]
+	mi := &file_user_v1_user_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1138,7 +1251,7 @@ func (x *OAuthLinkConfirmReply) String() string {
 func (*OAuthLinkConfirmReply) ProtoMessage() {}
 
 func (x *OAuthLinkConfirmReply) ProtoReflect() protoreflect.Message {
-	mi := &file_user_v1_user_proto_msgTypes[21]
+	mi := &file_user_v1_user_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1151,7 +1264,7 @@ func (x *OAuthLinkConfirmReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OAuthLinkConfirmReply.ProtoReflect.Descriptor instead.
 func (*OAuthLinkConfirmReply) Descriptor() ([]byte, []int) {
-	return file_user_v1_user_proto_rawDescGZIP(), []int{21}
+	return file_user_v1_user_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *OAuthLinkConfirmReply) GetLogin() string {
@@ -1176,7 +1289,7 @@ type Session struct {
 
 func (x *Session) Reset() {
 	*x = Session{}
-	mi := &file_user_v1_user_proto_msgTypes[22]
+	mi := &file_user_v1_user_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1188,7 +1301,7 @@ func (x *Session) String() string {
 func (*Session) ProtoMessage() {}
 
 func (x *Session) ProtoReflect() protoreflect.Message {
-	mi := &file_user_v1_user_proto_msgTypes[22]
+	mi := &file_user_v1_user_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1201,7 +1314,7 @@ func (x *Session) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Session.ProtoReflect.Descriptor instead.
 func (*Session) Descriptor() ([]byte, []int) {
-	return file_user_v1_user_proto_rawDescGZIP(), []int{22}
+	return file_user_v1_user_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *Session) GetId() string {
@@ -1254,7 +1367,7 @@ type ListSessionsRequest struct {
 
 func (x *ListSessionsRequest) Reset() {
 	*x = ListSessionsRequest{}
-	mi := &file_user_v1_user_proto_msgTypes[23]
+	mi := &file_user_v1_user_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1266,7 +1379,7 @@ func (x *ListSessionsRequest) String() string {
 func (*ListSessionsRequest) ProtoMessage() {}
 
 func (x *ListSessionsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_user_v1_user_proto_msgTypes[23]
+	mi := &file_user_v1_user_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1279,7 +1392,7 @@ func (x *ListSessionsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListSessionsRequest.ProtoReflect.Descriptor instead.
 func (*ListSessionsRequest) Descriptor() ([]byte, []int) {
-	return file_user_v1_user_proto_rawDescGZIP(), []int{23}
+	return file_user_v1_user_proto_rawDescGZIP(), []int{25}
 }
 
 type ListSessionsReply struct {
@@ -1291,7 +1404,7 @@ type ListSessionsReply struct {
 
 func (x *ListSessionsReply) Reset() {
 	*x = ListSessionsReply{}
-	mi := &file_user_v1_user_proto_msgTypes[24]
+	mi := &file_user_v1_user_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1303,7 +1416,7 @@ func (x *ListSessionsReply) String() string {
 func (*ListSessionsReply) ProtoMessage() {}
 
 func (x *ListSessionsReply) ProtoReflect() protoreflect.Message {
-	mi := &file_user_v1_user_proto_msgTypes[24]
+	mi := &file_user_v1_user_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1316,7 +1429,7 @@ func (x *ListSessionsReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListSessionsReply.ProtoReflect.Descriptor instead.
 func (*ListSessionsReply) Descriptor() ([]byte, []int) {
-	return file_user_v1_user_proto_rawDescGZIP(), []int{24}
+	return file_user_v1_user_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *ListSessionsReply) GetSessions() []*Session {
@@ -1335,7 +1448,7 @@ type RevokeSessionRequest struct {
 
 func (x *RevokeSessionRequest) Reset() {
 	*x = RevokeSessionRequest{}
-	mi := &file_user_v1_user_proto_msgTypes[25]
+	mi := &file_user_v1_user_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1347,7 +1460,7 @@ func (x *RevokeSessionRequest) String() string {
 func (*RevokeSessionRequest) ProtoMessage() {}
 
 func (x *RevokeSessionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_user_v1_user_proto_msgTypes[25]
+	mi := &file_user_v1_user_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1360,7 +1473,7 @@ func (x *RevokeSessionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RevokeSessionRequest.ProtoReflect.Descriptor instead.
 func (*RevokeSessionRequest) Descriptor() ([]byte, []int) {
-	return file_user_v1_user_proto_rawDescGZIP(), []int{25}
+	return file_user_v1_user_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *RevokeSessionRequest) GetId() string {
@@ -1378,7 +1491,7 @@ type RevokeSessionReply struct {
 
 func (x *RevokeSessionReply) Reset() {
 	*x = RevokeSessionReply{}
-	mi := &file_user_v1_user_proto_msgTypes[26]
+	mi := &file_user_v1_user_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1390,7 +1503,7 @@ func (x *RevokeSessionReply) String() string {
 func (*RevokeSessionReply) ProtoMessage() {}
 
 func (x *RevokeSessionReply) ProtoReflect() protoreflect.Message {
-	mi := &file_user_v1_user_proto_msgTypes[26]
+	mi := &file_user_v1_user_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1403,7 +1516,7 @@ func (x *RevokeSessionReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RevokeSessionReply.ProtoReflect.Descriptor instead.
 func (*RevokeSessionReply) Descriptor() ([]byte, []int) {
-	return file_user_v1_user_proto_rawDescGZIP(), []int{26}
+	return file_user_v1_user_proto_rawDescGZIP(), []int{28}
 }
 
 type AppPassword struct {
@@ -1418,7 +1531,7 @@ type AppPassword struct {
 
 func (x *AppPassword) Reset() {
 	*x = AppPassword{}
-	mi := &file_user_v1_user_proto_msgTypes[27]
+	mi := &file_user_v1_user_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1430,7 +1543,7 @@ func (x *AppPassword) String() string {
 func (*AppPassword) ProtoMessage() {}
 
 func (x *AppPassword) ProtoReflect() protoreflect.Message {
-	mi := &file_user_v1_user_proto_msgTypes[27]
+	mi := &file_user_v1_user_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1443,7 +1556,7 @@ func (x *AppPassword) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AppPassword.ProtoReflect.Descriptor instead.
 func (*AppPassword) Descriptor() ([]byte, []int) {
-	return file_user_v1_user_proto_rawDescGZIP(), []int{27}
+	return file_user_v1_user_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *AppPassword) GetId() string {
@@ -1483,7 +1596,7 @@ type CreateAppPasswordRequest struct {
 
 func (x *CreateAppPasswordRequest) Reset() {
 	*x = CreateAppPasswordRequest{}
-	mi := &file_user_v1_user_proto_msgTypes[28]
+	mi := &file_user_v1_user_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1495,7 +1608,7 @@ func (x *CreateAppPasswordRequest) String() string {
 func (*CreateAppPasswordRequest) ProtoMessage() {}
 
 func (x *CreateAppPasswordRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_user_v1_user_proto_msgTypes[28]
+	mi := &file_user_v1_user_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1508,7 +1621,7 @@ func (x *CreateAppPasswordRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateAppPasswordRequest.ProtoReflect.Descriptor instead.
 func (*CreateAppPasswordRequest) Descriptor() ([]byte, []int) {
-	return file_user_v1_user_proto_rawDescGZIP(), []int{28}
+	return file_user_v1_user_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *CreateAppPasswordRequest) GetName() string {
@@ -1529,7 +1642,7 @@ type CreateAppPasswordReply struct {
 
 func (x *CreateAppPasswordReply) Reset() {
 	*x = CreateAppPasswordReply{}
-	mi := &file_user_v1_user_proto_msgTypes[29]
+	mi := &file_user_v1_user_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1541,7 +1654,7 @@ func (x *CreateAppPasswordReply) String() string {
 func (*CreateAppPasswordReply) ProtoMessage() {}
 
 func (x *CreateAppPasswordReply) ProtoReflect() protoreflect.Message {
-	mi := &file_user_v1_user_proto_msgTypes[29]
+	mi := &file_user_v1_user_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1554,7 +1667,7 @@ func (x *CreateAppPasswordReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateAppPasswordReply.ProtoReflect.Descriptor instead.
 func (*CreateAppPasswordReply) Descriptor() ([]byte, []int) {
-	return file_user_v1_user_proto_rawDescGZIP(), []int{29}
+	return file_user_v1_user_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *CreateAppPasswordReply) GetAppPassword() *AppPassword {
@@ -1579,7 +1692,7 @@ type ListAppPasswordsRequest struct {
 
 func (x *ListAppPasswordsRequest) Reset() {
 	*x = ListAppPasswordsRequest{}
-	mi := &file_user_v1_user_proto_msgTypes[30]
+	mi := &file_user_v1_user_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1591,7 +1704,7 @@ func (x *ListAppPasswordsRequest) String() string {
 func (*ListAppPasswordsRequest) ProtoMessage() {}
 
 func (x *ListAppPasswordsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_user_v1_user_proto_msgTypes[30]
+	mi := &file_user_v1_user_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1604,7 +1717,7 @@ func (x *ListAppPasswordsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAppPasswordsRequest.ProtoReflect.Descriptor instead.
 func (*ListAppPasswordsRequest) Descriptor() ([]byte, []int) {
-	return file_user_v1_user_proto_rawDescGZIP(), []int{30}
+	return file_user_v1_user_proto_rawDescGZIP(), []int{32}
 }
 
 type ListAppPasswordsReply struct {
@@ -1616,7 +1729,7 @@ type ListAppPasswordsReply struct {
 
 func (x *ListAppPasswordsReply) Reset() {
 	*x = ListAppPasswordsReply{}
-	mi := &file_user_v1_user_proto_msgTypes[31]
+	mi := &file_user_v1_user_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1628,7 +1741,7 @@ func (x *ListAppPasswordsReply) String() string {
 func (*ListAppPasswordsReply) ProtoMessage() {}
 
 func (x *ListAppPasswordsReply) ProtoReflect() protoreflect.Message {
-	mi := &file_user_v1_user_proto_msgTypes[31]
+	mi := &file_user_v1_user_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1641,7 +1754,7 @@ func (x *ListAppPasswordsReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAppPasswordsReply.ProtoReflect.Descriptor instead.
 func (*ListAppPasswordsReply) Descriptor() ([]byte, []int) {
-	return file_user_v1_user_proto_rawDescGZIP(), []int{31}
+	return file_user_v1_user_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *ListAppPasswordsReply) GetItems() []*AppPassword {
@@ -1660,7 +1773,7 @@ type RevokeAppPasswordRequest struct {
 
 func (x *RevokeAppPasswordRequest) Reset() {
 	*x = RevokeAppPasswordRequest{}
-	mi := &file_user_v1_user_proto_msgTypes[32]
+	mi := &file_user_v1_user_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1672,7 +1785,7 @@ func (x *RevokeAppPasswordRequest) String() string {
 func (*RevokeAppPasswordRequest) ProtoMessage() {}
 
 func (x *RevokeAppPasswordRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_user_v1_user_proto_msgTypes[32]
+	mi := &file_user_v1_user_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1685,7 +1798,7 @@ func (x *RevokeAppPasswordRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RevokeAppPasswordRequest.ProtoReflect.Descriptor instead.
 func (*RevokeAppPasswordRequest) Descriptor() ([]byte, []int) {
-	return file_user_v1_user_proto_rawDescGZIP(), []int{32}
+	return file_user_v1_user_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *RevokeAppPasswordRequest) GetId() string {
@@ -1703,7 +1816,7 @@ type RevokeAppPasswordReply struct {
 
 func (x *RevokeAppPasswordReply) Reset() {
 	*x = RevokeAppPasswordReply{}
-	mi := &file_user_v1_user_proto_msgTypes[33]
+	mi := &file_user_v1_user_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1715,7 +1828,7 @@ func (x *RevokeAppPasswordReply) String() string {
 func (*RevokeAppPasswordReply) ProtoMessage() {}
 
 func (x *RevokeAppPasswordReply) ProtoReflect() protoreflect.Message {
-	mi := &file_user_v1_user_proto_msgTypes[33]
+	mi := &file_user_v1_user_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1728,14 +1841,23 @@ func (x *RevokeAppPasswordReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RevokeAppPasswordReply.ProtoReflect.Descriptor instead.
 func (*RevokeAppPasswordReply) Descriptor() ([]byte, []int) {
-	return file_user_v1_user_proto_rawDescGZIP(), []int{33}
+	return file_user_v1_user_proto_rawDescGZIP(), []int{35}
 }
 
 var File_user_v1_user_proto protoreflect.FileDescriptor
 
 const file_user_v1_user_proto_rawDesc = "" +
 	"\n" +
-	"\x12user/v1/user.proto\x12\x12clouddrive.user.v1\x1a\x1bannotations/v1/access.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x17validate/validate.proto\"4\n" +
+	"\x12user/v1/user.proto\x12\x12clouddrive.user.v1\x1a\x1bannotations/v1/access.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x17validate/validate.proto\"h\n" +
+	"\x17AppPasswordTokenRequest\x12%\n" +
+	"\busername\x18\x01 \x01(\tB\t\xfaB\x06r\x04\x10\x01(@R\busername\x12&\n" +
+	"\bpassword\x18\x02 \x01(\tB\n" +
+	"\xfaB\ar\x05\x10\x01(\x80\x01R\bpassword\"\x8b\x01\n" +
+	"\x15AppPasswordTokenReply\x120\n" +
+	"\x04user\x18\x01 \x01(\v2\x1c.clouddrive.user.v1.UserInfoR\x04user\x12!\n" +
+	"\faccess_token\x18\x02 \x01(\tR\vaccessToken\x12\x1d\n" +
+	"\n" +
+	"expires_in\x18\x03 \x01(\x03R\texpiresIn\"4\n" +
 	"\x0eGetUserRequest\x12\"\n" +
 	"\auser_id\x18\x01 \x01(\tB\t\xfaB\x06r\x04\x10\x01(\x14R\x06userId\":\n" +
 	"\x11LookupUserRequest\x12%\n" +
@@ -1870,11 +1992,12 @@ const file_user_v1_user_proto_rawDesc = "" +
 	"\rRevokeSession\x12(.clouddrive.user.v1.RevokeSessionRequest\x1a&.clouddrive.user.v1.RevokeSessionReply\"\"\x82\xd3\xe4\x93\x02\x1c:\x01*\"\x17/v1/user/session/revoke\x12\x8f\x01\n" +
 	"\x11CreateAppPassword\x12,.clouddrive.user.v1.CreateAppPasswordRequest\x1a*.clouddrive.user.v1.CreateAppPasswordReply\" \x82\xd3\xe4\x93\x02\x1a:\x01*\"\x15/v1/user/app_password\x12\x8e\x01\n" +
 	"\x10ListAppPasswords\x12+.clouddrive.user.v1.ListAppPasswordsRequest\x1a).clouddrive.user.v1.ListAppPasswordsReply\"\"\x82\xd3\xe4\x93\x02\x1c\x12\x1a/v1/user/app_password/list\x12\x96\x01\n" +
-	"\x11RevokeAppPassword\x12,.clouddrive.user.v1.RevokeAppPasswordRequest\x1a*.clouddrive.user.v1.RevokeAppPasswordReply\"'\x82\xd3\xe4\x93\x02!:\x01*\"\x1c/v1/user/app_password/revoke2\xba\x01\n" +
+	"\x11RevokeAppPassword\x12,.clouddrive.user.v1.RevokeAppPasswordRequest\x1a*.clouddrive.user.v1.RevokeAppPasswordReply\"'\x82\xd3\xe4\x93\x02!:\x01*\"\x1c/v1/user/app_password/revoke2\xac\x02\n" +
 	"\fUserInternal\x12Q\n" +
 	"\aGetUser\x12\".clouddrive.user.v1.GetUserRequest\x1a\x1c.clouddrive.user.v1.UserInfo\"\x04\xc8\xf3\x18\x03\x12W\n" +
 	"\n" +
-	"LookupUser\x12%.clouddrive.user.v1.LookupUserRequest\x1a\x1c.clouddrive.user.v1.UserInfo\"\x04\xc8\xf3\x18\x03B\x1bZ\x19clouddrive/api/user/v1;v1b\x06proto3"
+	"LookupUser\x12%.clouddrive.user.v1.LookupUserRequest\x1a\x1c.clouddrive.user.v1.UserInfo\"\x04\xc8\xf3\x18\x03\x12p\n" +
+	"\x10AppPasswordToken\x12+.clouddrive.user.v1.AppPasswordTokenRequest\x1a).clouddrive.user.v1.AppPasswordTokenReply\"\x04\xc8\xf3\x18\x03B\x1bZ\x19clouddrive/api/user/v1;v1b\x06proto3"
 
 var (
 	file_user_v1_user_proto_rawDescOnce sync.Once
@@ -1888,92 +2011,97 @@ func file_user_v1_user_proto_rawDescGZIP() []byte {
 	return file_user_v1_user_proto_rawDescData
 }
 
-var file_user_v1_user_proto_msgTypes = make([]protoimpl.MessageInfo, 34)
+var file_user_v1_user_proto_msgTypes = make([]protoimpl.MessageInfo, 36)
 var file_user_v1_user_proto_goTypes = []any{
-	(*GetUserRequest)(nil),           // 0: clouddrive.user.v1.GetUserRequest
-	(*LookupUserRequest)(nil),        // 1: clouddrive.user.v1.LookupUserRequest
-	(*UserInfo)(nil),                 // 2: clouddrive.user.v1.UserInfo
-	(*RegisterRequest)(nil),          // 3: clouddrive.user.v1.RegisterRequest
-	(*RegisterReply)(nil),            // 4: clouddrive.user.v1.RegisterReply
-	(*LoginRequest)(nil),             // 5: clouddrive.user.v1.LoginRequest
-	(*TokenReply)(nil),               // 6: clouddrive.user.v1.TokenReply
-	(*RefreshRequest)(nil),           // 7: clouddrive.user.v1.RefreshRequest
-	(*LogoutRequest)(nil),            // 8: clouddrive.user.v1.LogoutRequest
-	(*LogoutReply)(nil),              // 9: clouddrive.user.v1.LogoutReply
-	(*MeRequest)(nil),                // 10: clouddrive.user.v1.MeRequest
-	(*UpdateProfileRequest)(nil),     // 11: clouddrive.user.v1.UpdateProfileRequest
-	(*ChangePasswordRequest)(nil),    // 12: clouddrive.user.v1.ChangePasswordRequest
-	(*ChangePasswordReply)(nil),      // 13: clouddrive.user.v1.ChangePasswordReply
-	(*SendCodeRequest)(nil),          // 14: clouddrive.user.v1.SendCodeRequest
-	(*SendCodeReply)(nil),            // 15: clouddrive.user.v1.SendCodeReply
-	(*CodeLoginRequest)(nil),         // 16: clouddrive.user.v1.CodeLoginRequest
-	(*OAuthExchangeRequest)(nil),     // 17: clouddrive.user.v1.OAuthExchangeRequest
-	(*OAuthLinkURLRequest)(nil),      // 18: clouddrive.user.v1.OAuthLinkURLRequest
-	(*OAuthLinkURLReply)(nil),        // 19: clouddrive.user.v1.OAuthLinkURLReply
-	(*OAuthLinkConfirmRequest)(nil),  // 20: clouddrive.user.v1.OAuthLinkConfirmRequest
-	(*OAuthLinkConfirmReply)(nil),    // 21: clouddrive.user.v1.OAuthLinkConfirmReply
-	(*Session)(nil),                  // 22: clouddrive.user.v1.Session
-	(*ListSessionsRequest)(nil),      // 23: clouddrive.user.v1.ListSessionsRequest
-	(*ListSessionsReply)(nil),        // 24: clouddrive.user.v1.ListSessionsReply
-	(*RevokeSessionRequest)(nil),     // 25: clouddrive.user.v1.RevokeSessionRequest
-	(*RevokeSessionReply)(nil),       // 26: clouddrive.user.v1.RevokeSessionReply
-	(*AppPassword)(nil),              // 27: clouddrive.user.v1.AppPassword
-	(*CreateAppPasswordRequest)(nil), // 28: clouddrive.user.v1.CreateAppPasswordRequest
-	(*CreateAppPasswordReply)(nil),   // 29: clouddrive.user.v1.CreateAppPasswordReply
-	(*ListAppPasswordsRequest)(nil),  // 30: clouddrive.user.v1.ListAppPasswordsRequest
-	(*ListAppPasswordsReply)(nil),    // 31: clouddrive.user.v1.ListAppPasswordsReply
-	(*RevokeAppPasswordRequest)(nil), // 32: clouddrive.user.v1.RevokeAppPasswordRequest
-	(*RevokeAppPasswordReply)(nil),   // 33: clouddrive.user.v1.RevokeAppPasswordReply
+	(*AppPasswordTokenRequest)(nil),  // 0: clouddrive.user.v1.AppPasswordTokenRequest
+	(*AppPasswordTokenReply)(nil),    // 1: clouddrive.user.v1.AppPasswordTokenReply
+	(*GetUserRequest)(nil),           // 2: clouddrive.user.v1.GetUserRequest
+	(*LookupUserRequest)(nil),        // 3: clouddrive.user.v1.LookupUserRequest
+	(*UserInfo)(nil),                 // 4: clouddrive.user.v1.UserInfo
+	(*RegisterRequest)(nil),          // 5: clouddrive.user.v1.RegisterRequest
+	(*RegisterReply)(nil),            // 6: clouddrive.user.v1.RegisterReply
+	(*LoginRequest)(nil),             // 7: clouddrive.user.v1.LoginRequest
+	(*TokenReply)(nil),               // 8: clouddrive.user.v1.TokenReply
+	(*RefreshRequest)(nil),           // 9: clouddrive.user.v1.RefreshRequest
+	(*LogoutRequest)(nil),            // 10: clouddrive.user.v1.LogoutRequest
+	(*LogoutReply)(nil),              // 11: clouddrive.user.v1.LogoutReply
+	(*MeRequest)(nil),                // 12: clouddrive.user.v1.MeRequest
+	(*UpdateProfileRequest)(nil),     // 13: clouddrive.user.v1.UpdateProfileRequest
+	(*ChangePasswordRequest)(nil),    // 14: clouddrive.user.v1.ChangePasswordRequest
+	(*ChangePasswordReply)(nil),      // 15: clouddrive.user.v1.ChangePasswordReply
+	(*SendCodeRequest)(nil),          // 16: clouddrive.user.v1.SendCodeRequest
+	(*SendCodeReply)(nil),            // 17: clouddrive.user.v1.SendCodeReply
+	(*CodeLoginRequest)(nil),         // 18: clouddrive.user.v1.CodeLoginRequest
+	(*OAuthExchangeRequest)(nil),     // 19: clouddrive.user.v1.OAuthExchangeRequest
+	(*OAuthLinkURLRequest)(nil),      // 20: clouddrive.user.v1.OAuthLinkURLRequest
+	(*OAuthLinkURLReply)(nil),        // 21: clouddrive.user.v1.OAuthLinkURLReply
+	(*OAuthLinkConfirmRequest)(nil),  // 22: clouddrive.user.v1.OAuthLinkConfirmRequest
+	(*OAuthLinkConfirmReply)(nil),    // 23: clouddrive.user.v1.OAuthLinkConfirmReply
+	(*Session)(nil),                  // 24: clouddrive.user.v1.Session
+	(*ListSessionsRequest)(nil),      // 25: clouddrive.user.v1.ListSessionsRequest
+	(*ListSessionsReply)(nil),        // 26: clouddrive.user.v1.ListSessionsReply
+	(*RevokeSessionRequest)(nil),     // 27: clouddrive.user.v1.RevokeSessionRequest
+	(*RevokeSessionReply)(nil),       // 28: clouddrive.user.v1.RevokeSessionReply
+	(*AppPassword)(nil),              // 29: clouddrive.user.v1.AppPassword
+	(*CreateAppPasswordRequest)(nil), // 30: clouddrive.user.v1.CreateAppPasswordRequest
+	(*CreateAppPasswordReply)(nil),   // 31: clouddrive.user.v1.CreateAppPasswordReply
+	(*ListAppPasswordsRequest)(nil),  // 32: clouddrive.user.v1.ListAppPasswordsRequest
+	(*ListAppPasswordsReply)(nil),    // 33: clouddrive.user.v1.ListAppPasswordsReply
+	(*RevokeAppPasswordRequest)(nil), // 34: clouddrive.user.v1.RevokeAppPasswordRequest
+	(*RevokeAppPasswordReply)(nil),   // 35: clouddrive.user.v1.RevokeAppPasswordReply
 }
 var file_user_v1_user_proto_depIdxs = []int32{
-	2,  // 0: clouddrive.user.v1.RegisterReply.user:type_name -> clouddrive.user.v1.UserInfo
-	2,  // 1: clouddrive.user.v1.TokenReply.user:type_name -> clouddrive.user.v1.UserInfo
-	22, // 2: clouddrive.user.v1.ListSessionsReply.sessions:type_name -> clouddrive.user.v1.Session
-	27, // 3: clouddrive.user.v1.CreateAppPasswordReply.app_password:type_name -> clouddrive.user.v1.AppPassword
-	27, // 4: clouddrive.user.v1.ListAppPasswordsReply.items:type_name -> clouddrive.user.v1.AppPassword
-	3,  // 5: clouddrive.user.v1.User.Register:input_type -> clouddrive.user.v1.RegisterRequest
-	5,  // 6: clouddrive.user.v1.User.Login:input_type -> clouddrive.user.v1.LoginRequest
-	7,  // 7: clouddrive.user.v1.User.Refresh:input_type -> clouddrive.user.v1.RefreshRequest
-	8,  // 8: clouddrive.user.v1.User.Logout:input_type -> clouddrive.user.v1.LogoutRequest
-	10, // 9: clouddrive.user.v1.User.Me:input_type -> clouddrive.user.v1.MeRequest
-	11, // 10: clouddrive.user.v1.User.UpdateProfile:input_type -> clouddrive.user.v1.UpdateProfileRequest
-	12, // 11: clouddrive.user.v1.User.ChangePassword:input_type -> clouddrive.user.v1.ChangePasswordRequest
-	14, // 12: clouddrive.user.v1.User.SendCode:input_type -> clouddrive.user.v1.SendCodeRequest
-	16, // 13: clouddrive.user.v1.User.CodeLogin:input_type -> clouddrive.user.v1.CodeLoginRequest
-	17, // 14: clouddrive.user.v1.User.OAuthExchange:input_type -> clouddrive.user.v1.OAuthExchangeRequest
-	18, // 15: clouddrive.user.v1.User.OAuthLinkURL:input_type -> clouddrive.user.v1.OAuthLinkURLRequest
-	20, // 16: clouddrive.user.v1.User.OAuthLinkConfirm:input_type -> clouddrive.user.v1.OAuthLinkConfirmRequest
-	23, // 17: clouddrive.user.v1.User.ListSessions:input_type -> clouddrive.user.v1.ListSessionsRequest
-	25, // 18: clouddrive.user.v1.User.RevokeSession:input_type -> clouddrive.user.v1.RevokeSessionRequest
-	28, // 19: clouddrive.user.v1.User.CreateAppPassword:input_type -> clouddrive.user.v1.CreateAppPasswordRequest
-	30, // 20: clouddrive.user.v1.User.ListAppPasswords:input_type -> clouddrive.user.v1.ListAppPasswordsRequest
-	32, // 21: clouddrive.user.v1.User.RevokeAppPassword:input_type -> clouddrive.user.v1.RevokeAppPasswordRequest
-	0,  // 22: clouddrive.user.v1.UserInternal.GetUser:input_type -> clouddrive.user.v1.GetUserRequest
-	1,  // 23: clouddrive.user.v1.UserInternal.LookupUser:input_type -> clouddrive.user.v1.LookupUserRequest
-	4,  // 24: clouddrive.user.v1.User.Register:output_type -> clouddrive.user.v1.RegisterReply
-	6,  // 25: clouddrive.user.v1.User.Login:output_type -> clouddrive.user.v1.TokenReply
-	6,  // 26: clouddrive.user.v1.User.Refresh:output_type -> clouddrive.user.v1.TokenReply
-	9,  // 27: clouddrive.user.v1.User.Logout:output_type -> clouddrive.user.v1.LogoutReply
-	2,  // 28: clouddrive.user.v1.User.Me:output_type -> clouddrive.user.v1.UserInfo
-	2,  // 29: clouddrive.user.v1.User.UpdateProfile:output_type -> clouddrive.user.v1.UserInfo
-	13, // 30: clouddrive.user.v1.User.ChangePassword:output_type -> clouddrive.user.v1.ChangePasswordReply
-	15, // 31: clouddrive.user.v1.User.SendCode:output_type -> clouddrive.user.v1.SendCodeReply
-	6,  // 32: clouddrive.user.v1.User.CodeLogin:output_type -> clouddrive.user.v1.TokenReply
-	6,  // 33: clouddrive.user.v1.User.OAuthExchange:output_type -> clouddrive.user.v1.TokenReply
-	19, // 34: clouddrive.user.v1.User.OAuthLinkURL:output_type -> clouddrive.user.v1.OAuthLinkURLReply
-	21, // 35: clouddrive.user.v1.User.OAuthLinkConfirm:output_type -> clouddrive.user.v1.OAuthLinkConfirmReply
-	24, // 36: clouddrive.user.v1.User.ListSessions:output_type -> clouddrive.user.v1.ListSessionsReply
-	26, // 37: clouddrive.user.v1.User.RevokeSession:output_type -> clouddrive.user.v1.RevokeSessionReply
-	29, // 38: clouddrive.user.v1.User.CreateAppPassword:output_type -> clouddrive.user.v1.CreateAppPasswordReply
-	31, // 39: clouddrive.user.v1.User.ListAppPasswords:output_type -> clouddrive.user.v1.ListAppPasswordsReply
-	33, // 40: clouddrive.user.v1.User.RevokeAppPassword:output_type -> clouddrive.user.v1.RevokeAppPasswordReply
-	2,  // 41: clouddrive.user.v1.UserInternal.GetUser:output_type -> clouddrive.user.v1.UserInfo
-	2,  // 42: clouddrive.user.v1.UserInternal.LookupUser:output_type -> clouddrive.user.v1.UserInfo
-	24, // [24:43] is the sub-list for method output_type
-	5,  // [5:24] is the sub-list for method input_type
-	5,  // [5:5] is the sub-list for extension type_name
-	5,  // [5:5] is the sub-list for extension extendee
-	0,  // [0:5] is the sub-list for field type_name
+	4,  // 0: clouddrive.user.v1.AppPasswordTokenReply.user:type_name -> clouddrive.user.v1.UserInfo
+	4,  // 1: clouddrive.user.v1.RegisterReply.user:type_name -> clouddrive.user.v1.UserInfo
+	4,  // 2: clouddrive.user.v1.TokenReply.user:type_name -> clouddrive.user.v1.UserInfo
+	24, // 3: clouddrive.user.v1.ListSessionsReply.sessions:type_name -> clouddrive.user.v1.Session
+	29, // 4: clouddrive.user.v1.CreateAppPasswordReply.app_password:type_name -> clouddrive.user.v1.AppPassword
+	29, // 5: clouddrive.user.v1.ListAppPasswordsReply.items:type_name -> clouddrive.user.v1.AppPassword
+	5,  // 6: clouddrive.user.v1.User.Register:input_type -> clouddrive.user.v1.RegisterRequest
+	7,  // 7: clouddrive.user.v1.User.Login:input_type -> clouddrive.user.v1.LoginRequest
+	9,  // 8: clouddrive.user.v1.User.Refresh:input_type -> clouddrive.user.v1.RefreshRequest
+	10, // 9: clouddrive.user.v1.User.Logout:input_type -> clouddrive.user.v1.LogoutRequest
+	12, // 10: clouddrive.user.v1.User.Me:input_type -> clouddrive.user.v1.MeRequest
+	13, // 11: clouddrive.user.v1.User.UpdateProfile:input_type -> clouddrive.user.v1.UpdateProfileRequest
+	14, // 12: clouddrive.user.v1.User.ChangePassword:input_type -> clouddrive.user.v1.ChangePasswordRequest
+	16, // 13: clouddrive.user.v1.User.SendCode:input_type -> clouddrive.user.v1.SendCodeRequest
+	18, // 14: clouddrive.user.v1.User.CodeLogin:input_type -> clouddrive.user.v1.CodeLoginRequest
+	19, // 15: clouddrive.user.v1.User.OAuthExchange:input_type -> clouddrive.user.v1.OAuthExchangeRequest
+	20, // 16: clouddrive.user.v1.User.OAuthLinkURL:input_type -> clouddrive.user.v1.OAuthLinkURLRequest
+	22, // 17: clouddrive.user.v1.User.OAuthLinkConfirm:input_type -> clouddrive.user.v1.OAuthLinkConfirmRequest
+	25, // 18: clouddrive.user.v1.User.ListSessions:input_type -> clouddrive.user.v1.ListSessionsRequest
+	27, // 19: clouddrive.user.v1.User.RevokeSession:input_type -> clouddrive.user.v1.RevokeSessionRequest
+	30, // 20: clouddrive.user.v1.User.CreateAppPassword:input_type -> clouddrive.user.v1.CreateAppPasswordRequest
+	32, // 21: clouddrive.user.v1.User.ListAppPasswords:input_type -> clouddrive.user.v1.ListAppPasswordsRequest
+	34, // 22: clouddrive.user.v1.User.RevokeAppPassword:input_type -> clouddrive.user.v1.RevokeAppPasswordRequest
+	2,  // 23: clouddrive.user.v1.UserInternal.GetUser:input_type -> clouddrive.user.v1.GetUserRequest
+	3,  // 24: clouddrive.user.v1.UserInternal.LookupUser:input_type -> clouddrive.user.v1.LookupUserRequest
+	0,  // 25: clouddrive.user.v1.UserInternal.AppPasswordToken:input_type -> clouddrive.user.v1.AppPasswordTokenRequest
+	6,  // 26: clouddrive.user.v1.User.Register:output_type -> clouddrive.user.v1.RegisterReply
+	8,  // 27: clouddrive.user.v1.User.Login:output_type -> clouddrive.user.v1.TokenReply
+	8,  // 28: clouddrive.user.v1.User.Refresh:output_type -> clouddrive.user.v1.TokenReply
+	11, // 29: clouddrive.user.v1.User.Logout:output_type -> clouddrive.user.v1.LogoutReply
+	4,  // 30: clouddrive.user.v1.User.Me:output_type -> clouddrive.user.v1.UserInfo
+	4,  // 31: clouddrive.user.v1.User.UpdateProfile:output_type -> clouddrive.user.v1.UserInfo
+	15, // 32: clouddrive.user.v1.User.ChangePassword:output_type -> clouddrive.user.v1.ChangePasswordReply
+	17, // 33: clouddrive.user.v1.User.SendCode:output_type -> clouddrive.user.v1.SendCodeReply
+	8,  // 34: clouddrive.user.v1.User.CodeLogin:output_type -> clouddrive.user.v1.TokenReply
+	8,  // 35: clouddrive.user.v1.User.OAuthExchange:output_type -> clouddrive.user.v1.TokenReply
+	21, // 36: clouddrive.user.v1.User.OAuthLinkURL:output_type -> clouddrive.user.v1.OAuthLinkURLReply
+	23, // 37: clouddrive.user.v1.User.OAuthLinkConfirm:output_type -> clouddrive.user.v1.OAuthLinkConfirmReply
+	26, // 38: clouddrive.user.v1.User.ListSessions:output_type -> clouddrive.user.v1.ListSessionsReply
+	28, // 39: clouddrive.user.v1.User.RevokeSession:output_type -> clouddrive.user.v1.RevokeSessionReply
+	31, // 40: clouddrive.user.v1.User.CreateAppPassword:output_type -> clouddrive.user.v1.CreateAppPasswordReply
+	33, // 41: clouddrive.user.v1.User.ListAppPasswords:output_type -> clouddrive.user.v1.ListAppPasswordsReply
+	35, // 42: clouddrive.user.v1.User.RevokeAppPassword:output_type -> clouddrive.user.v1.RevokeAppPasswordReply
+	4,  // 43: clouddrive.user.v1.UserInternal.GetUser:output_type -> clouddrive.user.v1.UserInfo
+	4,  // 44: clouddrive.user.v1.UserInternal.LookupUser:output_type -> clouddrive.user.v1.UserInfo
+	1,  // 45: clouddrive.user.v1.UserInternal.AppPasswordToken:output_type -> clouddrive.user.v1.AppPasswordTokenReply
+	26, // [26:46] is the sub-list for method output_type
+	6,  // [6:26] is the sub-list for method input_type
+	6,  // [6:6] is the sub-list for extension type_name
+	6,  // [6:6] is the sub-list for extension extendee
+	0,  // [0:6] is the sub-list for field type_name
 }
 
 func init() { file_user_v1_user_proto_init() }
@@ -1981,14 +2109,14 @@ func file_user_v1_user_proto_init() {
 	if File_user_v1_user_proto != nil {
 		return
 	}
-	file_user_v1_user_proto_msgTypes[11].OneofWrappers = []any{}
+	file_user_v1_user_proto_msgTypes[13].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_user_v1_user_proto_rawDesc), len(file_user_v1_user_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   34,
+			NumMessages:   36,
 			NumExtensions: 0,
 			NumServices:   2,
 		},

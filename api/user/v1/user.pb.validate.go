@@ -35,6 +35,287 @@ var (
 	_ = sort.Sort
 )
 
+// Validate checks the field values on AppPasswordTokenRequest with the rules
+// defined in the proto definition for this message. If any rules are
+// violated, the first error encountered is returned, or nil if there are no violations.
+func (m *AppPasswordTokenRequest) Validate() error {
+	return m.validate(false)
+}
+
+// ValidateAll checks the field values on AppPasswordTokenRequest with the
+// rules defined in the proto definition for this message. If any rules are
+// violated, the result is a list of violation errors wrapped in
+// AppPasswordTokenRequestMultiError, or nil if none found.
+func (m *AppPasswordTokenRequest) ValidateAll() error {
+	return m.validate(true)
+}
+
+func (m *AppPasswordTokenRequest) validate(all bool) error {
+	if m == nil {
+		return nil
+	}
+
+	var errors []error
+
+	if utf8.RuneCountInString(m.GetUsername()) < 1 {
+		err := AppPasswordTokenRequestValidationError{
+			field:  "Username",
+			reason: "value length must be at least 1 runes",
+		}
+		if !all {
+			return err
+		}
+		errors = append(errors, err)
+	}
+
+	if len(m.GetUsername()) > 64 {
+		err := AppPasswordTokenRequestValidationError{
+			field:  "Username",
+			reason: "value length must be at most 64 bytes",
+		}
+		if !all {
+			return err
+		}
+		errors = append(errors, err)
+	}
+
+	if utf8.RuneCountInString(m.GetPassword()) < 1 {
+		err := AppPasswordTokenRequestValidationError{
+			field:  "Password",
+			reason: "value length must be at least 1 runes",
+		}
+		if !all {
+			return err
+		}
+		errors = append(errors, err)
+	}
+
+	if len(m.GetPassword()) > 128 {
+		err := AppPasswordTokenRequestValidationError{
+			field:  "Password",
+			reason: "value length must be at most 128 bytes",
+		}
+		if !all {
+			return err
+		}
+		errors = append(errors, err)
+	}
+
+	if len(errors) > 0 {
+		return AppPasswordTokenRequestMultiError(errors)
+	}
+
+	return nil
+}
+
+// AppPasswordTokenRequestMultiError is an error wrapping multiple validation
+// errors returned by AppPasswordTokenRequest.ValidateAll() if the designated
+// constraints aren't met.
+type AppPasswordTokenRequestMultiError []error
+
+// Error returns a concatenation of all the error messages it wraps.
+func (m AppPasswordTokenRequestMultiError) Error() string {
+	msgs := make([]string, 0, len(m))
+	for _, err := range m {
+		msgs = append(msgs, err.Error())
+	}
+	return strings.Join(msgs, "; ")
+}
+
+// AllErrors returns a list of validation violation errors.
+func (m AppPasswordTokenRequestMultiError) AllErrors() []error { return m }
+
+// AppPasswordTokenRequestValidationError is the validation error returned by
+// AppPasswordTokenRequest.Validate if the designated constraints aren't met.
+type AppPasswordTokenRequestValidationError struct {
+	field  string
+	reason string
+	cause  error
+	key    bool
+}
+
+// Field function returns field value.
+func (e AppPasswordTokenRequestValidationError) Field() string { return e.field }
+
+// Reason function returns reason value.
+func (e AppPasswordTokenRequestValidationError) Reason() string { return e.reason }
+
+// Cause function returns cause value.
+func (e AppPasswordTokenRequestValidationError) Cause() error { return e.cause }
+
+// Key function returns key value.
+func (e AppPasswordTokenRequestValidationError) Key() bool { return e.key }
+
+// ErrorName returns error name.
+func (e AppPasswordTokenRequestValidationError) ErrorName() string {
+	return "AppPasswordTokenRequestValidationError"
+}
+
+// Error satisfies the builtin error interface
+func (e AppPasswordTokenRequestValidationError) Error() string {
+	cause := ""
+	if e.cause != nil {
+		cause = fmt.Sprintf(" | caused by: %v", e.cause)
+	}
+
+	key := ""
+	if e.key {
+		key = "key for "
+	}
+
+	return fmt.Sprintf(
+		"invalid %sAppPasswordTokenRequest.%s: %s%s",
+		key,
+		e.field,
+		e.reason,
+		cause)
+}
+
+var _ error = AppPasswordTokenRequestValidationError{}
+
+var _ interface {
+	Field() string
+	Reason() string
+	Key() bool
+	Cause() error
+	ErrorName() string
+} = AppPasswordTokenRequestValidationError{}
+
+// Validate checks the field values on AppPasswordTokenReply with the rules
+// defined in the proto definition for this message. If any rules are
+// violated, the first error encountered is returned, or nil if there are no violations.
+func (m *AppPasswordTokenReply) Validate() error {
+	return m.validate(false)
+}
+
+// ValidateAll checks the field values on AppPasswordTokenReply with the rules
+// defined in the proto definition for this message. If any rules are
+// violated, the result is a list of violation errors wrapped in
+// AppPasswordTokenReplyMultiError, or nil if none found.
+func (m *AppPasswordTokenReply) ValidateAll() error {
+	return m.validate(true)
+}
+
+func (m *AppPasswordTokenReply) validate(all bool) error {
+	if m == nil {
+		return nil
+	}
+
+	var errors []error
+
+	if all {
+		switch v := interface{}(m.GetUser()).(type) {
+		case interface{ ValidateAll() error }:
+			if err := v.ValidateAll(); err != nil {
+				errors = append(errors, AppPasswordTokenReplyValidationError{
+					field:  "User",
+					reason: "embedded message failed validation",
+					cause:  err,
+				})
+			}
+		case interface{ Validate() error }:
+			if err := v.Validate(); err != nil {
+				errors = append(errors, AppPasswordTokenReplyValidationError{
+					field:  "User",
+					reason: "embedded message failed validation",
+					cause:  err,
+				})
+			}
+		}
+	} else if v, ok := interface{}(m.GetUser()).(interface{ Validate() error }); ok {
+		if err := v.Validate(); err != nil {
+			return AppPasswordTokenReplyValidationError{
+				field:  "User",
+				reason: "embedded message failed validation",
+				cause:  err,
+			}
+		}
+	}
+
+	// no validation rules for AccessToken
+
+	// no validation rules for ExpiresIn
+
+	if len(errors) > 0 {
+		return AppPasswordTokenReplyMultiError(errors)
+	}
+
+	return nil
+}
+
+// AppPasswordTokenReplyMultiError is an error wrapping multiple validation
+// errors returned by AppPasswordTokenReply.ValidateAll() if the designated
+// constraints aren't met.
+type AppPasswordTokenReplyMultiError []error
+
+// Error returns a concatenation of all the error messages it wraps.
+func (m AppPasswordTokenReplyMultiError) Error() string {
+	msgs := make([]string, 0, len(m))
+	for _, err := range m {
+		msgs = append(msgs, err.Error())
+	}
+	return strings.Join(msgs, "; ")
+}
+
+// AllErrors returns a list of validation violation errors.
+func (m AppPasswordTokenReplyMultiError) AllErrors() []error { return m }
+
+// AppPasswordTokenReplyValidationError is the validation error returned by
+// AppPasswordTokenReply.Validate if the designated constraints aren't met.
+type AppPasswordTokenReplyValidationError struct {
+	field  string
+	reason string
+	cause  error
+	key    bool
+}
+
+// Field function returns field value.
+func (e AppPasswordTokenReplyValidationError) Field() string { return e.field }
+
+// Reason function returns reason value.
+func (e AppPasswordTokenReplyValidationError) Reason() string { return e.reason }
+
+// Cause function returns cause value.
+func (e AppPasswordTokenReplyValidationError) Cause() error { return e.cause }
+
+// Key function returns key value.
+func (e AppPasswordTokenReplyValidationError) Key() bool { return e.key }
+
+// ErrorName returns error name.
+func (e AppPasswordTokenReplyValidationError) ErrorName() string {
+	return "AppPasswordTokenReplyValidationError"
+}
+
+// Error satisfies the builtin error interface
+func (e AppPasswordTokenReplyValidationError) Error() string {
+	cause := ""
+	if e.cause != nil {
+		cause = fmt.Sprintf(" | caused by: %v", e.cause)
+	}
+
+	key := ""
+	if e.key {
+		key = "key for "
+	}
+
+	return fmt.Sprintf(
+		"invalid %sAppPasswordTokenReply.%s: %s%s",
+		key,
+		e.field,
+		e.reason,
+		cause)
+}
+
+var _ error = AppPasswordTokenReplyValidationError{}
+
+var _ interface {
+	Field() string
+	Reason() string
+	Key() bool
+	Cause() error
+	ErrorName() string
+} = AppPasswordTokenReplyValidationError{}
+
 // Validate checks the field values on GetUserRequest with the rules defined in
 // the proto definition for this message. If any rules are violated, the first
 // error encountered is returned, or nil if there are no violations.

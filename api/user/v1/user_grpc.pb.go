@@ -754,8 +754,9 @@ var User_ServiceDesc = grpc.ServiceDesc{
 }
 
 const (
-	UserInternal_GetUser_FullMethodName    = "/clouddrive.user.v1.UserInternal/GetUser"
-	UserInternal_LookupUser_FullMethodName = "/clouddrive.user.v1.UserInternal/LookupUser"
+	UserInternal_GetUser_FullMethodName          = "/clouddrive.user.v1.UserInternal/GetUser"
+	UserInternal_LookupUser_FullMethodName       = "/clouddrive.user.v1.UserInternal/LookupUser"
+	UserInternal_AppPasswordToken_FullMethodName = "/clouddrive.user.v1.UserInternal/AppPasswordToken"
 )
 
 // UserInternalClient is the client API for UserInternal service.
@@ -767,6 +768,11 @@ type UserInternalClient interface {
 	GetUser(ctx context.Context, in *GetUserRequest, opts ...grpc.CallOption) (*UserInfo, error)
 	// By username, case-insensitively (a share's recipient).
 	LookupUser(ctx context.Context, in *LookupUserRequest, opts ...grpc.CallOption) (*UserInfo, error)
+	// Checks a username and app password (WebDAV's Basic authentication) and
+	// returns a short-lived access token for the user, with the user role
+	// only, so the caller acts as the user through the public API. The
+	// caller throttles attempts; an account password is never accepted.
+	AppPasswordToken(ctx context.Context, in *AppPasswordTokenRequest, opts ...grpc.CallOption) (*AppPasswordTokenReply, error)
 }
 
 type userInternalClient struct {
@@ -797,6 +803,16 @@ func (c *userInternalClient) LookupUser(ctx context.Context, in *LookupUserReque
 	return out, nil
 }
 
+func (c *userInternalClient) AppPasswordToken(ctx context.Context, in *AppPasswordTokenRequest, opts ...grpc.CallOption) (*AppPasswordTokenReply, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(AppPasswordTokenReply)
+	err := c.cc.Invoke(ctx, UserInternal_AppPasswordToken_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // UserInternalServer is the server API for UserInternal service.
 // All implementations must embed UnimplementedUserInternalServer
 // for forward compatibility.
@@ -806,6 +822,11 @@ type UserInternalServer interface {
 	GetUser(context.Context, *GetUserRequest) (*UserInfo, error)
 	// By username, case-insensitively (a share's recipient).
 	LookupUser(context.Context, *LookupUserRequest) (*UserInfo, error)
+	// Checks a username and app password (WebDAV's Basic authentication) and
+	// returns a short-lived access token for the user, with the user role
+	// only, so the caller acts as the user through the public API. The
+	// caller throttles attempts; an account password is never accepted.
+	AppPasswordToken(context.Context, *AppPasswordTokenRequest) (*AppPasswordTokenReply, error)
 	mustEmbedUnimplementedUserInternalServer()
 }
 
@@ -821,6 +842,9 @@ func (UnimplementedUserInternalServer) GetUser(context.Context, *GetUserRequest)
 }
 func (UnimplementedUserInternalServer) LookupUser(context.Context, *LookupUserRequest) (*UserInfo, error) {
 	return nil, status.Error(codes.Unimplemented, "method LookupUser not implemented")
+}
+func (UnimplementedUserInternalServer) AppPasswordToken(context.Context, *AppPasswordTokenRequest) (*AppPasswordTokenReply, error) {
+	return nil, status.Error(codes.Unimplemented, "method AppPasswordToken not implemented")
 }
 func (UnimplementedUserInternalServer) mustEmbedUnimplementedUserInternalServer() {}
 func (UnimplementedUserInternalServer) testEmbeddedByValue()                      {}
@@ -879,6 +903,24 @@ func _UserInternal_LookupUser_Handler(srv interface{}, ctx context.Context, dec 
 	return interceptor(ctx, in, info, handler)
 }
 
+func _UserInternal_AppPasswordToken_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(AppPasswordTokenRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(UserInternalServer).AppPasswordToken(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: UserInternal_AppPasswordToken_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(UserInternalServer).AppPasswordToken(ctx, req.(*AppPasswordTokenRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // UserInternal_ServiceDesc is the grpc.ServiceDesc for UserInternal service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -893,6 +935,10 @@ var UserInternal_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "LookupUser",
 			Handler:    _UserInternal_LookupUser_Handler,
+		},
+		{
+			MethodName: "AppPasswordToken",
+			Handler:    _UserInternal_AppPasswordToken_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

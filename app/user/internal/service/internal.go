@@ -5,6 +5,7 @@ import (
 
 	v1 "clouddrive/api/user/v1"
 	"clouddrive/app/user/internal/biz"
+	"clouddrive/pkg/auth"
 )
 
 // UserInternalService is for other services (ACCESS_INTERNAL, gRPC only):
@@ -12,11 +13,13 @@ import (
 type UserInternalService struct {
 	v1.UnimplementedUserInternalServer
 	accounts *biz.AccountUsecase
+	apps     *biz.AppPasswordUsecase
+	issuer   biz.TokenIssuer
 }
 
 // NewUserInternalService builds the service.
-func NewUserInternalService(accounts *biz.AccountUsecase) *UserInternalService {
-	return &UserInternalService{accounts: accounts}
+func NewUserInternalService(accounts *biz.AccountUsecase, apps *biz.AppPasswordUsecase, issuer biz.TokenIssuer) *UserInternalService {
+	return &UserInternalService{accounts: accounts, apps: apps, issuer: issuer}
 }
 
 func (s *UserInternalService) GetUser(ctx context.Context, req *v1.GetUserRequest) (*v1.UserInfo, error) {
@@ -37,4 +40,19 @@ func (s *UserInternalService) LookupUser(ctx context.Context, req *v1.LookupUser
 		return nil, err
 	}
 	return toUserInfo(u), nil
+}
+
+// AppPasswordToken signs a WebDAV client in: the app password is checked,
+// and the token carries the user role only, whatever the account's, so an
+// app password never acts as an administrator.
+func (s *UserInternalService) AppPasswordToken(ctx context.Context, req *v1.AppPasswordTokenRequest) (*v1.AppPasswordTokenReply, error) {
+	u, err := s.apps.Verify(ctx, req.GetUsername(), req.GetPassword())
+	if err != nil {
+		return nil, err
+	}
+	token, err := s.issuer.Issue(auth.Caller{UserID: u.ID, Role: auth.RoleUser})
+	if err != nil {
+		return nil, err
+	}
+	return &v1.AppPasswordTokenReply{User: toUserInfo(u), AccessToken: token, ExpiresIn: int64(s.issuer.TTL().Seconds())}, nil
 }

@@ -45,7 +45,7 @@ func newSvcFixture(t *testing.T) *svcFixture {
 	f := &svcFixture{users: data.NewUserRepo(d)}
 	accounts := biz.NewAccountUsecase(f.users, nil, &biz.Policy{}, logger)
 	f.user = service.NewUserService(accounts, nil, nil, nil, nil)
-	f.internal = service.NewUserInternalService(accounts)
+	f.internal = service.NewUserInternalService(accounts, nil, nil)
 	ctx := context.Background()
 	if f.alice, err = f.users.Create(ctx, &biz.User{Username: "Alice", Nickname: "Al", Email: "alice@example.com", Role: auth.RoleUser}); err != nil {
 		t.Fatal(err)

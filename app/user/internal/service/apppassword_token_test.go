@@ -1,0 +1,82 @@
+package service_test
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"io"
+	"testing"
+	"time"
+
+	"github.com/go-kratos/kratos/v2/log"
+
+	v1 "clouddrive/api/user/v1"
+	"clouddrive/app/user/internal/biz"
+	"clouddrive/app/user/internal/conf"
+	"clouddrive/app/user/internal/data"
+	"clouddrive/app/user/internal/service"
+	"clouddrive/pkg/auth"
+	"clouddrive/pkg/testkit"
+)
+
+// AppPasswordToken (WebDAV's sign-in) accepts an app password of the named
+// user only, never the account password, and its token never carries the
+// admin role.
+func TestAppPasswordToken(t *testing.T) {
+	ctx := context.Background()
+	logger := log.NewStdLogger(io.Discard)
+	pub, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, cleanup, err := data.NewData(&conf.Data{Database: &conf.Data_Database{Driver: "sqlite", Source: testkit.SQLite(t)}}, logger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cleanup()
+	users := data.NewUserRepo(d)
+	admin, err := users.Create(ctx, &biz.User{Username: "root", Role: auth.RoleAdmin, PasswordHash: "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := users.Create(ctx, &biz.User{Username: "eve", Role: auth.RoleUser})
+	if err != nil {
+		t.Fatal(err)
+	}
+	apps := biz.NewAppPasswordUsecase(data.NewAppPasswordRepo(d), users, biz.NewClock(), logger)
+	accounts := biz.NewAccountUsecase(users, nil, &biz.Policy{}, logger)
+	s := service.NewUserInternalService(accounts, apps, auth.NewIssuer(priv, time.Minute))
+	_, secret, err := apps.Create(ctx, admin.ID, "webdav")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, eveSecret, err := apps.Create(ctx, other.ID, "webdav")
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	out, err := s.AppPasswordToken(ctx, &v1.AppPasswordTokenRequest{Username: "root", Password: secret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := auth.NewVerifier(pub).Verify(out.GetAccessToken())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.UserID != admin.ID || c.Role != auth.RoleUser || out.GetUser().GetUsername() != "root" || out.GetExpiresIn() != 60 {
+		t.Fatalf("token for %+v (reply %v), want user %d with the user role", c, out, admin.ID)
+	}
+	for _, tc := range []struct{ name, user, pass string }{
+		{"wrong password", "root", secret + "x"},
+		{"another user's app password", "root", eveSecret},
+		{"account password", "root", "x"},
+		{"unknown user", "nobody", secret},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := s.AppPasswordToken(ctx, &v1.AppPasswordTokenRequest{Username: tc.user, Password: tc.pass})
+			if reasonOf(err) != v1.ErrorReason_INVALID_CREDENTIALS.String() {
+				t.Fatalf("err = %v, want INVALID_CREDENTIALS", err)
+			}
+		})
+	}
+}
