@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"strings"
 	"sync"
 
 	"google.golang.org/protobuf/proto"
@@ -30,6 +31,9 @@ var (
 // read from the annotations of every proto file linked into the binary. An
 // unknown operation needs a bearer token: the safe default.
 func AccessOf(operation string) Access {
+	if a, ok := infraAccess(operation); ok {
+		return a
+	}
 	accessOnce.Do(func() { accessOf = Operations() })
 	if a, ok := accessOf[operation]; ok {
 		return a
@@ -61,4 +65,20 @@ func MethodAccess(md protoreflect.MethodDescriptor) Access {
 		return Bearer
 	}
 	return proto.GetExtension(opts, annotationsv1.E_Access).(Access)
+}
+
+// infraAccess decides the services that grpc-go and kratos register on
+// every gRPC server, whose methods carry no annotation. Health is public, so
+// an orchestrator's probe needs no token; everything else of theirs
+// (channelz, reflection, kratos's metadata, CSDS) names every service and
+// peer, so it is for administrators only.
+func infraAccess(operation string) (Access, bool) {
+	switch {
+	case strings.HasPrefix(operation, "/grpc.health.v1.Health/"):
+		return Public, true
+	case strings.HasPrefix(operation, "/grpc."), strings.HasPrefix(operation, "/kratos."),
+		strings.HasPrefix(operation, "/envoy."), strings.HasPrefix(operation, "/xds."):
+		return Admin, true
+	}
+	return 0, false
 }
