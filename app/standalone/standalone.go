@@ -33,6 +33,7 @@ import (
 	"clouddrive/app/storage"
 	"clouddrive/app/user"
 	"clouddrive/app/web/webapp"
+	"clouddrive/app/webdav"
 	"clouddrive/pkg/apiserver"
 	"clouddrive/pkg/auth"
 	"clouddrive/pkg/events"
@@ -134,6 +135,18 @@ func Run(ctx context.Context, o Options) error {
 	defer cleanupNotify()
 	notes.Subscribe(bus)
 
+	dc, err := webdav.LoadConfig("")
+	if err != nil {
+		return err
+	}
+	dc.Data.Redis.Addr, dc.Auth.InternalSecret, dc.Server.TrustedProxies = "", internalSecret, nil
+	dav, cleanupDAV, err := webdav.New(dc, webdav.Clients{Users: userv1.NewUserInternalClient(self),
+		Files: filev1.NewFileClient(self), Storage: storagev1.NewStorageClient(self)}, logger)
+	if err != nil {
+		return err
+	}
+	defer cleanupDAV()
+
 	authOpts := auth.Options{Verifier: keys.Verifier, Revocations: revocations, InternalSecret: internalSecret, Logger: logger}
 	mw := apiserver.Config{Logger: logger, Auth: authOpts}
 	hs := apiserver.NewHTTPServer(o.HTTPAddr, callTimeout, mw)
@@ -155,6 +168,7 @@ func Run(ctx context.Context, o Options) error {
 	// Last, so every route above wins: the web app (index.html for client-side
 	// routes such as /drive/42 and /s/<token>; JSON 404 for unknown /v1/ paths).
 	hs.HandlePrefix("/", webapp.Handler())
+	hs.Handler = dav.Mount(hs.Handler) // /dav/, ahead of the router's path cleaning
 
 	srvs := []transport.Server{hs, gs, blobs.Collector()}
 	srvs = append(srvs, files.Servers()...)

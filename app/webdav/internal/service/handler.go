@@ -1,0 +1,170 @@
+// Package service is the WebDAV transport: Basic authentication, checks
+// of every path a request names, and x/net/webdav's handler over the
+// user's tree (fileSystem) and locks (lockSystem).
+package service
+
+import (
+	"net/http"
+	"net/netip"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/go-kratos/kratos/v2/log"
+	"golang.org/x/net/webdav"
+
+	"clouddrive/app/webdav/internal/biz"
+	"clouddrive/pkg/apiserver"
+)
+
+// Options configure the handler.
+type Options struct {
+	// Prefix is where the service is mounted ("/dav").
+	Prefix string
+	// TempDir holds PUT bodies while they are hashed (empty: the system's).
+	TempDir string
+	// TrustedProxies' X-Forwarded-For is believed (the throttled IP).
+	TrustedProxies []string
+}
+
+// Handler serves WebDAV.
+type Handler struct {
+	o       Options
+	trusted []netip.Prefix
+	signin  *biz.SignInUsecase
+	tree    *biz.TreeUsecase
+	locks   *biz.LockUsecase
+	log     *log.Helper
+}
+
+// NewHandler builds the handler.
+func NewHandler(o Options, signin *biz.SignInUsecase, tree *biz.TreeUsecase, locks *biz.LockUsecase, logger log.Logger) *Handler {
+	o.Prefix = "/" + strings.Trim(o.Prefix, "/")
+	return &Handler{o: o, trusted: apiserver.ParseProxies(o.TrustedProxies), signin: signin, tree: tree, locks: locks,
+		log: log.NewHelper(log.With(logger, "module", "service/webdav"))}
+}
+
+// Prefix is where the handler is mounted.
+func (h *Handler) Prefix() string { return h.o.Prefix }
+
+// checkPath refuses, before anything is resolved, a path that is not under
+// the prefix or that names something no node can be called: "..", ".",
+// an encoded "/" or "\" inside a name, control characters. Nothing could
+// leave the user's root anyway (paths are resolved from it, name by name),
+// but a clear 400 is better than a guess.
+func (h *Handler) checkPath(decoded, escaped string) (int, string) {
+	if decoded != h.o.Prefix && !strings.HasPrefix(decoded, h.o.Prefix+"/") {
+		return http.StatusNotFound, "not under " + h.o.Prefix + "/"
+	}
+	lower := strings.ToLower(escaped)
+	if strings.Contains(lower, "%2f") || strings.Contains(lower, "%5c") || strings.Contains(lower, "%00") {
+		return http.StatusBadRequest, "an encoded slash, backslash or NUL in a name"
+	}
+	if _, err := biz.SplitPath(strings.TrimPrefix(decoded, h.o.Prefix)); err != nil {
+		return http.StatusBadRequest, err.Error()
+	}
+	return 0, ""
+}
+
+// checkDestination applies the same rules to COPY and MOVE's Destination:
+// another host is x/net/webdav's 502 (it changes nothing), and a path
+// outside the prefix or with a bad name is refused here.
+func (h *Handler) checkDestination(r *http.Request) (int, string) {
+	hdr := r.Header.Get("Destination")
+	if hdr == "" {
+		return 0, ""
+	}
+	u, err := url.Parse(hdr)
+	if err != nil {
+		return http.StatusBadRequest, "the Destination header is not a URL"
+	}
+	if u.Host != "" && u.Host != r.Host {
+		return http.StatusBadGateway, "the Destination is on another server"
+	}
+	if u.Scheme != "" && u.Host == "" {
+		return http.StatusBadRequest, "the Destination header is not a URL"
+	}
+	return h.checkPath(u.Path, u.EscapedPath())
+}
+
+func fail(w http.ResponseWriter, status int, msg string) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = w.Write([]byte(msg + "\n"))
+}
+
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if status, why := h.checkPath(r.URL.Path, r.URL.EscapedPath()); status != 0 {
+		fail(w, status, why)
+		return
+	}
+	if status, why := h.checkDestination(r); status != 0 {
+		fail(w, status, why)
+		return
+	}
+	ctx := r.Context()
+	name, pass, ok := r.BasicAuth()
+	if !ok {
+		w.Header().Set("WWW-Authenticate", `Basic realm="clouddrive", charset="UTF-8"`)
+		fail(w, http.StatusUnauthorized, "sign in with your username and an app password")
+		return
+	}
+	ip := apiserver.RealIP(r.RemoteAddr, r.Header.Get("X-Forwarded-For"), h.trusted)
+	u, err := h.signin.SignIn(ctx, name, pass, ip)
+	if t, ok := biz.IsThrottled(err); ok {
+		w.Header().Set("Retry-After", strconv.Itoa(int(t.RetryAfter.Seconds())+1))
+		fail(w, http.StatusTooManyRequests, "too many sign-in attempts; try again later")
+		return
+	}
+	if err == biz.ErrBadCredentials {
+		h.log.WithContext(ctx).Infow("msg", "webdav sign-in failed", "ip", ip)
+		w.Header().Set("WWW-Authenticate", `Basic realm="clouddrive", charset="UTF-8"`)
+		fail(w, http.StatusUnauthorized, "wrong username or app password (the account password is not accepted here)")
+		return
+	}
+	if err != nil {
+		h.log.WithContext(ctx).Errorw("msg", "webdav sign-in", "err", err)
+		fail(w, http.StatusServiceUnavailable, "sign-in is unavailable; try again")
+		return
+	}
+	req := &request{view: h.tree.View(u), tempDir: h.o.TempDir}
+	if r.Method == http.MethodPut && r.ContentLength > 0 {
+		// Refuse what cannot fit before taking the bytes.
+		if us, err := req.view.Usage(ctx); err == nil && us.Limit > 0 && us.Used+r.ContentLength > us.Limit {
+			fail(w, webdav.StatusInsufficientStorage, "not enough space left")
+			return
+		}
+	}
+	dav := &webdav.Handler{
+		Prefix:     h.o.Prefix,
+		FileSystem: &fileSystem{r: req},
+		LockSystem: &lockSystem{ctx: ctx, owner: u.ID, uc: h.locks},
+		Logger: func(r *http.Request, err error) {
+			if err != nil {
+				h.log.WithContext(r.Context()).Debugw("msg", "webdav", "method", r.Method, "err", err)
+			}
+		},
+	}
+	dav.ServeHTTP(&statusWriter{ResponseWriter: w, req: req}, r)
+}
+
+// statusWriter gives the status x/net/webdav cannot pick (507 for quota,
+// 400 for a name the file service refused) where it would say 405.
+type statusWriter struct {
+	http.ResponseWriter
+	req *request
+}
+
+func (s *statusWriter) WriteHeader(code int) {
+	if (code == http.StatusMethodNotAllowed || code == http.StatusForbidden || code == http.StatusInternalServerError) && s.req.status != 0 {
+		code = s.req.status
+	}
+	s.ResponseWriter.WriteHeader(code)
+}
+
+// Flush lets a long PROPFIND stream.
+func (s *statusWriter) Flush() {
+	if f, ok := s.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
