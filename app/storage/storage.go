@@ -4,7 +4,9 @@ package storage
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	_ "embed"
 	"encoding/hex"
 	"os"
@@ -37,39 +39,53 @@ func LoadConfig(path string) (*Config, error) {
 	return c, config.Load(c, defaults, path)
 }
 
-// Module is the storage service's handlers and collector.
+// Module is the storage service's handlers and background jobs.
 type Module struct {
 	storage   *service.StorageService
+	admin     *service.StorageAdminService
 	internal  *service.StorageInternalService
 	bytes     *service.ByteRoutes
-	collector *server.Collector
+	collector *server.Job
+	scrubber  *server.Job
 }
 
-func newModule(st *service.StorageService, internal *service.StorageInternalService, b *service.ByteRoutes, gc *biz.GCUsecase,
-	c *conf.Upload, logger log.Logger) *Module {
-	return &Module{storage: st, internal: internal, bytes: b,
-		collector: server.NewCollector(gc, c.GetGcInterval().AsDuration(), logger)}
+func newModule(st *service.StorageService, admin *service.StorageAdminService, internal *service.StorageInternalService,
+	b *service.ByteRoutes, gc *biz.GCUsecase, scrub *biz.ScrubUsecase, c *conf.Upload, logger log.Logger) *Module {
+	return &Module{storage: st, admin: admin, internal: internal, bytes: b,
+		collector: server.NewCollector(gc, c.GetGcInterval().AsDuration(), logger),
+		scrubber:  server.NewScrubber(scrub, c.GetScrubInterval().AsDuration(), logger)}
 }
 
 // RegisterGRPC adds the service, and its internal API for other services,
 // to a gRPC server.
-func (m *Module) RegisterGRPC(s *grpc.Server) { server.RegisterGRPC(s, m.storage, m.internal) }
+func (m *Module) RegisterGRPC(s *grpc.Server) { server.RegisterGRPC(s, m.storage, m.admin, m.internal) }
 
 // RegisterHTTP adds the service's routes; the byte routes check tokens with o.
 func (m *Module) RegisterHTTP(s *http.Server, o auth.Options) {
-	server.RegisterHTTP(s, m.storage, m.bytes, o)
+	server.RegisterHTTP(s, m.storage, m.admin, m.bytes, o)
 }
 
 // Collector is the background garbage collector (a kratos server).
-func (m *Module) Collector() *server.Collector { return m.collector }
+func (m *Module) Collector() *server.Job { return m.collector }
+
+// Scrubber is the background integrity check of every blob (a kratos server).
+func (m *Module) Scrubber() *server.Job { return m.scrubber }
 
 // CollectGarbage runs the collector once (tests, admin tools).
 func (m *Module) CollectGarbage(ctx context.Context) { m.collector.RunOnce(ctx) }
 
+// proofKey keys the proof-of-possession challenges: derived from the URL
+// secret, which every instance shares, under its own label.
+func proofKey(urlSecret []byte) []byte {
+	m := hmac.New(sha256.New, urlSecret)
+	m.Write([]byte("clouddrive proof-of-possession key"))
+	return m.Sum(nil)
+}
+
 func policyOf(c *Config) *biz.Policy {
 	u := c.GetUpload()
 	return &biz.Policy{ChunkSize: u.GetChunkSize(), MaxFileSize: u.GetMaxFileSize(), UploadTTL: u.GetUploadTtl().AsDuration(),
-		ProveAttempts: int(u.GetProveAttempts()), URLTTL: u.GetUrlTtl().AsDuration(), ZipMaxBytes: u.GetZipMaxBytes(),
+		ProveAttempts: int(u.GetProveAttempts()), ProofPeriod: u.GetProofPeriod().AsDuration(), URLTTL: u.GetUrlTtl().AsDuration(), ZipMaxBytes: u.GetZipMaxBytes(),
 		ZipMaxEntries: int(u.GetZipMaxEntries()), BlobGrace: u.GetBlobGrace().AsDuration()}
 }
 
@@ -102,7 +118,9 @@ func New(c *Config, files filev1.FileInternalClient, logger log.Logger) (*Module
 		return nil, nil, err
 	}
 	fc := data.NewFileClient(files, c.GetAuth().GetInternalSecret())
-	return wireModule(c.GetData(), c.GetBackend(), c.GetUpload(), policyOf(c), fc, auth.NewURLSigner(secret), logger)
+	p := policyOf(c)
+	p.ProofKey = proofKey(secret)
+	return wireModule(c.GetData(), c.GetBackend(), c.GetUpload(), p, fc, auth.NewURLSigner(secret), logger)
 }
 
 // DialFiles connects to the file service the configuration names.

@@ -38,10 +38,12 @@ func wireModule(confData *conf.Data, backend *conf.Backend, upload *conf.Upload,
 	uploadUsecase := biz.NewUploadUsecase(uploadRepo, chunkIndex, blobRepo, blobStore, fileClient, policy, clock, logger)
 	downloadUsecase := biz.NewDownloadUsecase(fileClient, blobRepo, blobStore, urlSigner, policy, clock, logger)
 	storageService := service.NewStorageService(uploadUsecase, downloadUsecase)
+	scrubUsecase := biz.NewScrubUsecase(blobRepo, blobStore, clock, logger)
+	storageAdminService := service.NewStorageAdminService(scrubUsecase)
 	storageInternalService := service.NewStorageInternalService(downloadUsecase)
 	byteRoutes := service.NewByteRoutes(uploadUsecase, downloadUsecase, logger)
 	gcUsecase := biz.NewGCUsecase(uploadRepo, blobRepo, blobStore, fileClient, policy, clock, logger)
-	module := newModule(storageService, storageInternalService, byteRoutes, gcUsecase, upload, logger)
+	module := newModule(storageService, storageAdminService, storageInternalService, byteRoutes, gcUsecase, scrubUsecase, upload, logger)
 	return module, func() {
 		cleanup()
 	}, nil

@@ -52,7 +52,9 @@ install() {
 	exec 9>&-
 }
 
-live() { curl -fsS -o /dev/null --max-time 2 --noproxy '*' "http://127.0.0.1:$1/minio/health/live" 2>/dev/null; }
+# Ready, not just live: "live" answers before the object layer is up, and
+# the first requests then fail with "Server not initialized yet".
+live() { curl -fsS -o /dev/null --max-time 2 --noproxy '*' "http://127.0.0.1:$1/minio/health/cluster" 2>/dev/null; }
 
 running() { # DIR: the pid of a live server started with DIR
 	local pid

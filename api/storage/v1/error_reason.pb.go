@@ -47,6 +47,12 @@ const (
 	// The content is being collected right now; retry in a moment.
 	ErrorReason_BLOB_BUSY      ErrorReason = 10
 	ErrorReason_FILE_TOO_LARGE ErrorReason = 11
+	// complete has started: the upload's bytes are sealed, no chunk is taken.
+	ErrorReason_UPLOAD_COMPLETING ErrorReason = 12
+	// Another request is writing this chunk right now.
+	ErrorReason_CHUNK_BUSY ErrorReason = 13
+	// The stored content failed an integrity check; it is withheld.
+	ErrorReason_CONTENT_QUARANTINED ErrorReason = 14
 )
 
 // Enum value maps for ErrorReason.
@@ -64,20 +70,26 @@ var (
 		9:  "ZIP_TOO_LARGE",
 		10: "BLOB_BUSY",
 		11: "FILE_TOO_LARGE",
+		12: "UPLOAD_COMPLETING",
+		13: "CHUNK_BUSY",
+		14: "CONTENT_QUARANTINED",
 	}
 	ErrorReason_value = map[string]int32{
-		"UPLOAD_NOT_FOUND": 0,
-		"CHUNKS_MISSING":   1,
-		"HASH_MISMATCH":    2,
-		"DIGEST_MISMATCH":  3,
-		"BAD_CHUNK":        4,
-		"PROOF_REJECTED":   5,
-		"UPLOAD_CLOSED":    6,
-		"FILE_NOT_FOUND":   7,
-		"LINK_INVALID":     8,
-		"ZIP_TOO_LARGE":    9,
-		"BLOB_BUSY":        10,
-		"FILE_TOO_LARGE":   11,
+		"UPLOAD_NOT_FOUND":    0,
+		"CHUNKS_MISSING":      1,
+		"HASH_MISMATCH":       2,
+		"DIGEST_MISMATCH":     3,
+		"BAD_CHUNK":           4,
+		"PROOF_REJECTED":      5,
+		"UPLOAD_CLOSED":       6,
+		"FILE_NOT_FOUND":      7,
+		"LINK_INVALID":        8,
+		"ZIP_TOO_LARGE":       9,
+		"BLOB_BUSY":           10,
+		"FILE_TOO_LARGE":      11,
+		"UPLOAD_COMPLETING":   12,
+		"CHUNK_BUSY":          13,
+		"CONTENT_QUARANTINED": 14,
 	}
 )
 
@@ -112,7 +124,7 @@ var File_storage_v1_error_reason_proto protoreflect.FileDescriptor
 
 const file_storage_v1_error_reason_proto_rawDesc = "" +
 	"\n" +
-	"\x1dstorage/v1/error_reason.proto\x12\x15clouddrive.storage.v1\x1a\x13errors/errors.proto*\xbf\x02\n" +
+	"\x1dstorage/v1/error_reason.proto\x12\x15clouddrive.storage.v1\x1a\x13errors/errors.proto*\x91\x03\n" +
 	"\vErrorReason\x12\x1a\n" +
 	"\x10UPLOAD_NOT_FOUND\x10\x00\x1a\x04\xa8E\x94\x03\x12\x18\n" +
 	"\x0eCHUNKS_MISSING\x10\x01\x1a\x04\xa8E\x99\x03\x12\x17\n" +
@@ -126,7 +138,11 @@ const file_storage_v1_error_reason_proto_rawDesc = "" +
 	"\rZIP_TOO_LARGE\x10\t\x1a\x04\xa8E\x9d\x03\x12\x13\n" +
 	"\tBLOB_BUSY\x10\n" +
 	"\x1a\x04\xa8E\xf7\x03\x12\x18\n" +
-	"\x0eFILE_TOO_LARGE\x10\v\x1a\x04\xa8E\x9d\x03\x1a\x04\xa0E\xf4\x03B\x1eZ\x1cclouddrive/api/storage/v1;v1b\x06proto3"
+	"\x0eFILE_TOO_LARGE\x10\v\x1a\x04\xa8E\x9d\x03\x12\x1b\n" +
+	"\x11UPLOAD_COMPLETING\x10\f\x1a\x04\xa8E\x99\x03\x12\x14\n" +
+	"\n" +
+	"CHUNK_BUSY\x10\r\x1a\x04\xa8E\x99\x03\x12\x1d\n" +
+	"\x13CONTENT_QUARANTINED\x10\x0e\x1a\x04\xa8E\x9a\x03\x1a\x04\xa0E\xf4\x03B\x1eZ\x1cclouddrive/api/storage/v1;v1b\x06proto3"
 
 var (
 	file_storage_v1_error_reason_proto_rawDescOnce sync.Once

@@ -170,3 +170,45 @@ func IsFileTooLarge(err error) bool {
 func ErrorFileTooLarge(format string, args ...interface{}) *errors.Error {
 	return errors.New(413, ErrorReason_FILE_TOO_LARGE.String(), fmt.Sprintf(format, args...))
 }
+
+// complete has started: the upload's bytes are sealed, no chunk is taken.
+func IsUploadCompleting(err error) bool {
+	if err == nil {
+		return false
+	}
+	e := errors.FromError(err)
+	return e.Reason == ErrorReason_UPLOAD_COMPLETING.String() && e.Code == 409
+}
+
+// complete has started: the upload's bytes are sealed, no chunk is taken.
+func ErrorUploadCompleting(format string, args ...interface{}) *errors.Error {
+	return errors.New(409, ErrorReason_UPLOAD_COMPLETING.String(), fmt.Sprintf(format, args...))
+}
+
+// Another request is writing this chunk right now.
+func IsChunkBusy(err error) bool {
+	if err == nil {
+		return false
+	}
+	e := errors.FromError(err)
+	return e.Reason == ErrorReason_CHUNK_BUSY.String() && e.Code == 409
+}
+
+// Another request is writing this chunk right now.
+func ErrorChunkBusy(format string, args ...interface{}) *errors.Error {
+	return errors.New(409, ErrorReason_CHUNK_BUSY.String(), fmt.Sprintf(format, args...))
+}
+
+// The stored content failed an integrity check; it is withheld.
+func IsContentQuarantined(err error) bool {
+	if err == nil {
+		return false
+	}
+	e := errors.FromError(err)
+	return e.Reason == ErrorReason_CONTENT_QUARANTINED.String() && e.Code == 410
+}
+
+// The stored content failed an integrity check; it is withheld.
+func ErrorContentQuarantined(format string, args ...interface{}) *errors.Error {
+	return errors.New(410, ErrorReason_CONTENT_QUARANTINED.String(), fmt.Sprintf(format, args...))
+}

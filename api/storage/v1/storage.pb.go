@@ -33,6 +33,122 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+type ScrubRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Start after this hash ("" from the first).
+	AfterHash string `protobuf:"bytes,1,opt,name=after_hash,json=afterHash,proto3" json:"after_hash,omitempty"`
+	// How many blobs to check (0: 100).
+	Limit         int32 `protobuf:"varint,2,opt,name=limit,proto3" json:"limit,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ScrubRequest) Reset() {
+	*x = ScrubRequest{}
+	mi := &file_storage_v1_storage_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ScrubRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ScrubRequest) ProtoMessage() {}
+
+func (x *ScrubRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_storage_v1_storage_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ScrubRequest.ProtoReflect.Descriptor instead.
+func (*ScrubRequest) Descriptor() ([]byte, []int) {
+	return file_storage_v1_storage_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *ScrubRequest) GetAfterHash() string {
+	if x != nil {
+		return x.AfterHash
+	}
+	return ""
+}
+
+func (x *ScrubRequest) GetLimit() int32 {
+	if x != nil {
+		return x.Limit
+	}
+	return 0
+}
+
+type ScrubReply struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Checked int32                  `protobuf:"varint,1,opt,name=checked,proto3" json:"checked,omitempty"`
+	// Hashes of the blobs found corrupt or missing in this pass.
+	Quarantined []string `protobuf:"bytes,2,rep,name=quarantined,proto3" json:"quarantined,omitempty"`
+	// Resume from here; empty once every blob was checked.
+	NextAfterHash string `protobuf:"bytes,3,opt,name=next_after_hash,json=nextAfterHash,proto3" json:"next_after_hash,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ScrubReply) Reset() {
+	*x = ScrubReply{}
+	mi := &file_storage_v1_storage_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ScrubReply) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ScrubReply) ProtoMessage() {}
+
+func (x *ScrubReply) ProtoReflect() protoreflect.Message {
+	mi := &file_storage_v1_storage_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ScrubReply.ProtoReflect.Descriptor instead.
+func (*ScrubReply) Descriptor() ([]byte, []int) {
+	return file_storage_v1_storage_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *ScrubReply) GetChecked() int32 {
+	if x != nil {
+		return x.Checked
+	}
+	return 0
+}
+
+func (x *ScrubReply) GetQuarantined() []string {
+	if x != nil {
+		return x.Quarantined
+	}
+	return nil
+}
+
+func (x *ScrubReply) GetNextAfterHash() string {
+	if x != nil {
+		return x.NextAfterHash
+	}
+	return ""
+}
+
 type SignDownloadRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	OwnerId       string                 `protobuf:"bytes,1,opt,name=owner_id,json=ownerId,proto3" json:"owner_id,omitempty"`
@@ -43,7 +159,7 @@ type SignDownloadRequest struct {
 
 func (x *SignDownloadRequest) Reset() {
 	*x = SignDownloadRequest{}
-	mi := &file_storage_v1_storage_proto_msgTypes[0]
+	mi := &file_storage_v1_storage_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -55,7 +171,7 @@ func (x *SignDownloadRequest) String() string {
 func (*SignDownloadRequest) ProtoMessage() {}
 
 func (x *SignDownloadRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_storage_v1_storage_proto_msgTypes[0]
+	mi := &file_storage_v1_storage_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -68,7 +184,7 @@ func (x *SignDownloadRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SignDownloadRequest.ProtoReflect.Descriptor instead.
 func (*SignDownloadRequest) Descriptor() ([]byte, []int) {
-	return file_storage_v1_storage_proto_rawDescGZIP(), []int{0}
+	return file_storage_v1_storage_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *SignDownloadRequest) GetOwnerId() string {
@@ -96,7 +212,7 @@ type SignZipRequest struct {
 
 func (x *SignZipRequest) Reset() {
 	*x = SignZipRequest{}
-	mi := &file_storage_v1_storage_proto_msgTypes[1]
+	mi := &file_storage_v1_storage_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -108,7 +224,7 @@ func (x *SignZipRequest) String() string {
 func (*SignZipRequest) ProtoMessage() {}
 
 func (x *SignZipRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_storage_v1_storage_proto_msgTypes[1]
+	mi := &file_storage_v1_storage_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -121,7 +237,7 @@ func (x *SignZipRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SignZipRequest.ProtoReflect.Descriptor instead.
 func (*SignZipRequest) Descriptor() ([]byte, []int) {
-	return file_storage_v1_storage_proto_rawDescGZIP(), []int{1}
+	return file_storage_v1_storage_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *SignZipRequest) GetOwnerId() string {
@@ -161,7 +277,7 @@ type InitUploadRequest struct {
 
 func (x *InitUploadRequest) Reset() {
 	*x = InitUploadRequest{}
-	mi := &file_storage_v1_storage_proto_msgTypes[2]
+	mi := &file_storage_v1_storage_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -173,7 +289,7 @@ func (x *InitUploadRequest) String() string {
 func (*InitUploadRequest) ProtoMessage() {}
 
 func (x *InitUploadRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_storage_v1_storage_proto_msgTypes[2]
+	mi := &file_storage_v1_storage_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -186,7 +302,7 @@ func (x *InitUploadRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use InitUploadRequest.ProtoReflect.Descriptor instead.
 func (*InitUploadRequest) Descriptor() ([]byte, []int) {
-	return file_storage_v1_storage_proto_rawDescGZIP(), []int{2}
+	return file_storage_v1_storage_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *InitUploadRequest) GetParentId() string {
@@ -234,16 +350,16 @@ func (x *InitUploadRequest) GetMime() string {
 type Challenge struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Hex.
-	Nonce         string `protobuf:"bytes,1,opt,name=nonce,proto3" json:"nonce,omitempty"`
-	Offset        int64  `protobuf:"varint,2,opt,name=offset,proto3" json:"offset,omitempty"`
-	Length        int64  `protobuf:"varint,3,opt,name=length,proto3" json:"length,omitempty"`
+	Nonce string `protobuf:"bytes,1,opt,name=nonce,proto3" json:"nonce,omitempty"`
+	// Several ranges spread over the whole file (the whole file when small).
+	Ranges        []*ChallengeRange `protobuf:"bytes,4,rep,name=ranges,proto3" json:"ranges,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Challenge) Reset() {
 	*x = Challenge{}
-	mi := &file_storage_v1_storage_proto_msgTypes[3]
+	mi := &file_storage_v1_storage_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -255,7 +371,7 @@ func (x *Challenge) String() string {
 func (*Challenge) ProtoMessage() {}
 
 func (x *Challenge) ProtoReflect() protoreflect.Message {
-	mi := &file_storage_v1_storage_proto_msgTypes[3]
+	mi := &file_storage_v1_storage_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -268,7 +384,7 @@ func (x *Challenge) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Challenge.ProtoReflect.Descriptor instead.
 func (*Challenge) Descriptor() ([]byte, []int) {
-	return file_storage_v1_storage_proto_rawDescGZIP(), []int{3}
+	return file_storage_v1_storage_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *Challenge) GetNonce() string {
@@ -278,14 +394,59 @@ func (x *Challenge) GetNonce() string {
 	return ""
 }
 
-func (x *Challenge) GetOffset() int64 {
+func (x *Challenge) GetRanges() []*ChallengeRange {
+	if x != nil {
+		return x.Ranges
+	}
+	return nil
+}
+
+type ChallengeRange struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Offset        int64                  `protobuf:"varint,1,opt,name=offset,proto3" json:"offset,omitempty"`
+	Length        int64                  `protobuf:"varint,2,opt,name=length,proto3" json:"length,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ChallengeRange) Reset() {
+	*x = ChallengeRange{}
+	mi := &file_storage_v1_storage_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ChallengeRange) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ChallengeRange) ProtoMessage() {}
+
+func (x *ChallengeRange) ProtoReflect() protoreflect.Message {
+	mi := &file_storage_v1_storage_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ChallengeRange.ProtoReflect.Descriptor instead.
+func (*ChallengeRange) Descriptor() ([]byte, []int) {
+	return file_storage_v1_storage_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *ChallengeRange) GetOffset() int64 {
 	if x != nil {
 		return x.Offset
 	}
 	return 0
 }
 
-func (x *Challenge) GetLength() int64 {
+func (x *ChallengeRange) GetLength() int64 {
 	if x != nil {
 		return x.Length
 	}
@@ -312,7 +473,7 @@ type UploadSession struct {
 
 func (x *UploadSession) Reset() {
 	*x = UploadSession{}
-	mi := &file_storage_v1_storage_proto_msgTypes[4]
+	mi := &file_storage_v1_storage_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -324,7 +485,7 @@ func (x *UploadSession) String() string {
 func (*UploadSession) ProtoMessage() {}
 
 func (x *UploadSession) ProtoReflect() protoreflect.Message {
-	mi := &file_storage_v1_storage_proto_msgTypes[4]
+	mi := &file_storage_v1_storage_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -337,7 +498,7 @@ func (x *UploadSession) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UploadSession.ProtoReflect.Descriptor instead.
 func (*UploadSession) Descriptor() ([]byte, []int) {
-	return file_storage_v1_storage_proto_rawDescGZIP(), []int{4}
+	return file_storage_v1_storage_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *UploadSession) GetUploadId() string {
@@ -412,7 +573,7 @@ type UploadStatusRequest struct {
 
 func (x *UploadStatusRequest) Reset() {
 	*x = UploadStatusRequest{}
-	mi := &file_storage_v1_storage_proto_msgTypes[5]
+	mi := &file_storage_v1_storage_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -424,7 +585,7 @@ func (x *UploadStatusRequest) String() string {
 func (*UploadStatusRequest) ProtoMessage() {}
 
 func (x *UploadStatusRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_storage_v1_storage_proto_msgTypes[5]
+	mi := &file_storage_v1_storage_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -437,7 +598,7 @@ func (x *UploadStatusRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UploadStatusRequest.ProtoReflect.Descriptor instead.
 func (*UploadStatusRequest) Descriptor() ([]byte, []int) {
-	return file_storage_v1_storage_proto_rawDescGZIP(), []int{5}
+	return file_storage_v1_storage_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *UploadStatusRequest) GetUploadId() string {
@@ -456,7 +617,7 @@ type CompleteUploadRequest struct {
 
 func (x *CompleteUploadRequest) Reset() {
 	*x = CompleteUploadRequest{}
-	mi := &file_storage_v1_storage_proto_msgTypes[6]
+	mi := &file_storage_v1_storage_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -468,7 +629,7 @@ func (x *CompleteUploadRequest) String() string {
 func (*CompleteUploadRequest) ProtoMessage() {}
 
 func (x *CompleteUploadRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_storage_v1_storage_proto_msgTypes[6]
+	mi := &file_storage_v1_storage_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -481,7 +642,7 @@ func (x *CompleteUploadRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CompleteUploadRequest.ProtoReflect.Descriptor instead.
 func (*CompleteUploadRequest) Descriptor() ([]byte, []int) {
-	return file_storage_v1_storage_proto_rawDescGZIP(), []int{6}
+	return file_storage_v1_storage_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *CompleteUploadRequest) GetUploadId() string {
@@ -500,7 +661,7 @@ type AbortUploadRequest struct {
 
 func (x *AbortUploadRequest) Reset() {
 	*x = AbortUploadRequest{}
-	mi := &file_storage_v1_storage_proto_msgTypes[7]
+	mi := &file_storage_v1_storage_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -512,7 +673,7 @@ func (x *AbortUploadRequest) String() string {
 func (*AbortUploadRequest) ProtoMessage() {}
 
 func (x *AbortUploadRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_storage_v1_storage_proto_msgTypes[7]
+	mi := &file_storage_v1_storage_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -525,7 +686,7 @@ func (x *AbortUploadRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AbortUploadRequest.ProtoReflect.Descriptor instead.
 func (*AbortUploadRequest) Descriptor() ([]byte, []int) {
-	return file_storage_v1_storage_proto_rawDescGZIP(), []int{7}
+	return file_storage_v1_storage_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *AbortUploadRequest) GetUploadId() string {
@@ -543,7 +704,7 @@ type AbortUploadReply struct {
 
 func (x *AbortUploadReply) Reset() {
 	*x = AbortUploadReply{}
-	mi := &file_storage_v1_storage_proto_msgTypes[8]
+	mi := &file_storage_v1_storage_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -555,7 +716,7 @@ func (x *AbortUploadReply) String() string {
 func (*AbortUploadReply) ProtoMessage() {}
 
 func (x *AbortUploadReply) ProtoReflect() protoreflect.Message {
-	mi := &file_storage_v1_storage_proto_msgTypes[8]
+	mi := &file_storage_v1_storage_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -568,7 +729,7 @@ func (x *AbortUploadReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AbortUploadReply.ProtoReflect.Descriptor instead.
 func (*AbortUploadReply) Descriptor() ([]byte, []int) {
-	return file_storage_v1_storage_proto_rawDescGZIP(), []int{8}
+	return file_storage_v1_storage_proto_rawDescGZIP(), []int{11}
 }
 
 type ProveUploadRequest struct {
@@ -581,7 +742,7 @@ type ProveUploadRequest struct {
 
 func (x *ProveUploadRequest) Reset() {
 	*x = ProveUploadRequest{}
-	mi := &file_storage_v1_storage_proto_msgTypes[9]
+	mi := &file_storage_v1_storage_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -593,7 +754,7 @@ func (x *ProveUploadRequest) String() string {
 func (*ProveUploadRequest) ProtoMessage() {}
 
 func (x *ProveUploadRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_storage_v1_storage_proto_msgTypes[9]
+	mi := &file_storage_v1_storage_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -606,7 +767,7 @@ func (x *ProveUploadRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProveUploadRequest.ProtoReflect.Descriptor instead.
 func (*ProveUploadRequest) Descriptor() ([]byte, []int) {
-	return file_storage_v1_storage_proto_rawDescGZIP(), []int{9}
+	return file_storage_v1_storage_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *ProveUploadRequest) GetUploadId() string {
@@ -632,7 +793,7 @@ type DownloadURLRequest struct {
 
 func (x *DownloadURLRequest) Reset() {
 	*x = DownloadURLRequest{}
-	mi := &file_storage_v1_storage_proto_msgTypes[10]
+	mi := &file_storage_v1_storage_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -644,7 +805,7 @@ func (x *DownloadURLRequest) String() string {
 func (*DownloadURLRequest) ProtoMessage() {}
 
 func (x *DownloadURLRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_storage_v1_storage_proto_msgTypes[10]
+	mi := &file_storage_v1_storage_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -657,7 +818,7 @@ func (x *DownloadURLRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DownloadURLRequest.ProtoReflect.Descriptor instead.
 func (*DownloadURLRequest) Descriptor() ([]byte, []int) {
-	return file_storage_v1_storage_proto_rawDescGZIP(), []int{10}
+	return file_storage_v1_storage_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *DownloadURLRequest) GetId() string {
@@ -678,7 +839,7 @@ type ZipURLRequest struct {
 
 func (x *ZipURLRequest) Reset() {
 	*x = ZipURLRequest{}
-	mi := &file_storage_v1_storage_proto_msgTypes[11]
+	mi := &file_storage_v1_storage_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -690,7 +851,7 @@ func (x *ZipURLRequest) String() string {
 func (*ZipURLRequest) ProtoMessage() {}
 
 func (x *ZipURLRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_storage_v1_storage_proto_msgTypes[11]
+	mi := &file_storage_v1_storage_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -703,7 +864,7 @@ func (x *ZipURLRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ZipURLRequest.ProtoReflect.Descriptor instead.
 func (*ZipURLRequest) Descriptor() ([]byte, []int) {
-	return file_storage_v1_storage_proto_rawDescGZIP(), []int{11}
+	return file_storage_v1_storage_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *ZipURLRequest) GetIds() []string {
@@ -731,7 +892,7 @@ type SignedURL struct {
 
 func (x *SignedURL) Reset() {
 	*x = SignedURL{}
-	mi := &file_storage_v1_storage_proto_msgTypes[12]
+	mi := &file_storage_v1_storage_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -743,7 +904,7 @@ func (x *SignedURL) String() string {
 func (*SignedURL) ProtoMessage() {}
 
 func (x *SignedURL) ProtoReflect() protoreflect.Message {
-	mi := &file_storage_v1_storage_proto_msgTypes[12]
+	mi := &file_storage_v1_storage_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -756,7 +917,7 @@ func (x *SignedURL) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SignedURL.ProtoReflect.Descriptor instead.
 func (*SignedURL) Descriptor() ([]byte, []int) {
-	return file_storage_v1_storage_proto_rawDescGZIP(), []int{12}
+	return file_storage_v1_storage_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *SignedURL) GetUrl() string {
@@ -786,7 +947,7 @@ type ChunkData struct {
 
 func (x *ChunkData) Reset() {
 	*x = ChunkData{}
-	mi := &file_storage_v1_storage_proto_msgTypes[13]
+	mi := &file_storage_v1_storage_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -798,7 +959,7 @@ func (x *ChunkData) String() string {
 func (*ChunkData) ProtoMessage() {}
 
 func (x *ChunkData) ProtoReflect() protoreflect.Message {
-	mi := &file_storage_v1_storage_proto_msgTypes[13]
+	mi := &file_storage_v1_storage_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -811,7 +972,7 @@ func (x *ChunkData) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChunkData.ProtoReflect.Descriptor instead.
 func (*ChunkData) Descriptor() ([]byte, []int) {
-	return file_storage_v1_storage_proto_rawDescGZIP(), []int{13}
+	return file_storage_v1_storage_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *ChunkData) GetUploadId() string {
@@ -846,7 +1007,7 @@ type DownloadRequest struct {
 
 func (x *DownloadRequest) Reset() {
 	*x = DownloadRequest{}
-	mi := &file_storage_v1_storage_proto_msgTypes[14]
+	mi := &file_storage_v1_storage_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -858,7 +1019,7 @@ func (x *DownloadRequest) String() string {
 func (*DownloadRequest) ProtoMessage() {}
 
 func (x *DownloadRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_storage_v1_storage_proto_msgTypes[14]
+	mi := &file_storage_v1_storage_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -871,7 +1032,7 @@ func (x *DownloadRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DownloadRequest.ProtoReflect.Descriptor instead.
 func (*DownloadRequest) Descriptor() ([]byte, []int) {
-	return file_storage_v1_storage_proto_rawDescGZIP(), []int{14}
+	return file_storage_v1_storage_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *DownloadRequest) GetId() string {
@@ -907,7 +1068,7 @@ type DownloadData struct {
 
 func (x *DownloadData) Reset() {
 	*x = DownloadData{}
-	mi := &file_storage_v1_storage_proto_msgTypes[15]
+	mi := &file_storage_v1_storage_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -919,7 +1080,7 @@ func (x *DownloadData) String() string {
 func (*DownloadData) ProtoMessage() {}
 
 func (x *DownloadData) ProtoReflect() protoreflect.Message {
-	mi := &file_storage_v1_storage_proto_msgTypes[15]
+	mi := &file_storage_v1_storage_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -932,7 +1093,7 @@ func (x *DownloadData) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DownloadData.ProtoReflect.Descriptor instead.
 func (*DownloadData) Descriptor() ([]byte, []int) {
-	return file_storage_v1_storage_proto_rawDescGZIP(), []int{15}
+	return file_storage_v1_storage_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *DownloadData) GetData() []byte {
@@ -960,7 +1121,17 @@ var File_storage_v1_storage_proto protoreflect.FileDescriptor
 
 const file_storage_v1_storage_proto_rawDesc = "" +
 	"\n" +
-	"\x18storage/v1/storage.proto\x12\x15clouddrive.storage.v1\x1a\x1bannotations/v1/access.proto\x1a\x12file/v1/file.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x17validate/validate.proto\"_\n" +
+	"\x18storage/v1/storage.proto\x12\x15clouddrive.storage.v1\x1a\x1bannotations/v1/access.proto\x1a\x12file/v1/file.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x17validate/validate.proto\"e\n" +
+	"\fScrubRequest\x123\n" +
+	"\n" +
+	"after_hash\x18\x01 \x01(\tB\x14\xfaB\x11r\x0f(@2\v^[0-9a-f]*$R\tafterHash\x12 \n" +
+	"\x05limit\x18\x02 \x01(\x05B\n" +
+	"\xfaB\a\x1a\x05\x18\x90N(\x00R\x05limit\"p\n" +
+	"\n" +
+	"ScrubReply\x12\x18\n" +
+	"\achecked\x18\x01 \x01(\x05R\achecked\x12 \n" +
+	"\vquarantined\x18\x02 \x03(\tR\vquarantined\x12&\n" +
+	"\x0fnext_after_hash\x18\x03 \x01(\tR\rnextAfterHash\"_\n" +
 	"\x13SignDownloadRequest\x12$\n" +
 	"\bowner_id\x18\x01 \x01(\tB\t\xfaB\x06r\x04\x10\x01(\x14R\aownerId\x12\"\n" +
 	"\anode_id\x18\x02 \x01(\tB\t\xfaB\x06r\x04\x10\x01(\x14R\x06nodeId\"s\n" +
@@ -976,11 +1147,13 @@ const file_storage_v1_storage_proto_rawDesc = "" +
 	"\fcontent_hash\x18\x04 \x01(\tB\x18\xfaB\x15r\x132\x0e^[0-9a-f]{64}$\x98\x01@R\vcontentHash\x126\n" +
 	"\von_conflict\x18\x05 \x01(\tB\x15\xfaB\x12r\x10R\x00R\x04failR\x06renameR\n" +
 	"onConflict\x12\x1c\n" +
-	"\x04mime\x18\x06 \x01(\tB\b\xfaB\x05r\x03(\xff\x01R\x04mime\"Q\n" +
+	"\x04mime\x18\x06 \x01(\tB\b\xfaB\x05r\x03(\xff\x01R\x04mime\"|\n" +
 	"\tChallenge\x12\x14\n" +
-	"\x05nonce\x18\x01 \x01(\tR\x05nonce\x12\x16\n" +
-	"\x06offset\x18\x02 \x01(\x03R\x06offset\x12\x16\n" +
-	"\x06length\x18\x03 \x01(\x03R\x06length\"\xbf\x02\n" +
+	"\x05nonce\x18\x01 \x01(\tR\x05nonce\x12=\n" +
+	"\x06ranges\x18\x04 \x03(\v2%.clouddrive.storage.v1.ChallengeRangeR\x06rangesJ\x04\b\x02\x10\x03J\x04\b\x03\x10\x04R\x06offsetR\x06length\"@\n" +
+	"\x0eChallengeRange\x12\x16\n" +
+	"\x06offset\x18\x01 \x01(\x03R\x06offset\x12\x16\n" +
+	"\x06length\x18\x02 \x01(\x03R\x06length\"\xbf\x02\n" +
 	"\rUploadSession\x12\x1b\n" +
 	"\tupload_id\x18\x01 \x01(\tR\buploadId\x12\x1d\n" +
 	"\n" +
@@ -1035,7 +1208,9 @@ const file_storage_v1_storage_proto_rawDesc = "" +
 	"\vDownloadURL\x12).clouddrive.storage.v1.DownloadURLRequest\x1a .clouddrive.storage.v1.SignedURL\"\x1b\x82\xd3\xe4\x93\x02\x15:\x01*\"\x10/v1/download/url\x12m\n" +
 	"\x06ZipURL\x12$.clouddrive.storage.v1.ZipURLRequest\x1a .clouddrive.storage.v1.SignedURL\"\x1b\x82\xd3\xe4\x93\x02\x15:\x01*\"\x10/v1/download/zip\x12X\n" +
 	"\fUploadChunks\x12 .clouddrive.storage.v1.ChunkData\x1a$.clouddrive.storage.v1.UploadSession(\x01\x12Y\n" +
-	"\bDownload\x12&.clouddrive.storage.v1.DownloadRequest\x1a#.clouddrive.storage.v1.DownloadData0\x012\xcf\x01\n" +
+	"\bDownload\x12&.clouddrive.storage.v1.DownloadRequest\x1a#.clouddrive.storage.v1.DownloadData0\x012\x87\x01\n" +
+	"\fStorageAdmin\x12w\n" +
+	"\x05Scrub\x12#.clouddrive.storage.v1.ScrubRequest\x1a!.clouddrive.storage.v1.ScrubReply\"&\xc8\xf3\x18\x02\x82\xd3\xe4\x93\x02\x1c:\x01*\"\x17/v1/admin/storage/scrub2\xcf\x01\n" +
 	"\x0fStorageInternal\x12b\n" +
 	"\fSignDownload\x12*.clouddrive.storage.v1.SignDownloadRequest\x1a .clouddrive.storage.v1.SignedURL\"\x04\xc8\xf3\x18\x03\x12X\n" +
 	"\aSignZip\x12%.clouddrive.storage.v1.SignZipRequest\x1a .clouddrive.storage.v1.SignedURL\"\x04\xc8\xf3\x18\x03B\x1eZ\x1cclouddrive/api/storage/v1;v1b\x06proto3"
@@ -1052,55 +1227,61 @@ func file_storage_v1_storage_proto_rawDescGZIP() []byte {
 	return file_storage_v1_storage_proto_rawDescData
 }
 
-var file_storage_v1_storage_proto_msgTypes = make([]protoimpl.MessageInfo, 16)
+var file_storage_v1_storage_proto_msgTypes = make([]protoimpl.MessageInfo, 19)
 var file_storage_v1_storage_proto_goTypes = []any{
-	(*SignDownloadRequest)(nil),   // 0: clouddrive.storage.v1.SignDownloadRequest
-	(*SignZipRequest)(nil),        // 1: clouddrive.storage.v1.SignZipRequest
-	(*InitUploadRequest)(nil),     // 2: clouddrive.storage.v1.InitUploadRequest
-	(*Challenge)(nil),             // 3: clouddrive.storage.v1.Challenge
-	(*UploadSession)(nil),         // 4: clouddrive.storage.v1.UploadSession
-	(*UploadStatusRequest)(nil),   // 5: clouddrive.storage.v1.UploadStatusRequest
-	(*CompleteUploadRequest)(nil), // 6: clouddrive.storage.v1.CompleteUploadRequest
-	(*AbortUploadRequest)(nil),    // 7: clouddrive.storage.v1.AbortUploadRequest
-	(*AbortUploadReply)(nil),      // 8: clouddrive.storage.v1.AbortUploadReply
-	(*ProveUploadRequest)(nil),    // 9: clouddrive.storage.v1.ProveUploadRequest
-	(*DownloadURLRequest)(nil),    // 10: clouddrive.storage.v1.DownloadURLRequest
-	(*ZipURLRequest)(nil),         // 11: clouddrive.storage.v1.ZipURLRequest
-	(*SignedURL)(nil),             // 12: clouddrive.storage.v1.SignedURL
-	(*ChunkData)(nil),             // 13: clouddrive.storage.v1.ChunkData
-	(*DownloadRequest)(nil),       // 14: clouddrive.storage.v1.DownloadRequest
-	(*DownloadData)(nil),          // 15: clouddrive.storage.v1.DownloadData
-	(*v1.Node)(nil),               // 16: clouddrive.file.v1.Node
+	(*ScrubRequest)(nil),          // 0: clouddrive.storage.v1.ScrubRequest
+	(*ScrubReply)(nil),            // 1: clouddrive.storage.v1.ScrubReply
+	(*SignDownloadRequest)(nil),   // 2: clouddrive.storage.v1.SignDownloadRequest
+	(*SignZipRequest)(nil),        // 3: clouddrive.storage.v1.SignZipRequest
+	(*InitUploadRequest)(nil),     // 4: clouddrive.storage.v1.InitUploadRequest
+	(*Challenge)(nil),             // 5: clouddrive.storage.v1.Challenge
+	(*ChallengeRange)(nil),        // 6: clouddrive.storage.v1.ChallengeRange
+	(*UploadSession)(nil),         // 7: clouddrive.storage.v1.UploadSession
+	(*UploadStatusRequest)(nil),   // 8: clouddrive.storage.v1.UploadStatusRequest
+	(*CompleteUploadRequest)(nil), // 9: clouddrive.storage.v1.CompleteUploadRequest
+	(*AbortUploadRequest)(nil),    // 10: clouddrive.storage.v1.AbortUploadRequest
+	(*AbortUploadReply)(nil),      // 11: clouddrive.storage.v1.AbortUploadReply
+	(*ProveUploadRequest)(nil),    // 12: clouddrive.storage.v1.ProveUploadRequest
+	(*DownloadURLRequest)(nil),    // 13: clouddrive.storage.v1.DownloadURLRequest
+	(*ZipURLRequest)(nil),         // 14: clouddrive.storage.v1.ZipURLRequest
+	(*SignedURL)(nil),             // 15: clouddrive.storage.v1.SignedURL
+	(*ChunkData)(nil),             // 16: clouddrive.storage.v1.ChunkData
+	(*DownloadRequest)(nil),       // 17: clouddrive.storage.v1.DownloadRequest
+	(*DownloadData)(nil),          // 18: clouddrive.storage.v1.DownloadData
+	(*v1.Node)(nil),               // 19: clouddrive.file.v1.Node
 }
 var file_storage_v1_storage_proto_depIdxs = []int32{
-	3,  // 0: clouddrive.storage.v1.UploadSession.challenge:type_name -> clouddrive.storage.v1.Challenge
-	2,  // 1: clouddrive.storage.v1.Storage.InitUpload:input_type -> clouddrive.storage.v1.InitUploadRequest
-	5,  // 2: clouddrive.storage.v1.Storage.UploadStatus:input_type -> clouddrive.storage.v1.UploadStatusRequest
-	6,  // 3: clouddrive.storage.v1.Storage.CompleteUpload:input_type -> clouddrive.storage.v1.CompleteUploadRequest
-	7,  // 4: clouddrive.storage.v1.Storage.AbortUpload:input_type -> clouddrive.storage.v1.AbortUploadRequest
-	9,  // 5: clouddrive.storage.v1.Storage.ProveUpload:input_type -> clouddrive.storage.v1.ProveUploadRequest
-	10, // 6: clouddrive.storage.v1.Storage.DownloadURL:input_type -> clouddrive.storage.v1.DownloadURLRequest
-	11, // 7: clouddrive.storage.v1.Storage.ZipURL:input_type -> clouddrive.storage.v1.ZipURLRequest
-	13, // 8: clouddrive.storage.v1.Storage.UploadChunks:input_type -> clouddrive.storage.v1.ChunkData
-	14, // 9: clouddrive.storage.v1.Storage.Download:input_type -> clouddrive.storage.v1.DownloadRequest
-	0,  // 10: clouddrive.storage.v1.StorageInternal.SignDownload:input_type -> clouddrive.storage.v1.SignDownloadRequest
-	1,  // 11: clouddrive.storage.v1.StorageInternal.SignZip:input_type -> clouddrive.storage.v1.SignZipRequest
-	4,  // 12: clouddrive.storage.v1.Storage.InitUpload:output_type -> clouddrive.storage.v1.UploadSession
-	4,  // 13: clouddrive.storage.v1.Storage.UploadStatus:output_type -> clouddrive.storage.v1.UploadSession
-	16, // 14: clouddrive.storage.v1.Storage.CompleteUpload:output_type -> clouddrive.file.v1.Node
-	8,  // 15: clouddrive.storage.v1.Storage.AbortUpload:output_type -> clouddrive.storage.v1.AbortUploadReply
-	16, // 16: clouddrive.storage.v1.Storage.ProveUpload:output_type -> clouddrive.file.v1.Node
-	12, // 17: clouddrive.storage.v1.Storage.DownloadURL:output_type -> clouddrive.storage.v1.SignedURL
-	12, // 18: clouddrive.storage.v1.Storage.ZipURL:output_type -> clouddrive.storage.v1.SignedURL
-	4,  // 19: clouddrive.storage.v1.Storage.UploadChunks:output_type -> clouddrive.storage.v1.UploadSession
-	15, // 20: clouddrive.storage.v1.Storage.Download:output_type -> clouddrive.storage.v1.DownloadData
-	12, // 21: clouddrive.storage.v1.StorageInternal.SignDownload:output_type -> clouddrive.storage.v1.SignedURL
-	12, // 22: clouddrive.storage.v1.StorageInternal.SignZip:output_type -> clouddrive.storage.v1.SignedURL
-	12, // [12:23] is the sub-list for method output_type
-	1,  // [1:12] is the sub-list for method input_type
-	1,  // [1:1] is the sub-list for extension type_name
-	1,  // [1:1] is the sub-list for extension extendee
-	0,  // [0:1] is the sub-list for field type_name
+	6,  // 0: clouddrive.storage.v1.Challenge.ranges:type_name -> clouddrive.storage.v1.ChallengeRange
+	5,  // 1: clouddrive.storage.v1.UploadSession.challenge:type_name -> clouddrive.storage.v1.Challenge
+	4,  // 2: clouddrive.storage.v1.Storage.InitUpload:input_type -> clouddrive.storage.v1.InitUploadRequest
+	8,  // 3: clouddrive.storage.v1.Storage.UploadStatus:input_type -> clouddrive.storage.v1.UploadStatusRequest
+	9,  // 4: clouddrive.storage.v1.Storage.CompleteUpload:input_type -> clouddrive.storage.v1.CompleteUploadRequest
+	10, // 5: clouddrive.storage.v1.Storage.AbortUpload:input_type -> clouddrive.storage.v1.AbortUploadRequest
+	12, // 6: clouddrive.storage.v1.Storage.ProveUpload:input_type -> clouddrive.storage.v1.ProveUploadRequest
+	13, // 7: clouddrive.storage.v1.Storage.DownloadURL:input_type -> clouddrive.storage.v1.DownloadURLRequest
+	14, // 8: clouddrive.storage.v1.Storage.ZipURL:input_type -> clouddrive.storage.v1.ZipURLRequest
+	16, // 9: clouddrive.storage.v1.Storage.UploadChunks:input_type -> clouddrive.storage.v1.ChunkData
+	17, // 10: clouddrive.storage.v1.Storage.Download:input_type -> clouddrive.storage.v1.DownloadRequest
+	0,  // 11: clouddrive.storage.v1.StorageAdmin.Scrub:input_type -> clouddrive.storage.v1.ScrubRequest
+	2,  // 12: clouddrive.storage.v1.StorageInternal.SignDownload:input_type -> clouddrive.storage.v1.SignDownloadRequest
+	3,  // 13: clouddrive.storage.v1.StorageInternal.SignZip:input_type -> clouddrive.storage.v1.SignZipRequest
+	7,  // 14: clouddrive.storage.v1.Storage.InitUpload:output_type -> clouddrive.storage.v1.UploadSession
+	7,  // 15: clouddrive.storage.v1.Storage.UploadStatus:output_type -> clouddrive.storage.v1.UploadSession
+	19, // 16: clouddrive.storage.v1.Storage.CompleteUpload:output_type -> clouddrive.file.v1.Node
+	11, // 17: clouddrive.storage.v1.Storage.AbortUpload:output_type -> clouddrive.storage.v1.AbortUploadReply
+	19, // 18: clouddrive.storage.v1.Storage.ProveUpload:output_type -> clouddrive.file.v1.Node
+	15, // 19: clouddrive.storage.v1.Storage.DownloadURL:output_type -> clouddrive.storage.v1.SignedURL
+	15, // 20: clouddrive.storage.v1.Storage.ZipURL:output_type -> clouddrive.storage.v1.SignedURL
+	7,  // 21: clouddrive.storage.v1.Storage.UploadChunks:output_type -> clouddrive.storage.v1.UploadSession
+	18, // 22: clouddrive.storage.v1.Storage.Download:output_type -> clouddrive.storage.v1.DownloadData
+	1,  // 23: clouddrive.storage.v1.StorageAdmin.Scrub:output_type -> clouddrive.storage.v1.ScrubReply
+	15, // 24: clouddrive.storage.v1.StorageInternal.SignDownload:output_type -> clouddrive.storage.v1.SignedURL
+	15, // 25: clouddrive.storage.v1.StorageInternal.SignZip:output_type -> clouddrive.storage.v1.SignedURL
+	14, // [14:26] is the sub-list for method output_type
+	2,  // [2:14] is the sub-list for method input_type
+	2,  // [2:2] is the sub-list for extension type_name
+	2,  // [2:2] is the sub-list for extension extendee
+	0,  // [0:2] is the sub-list for field type_name
 }
 
 func init() { file_storage_v1_storage_proto_init() }
@@ -1114,9 +1295,9 @@ func file_storage_v1_storage_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_storage_v1_storage_proto_rawDesc), len(file_storage_v1_storage_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   16,
+			NumMessages:   19,
 			NumExtensions: 0,
-			NumServices:   2,
+			NumServices:   3,
 		},
 		GoTypes:           file_storage_v1_storage_proto_goTypes,
 		DependencyIndexes: file_storage_v1_storage_proto_depIdxs,

@@ -35,6 +35,243 @@ var (
 	_ = sort.Sort
 )
 
+// Validate checks the field values on ScrubRequest with the rules defined in
+// the proto definition for this message. If any rules are violated, the first
+// error encountered is returned, or nil if there are no violations.
+func (m *ScrubRequest) Validate() error {
+	return m.validate(false)
+}
+
+// ValidateAll checks the field values on ScrubRequest with the rules defined
+// in the proto definition for this message. If any rules are violated, the
+// result is a list of violation errors wrapped in ScrubRequestMultiError, or
+// nil if none found.
+func (m *ScrubRequest) ValidateAll() error {
+	return m.validate(true)
+}
+
+func (m *ScrubRequest) validate(all bool) error {
+	if m == nil {
+		return nil
+	}
+
+	var errors []error
+
+	if len(m.GetAfterHash()) > 64 {
+		err := ScrubRequestValidationError{
+			field:  "AfterHash",
+			reason: "value length must be at most 64 bytes",
+		}
+		if !all {
+			return err
+		}
+		errors = append(errors, err)
+	}
+
+	if !_ScrubRequest_AfterHash_Pattern.MatchString(m.GetAfterHash()) {
+		err := ScrubRequestValidationError{
+			field:  "AfterHash",
+			reason: "value does not match regex pattern \"^[0-9a-f]*$\"",
+		}
+		if !all {
+			return err
+		}
+		errors = append(errors, err)
+	}
+
+	if val := m.GetLimit(); val < 0 || val > 10000 {
+		err := ScrubRequestValidationError{
+			field:  "Limit",
+			reason: "value must be inside range [0, 10000]",
+		}
+		if !all {
+			return err
+		}
+		errors = append(errors, err)
+	}
+
+	if len(errors) > 0 {
+		return ScrubRequestMultiError(errors)
+	}
+
+	return nil
+}
+
+// ScrubRequestMultiError is an error wrapping multiple validation errors
+// returned by ScrubRequest.ValidateAll() if the designated constraints aren't met.
+type ScrubRequestMultiError []error
+
+// Error returns a concatenation of all the error messages it wraps.
+func (m ScrubRequestMultiError) Error() string {
+	msgs := make([]string, 0, len(m))
+	for _, err := range m {
+		msgs = append(msgs, err.Error())
+	}
+	return strings.Join(msgs, "; ")
+}
+
+// AllErrors returns a list of validation violation errors.
+func (m ScrubRequestMultiError) AllErrors() []error { return m }
+
+// ScrubRequestValidationError is the validation error returned by
+// ScrubRequest.Validate if the designated constraints aren't met.
+type ScrubRequestValidationError struct {
+	field  string
+	reason string
+	cause  error
+	key    bool
+}
+
+// Field function returns field value.
+func (e ScrubRequestValidationError) Field() string { return e.field }
+
+// Reason function returns reason value.
+func (e ScrubRequestValidationError) Reason() string { return e.reason }
+
+// Cause function returns cause value.
+func (e ScrubRequestValidationError) Cause() error { return e.cause }
+
+// Key function returns key value.
+func (e ScrubRequestValidationError) Key() bool { return e.key }
+
+// ErrorName returns error name.
+func (e ScrubRequestValidationError) ErrorName() string { return "ScrubRequestValidationError" }
+
+// Error satisfies the builtin error interface
+func (e ScrubRequestValidationError) Error() string {
+	cause := ""
+	if e.cause != nil {
+		cause = fmt.Sprintf(" | caused by: %v", e.cause)
+	}
+
+	key := ""
+	if e.key {
+		key = "key for "
+	}
+
+	return fmt.Sprintf(
+		"invalid %sScrubRequest.%s: %s%s",
+		key,
+		e.field,
+		e.reason,
+		cause)
+}
+
+var _ error = ScrubRequestValidationError{}
+
+var _ interface {
+	Field() string
+	Reason() string
+	Key() bool
+	Cause() error
+	ErrorName() string
+} = ScrubRequestValidationError{}
+
+var _ScrubRequest_AfterHash_Pattern = regexp.MustCompile("^[0-9a-f]*$")
+
+// Validate checks the field values on ScrubReply with the rules defined in the
+// proto definition for this message. If any rules are violated, the first
+// error encountered is returned, or nil if there are no violations.
+func (m *ScrubReply) Validate() error {
+	return m.validate(false)
+}
+
+// ValidateAll checks the field values on ScrubReply with the rules defined in
+// the proto definition for this message. If any rules are violated, the
+// result is a list of violation errors wrapped in ScrubReplyMultiError, or
+// nil if none found.
+func (m *ScrubReply) ValidateAll() error {
+	return m.validate(true)
+}
+
+func (m *ScrubReply) validate(all bool) error {
+	if m == nil {
+		return nil
+	}
+
+	var errors []error
+
+	// no validation rules for Checked
+
+	// no validation rules for NextAfterHash
+
+	if len(errors) > 0 {
+		return ScrubReplyMultiError(errors)
+	}
+
+	return nil
+}
+
+// ScrubReplyMultiError is an error wrapping multiple validation errors
+// returned by ScrubReply.ValidateAll() if the designated constraints aren't met.
+type ScrubReplyMultiError []error
+
+// Error returns a concatenation of all the error messages it wraps.
+func (m ScrubReplyMultiError) Error() string {
+	msgs := make([]string, 0, len(m))
+	for _, err := range m {
+		msgs = append(msgs, err.Error())
+	}
+	return strings.Join(msgs, "; ")
+}
+
+// AllErrors returns a list of validation violation errors.
+func (m ScrubReplyMultiError) AllErrors() []error { return m }
+
+// ScrubReplyValidationError is the validation error returned by
+// ScrubReply.Validate if the designated constraints aren't met.
+type ScrubReplyValidationError struct {
+	field  string
+	reason string
+	cause  error
+	key    bool
+}
+
+// Field function returns field value.
+func (e ScrubReplyValidationError) Field() string { return e.field }
+
+// Reason function returns reason value.
+func (e ScrubReplyValidationError) Reason() string { return e.reason }
+
+// Cause function returns cause value.
+func (e ScrubReplyValidationError) Cause() error { return e.cause }
+
+// Key function returns key value.
+func (e ScrubReplyValidationError) Key() bool { return e.key }
+
+// ErrorName returns error name.
+func (e ScrubReplyValidationError) ErrorName() string { return "ScrubReplyValidationError" }
+
+// Error satisfies the builtin error interface
+func (e ScrubReplyValidationError) Error() string {
+	cause := ""
+	if e.cause != nil {
+		cause = fmt.Sprintf(" | caused by: %v", e.cause)
+	}
+
+	key := ""
+	if e.key {
+		key = "key for "
+	}
+
+	return fmt.Sprintf(
+		"invalid %sScrubReply.%s: %s%s",
+		key,
+		e.field,
+		e.reason,
+		cause)
+}
+
+var _ error = ScrubReplyValidationError{}
+
+var _ interface {
+	Field() string
+	Reason() string
+	Key() bool
+	Cause() error
+	ErrorName() string
+} = ScrubReplyValidationError{}
+
 // Validate checks the field values on SignDownloadRequest with the rules
 // defined in the proto definition for this message. If any rules are
 // violated, the first error encountered is returned, or nil if there are no violations.
@@ -548,9 +785,39 @@ func (m *Challenge) validate(all bool) error {
 
 	// no validation rules for Nonce
 
-	// no validation rules for Offset
+	for idx, item := range m.GetRanges() {
+		_, _ = idx, item
 
-	// no validation rules for Length
+		if all {
+			switch v := interface{}(item).(type) {
+			case interface{ ValidateAll() error }:
+				if err := v.ValidateAll(); err != nil {
+					errors = append(errors, ChallengeValidationError{
+						field:  fmt.Sprintf("Ranges[%v]", idx),
+						reason: "embedded message failed validation",
+						cause:  err,
+					})
+				}
+			case interface{ Validate() error }:
+				if err := v.Validate(); err != nil {
+					errors = append(errors, ChallengeValidationError{
+						field:  fmt.Sprintf("Ranges[%v]", idx),
+						reason: "embedded message failed validation",
+						cause:  err,
+					})
+				}
+			}
+		} else if v, ok := interface{}(item).(interface{ Validate() error }); ok {
+			if err := v.Validate(); err != nil {
+				return ChallengeValidationError{
+					field:  fmt.Sprintf("Ranges[%v]", idx),
+					reason: "embedded message failed validation",
+					cause:  err,
+				}
+			}
+		}
+
+	}
 
 	if len(errors) > 0 {
 		return ChallengeMultiError(errors)
@@ -628,6 +895,110 @@ var _ interface {
 	Cause() error
 	ErrorName() string
 } = ChallengeValidationError{}
+
+// Validate checks the field values on ChallengeRange with the rules defined in
+// the proto definition for this message. If any rules are violated, the first
+// error encountered is returned, or nil if there are no violations.
+func (m *ChallengeRange) Validate() error {
+	return m.validate(false)
+}
+
+// ValidateAll checks the field values on ChallengeRange with the rules defined
+// in the proto definition for this message. If any rules are violated, the
+// result is a list of violation errors wrapped in ChallengeRangeMultiError,
+// or nil if none found.
+func (m *ChallengeRange) ValidateAll() error {
+	return m.validate(true)
+}
+
+func (m *ChallengeRange) validate(all bool) error {
+	if m == nil {
+		return nil
+	}
+
+	var errors []error
+
+	// no validation rules for Offset
+
+	// no validation rules for Length
+
+	if len(errors) > 0 {
+		return ChallengeRangeMultiError(errors)
+	}
+
+	return nil
+}
+
+// ChallengeRangeMultiError is an error wrapping multiple validation errors
+// returned by ChallengeRange.ValidateAll() if the designated constraints
+// aren't met.
+type ChallengeRangeMultiError []error
+
+// Error returns a concatenation of all the error messages it wraps.
+func (m ChallengeRangeMultiError) Error() string {
+	msgs := make([]string, 0, len(m))
+	for _, err := range m {
+		msgs = append(msgs, err.Error())
+	}
+	return strings.Join(msgs, "; ")
+}
+
+// AllErrors returns a list of validation violation errors.
+func (m ChallengeRangeMultiError) AllErrors() []error { return m }
+
+// ChallengeRangeValidationError is the validation error returned by
+// ChallengeRange.Validate if the designated constraints aren't met.
+type ChallengeRangeValidationError struct {
+	field  string
+	reason string
+	cause  error
+	key    bool
+}
+
+// Field function returns field value.
+func (e ChallengeRangeValidationError) Field() string { return e.field }
+
+// Reason function returns reason value.
+func (e ChallengeRangeValidationError) Reason() string { return e.reason }
+
+// Cause function returns cause value.
+func (e ChallengeRangeValidationError) Cause() error { return e.cause }
+
+// Key function returns key value.
+func (e ChallengeRangeValidationError) Key() bool { return e.key }
+
+// ErrorName returns error name.
+func (e ChallengeRangeValidationError) ErrorName() string { return "ChallengeRangeValidationError" }
+
+// Error satisfies the builtin error interface
+func (e ChallengeRangeValidationError) Error() string {
+	cause := ""
+	if e.cause != nil {
+		cause = fmt.Sprintf(" | caused by: %v", e.cause)
+	}
+
+	key := ""
+	if e.key {
+		key = "key for "
+	}
+
+	return fmt.Sprintf(
+		"invalid %sChallengeRange.%s: %s%s",
+		key,
+		e.field,
+		e.reason,
+		cause)
+}
+
+var _ error = ChallengeRangeValidationError{}
+
+var _ interface {
+	Field() string
+	Reason() string
+	Key() bool
+	Cause() error
+	ErrorName() string
+} = ChallengeRangeValidationError{}
 
 // Validate checks the field values on UploadSession with the rules defined in
 // the proto definition for this message. If any rules are violated, the first

@@ -52,7 +52,9 @@ type StorageClient interface {
 	// content and creates the file node. Idempotent.
 	CompleteUpload(ctx context.Context, in *CompleteUploadRequest, opts ...grpc.CallOption) (*v1.Node, error)
 	AbortUpload(ctx context.Context, in *AbortUploadRequest, opts ...grpc.CallOption) (*AbortUploadReply, error)
-	// Instant upload: proof = hex SHA-256(nonce ‖ bytes[offset, offset+length)).
+	// Instant upload: proof = hex SHA-256(nonce ‖ the bytes of every challenge
+	// range, in order). The challenge is fixed per user and content for a
+	// period, so asking again gives no other ranges.
 	// Accepted only when the content is stored and the proof matches; a wrong
 	// proof and absent content get the same answer.
 	ProveUpload(ctx context.Context, in *ProveUploadRequest, opts ...grpc.CallOption) (*v1.Node, error)
@@ -189,7 +191,9 @@ type StorageServer interface {
 	// content and creates the file node. Idempotent.
 	CompleteUpload(context.Context, *CompleteUploadRequest) (*v1.Node, error)
 	AbortUpload(context.Context, *AbortUploadRequest) (*AbortUploadReply, error)
-	// Instant upload: proof = hex SHA-256(nonce ‖ bytes[offset, offset+length)).
+	// Instant upload: proof = hex SHA-256(nonce ‖ the bytes of every challenge
+	// range, in order). The challenge is fixed per user and content for a
+	// period, so asking again gives no other ranges.
 	// Accepted only when the content is stored and the proof matches; a wrong
 	// proof and absent content get the same answer.
 	ProveUpload(context.Context, *ProveUploadRequest) (*v1.Node, error)
@@ -451,6 +455,118 @@ var Storage_ServiceDesc = grpc.ServiceDesc{
 			ServerStreams: true,
 		},
 	},
+	Metadata: "storage/v1/storage.proto",
+}
+
+const (
+	StorageAdmin_Scrub_FullMethodName = "/clouddrive.storage.v1.StorageAdmin/Scrub"
+)
+
+// StorageAdminClient is the client API for StorageAdmin service.
+//
+// For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
+//
+// Integrity, for administrators.
+type StorageAdminClient interface {
+	// Re-hashes stored blobs (a page of them, from after_hash) and quarantines
+	// any whose bytes do not match their hash: a quarantined blob is never
+	// served nor deduplicated onto. The background scrub runs the same.
+	Scrub(ctx context.Context, in *ScrubRequest, opts ...grpc.CallOption) (*ScrubReply, error)
+}
+
+type storageAdminClient struct {
+	cc grpc.ClientConnInterface
+}
+
+func NewStorageAdminClient(cc grpc.ClientConnInterface) StorageAdminClient {
+	return &storageAdminClient{cc}
+}
+
+func (c *storageAdminClient) Scrub(ctx context.Context, in *ScrubRequest, opts ...grpc.CallOption) (*ScrubReply, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ScrubReply)
+	err := c.cc.Invoke(ctx, StorageAdmin_Scrub_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// StorageAdminServer is the server API for StorageAdmin service.
+// All implementations must embed UnimplementedStorageAdminServer
+// for forward compatibility.
+//
+// Integrity, for administrators.
+type StorageAdminServer interface {
+	// Re-hashes stored blobs (a page of them, from after_hash) and quarantines
+	// any whose bytes do not match their hash: a quarantined blob is never
+	// served nor deduplicated onto. The background scrub runs the same.
+	Scrub(context.Context, *ScrubRequest) (*ScrubReply, error)
+	mustEmbedUnimplementedStorageAdminServer()
+}
+
+// UnimplementedStorageAdminServer must be embedded to have
+// forward compatible implementations.
+//
+// NOTE: this should be embedded by value instead of pointer to avoid a nil
+// pointer dereference when methods are called.
+type UnimplementedStorageAdminServer struct{}
+
+func (UnimplementedStorageAdminServer) Scrub(context.Context, *ScrubRequest) (*ScrubReply, error) {
+	return nil, status.Error(codes.Unimplemented, "method Scrub not implemented")
+}
+func (UnimplementedStorageAdminServer) mustEmbedUnimplementedStorageAdminServer() {}
+func (UnimplementedStorageAdminServer) testEmbeddedByValue()                      {}
+
+// UnsafeStorageAdminServer may be embedded to opt out of forward compatibility for this service.
+// Use of this interface is not recommended, as added methods to StorageAdminServer will
+// result in compilation errors.
+type UnsafeStorageAdminServer interface {
+	mustEmbedUnimplementedStorageAdminServer()
+}
+
+func RegisterStorageAdminServer(s grpc.ServiceRegistrar, srv StorageAdminServer) {
+	// If the following call panics, it indicates UnimplementedStorageAdminServer was
+	// embedded by pointer and is nil.  This will cause panics if an
+	// unimplemented method is ever invoked, so we test this at initialization
+	// time to prevent it from happening at runtime later due to I/O.
+	if t, ok := srv.(interface{ testEmbeddedByValue() }); ok {
+		t.testEmbeddedByValue()
+	}
+	s.RegisterService(&StorageAdmin_ServiceDesc, srv)
+}
+
+func _StorageAdmin_Scrub_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ScrubRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(StorageAdminServer).Scrub(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: StorageAdmin_Scrub_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(StorageAdminServer).Scrub(ctx, req.(*ScrubRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+// StorageAdmin_ServiceDesc is the grpc.ServiceDesc for StorageAdmin service.
+// It's only intended for direct use with grpc.RegisterService,
+// and not to be introspected or modified (even as a copy)
+var StorageAdmin_ServiceDesc = grpc.ServiceDesc{
+	ServiceName: "clouddrive.storage.v1.StorageAdmin",
+	HandlerType: (*StorageAdminServer)(nil),
+	Methods: []grpc.MethodDesc{
+		{
+			MethodName: "Scrub",
+			Handler:    _StorageAdmin_Scrub_Handler,
+		},
+	},
+	Streams:  []grpc.StreamDesc{},
 	Metadata: "storage/v1/storage.proto",
 }
 

@@ -39,7 +39,9 @@ type StorageHTTPServer interface {
 	// Every answer carries a proof-of-possession challenge, whether or not the
 	// content is already stored.
 	InitUpload(context.Context, *InitUploadRequest) (*UploadSession, error)
-	// ProveUpload Instant upload: proof = hex SHA-256(nonce ‖ bytes[offset, offset+length)).
+	// ProveUpload Instant upload: proof = hex SHA-256(nonce ‖ the bytes of every challenge
+	// range, in order). The challenge is fixed per user and content for a
+	// period, so asking again gives no other ranges.
 	// Accepted only when the content is stored and the proof matches; a wrong
 	// proof and absent content get the same answer.
 	ProveUpload(context.Context, *ProveUploadRequest) (*v1.Node, error)
@@ -221,7 +223,9 @@ type StorageHTTPClient interface {
 	// Every answer carries a proof-of-possession challenge, whether or not the
 	// content is already stored.
 	InitUpload(ctx context.Context, req *InitUploadRequest, opts ...http.CallOption) (rsp *UploadSession, err error)
-	// ProveUpload Instant upload: proof = hex SHA-256(nonce ‖ bytes[offset, offset+length)).
+	// ProveUpload Instant upload: proof = hex SHA-256(nonce ‖ the bytes of every challenge
+	// range, in order). The challenge is fixed per user and content for a
+	// period, so asking again gives no other ranges.
 	// Accepted only when the content is stored and the proof matches; a wrong
 	// proof and absent content get the same answer.
 	ProveUpload(ctx context.Context, req *ProveUploadRequest, opts ...http.CallOption) (rsp *v1.Node, err error)
@@ -296,7 +300,9 @@ func (c *StorageHTTPClientImpl) InitUpload(ctx context.Context, in *InitUploadRe
 	return &out, nil
 }
 
-// ProveUpload Instant upload: proof = hex SHA-256(nonce ‖ bytes[offset, offset+length)).
+// ProveUpload Instant upload: proof = hex SHA-256(nonce ‖ the bytes of every challenge
+// range, in order). The challenge is fixed per user and content for a
+// period, so asking again gives no other ranges.
 // Accepted only when the content is stored and the proof matches; a wrong
 // proof and absent content get the same answer.
 func (c *StorageHTTPClientImpl) ProveUpload(ctx context.Context, in *ProveUploadRequest, opts ...http.CallOption) (*v1.Node, error) {
@@ -331,6 +337,73 @@ func (c *StorageHTTPClientImpl) ZipURL(ctx context.Context, in *ZipURLRequest, o
 	pattern := "/v1/download/zip"
 	path := binding.EncodeURL(pattern, in, false)
 	opts = append(opts, http.Operation(OperationStorageZipURL))
+	opts = append(opts, http.PathTemplate(pattern))
+	err := c.cc.Invoke(ctx, "POST", path, in, &out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+const OperationStorageAdminScrub = "/clouddrive.storage.v1.StorageAdmin/Scrub"
+
+type StorageAdminHTTPServer interface {
+	// Scrub Re-hashes stored blobs (a page of them, from after_hash) and quarantines
+	// any whose bytes do not match their hash: a quarantined blob is never
+	// served nor deduplicated onto. The background scrub runs the same.
+	Scrub(context.Context, *ScrubRequest) (*ScrubReply, error)
+}
+
+func RegisterStorageAdminHTTPServer(s *http.Server, srv StorageAdminHTTPServer) {
+	r := s.Route("/")
+	r.POST("/v1/admin/storage/scrub", _StorageAdmin_Scrub0_HTTP_Handler(srv))
+}
+
+func _StorageAdmin_Scrub0_HTTP_Handler(srv StorageAdminHTTPServer) func(ctx http.Context) error {
+	return func(ctx http.Context) error {
+		var in ScrubRequest
+		if err := ctx.Bind(&in); err != nil {
+			return err
+		}
+		if err := ctx.BindQuery(&in); err != nil {
+			return err
+		}
+		http.SetOperation(ctx, OperationStorageAdminScrub)
+		h := ctx.Middleware(func(ctx context.Context, req interface{}) (interface{}, error) {
+			return srv.Scrub(ctx, req.(*ScrubRequest))
+		})
+		out, err := h(ctx, &in)
+		if err != nil {
+			return err
+		}
+		reply := out.(*ScrubReply)
+		return ctx.Result(200, reply)
+	}
+}
+
+type StorageAdminHTTPClient interface {
+	// Scrub Re-hashes stored blobs (a page of them, from after_hash) and quarantines
+	// any whose bytes do not match their hash: a quarantined blob is never
+	// served nor deduplicated onto. The background scrub runs the same.
+	Scrub(ctx context.Context, req *ScrubRequest, opts ...http.CallOption) (rsp *ScrubReply, err error)
+}
+
+type StorageAdminHTTPClientImpl struct {
+	cc *http.Client
+}
+
+func NewStorageAdminHTTPClient(client *http.Client) StorageAdminHTTPClient {
+	return &StorageAdminHTTPClientImpl{client}
+}
+
+// Scrub Re-hashes stored blobs (a page of them, from after_hash) and quarantines
+// any whose bytes do not match their hash: a quarantined blob is never
+// served nor deduplicated onto. The background scrub runs the same.
+func (c *StorageAdminHTTPClientImpl) Scrub(ctx context.Context, in *ScrubRequest, opts ...http.CallOption) (*ScrubReply, error) {
+	var out ScrubReply
+	pattern := "/v1/admin/storage/scrub"
+	path := binding.EncodeURL(pattern, in, false)
+	opts = append(opts, http.Operation(OperationStorageAdminScrub))
 	opts = append(opts, http.PathTemplate(pattern))
 	err := c.cc.Invoke(ctx, "POST", path, in, &out, opts...)
 	if err != nil {

@@ -101,8 +101,7 @@ func (c *Config) upload(ctx context.Context, f *os.File, size int64, u Upload, t
 	res := &UploadResult{Chunks: sess.GetChunkCount()}
 
 	// 3. Instant upload: prove possession of the challenged range.
-	if ch := sess.GetChallenge(); ch.GetNonce() != "" && ch.GetOffset() >= 0 && ch.GetLength() >= 0 &&
-		ch.GetOffset()+ch.GetLength() <= size {
+	if ch := sess.GetChallenge(); ch.GetNonce() != "" && rangesInside(ch.GetRanges(), size) {
 		node, err := c.prove(ctx, f, sess)
 		if err == nil {
 			c.stats().InstantFiles.Add(1)
@@ -176,7 +175,17 @@ func (c *Config) upload(ctx context.Context, f *os.File, size int64, u Upload, t
 	}
 }
 
-// prove answers the session's challenge: SHA-256(nonce ‖ the range).
+// rangesInside says every challenged range lies inside the file.
+func rangesInside(rs []*storagev1.ChallengeRange, size int64) bool {
+	for _, r := range rs {
+		if r.GetOffset() < 0 || r.GetLength() < 0 || r.GetOffset()+r.GetLength() > size {
+			return false
+		}
+	}
+	return len(rs) > 0
+}
+
+// prove answers the session's challenge: SHA-256(nonce ‖ each range, in order).
 func (c *Config) prove(ctx context.Context, f *os.File, sess *storagev1.UploadSession) (*filev1.Node, error) {
 	ch := sess.GetChallenge()
 	nonce, err := hex.DecodeString(ch.GetNonce())
@@ -185,8 +194,10 @@ func (c *Config) prove(ctx context.Context, f *os.File, sess *storagev1.UploadSe
 	}
 	h := sha256.New()
 	h.Write(nonce)
-	if _, err := io.Copy(h, io.NewSectionReader(f, ch.GetOffset(), ch.GetLength())); err != nil {
-		return nil, err
+	for _, r := range ch.GetRanges() {
+		if _, err := io.Copy(h, io.NewSectionReader(f, r.GetOffset(), r.GetLength())); err != nil {
+			return nil, err
+		}
 	}
 	proof := hex.EncodeToString(h.Sum(nil))
 	var node *filev1.Node

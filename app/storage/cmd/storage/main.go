@@ -44,5 +44,5 @@ func run(confPath string, logger log.Logger) error {
 	return b.Serve(rev, func(gs *grpc.Server, hs *http.Server, o auth.Options) {
 		m.RegisterGRPC(gs)
 		m.RegisterHTTP(hs, o)
-	}, m.Collector())
+	}, m.Collector(), m.Scrubber())
 }

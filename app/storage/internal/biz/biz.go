@@ -13,7 +13,7 @@ import (
 )
 
 // ProviderSet is biz providers.
-var ProviderSet = wire.NewSet(NewUploadUsecase, NewDownloadUsecase, NewGCUsecase)
+var ProviderSet = wire.NewSet(NewUploadUsecase, NewDownloadUsecase, NewGCUsecase, NewScrubUsecase)
 
 //go:generate go tool -modfile=../../../../tools/tools.mod mockgen -destination=mock_test.go -package=biz . UploadRepo,BlobRepo,BlobStore,FileService,URLSigner,ChunkIndex
 
@@ -24,8 +24,13 @@ type Policy struct {
 	MaxFileSize int64
 	// UploadTTL is how long an unfinished upload is kept.
 	UploadTTL time.Duration
-	// ProveAttempts is how many proofs one upload may try.
+	// ProveAttempts is how many proofs one user may try for one content in
+	// a ProofPeriod.
 	ProveAttempts int
+	// ProofPeriod is how long a challenge stays the same for a user and a
+	// content (24 h when 0); ProofKey keys it (an HMAC secret).
+	ProofPeriod time.Duration
+	ProofKey    []byte
 	// URLTTL is the life of a signed download URL.
 	URLTTL time.Duration
 	// ZipMaxBytes and ZipMaxEntries cap one zip.

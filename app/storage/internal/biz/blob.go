@@ -13,7 +13,20 @@ type Blob struct {
 	Deleting bool
 	// UnreferencedSince is when a sweep first found no node using it.
 	UnreferencedSince *time.Time
-	CreatedAt         time.Time
+	// Verified: its bytes are known to match its hash (published under the
+	// integrity invariant, or re-hashed by the scrub). Only a verified blob
+	// is deduplicated onto.
+	Verified bool
+	// QuarantinedAt: the scrub found its bytes do not match its hash (or
+	// found it missing); it is never served nor deduplicated onto.
+	QuarantinedAt *time.Time
+	CreatedAt     time.Time
+}
+
+// Trusted says the blob may stand for content of size bytes: new nodes may
+// use it without their bytes being sent.
+func (b *Blob) Trusted(size int64) bool {
+	return b.Verified && b.QuarantinedAt == nil && !b.Deleting && b.Size == size
 }
 
 // BlobRepo records blobs and the collector's marks.
@@ -36,4 +49,9 @@ type BlobRepo interface {
 	// Unclaim gives a claimed blob back (a reference appeared).
 	Unclaim(ctx context.Context, hash string) error
 	Delete(ctx context.Context, hash string) error
+	// Verify marks the blob's bytes as checked against its hash (and of size
+	// bytes), lifting a quarantine.
+	Verify(ctx context.Context, hash string, size int64, at time.Time) error
+	// Quarantine marks the blob as failing its check.
+	Quarantine(ctx context.Context, hash string, at time.Time) error
 }

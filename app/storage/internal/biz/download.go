@@ -127,7 +127,7 @@ func (uc *DownloadUsecase) Open(ctx context.Context, owner, id int64) (*Opened, 
 	if err != nil {
 		return nil, err
 	}
-	body, err := uc.store.Open(ctx, n.ContentHash, n.Size)
+	body, err := openBlob(ctx, uc.blobs, uc.store, n.ContentHash, n.Size)
 	if errors.Is(err, ErrNotFound) {
 		uc.log.WithContext(ctx).Errorw("msg", "a live node's blob is missing", "hash", n.ContentHash)
 		return nil, errFileNotFound()
@@ -215,7 +215,7 @@ func (z *Zip) WriteTo(ctx context.Context, w io.Writer) error {
 		if err != nil {
 			return err
 		}
-		body, err := z.uc.store.Open(ctx, e.Node.ContentHash, e.Node.Size)
+		body, err := openBlob(ctx, z.uc.blobs, z.uc.store, e.Node.ContentHash, e.Node.Size)
 		if err != nil {
 			return err
 		}

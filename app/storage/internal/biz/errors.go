@@ -10,6 +10,10 @@ import (
 var (
 	ErrNotFound  = errors.New("not found")
 	ErrDuplicate = errors.New("duplicate")
+	// ErrSealed: the upload takes no chunk (completing, finished, expired).
+	ErrSealed = errors.New("upload sealed")
+	// ErrBusy: another writer holds the chunk.
+	ErrBusy = errors.New("busy")
 )
 
 func errUploadNotFound() error { return v1.ErrorUploadNotFound("no such upload") }
@@ -18,4 +22,8 @@ func errFileNotFound() error   { return v1.ErrorFileNotFound("no such file") }
 // errProofRejected is the one answer to a wrong proof and to absent content.
 func errProofRejected() error {
 	return v1.ErrorProofRejected("instant upload refused: send the content")
+}
+
+func errCompleting() error {
+	return v1.ErrorUploadCompleting("this upload is being completed; its chunks can no longer change")
 }

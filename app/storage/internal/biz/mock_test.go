@@ -43,6 +43,34 @@ func (m *MockUploadRepo) EXPECT() *MockUploadRepoMockRecorder {
 	return m.recorder
 }
 
+// AbortChunk mocks base method.
+func (m *MockUploadRepo) AbortChunk(ctx context.Context, owner int64, id string, index int64, w string) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "AbortChunk", ctx, owner, id, index, w)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// AbortChunk indicates an expected call of AbortChunk.
+func (mr *MockUploadRepoMockRecorder) AbortChunk(ctx, owner, id, index, w any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "AbortChunk", reflect.TypeOf((*MockUploadRepo)(nil).AbortChunk), ctx, owner, id, index, w)
+}
+
+// BeginChunk mocks base method.
+func (m *MockUploadRepo) BeginChunk(ctx context.Context, owner int64, id string, index int64, w string, now, staleBefore time.Time) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "BeginChunk", ctx, owner, id, index, w, now, staleBefore)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// BeginChunk indicates an expected call of BeginChunk.
+func (mr *MockUploadRepoMockRecorder) BeginChunk(ctx, owner, id, index, w, now, staleBefore any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "BeginChunk", reflect.TypeOf((*MockUploadRepo)(nil).BeginChunk), ctx, owner, id, index, w, now, staleBefore)
+}
+
 // Chunks mocks base method.
 func (m *MockUploadRepo) Chunks(ctx context.Context, owner int64, id string) ([]*Chunk, error) {
 	m.ctrl.T.Helper()
@@ -59,18 +87,18 @@ func (mr *MockUploadRepoMockRecorder) Chunks(ctx, owner, id any) *gomock.Call {
 }
 
 // CountProof mocks base method.
-func (m *MockUploadRepo) CountProof(ctx context.Context, owner int64, id string, max int) (bool, error) {
+func (m *MockUploadRepo) CountProof(ctx context.Context, owner int64, hash string, period int64, max int) (bool, error) {
 	m.ctrl.T.Helper()
-	ret := m.ctrl.Call(m, "CountProof", ctx, owner, id, max)
+	ret := m.ctrl.Call(m, "CountProof", ctx, owner, hash, period, max)
 	ret0, _ := ret[0].(bool)
 	ret1, _ := ret[1].(error)
 	return ret0, ret1
 }
 
 // CountProof indicates an expected call of CountProof.
-func (mr *MockUploadRepoMockRecorder) CountProof(ctx, owner, id, max any) *gomock.Call {
+func (mr *MockUploadRepoMockRecorder) CountProof(ctx, owner, hash, period, max any) *gomock.Call {
 	mr.mock.ctrl.T.Helper()
-	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "CountProof", reflect.TypeOf((*MockUploadRepo)(nil).CountProof), ctx, owner, id, max)
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "CountProof", reflect.TypeOf((*MockUploadRepo)(nil).CountProof), ctx, owner, hash, period, max)
 }
 
 // Create mocks base method.
@@ -101,20 +129,6 @@ func (mr *MockUploadRepoMockRecorder) Delete(ctx, owner, id any) *gomock.Call {
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Delete", reflect.TypeOf((*MockUploadRepo)(nil).Delete), ctx, owner, id)
 }
 
-// DeleteChunk mocks base method.
-func (m *MockUploadRepo) DeleteChunk(ctx context.Context, owner int64, id string, index int64) error {
-	m.ctrl.T.Helper()
-	ret := m.ctrl.Call(m, "DeleteChunk", ctx, owner, id, index)
-	ret0, _ := ret[0].(error)
-	return ret0
-}
-
-// DeleteChunk indicates an expected call of DeleteChunk.
-func (mr *MockUploadRepoMockRecorder) DeleteChunk(ctx, owner, id, index any) *gomock.Call {
-	mr.mock.ctrl.T.Helper()
-	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "DeleteChunk", reflect.TypeOf((*MockUploadRepo)(nil).DeleteChunk), ctx, owner, id, index)
-}
-
 // DeleteChunks mocks base method.
 func (m *MockUploadRepo) DeleteChunks(ctx context.Context, owner int64, id string) error {
 	m.ctrl.T.Helper()
@@ -127,6 +141,20 @@ func (m *MockUploadRepo) DeleteChunks(ctx context.Context, owner int64, id strin
 func (mr *MockUploadRepoMockRecorder) DeleteChunks(ctx, owner, id any) *gomock.Call {
 	mr.mock.ctrl.T.Helper()
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "DeleteChunks", reflect.TypeOf((*MockUploadRepo)(nil).DeleteChunks), ctx, owner, id)
+}
+
+// EndChunk mocks base method.
+func (m *MockUploadRepo) EndChunk(ctx context.Context, c *Chunk, w string) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "EndChunk", ctx, c, w)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// EndChunk indicates an expected call of EndChunk.
+func (mr *MockUploadRepoMockRecorder) EndChunk(ctx, c, w any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "EndChunk", reflect.TypeOf((*MockUploadRepo)(nil).EndChunk), ctx, c, w)
 }
 
 // Expired mocks base method.
@@ -231,18 +259,19 @@ func (mr *MockUploadRepoMockRecorder) Restart(ctx, owner, id, backendRef any) *g
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Restart", reflect.TypeOf((*MockUploadRepo)(nil).Restart), ctx, owner, id, backendRef)
 }
 
-// SaveChunk mocks base method.
-func (m *MockUploadRepo) SaveChunk(ctx context.Context, c *Chunk) error {
+// Writing mocks base method.
+func (m *MockUploadRepo) Writing(ctx context.Context, owner int64, id string, staleBefore time.Time) (int, error) {
 	m.ctrl.T.Helper()
-	ret := m.ctrl.Call(m, "SaveChunk", ctx, c)
-	ret0, _ := ret[0].(error)
-	return ret0
+	ret := m.ctrl.Call(m, "Writing", ctx, owner, id, staleBefore)
+	ret0, _ := ret[0].(int)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
 }
 
-// SaveChunk indicates an expected call of SaveChunk.
-func (mr *MockUploadRepoMockRecorder) SaveChunk(ctx, c any) *gomock.Call {
+// Writing indicates an expected call of Writing.
+func (mr *MockUploadRepoMockRecorder) Writing(ctx, owner, id, staleBefore any) *gomock.Call {
 	mr.mock.ctrl.T.Helper()
-	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "SaveChunk", reflect.TypeOf((*MockUploadRepo)(nil).SaveChunk), ctx, c)
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Writing", reflect.TypeOf((*MockUploadRepo)(nil).Writing), ctx, owner, id, staleBefore)
 }
 
 // MockBlobRepo is a mock of BlobRepo interface.
@@ -371,6 +400,20 @@ func (mr *MockBlobRepoMockRecorder) Pin(ctx, hash, at any) *gomock.Call {
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Pin", reflect.TypeOf((*MockBlobRepo)(nil).Pin), ctx, hash, at)
 }
 
+// Quarantine mocks base method.
+func (m *MockBlobRepo) Quarantine(ctx context.Context, hash string, at time.Time) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Quarantine", ctx, hash, at)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// Quarantine indicates an expected call of Quarantine.
+func (mr *MockBlobRepoMockRecorder) Quarantine(ctx, hash, at any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Quarantine", reflect.TypeOf((*MockBlobRepo)(nil).Quarantine), ctx, hash, at)
+}
+
 // Unclaim mocks base method.
 func (m *MockBlobRepo) Unclaim(ctx context.Context, hash string) error {
 	m.ctrl.T.Helper()
@@ -397,6 +440,20 @@ func (m *MockBlobRepo) Unmark(ctx context.Context, hashes []string) error {
 func (mr *MockBlobRepoMockRecorder) Unmark(ctx, hashes any) *gomock.Call {
 	mr.mock.ctrl.T.Helper()
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Unmark", reflect.TypeOf((*MockBlobRepo)(nil).Unmark), ctx, hashes)
+}
+
+// Verify mocks base method.
+func (m *MockBlobRepo) Verify(ctx context.Context, hash string, size int64, at time.Time) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Verify", ctx, hash, size, at)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// Verify indicates an expected call of Verify.
+func (mr *MockBlobRepoMockRecorder) Verify(ctx, hash, size, at any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Verify", reflect.TypeOf((*MockBlobRepo)(nil).Verify), ctx, hash, size, at)
 }
 
 // MockBlobStore is a mock of BlobStore interface.

@@ -35,10 +35,11 @@ func newUpFixture(t *testing.T) *upFixture {
 	f := &upFixture{t: t, ctx: context.Background(), uploads: NewMockUploadRepo(ctrl), index: NewMockChunkIndex(ctrl),
 		blobs: NewMockBlobRepo(ctrl), store: NewMockBlobStore(ctrl), files: NewMockFileService(ctrl),
 		policy: &Policy{ChunkSize: 2 * BlockSize, MaxFileSize: 1 << 40, UploadTTL: time.Hour, ProveAttempts: 3,
-			URLTTL: time.Minute, BlobGrace: time.Hour},
+			URLTTL: time.Minute, BlobGrace: time.Hour, ProofKey: []byte("test proof key")},
 		now: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
 	f.uc = NewUploadUsecase(f.uploads, f.index, f.blobs, f.store, f.files, f.policy, func() time.Time { return f.now },
 		log.NewStdLogger(io.Discard))
+	f.uc.wait = 10 * time.Second // only the give-up tests wait it out: they shorten it
 	return f
 }
 
@@ -54,9 +55,7 @@ func (f *upFixture) noView() {
 func (f *upFixture) open(data []byte) *Upload {
 	u := &Upload{ID: "u1", OwnerID: 1, ParentID: 5, Name: "f.bin", Size: int64(len(data)), ContentHash: HashBytes(data),
 		ChunkSize: 2 * BlockSize, State: UploadOpen, Nonce: []byte("0123456789abcdef"), CreatedAt: f.now,
-		ExpiresAt: f.now.Add(time.Hour)}
-	u.ChallengeLength = min(u.Size, challengeMax)
-	u.ChallengeOffset = (u.Size - u.ChallengeLength) / 2
+		ExpiresAt: f.now.Add(time.Hour), ChallengePeriod: 7}
 	return u
 }
 
@@ -108,8 +107,8 @@ func TestInitEmptyFile(t *testing.T) {
 	if u != created || u.BackendRef != "part-ref" || u.State != UploadOpen || !u.ExpiresAt.Equal(f.now.Add(time.Hour)) {
 		t.Errorf("upload %+v", u)
 	}
-	if u.Layout().Count() != 0 || u.ChallengeLength != 0 || u.ChallengeOffset != 0 || len(u.Nonce) != 16 {
-		t.Errorf("empty file: %d chunks, challenge [%d, +%d), nonce %d bytes", u.Layout().Count(), u.ChallengeOffset, u.ChallengeLength, len(u.Nonce))
+	if u.Layout().Count() != 0 || fmt.Sprint(s.Challenge) != "[{0 0}]" || len(u.Nonce) != 16 {
+		t.Errorf("empty file: %d chunks, challenge %v, nonce %d bytes", u.Layout().Count(), s.Challenge, len(u.Nonce))
 	}
 	if s.Held == nil || len(s.Held) != 0 {
 		t.Errorf("held = %#v, want an empty list", s.Held)
@@ -121,6 +120,7 @@ func TestInitEmptyFile(t *testing.T) {
 
 	f.uploads.EXPECT().Lease(gomock.Any(), int64(1), u.ID, f.now, f.now.Add(leaseTTL)).Return(true, nil)
 	f.uploads.EXPECT().Release(gomock.Any(), int64(1), u.ID).Return(nil)
+	f.uploads.EXPECT().Writing(gomock.Any(), int64(1), u.ID, gomock.Any()).Return(0, nil)
 	f.uploads.EXPECT().Chunks(gomock.Any(), int64(1), u.ID).Return(nil, nil)
 	f.blobs.EXPECT().Get(gomock.Any(), u.ContentHash).Return(nil, ErrNotFound)
 	f.store.EXPECT().Publish(gomock.Any(), u, gomock.Len(0)).Return(nil)
@@ -186,18 +186,51 @@ func TestInitResumeReturnsHeldChunks(t *testing.T) {
 	})
 }
 
-func TestChallengeStaysInsideTheContent(t *testing.T) {
-	for _, size := range []int64{0, 1, challengeMax - 1, challengeMax, challengeMax + 1, 10 << 20, 1 << 40} {
-		seen := map[int64]bool{}
-		for i := 0; i < 200; i++ {
-			nonce, off, n := newChallenge(size)
-			if len(nonce) != 16 || n != min(size, challengeMax) || off < 0 || off+n > size {
-				t.Fatalf("size %d: nonce %d bytes, range [%d, +%d)", size, len(nonce), off, n)
+func TestChallengeCoversTheWholeFile(t *testing.T) {
+	p := &Policy{ProofKey: []byte("k")}
+	const k, n = challengeRanges, challengeRangeLen
+	for _, size := range []int64{0, 1, k*n - 1, k * n, k*n + 1, 10 << 20, 1 << 40} {
+		nonce := p.challengeNonce(1, "h", size, 3)
+		rs := p.ChallengeRanges(nonce, size)
+		if size <= k*n {
+			if fmt.Sprint(rs) != fmt.Sprintf("[{0 %d}]", size) {
+				t.Errorf("size %d: %v, want the whole file", size, rs)
 			}
-			seen[off] = true
+			continue
 		}
-		if size > 2*challengeMax && len(seen) < 100 {
-			t.Errorf("size %d: only %d distinct offsets in 200 challenges", size, len(seen))
+		if len(rs) != k {
+			t.Fatalf("size %d: %d ranges", size, len(rs))
+		}
+		// One range in each k-th of the file: a part less than the whole
+		// misses some range.
+		for i, r := range rs {
+			lo, hi := int64(i)*size/k, int64(i+1)*size/k
+			if r.Length != n || r.Offset < lo || r.Offset+r.Length > hi {
+				t.Errorf("size %d: range %d = %+v outside [%d, %d)", size, i, r, lo, hi)
+			}
+		}
+	}
+}
+
+func TestChallengeCannotBeRerolled(t *testing.T) {
+	p := &Policy{ProofKey: []byte("k"), ProofPeriod: time.Hour}
+	now := time.Date(2026, 1, 1, 10, 5, 0, 0, time.UTC)
+	const size = 100 << 20
+	first := p.ChallengeRanges(p.challengeNonce(1, "h", size, p.challengePeriod(now)), size)
+	// Asking again in the same period gives the same ranges...
+	later := p.ChallengeRanges(p.challengeNonce(1, "h", size, p.challengePeriod(now.Add(50*time.Minute))), size)
+	if fmt.Sprint(first) != fmt.Sprint(later) {
+		t.Error("a second init in the same period drew other ranges")
+	}
+	// ...and another user, content, key or period gets others.
+	for name, nonce := range map[string][]byte{
+		"user":    p.challengeNonce(2, "h", size, p.challengePeriod(now)),
+		"content": p.challengeNonce(1, "g", size, p.challengePeriod(now)),
+		"period":  p.challengeNonce(1, "h", size, p.challengePeriod(now.Add(time.Hour))),
+		"key":     (&Policy{ProofKey: []byte("other")}).challengeNonce(1, "h", size, p.challengePeriod(now)),
+	} {
+		if fmt.Sprint(p.ChallengeRanges(nonce, size)) == fmt.Sprint(first) {
+			t.Errorf("another %s got the same challenge", name)
 		}
 	}
 }
@@ -225,9 +258,9 @@ func TestPutChunk(t *testing.T) {
 		f.has(u)
 		gomock.InOrder(
 			f.index.EXPECT().Set(gomock.Any(), u.ID, int64(2), false).Return(nil),
-			f.uploads.EXPECT().DeleteChunk(gomock.Any(), int64(1), u.ID, int64(2)).Return(nil),
+			f.uploads.EXPECT().BeginChunk(gomock.Any(), int64(1), u.ID, int64(2), gomock.Any(), f.now, f.now.Add(-staleWrite)).Return(nil),
 			f.store.EXPECT().WriteChunk(gomock.Any(), u, int64(2), gomock.Any(), l.Len(2)).DoAndReturn(writeLike),
-			f.uploads.EXPECT().SaveChunk(gomock.Any(), gomock.Any()).DoAndReturn(func(_ context.Context, c *Chunk) error {
+			f.uploads.EXPECT().EndChunk(gomock.Any(), gomock.Any(), gomock.Any()).DoAndReturn(func(_ context.Context, c *Chunk, _ string) error {
 				if c.Index != 2 || c.Size != l.Len(2) || c.ETag != "etag" || c.OwnerID != 1 || !bytes.Equal(c.Digests, referenceDigests(chunk(2))) {
 					t.Errorf("saved chunk %d size %d etag %q, digests match: %v", c.Index, c.Size, c.ETag, bytes.Equal(c.Digests, referenceDigests(chunk(2))))
 				}
@@ -244,9 +277,10 @@ func TestPutChunk(t *testing.T) {
 		f.noView()
 		u := f.open(data)
 		f.has(u)
-		f.uploads.EXPECT().DeleteChunk(gomock.Any(), int64(1), u.ID, int64(0)).Return(nil)
+		f.uploads.EXPECT().BeginChunk(gomock.Any(), int64(1), u.ID, int64(0), gomock.Any(), gomock.Any(), gomock.Any()).Return(nil)
 		f.store.EXPECT().WriteChunk(gomock.Any(), u, int64(0), gomock.Any(), l.Len(0)).DoAndReturn(writeLike)
-		// No SaveChunk.
+		// Not recorded as held: the write is forgotten.
+		f.uploads.EXPECT().AbortChunk(gomock.Any(), int64(1), u.ID, int64(0), gomock.Any()).Return(nil)
 		err := f.uc.PutChunk(f.ctx, 1, u.ID, 0, bytes.NewReader(chunk(0)), sum(chunk(1)))
 		wantReason(t, err, 400, "DIGEST_MISMATCH")
 	})
@@ -263,8 +297,9 @@ func TestPutChunk(t *testing.T) {
 			f.noView()
 			u := f.open(data)
 			f.has(u)
-			f.uploads.EXPECT().DeleteChunk(gomock.Any(), int64(1), u.ID, int64(0)).Return(nil)
+			f.uploads.EXPECT().BeginChunk(gomock.Any(), int64(1), u.ID, int64(0), gomock.Any(), gomock.Any(), gomock.Any()).Return(nil)
 			f.store.EXPECT().WriteChunk(gomock.Any(), u, int64(0), gomock.Any(), l.Len(0)).DoAndReturn(writeLike)
+			f.uploads.EXPECT().AbortChunk(gomock.Any(), int64(1), u.ID, int64(0), gomock.Any()).Return(nil)
 			wantReason(t, f.uc.PutChunk(f.ctx, 1, u.ID, 0, bytes.NewReader(tc.body), nil), 400, "BAD_CHUNK")
 		})
 	}
@@ -286,6 +321,34 @@ func TestPutChunk(t *testing.T) {
 		wantReason(t, f.uc.PutChunk(f.ctx, 1, done.ID, 0, bytes.NewReader(chunk(0)), nil), 409, "UPLOAD_CLOSED")
 		f.now = u.ExpiresAt.Add(time.Second)
 		wantReason(t, f.uc.PutChunk(f.ctx, 1, u.ID, 0, bytes.NewReader(chunk(0)), nil), 409, "UPLOAD_CLOSED")
+	})
+	t.Run("sealed by a complete", func(t *testing.T) {
+		f := newUpFixture(t)
+		f.noView()
+		u := f.open(data)
+		f.has(u)
+		f.uploads.EXPECT().BeginChunk(gomock.Any(), int64(1), u.ID, int64(0), gomock.Any(), gomock.Any(), gomock.Any()).Return(ErrSealed)
+		// No byte is written.
+		wantReason(t, f.uc.PutChunk(f.ctx, 1, u.ID, 0, bytes.NewReader(chunk(0)), nil), 409, "UPLOAD_COMPLETING")
+	})
+	t.Run("another writer has the chunk", func(t *testing.T) {
+		f := newUpFixture(t)
+		f.noView()
+		u := f.open(data)
+		f.has(u)
+		f.uploads.EXPECT().BeginChunk(gomock.Any(), int64(1), u.ID, int64(0), gomock.Any(), gomock.Any(), gomock.Any()).Return(ErrBusy)
+		wantReason(t, f.uc.PutChunk(f.ctx, 1, u.ID, 0, bytes.NewReader(chunk(0)), nil), 409, "CHUNK_BUSY")
+	})
+	t.Run("taken over as stale while writing", func(t *testing.T) {
+		f := newUpFixture(t)
+		f.noView()
+		u := f.open(data)
+		f.has(u)
+		f.uploads.EXPECT().BeginChunk(gomock.Any(), int64(1), u.ID, int64(0), gomock.Any(), gomock.Any(), gomock.Any()).Return(nil)
+		f.store.EXPECT().WriteChunk(gomock.Any(), u, int64(0), gomock.Any(), l.Len(0)).DoAndReturn(writeLike)
+		f.uploads.EXPECT().EndChunk(gomock.Any(), gomock.Any(), gomock.Any()).Return(ErrBusy)
+		f.uploads.EXPECT().AbortChunk(gomock.Any(), int64(1), u.ID, int64(0), gomock.Any()).Return(nil)
+		wantReason(t, f.uc.PutChunk(f.ctx, 1, u.ID, 0, bytes.NewReader(chunk(0)), nil), 409, "CHUNK_BUSY")
 	})
 	t.Run("another owner", func(t *testing.T) {
 		f := newUpFixture(t)
@@ -316,8 +379,10 @@ func TestCompleteLeaseBusy(t *testing.T) {
 	f := newUpFixture(t)
 	u := f.open(randomBytes(10, 100))
 	f.has(u)
-	f.uploads.EXPECT().Lease(gomock.Any(), int64(1), u.ID, f.now, f.now.Add(leaseTTL)).Return(false, nil)
-	// No Release: the lease is someone else's.
+	f.uc.wait = 50 * time.Millisecond
+	f.uploads.EXPECT().Lease(gomock.Any(), int64(1), u.ID, f.now, f.now.Add(leaseTTL)).Return(false, nil).MinTimes(2)
+	// It waits for the other completion (bounded), then gives up. No
+	// Release: the lease is someone else's.
 	_, err := f.uc.Complete(f.ctx, 1, u.ID)
 	wantReason(t, err, 503, "BLOB_BUSY")
 }
@@ -329,6 +394,7 @@ func TestCompleteChunksMissing(t *testing.T) {
 	f.has(u)
 	f.uploads.EXPECT().Lease(gomock.Any(), int64(1), u.ID, gomock.Any(), gomock.Any()).Return(true, nil)
 	f.uploads.EXPECT().Release(gomock.Any(), int64(1), u.ID).Return(nil)
+	f.uploads.EXPECT().Writing(gomock.Any(), int64(1), u.ID, gomock.Any()).Return(0, nil)
 	f.uploads.EXPECT().Chunks(gomock.Any(), int64(1), u.ID).Return(chunksOf(u, data)[1:2], nil)
 	_, err := f.uc.Complete(f.ctx, 1, u.ID)
 	if e := wantReason(t, err, 409, "CHUNKS_MISSING"); e.Metadata["missing"] != "0,2" {
@@ -345,6 +411,7 @@ func TestCompleteHashMismatchDropsChunks(t *testing.T) {
 	f.has(u)
 	f.uploads.EXPECT().Lease(gomock.Any(), int64(1), u.ID, gomock.Any(), gomock.Any()).Return(true, nil)
 	f.uploads.EXPECT().Release(gomock.Any(), int64(1), u.ID).Return(nil)
+	f.uploads.EXPECT().Writing(gomock.Any(), int64(1), u.ID, gomock.Any()).Return(0, nil)
 	f.uploads.EXPECT().Chunks(gomock.Any(), int64(1), u.ID).Return(chunksOf(u, other), nil)
 	f.index.EXPECT().Drop(gomock.Any(), u.ID).Return(nil)
 	f.uploads.EXPECT().DeleteChunks(gomock.Any(), int64(1), u.ID).Return(nil)
@@ -360,6 +427,7 @@ func (f *upFixture) completeUpTo(u *Upload, data []byte) {
 	f.has(u)
 	f.uploads.EXPECT().Lease(gomock.Any(), u.OwnerID, u.ID, gomock.Any(), gomock.Any()).Return(true, nil)
 	f.uploads.EXPECT().Release(gomock.Any(), u.OwnerID, u.ID).Return(nil)
+	f.uploads.EXPECT().Writing(gomock.Any(), u.OwnerID, u.ID, gomock.Any()).Return(0, nil)
 	f.uploads.EXPECT().Chunks(gomock.Any(), u.OwnerID, u.ID).Return(chunksOf(u, data), nil)
 }
 
@@ -391,7 +459,7 @@ func TestCompletePublish(t *testing.T) {
 		f.noView()
 		u := f.open(data)
 		f.completeUpTo(u, data)
-		f.blobs.EXPECT().Get(gomock.Any(), u.ContentHash).Return(&Blob{Hash: u.ContentHash, Size: u.Size}, nil)
+		f.blobs.EXPECT().Get(gomock.Any(), u.ContentHash).Return(&Blob{Hash: u.ContentHash, Size: u.Size, Verified: true}, nil)
 		f.blobs.EXPECT().Pin(gomock.Any(), u.ContentHash, gomock.Any()).Return(true, nil)
 		f.store.EXPECT().Discard(gomock.Any(), u).Return(nil)
 		n := f.nodeMade(u, 9)
@@ -426,29 +494,96 @@ func TestCompletePublish(t *testing.T) {
 		f := newUpFixture(t)
 		u := f.open(data)
 		f.completeUpTo(u, data)
-		f.blobs.EXPECT().Get(gomock.Any(), u.ContentHash).Return(&Blob{Hash: u.ContentHash, Size: u.Size}, nil)
+		f.blobs.EXPECT().Get(gomock.Any(), u.ContentHash).Return(&Blob{Hash: u.ContentHash, Size: u.Size, Verified: true}, nil)
 		f.blobs.EXPECT().Pin(gomock.Any(), u.ContentHash, gomock.Any()).Return(false, nil)
 		_, err := f.uc.Complete(f.ctx, 1, u.ID)
 		wantReason(t, err, 503, "BLOB_BUSY")
 	})
+	// A blob stored before the integrity invariant, or quarantined, is not
+	// deduplicated onto: these checked bytes replace it.
+	for name, b := range map[string]*Blob{
+		"unverified":  {Size: int64(len(data))},
+		"quarantined": {Size: int64(len(data)), Verified: true, QuarantinedAt: &time.Time{}},
+	} {
+		t.Run(name+" blob replaced", func(t *testing.T) {
+			f := newUpFixture(t)
+			f.noView()
+			u := f.open(data)
+			f.completeUpTo(u, data)
+			b.Hash = u.ContentHash
+			f.blobs.EXPECT().Get(gomock.Any(), u.ContentHash).Return(b, nil)
+			f.store.EXPECT().Publish(gomock.Any(), u, gomock.Len(2)).Return(nil)
+			f.blobs.EXPECT().Verify(gomock.Any(), u.ContentHash, u.Size, gomock.Any()).Return(nil)
+			n := f.nodeMade(u, 9)
+			// No Discard: the upload's bytes are the blob now.
+			if got, err := f.uc.Complete(f.ctx, 1, u.ID); err != nil || got != n {
+				t.Fatalf("%v, %v", got, err)
+			}
+		})
+	}
 }
+
+func TestCompleteWaitsForWritesInFlight(t *testing.T) {
+	f := newUpFixture(t)
+	f.noView()
+	data := randomBytes(16, 3*BlockSize)
+	u := f.open(data)
+	f.has(u)
+	gomock.InOrder(
+		f.uploads.EXPECT().Lease(gomock.Any(), u.OwnerID, u.ID, gomock.Any(), gomock.Any()).Return(true, nil),
+		// Two writes begun before the seal are still running, then one, then none.
+		f.uploads.EXPECT().Writing(gomock.Any(), u.OwnerID, u.ID, gomock.Any()).Return(2, nil),
+		f.uploads.EXPECT().Writing(gomock.Any(), u.OwnerID, u.ID, gomock.Any()).Return(1, nil),
+		f.uploads.EXPECT().Writing(gomock.Any(), u.OwnerID, u.ID, gomock.Any()).Return(0, nil),
+		// Only then are the digests read.
+		f.uploads.EXPECT().Chunks(gomock.Any(), u.OwnerID, u.ID).Return(chunksOf(u, data), nil),
+	)
+	f.uploads.EXPECT().Release(gomock.Any(), u.OwnerID, u.ID).Return(nil)
+	f.blobs.EXPECT().Get(gomock.Any(), u.ContentHash).Return(nil, ErrNotFound)
+	f.store.EXPECT().Publish(gomock.Any(), u, gomock.Len(2)).Return(nil)
+	f.blobs.EXPECT().Create(gomock.Any(), gomock.Any()).DoAndReturn(func(_ context.Context, b *Blob) error {
+		if !b.Verified {
+			t.Error("a blob published by complete is not marked verified")
+		}
+		return nil
+	})
+	n := f.nodeMade(u, 9)
+	if got, err := f.uc.Complete(f.ctx, 1, u.ID); err != nil || got != n {
+		t.Fatalf("%v, %v", got, err)
+	}
+}
+
+func TestCompleteGivesUpOnWritesThatDoNotEnd(t *testing.T) {
+	f := newUpFixture(t)
+	f.uc.wait = 50 * time.Millisecond
+	u := f.open(randomBytes(17, 100))
+	f.has(u)
+	f.uploads.EXPECT().Lease(gomock.Any(), u.OwnerID, u.ID, gomock.Any(), gomock.Any()).Return(true, nil)
+	f.uploads.EXPECT().Writing(gomock.Any(), u.OwnerID, u.ID, gomock.Any()).Return(1, nil).MinTimes(2)
+	f.uploads.EXPECT().Release(gomock.Any(), u.OwnerID, u.ID).Return(nil)
+	// No Chunks, no Publish.
+	_, err := f.uc.Complete(f.ctx, 1, u.ID)
+	wantReason(t, err, 409, "CHUNK_BUSY")
+}
+
 
 // seekCloser is a blob opened from memory.
 type seekCloser struct{ *bytes.Reader }
 
 func (seekCloser) Close() error { return nil }
 
-func proofOf(u *Upload, data []byte) string {
-	h := sha256.New()
-	h.Write(u.Nonce)
-	h.Write(data[u.ChallengeOffset : u.ChallengeOffset+u.ChallengeLength])
-	return hex.EncodeToString(h.Sum(nil))
+func (f *upFixture) proofOf(u *Upload, data []byte) string {
+	p, err := Proof(bytes.NewReader(data), u.Nonce, f.policy.ChallengeRanges(u.Nonce, u.Size))
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return hex.EncodeToString(p)
 }
 
 func TestProve(t *testing.T) {
 	data := randomBytes(14, 3*BlockSize+99)
 	opened := func(f *upFixture, u *Upload) {
-		f.blobs.EXPECT().Get(gomock.Any(), u.ContentHash).Return(&Blob{Hash: u.ContentHash, Size: u.Size}, nil)
+		f.blobs.EXPECT().Get(gomock.Any(), u.ContentHash).Return(&Blob{Hash: u.ContentHash, Size: u.Size, Verified: true}, nil)
 		f.store.EXPECT().Open(gomock.Any(), u.ContentHash, u.Size).Return(seekCloser{bytes.NewReader(data)}, nil)
 	}
 	t.Run("right proof makes the node without chunks", func(t *testing.T) {
@@ -456,12 +591,14 @@ func TestProve(t *testing.T) {
 		f.noView()
 		u := f.open(data)
 		f.has(u)
-		f.uploads.EXPECT().CountProof(gomock.Any(), int64(1), u.ID, 3).Return(true, nil)
+		f.uploads.EXPECT().CountProof(gomock.Any(), int64(1), u.ContentHash, u.ChallengePeriod, 3).Return(true, nil)
 		opened(f, u)
+		f.uploads.EXPECT().Lease(gomock.Any(), u.OwnerID, u.ID, gomock.Any(), gomock.Any()).Return(true, nil)
+		f.uploads.EXPECT().Release(gomock.Any(), u.OwnerID, u.ID).Return(nil)
 		f.blobs.EXPECT().Pin(gomock.Any(), u.ContentHash, gomock.Any()).Return(true, nil)
 		n := f.nodeMade(u, 11)
 		f.store.EXPECT().Discard(gomock.Any(), u).Return(nil)
-		if got, err := f.uc.Prove(f.ctx, 1, u.ID, proofOf(u, data)); err != nil || got != n {
+		if got, err := f.uc.Prove(f.ctx, 1, u.ID, f.proofOf(u, data)); err != nil || got != n {
 			t.Fatalf("%v, %v", got, err)
 		}
 	})
@@ -474,24 +611,35 @@ func TestProve(t *testing.T) {
 	}{
 		{"wrong proof", func(f *upFixture, u *Upload) string {
 			opened(f, u)
-			return proofOf(&Upload{Nonce: []byte("another nonce!!!"), ChallengeOffset: u.ChallengeOffset, ChallengeLength: u.ChallengeLength}, data)
+			return f.proofOf(&Upload{Nonce: []byte("another nonce!!!"), Size: u.Size}, data)
 		}},
 		{"absent content", func(f *upFixture, u *Upload) string {
 			f.blobs.EXPECT().Get(gomock.Any(), u.ContentHash).Return(nil, ErrNotFound)
-			return proofOf(u, data)
+			return f.proofOf(u, data)
 		}},
 		{"stored with another size", func(f *upFixture, u *Upload) string {
-			f.blobs.EXPECT().Get(gomock.Any(), u.ContentHash).Return(&Blob{Hash: u.ContentHash, Size: u.Size + 1}, nil)
-			return proofOf(u, data)
+			f.blobs.EXPECT().Get(gomock.Any(), u.ContentHash).Return(&Blob{Hash: u.ContentHash, Size: u.Size + 1, Verified: true}, nil)
+			return f.proofOf(u, data)
+		}},
+		{"stored before the integrity invariant", func(f *upFixture, u *Upload) string {
+			f.blobs.EXPECT().Get(gomock.Any(), u.ContentHash).Return(&Blob{Hash: u.ContentHash, Size: u.Size}, nil)
+			return f.proofOf(u, data)
+		}},
+		{"quarantined", func(f *upFixture, u *Upload) string {
+			f.blobs.EXPECT().Get(gomock.Any(), u.ContentHash).Return(&Blob{Hash: u.ContentHash, Size: u.Size, Verified: true,
+				QuarantinedAt: &time.Time{}}, nil)
+			return f.proofOf(u, data)
 		}},
 		{"being collected", func(f *upFixture, u *Upload) string {
 			f.blobs.EXPECT().Get(gomock.Any(), u.ContentHash).Return(&Blob{Hash: u.ContentHash, Size: u.Size, Deleting: true}, nil)
-			return proofOf(u, data)
+			return f.proofOf(u, data)
 		}},
 		{"claimed before the pin", func(f *upFixture, u *Upload) string {
 			opened(f, u)
+			f.uploads.EXPECT().Lease(gomock.Any(), u.OwnerID, u.ID, gomock.Any(), gomock.Any()).Return(true, nil)
+			f.uploads.EXPECT().Release(gomock.Any(), u.OwnerID, u.ID).Return(nil)
 			f.blobs.EXPECT().Pin(gomock.Any(), u.ContentHash, gomock.Any()).Return(false, nil)
-			return proofOf(u, data)
+			return f.proofOf(u, data)
 		}},
 		{"not hex", func(f *upFixture, u *Upload) string { return "zz" }},
 	} {
@@ -499,7 +647,7 @@ func TestProve(t *testing.T) {
 			f := newUpFixture(t)
 			u := f.open(data)
 			f.has(u)
-			f.uploads.EXPECT().CountProof(gomock.Any(), int64(1), u.ID, 3).Return(true, nil)
+			f.uploads.EXPECT().CountProof(gomock.Any(), int64(1), u.ContentHash, u.ChallengePeriod, 3).Return(true, nil)
 			proof := tc.setup(f, u)
 			_, err := f.uc.Prove(f.ctx, 1, u.ID, proof)
 			e := wantReason(t, err, 403, "PROOF_REJECTED")
@@ -515,9 +663,9 @@ func TestProve(t *testing.T) {
 		f := newUpFixture(t)
 		u := f.open(data)
 		f.has(u)
-		f.uploads.EXPECT().CountProof(gomock.Any(), int64(1), u.ID, 3).Return(false, nil)
+		f.uploads.EXPECT().CountProof(gomock.Any(), int64(1), u.ContentHash, u.ChallengePeriod, 3).Return(false, nil)
 		// Not even looked at: no blob read.
-		_, err := f.uc.Prove(f.ctx, 1, u.ID, proofOf(u, data))
+		_, err := f.uc.Prove(f.ctx, 1, u.ID, f.proofOf(u, data))
 		wantReason(t, err, 403, "PROOF_REJECTED")
 	})
 }
@@ -527,6 +675,7 @@ func TestAbort(t *testing.T) {
 	f.noView()
 	u := f.open(randomBytes(15, 10))
 	f.has(u)
+	f.uploads.EXPECT().Lease(gomock.Any(), int64(1), u.ID, gomock.Any(), gomock.Any()).Return(true, nil)
 	f.uploads.EXPECT().Finish(gomock.Any(), int64(1), u.ID, UploadAborted, int64(0)).Return(nil)
 	f.uploads.EXPECT().DeleteChunks(gomock.Any(), int64(1), u.ID).Return(nil)
 	f.store.EXPECT().Discard(gomock.Any(), u).Return(nil)
@@ -539,4 +688,10 @@ func TestAbort(t *testing.T) {
 	if err := f.uc.Abort(f.ctx, 1, done.ID); err != nil {
 		t.Errorf("abort of a closed upload: %v", err)
 	}
+	// An upload being completed is not pulled from under Complete.
+	busy := f.open(nil)
+	busy.ID = "u3"
+	f.has(busy)
+	f.uploads.EXPECT().Lease(gomock.Any(), int64(1), busy.ID, gomock.Any(), gomock.Any()).Return(false, nil)
+	wantReason(t, f.uc.Abort(f.ctx, 1, busy.ID), 409, "UPLOAD_COMPLETING")
 }

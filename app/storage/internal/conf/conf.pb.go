@@ -302,7 +302,12 @@ type Upload struct {
 	// A blob no node references is deleted after this.
 	BlobGrace *durationpb.Duration `protobuf:"bytes,8,opt,name=blob_grace,json=blobGrace,proto3" json:"blob_grace,omitempty"`
 	// How often the collector runs; 0 never.
-	GcInterval    *durationpb.Duration `protobuf:"bytes,9,opt,name=gc_interval,json=gcInterval,proto3" json:"gc_interval,omitempty"`
+	GcInterval *durationpb.Duration `protobuf:"bytes,9,opt,name=gc_interval,json=gcInterval,proto3" json:"gc_interval,omitempty"`
+	// How often every blob is re-hashed (the scrub); 0 never.
+	ScrubInterval *durationpb.Duration `protobuf:"bytes,10,opt,name=scrub_interval,json=scrubInterval,proto3" json:"scrub_interval,omitempty"`
+	// How long a proof-of-possession challenge stays the same for a user and
+	// a content (prove_attempts are counted per period); 24 h when 0.
+	ProofPeriod   *durationpb.Duration `protobuf:"bytes,11,opt,name=proof_period,json=proofPeriod,proto3" json:"proof_period,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -396,6 +401,20 @@ func (x *Upload) GetBlobGrace() *durationpb.Duration {
 func (x *Upload) GetGcInterval() *durationpb.Duration {
 	if x != nil {
 		return x.GcInterval
+	}
+	return nil
+}
+
+func (x *Upload) GetScrubInterval() *durationpb.Duration {
+	if x != nil {
+		return x.ScrubInterval
+	}
+	return nil
+}
+
+func (x *Upload) GetProofPeriod() *durationpb.Duration {
+	if x != nil {
+		return x.ProofPeriod
 	}
 	return nil
 }
@@ -965,7 +984,7 @@ const file_storage_internal_conf_conf_proto_rawDesc = "" +
 	"\x0finternal_secret\x18\x02 \x01(\tR\x0einternalSecret\x12\x1d\n" +
 	"\n" +
 	"url_secret\x18\x03 \x01(\tR\turlSecret\x12&\n" +
-	"\x0furl_secret_file\x18\x04 \x01(\tR\rurlSecretFile\"\xa2\x03\n" +
+	"\x0furl_secret_file\x18\x04 \x01(\tR\rurlSecretFile\"\xa2\x04\n" +
 	"\x06Upload\x12\x1d\n" +
 	"\n" +
 	"chunk_size\x18\x01 \x01(\x03R\tchunkSize\x12\"\n" +
@@ -979,7 +998,10 @@ const file_storage_internal_conf_conf_proto_rawDesc = "" +
 	"\n" +
 	"blob_grace\x18\b \x01(\v2\x19.google.protobuf.DurationR\tblobGrace\x12:\n" +
 	"\vgc_interval\x18\t \x01(\v2\x19.google.protobuf.DurationR\n" +
-	"gcInterval\"\xf1\x03\n" +
+	"gcInterval\x12@\n" +
+	"\x0escrub_interval\x18\n" +
+	" \x01(\v2\x19.google.protobuf.DurationR\rscrubInterval\x12<\n" +
+	"\fproof_period\x18\v \x01(\v2\x19.google.protobuf.DurationR\vproofPeriod\"\xf1\x03\n" +
 	"\aBackend\x12\x12\n" +
 	"\x04kind\x18\x01 \x01(\tR\x04kind\x12<\n" +
 	"\x05local\x18\x02 \x01(\v2&.clouddrive.storage.conf.Backend.LocalR\x05local\x123\n" +
@@ -1050,16 +1072,18 @@ var file_storage_internal_conf_conf_proto_depIdxs = []int32{
 	14, // 11: clouddrive.storage.conf.Upload.url_ttl:type_name -> google.protobuf.Duration
 	14, // 12: clouddrive.storage.conf.Upload.blob_grace:type_name -> google.protobuf.Duration
 	14, // 13: clouddrive.storage.conf.Upload.gc_interval:type_name -> google.protobuf.Duration
-	11, // 14: clouddrive.storage.conf.Backend.local:type_name -> clouddrive.storage.conf.Backend.Local
-	12, // 15: clouddrive.storage.conf.Backend.s3:type_name -> clouddrive.storage.conf.Backend.S3
-	13, // 16: clouddrive.storage.conf.Backend.cos:type_name -> clouddrive.storage.conf.Backend.COS
-	14, // 17: clouddrive.storage.conf.Server.HTTP.timeout:type_name -> google.protobuf.Duration
-	14, // 18: clouddrive.storage.conf.Server.GRPC.timeout:type_name -> google.protobuf.Duration
-	19, // [19:19] is the sub-list for method output_type
-	19, // [19:19] is the sub-list for method input_type
-	19, // [19:19] is the sub-list for extension type_name
-	19, // [19:19] is the sub-list for extension extendee
-	0,  // [0:19] is the sub-list for field type_name
+	14, // 14: clouddrive.storage.conf.Upload.scrub_interval:type_name -> google.protobuf.Duration
+	14, // 15: clouddrive.storage.conf.Upload.proof_period:type_name -> google.protobuf.Duration
+	11, // 16: clouddrive.storage.conf.Backend.local:type_name -> clouddrive.storage.conf.Backend.Local
+	12, // 17: clouddrive.storage.conf.Backend.s3:type_name -> clouddrive.storage.conf.Backend.S3
+	13, // 18: clouddrive.storage.conf.Backend.cos:type_name -> clouddrive.storage.conf.Backend.COS
+	14, // 19: clouddrive.storage.conf.Server.HTTP.timeout:type_name -> google.protobuf.Duration
+	14, // 20: clouddrive.storage.conf.Server.GRPC.timeout:type_name -> google.protobuf.Duration
+	21, // [21:21] is the sub-list for method output_type
+	21, // [21:21] is the sub-list for method input_type
+	21, // [21:21] is the sub-list for extension type_name
+	21, // [21:21] is the sub-list for extension extendee
+	0,  // [0:21] is the sub-list for field type_name
 }
 
 func init() { file_storage_internal_conf_conf_proto_init() }

@@ -15,7 +15,8 @@ var _ biz.BlobRepo = (*blobRepo)(nil)
 func NewBlobRepo(d *Data) biz.BlobRepo { return &blobRepo{d: d} }
 
 func toBlob(m *blobModel) *biz.Blob {
-	return &biz.Blob{Hash: m.Hash, Size: m.Size, Deleting: m.Deleting, UnreferencedSince: m.UnreferencedSince, CreatedAt: m.CreatedAt}
+	return &biz.Blob{Hash: m.Hash, Size: m.Size, Deleting: m.Deleting, UnreferencedSince: m.UnreferencedSince,
+		Verified: m.Verified, QuarantinedAt: m.QuarantinedAt, CreatedAt: m.CreatedAt}
 }
 
 func (r *blobRepo) Get(ctx context.Context, hash string) (*biz.Blob, error) {
@@ -28,7 +29,8 @@ func (r *blobRepo) Get(ctx context.Context, hash string) (*biz.Blob, error) {
 
 func (r *blobRepo) Create(ctx context.Context, b *biz.Blob) error {
 	created := b.CreatedAt
-	return mapErr(r.d.db(ctx).Create(&blobModel{Hash: b.Hash, Size: b.Size, CreatedAt: b.CreatedAt, PinnedAt: &created}).Error)
+	return mapErr(r.d.db(ctx).Create(&blobModel{Hash: b.Hash, Size: b.Size, Verified: b.Verified, CreatedAt: b.CreatedAt,
+		PinnedAt: &created}).Error)
 }
 
 func (r *blobRepo) Pin(ctx context.Context, hash string, at time.Time) (bool, error) {
@@ -82,4 +84,14 @@ func (r *blobRepo) Unclaim(ctx context.Context, hash string) error {
 
 func (r *blobRepo) Delete(ctx context.Context, hash string) error {
 	return r.d.db(ctx).Where("hash = ? AND deleting = ?", hash, true).Delete(&blobModel{}).Error
+}
+
+func (r *blobRepo) Verify(ctx context.Context, hash string, size int64, at time.Time) error {
+	return r.d.db(ctx).Model(&blobModel{}).Where("hash = ?", hash).
+		Updates(map[string]any{"verified": true, "quarantined_at": nil, "size": size, "pinned_at": at}).Error
+}
+
+func (r *blobRepo) Quarantine(ctx context.Context, hash string, at time.Time) error {
+	return r.d.db(ctx).Model(&blobModel{}).Where("hash = ?", hash).
+		Updates(map[string]any{"verified": false, "quarantined_at": at}).Error
 }

@@ -696,11 +696,12 @@ func TestUploadUsecase_FakeCOS_FakeFileService(t *testing.T) {
 	if _, err := uploads.Prove(ctx, 2, u2.ID, hex.EncodeToString(make([]byte, 32))); err == nil {
 		t.Fatal("a wrong proof was accepted")
 	}
-	h := sha256.New()
-	h.Write(u2.Nonce)
-	h.Write(data[u2.ChallengeOffset : u2.ChallengeOffset+u2.ChallengeLength])
+	proof, err := biz.Proof(bytes.NewReader(data), u2.Nonce, s2.Challenge)
+	if err != nil {
+		t.Fatal(err)
+	}
 	start = time.Now()
-	node2, err := uploads.Prove(ctx, 2, u2.ID, hex.EncodeToString(h.Sum(nil)))
+	node2, err := uploads.Prove(ctx, 2, u2.ID, hex.EncodeToString(proof))
 	if err != nil {
 		t.Fatalf("Prove: %v", err)
 	}

@@ -54,7 +54,7 @@ func NewData(c *conf.Data, logger log.Logger) (*Data, func(), error) {
 
 // Migrate creates or updates the tables.
 func Migrate(db *gorm.DB) error {
-	return database.Migrate(db, &uploadModel{}, &chunkModel{}, &blobModel{})
+	return database.Migrate(db, &uploadModel{}, &chunkModel{}, &blobModel{}, &proofModel{})
 }
 
 func (d *Data) db(ctx context.Context) *gorm.DB { return d.DB.WithContext(ctx) }

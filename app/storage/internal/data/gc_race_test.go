@@ -10,7 +10,6 @@ package data_test
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"io"
@@ -259,11 +258,11 @@ func (w *gcRace) initOnly(owner int64, name string, content []byte) *biz.Session
 }
 
 func gcRaceProof(s *biz.Session, content []byte) string {
-	u := s.Upload
-	h := sha256.New()
-	h.Write(u.Nonce)
-	h.Write(content[u.ChallengeOffset : u.ChallengeOffset+u.ChallengeLength])
-	return hex.EncodeToString(h.Sum(nil))
+	p, err := biz.Proof(bytes.NewReader(content), s.Upload.Nonce, s.Challenge)
+	if err != nil {
+		panic(err)
+	}
+	return hex.EncodeToString(p)
 }
 
 func (w *gcRace) blob(hash string) *biz.Blob {

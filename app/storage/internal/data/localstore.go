@@ -35,6 +35,9 @@ func NewLocalStore(root string) (*LocalStore, error) {
 	return &LocalStore{root: root}, nil
 }
 
+// Root is the folder the store keeps everything under.
+func (s *LocalStore) Root() string { return s.root }
+
 func (s *LocalStore) partPath(u *biz.Upload) string {
 	return filepath.Join(s.root, "uploads", u.ID+".part")
 }
@@ -83,7 +86,9 @@ func (s *LocalStore) WriteChunk(_ context.Context, u *biz.Upload, index int64, r
 	return "", f.Sync()
 }
 
-// Publish implements biz.BlobStore.
+// Publish implements biz.BlobStore. biz calls it only once no chunk write
+// of the upload is running or can begin, so no handle on the part file is
+// left; the blob is made read-only as it takes its name.
 func (s *LocalStore) Publish(_ context.Context, u *biz.Upload, _ []*biz.Chunk) error {
 	part, dst := s.partPath(u), s.blobPath(u.ContentHash)
 	f, err := os.OpenFile(part, os.O_WRONLY, 0)
@@ -98,6 +103,9 @@ func (s *LocalStore) Publish(_ context.Context, u *biz.Upload, _ []*biz.Chunk) e
 		return err
 	}
 	err = f.Sync()
+	if err == nil {
+		err = f.Chmod(0o400)
+	}
 	f.Close()
 	if err != nil {
 		return err

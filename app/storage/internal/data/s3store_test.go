@@ -326,10 +326,11 @@ func TestUploadUsecase_MinIO_FakeFileService(t *testing.T) {
 	if _, err := uploads.Prove(ctx, bob, bu.ID, strings.Repeat("00", 32)); err == nil {
 		t.Fatal("Prove with a wrong proof succeeded")
 	}
-	h := sha256.New()
-	h.Write(bu.Nonce)
-	h.Write(data[bu.ChallengeOffset : bu.ChallengeOffset+bu.ChallengeLength])
-	bobNode, err := uploads.Prove(ctx, bob, bu.ID, hex.EncodeToString(h.Sum(nil)))
+	proof, err := biz.Proof(bytes.NewReader(data), bu.Nonce, sess.Challenge)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bobNode, err := uploads.Prove(ctx, bob, bu.ID, hex.EncodeToString(proof))
 	if err != nil {
 		t.Fatalf("Prove: %v", err)
 	}

@@ -2,6 +2,7 @@ package data
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"gorm.io/gorm"
@@ -20,14 +21,14 @@ func NewUploadRepo(d *Data) biz.UploadRepo { return &uploadRepo{d: d} }
 func toUpload(m *uploadModel) *biz.Upload {
 	return &biz.Upload{ID: m.ID, OwnerID: m.OwnerID, ParentID: m.ParentID, Name: m.Name, Mime: m.Mime, Size: m.Size,
 		ContentHash: m.ContentHash, ChunkSize: m.ChunkSize, Rename: m.Rename, State: biz.UploadState(m.State),
-		NodeID: m.NodeID, Nonce: m.Nonce, ChallengeOffset: m.ChallengeOffset, ChallengeLength: m.ChallengeLength,
+		NodeID: m.NodeID, Nonce: m.Nonce, ChallengePeriod: m.ChallengePeriod,
 		BackendRef: m.BackendRef, CreatedAt: m.CreatedAt, ExpiresAt: m.ExpiresAt}
 }
 
 func (r *uploadRepo) Create(ctx context.Context, u *biz.Upload) error {
 	return mapErr(r.d.db(ctx).Create(&uploadModel{ID: u.ID, OwnerID: u.OwnerID, ContentHash: u.ContentHash,
 		ParentID: u.ParentID, Name: u.Name, Mime: u.Mime, Size: u.Size, ChunkSize: u.ChunkSize, Rename: u.Rename,
-		State: int8(u.State), Nonce: u.Nonce, ChallengeOffset: u.ChallengeOffset, ChallengeLength: u.ChallengeLength,
+		State: int8(u.State), Nonce: u.Nonce, ChallengePeriod: u.ChallengePeriod,
 		BackendRef: u.BackendRef, CreatedAt: u.CreatedAt, UpdatedAt: u.CreatedAt, ExpiresAt: u.ExpiresAt}).Error)
 }
 
@@ -65,24 +66,79 @@ func (r *uploadRepo) Finish(ctx context.Context, owner int64, id string, state b
 		Updates(map[string]any{"state": int8(state), "node_id": nodeID, "updated_at": time.Now().UTC()}).Error
 }
 
-func (r *uploadRepo) CountProof(ctx context.Context, owner int64, id string, max int) (bool, error) {
-	res := r.d.db(ctx).Model(&uploadModel{}).Where("id = ? AND owner_id = ? AND proof_attempts < ?", id, owner, max).
-		Update("proof_attempts", gorm.Expr("proof_attempts + 1"))
-	return res.RowsAffected == 1, res.Error
+func (r *uploadRepo) CountProof(ctx context.Context, owner int64, hash string, period int64, max int) (bool, error) {
+	var counted bool
+	err := r.d.db(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&proofModel{OwnerID: owner, ContentHash: hash,
+			Period: period, CreatedAt: time.Now().UTC()}).Error; err != nil {
+			return err
+		}
+		res := tx.Model(&proofModel{}).Where("owner_id = ? AND content_hash = ? AND period = ? AND attempts < ?", owner, hash, period, max).
+			Update("attempts", gorm.Expr("attempts + 1"))
+		counted = res.RowsAffected == 1
+		return res.Error
+	})
+	return counted, err
 }
 
-func (r *uploadRepo) SaveChunk(ctx context.Context, c *biz.Chunk) error {
-	// A chunk sent again replaces the record: idempotent PUTs.
-	return r.d.db(ctx).Clauses(clause.OnConflict{
-		Columns:   []clause.Column{{Name: "upload_id"}, {Name: "idx"}},
-		DoUpdates: clause.AssignmentColumns([]string{"size", "digests", "e_tag", "created_at"}),
-	}).Create(&chunkModel{UploadID: c.UploadID, Idx: c.Index, OwnerID: c.OwnerID, Size: c.Size, Digests: c.Digests,
-		ETag: c.ETag, CreatedAt: time.Now().UTC()}).Error
+func (r *uploadRepo) BeginChunk(ctx context.Context, owner int64, id string, index int64, w string, now, staleBefore time.Time) error {
+	return r.d.db(ctx).Transaction(func(tx *gorm.DB) error {
+		// The upload's row first: this serialises with Lease (the seal), so
+		// a write either begins before the seal, and Complete waits for it,
+		// or is refused.
+		res := tx.Model(&uploadModel{}).
+			Where("id = ? AND owner_id = ? AND state = ? AND lease_until IS NULL AND expires_at > ?", id, owner, int8(biz.UploadOpen), now).
+			Update("chunk_writes", gorm.Expr("chunk_writes + 1"))
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return biz.ErrSealed
+		}
+		// Take the chunk unless a live writer has it; it is not held from now.
+		res = tx.Model(&chunkModel{}).
+			Where("upload_id = ? AND owner_id = ? AND idx = ? AND (writer = '' OR write_started < ?)", id, owner, index, staleBefore).
+			Updates(map[string]any{"writer": w, "write_started": now, "digests": []byte{}, "e_tag": "", "size": 0})
+		if res.Error != nil || res.RowsAffected == 1 {
+			return res.Error
+		}
+		err := tx.Create(&chunkModel{UploadID: id, Idx: index, OwnerID: owner, Digests: []byte{}, Writer: w,
+			WriteStarted: &now, CreatedAt: now}).Error
+		if errors.Is(mapErr(err), biz.ErrDuplicate) {
+			return biz.ErrBusy
+		}
+		return err
+	})
+}
+
+func (r *uploadRepo) EndChunk(ctx context.Context, c *biz.Chunk, w string) error {
+	res := r.d.db(ctx).Model(&chunkModel{}).
+		Where("upload_id = ? AND owner_id = ? AND idx = ? AND writer = ?", c.UploadID, c.OwnerID, c.Index, w).
+		Updates(map[string]any{"writer": "", "digests": c.Digests, "e_tag": c.ETag, "size": c.Size, "created_at": time.Now().UTC()})
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected == 0 {
+		return biz.ErrBusy
+	}
+	return nil
+}
+
+func (r *uploadRepo) AbortChunk(ctx context.Context, owner int64, id string, index int64, w string) error {
+	return r.d.db(ctx).Where("upload_id = ? AND owner_id = ? AND idx = ? AND writer = ?", id, owner, index, w).
+		Delete(&chunkModel{}).Error
+}
+
+func (r *uploadRepo) Writing(ctx context.Context, owner int64, id string, staleBefore time.Time) (int, error) {
+	var n int64
+	err := r.d.db(ctx).Model(&chunkModel{}).
+		Where("upload_id = ? AND owner_id = ? AND writer <> '' AND write_started >= ?", id, owner, staleBefore).Count(&n).Error
+	return int(n), err
 }
 
 func (r *uploadRepo) Chunks(ctx context.Context, owner int64, id string) ([]*biz.Chunk, error) {
 	var ms []chunkModel
-	if err := r.d.db(ctx).Where("upload_id = ? AND owner_id = ?", id, owner).Order("idx").Find(&ms).Error; err != nil {
+	if err := r.d.db(ctx).Where("upload_id = ? AND owner_id = ? AND writer = ''", id, owner).Order("idx").Find(&ms).Error; err != nil {
 		return nil, err
 	}
 	out := make([]*biz.Chunk, len(ms))
@@ -100,10 +156,6 @@ func (r *uploadRepo) Restart(ctx context.Context, owner int64, id, backendRef st
 		return tx.Model(&uploadModel{}).Where("id = ? AND owner_id = ?", id, owner).
 			Updates(map[string]any{"backend_ref": backendRef, "updated_at": time.Now().UTC()}).Error
 	})
-}
-
-func (r *uploadRepo) DeleteChunk(ctx context.Context, owner int64, id string, index int64) error {
-	return r.d.db(ctx).Where("upload_id = ? AND owner_id = ? AND idx = ?", id, owner, index).Delete(&chunkModel{}).Error
 }
 
 func (r *uploadRepo) DeleteChunks(ctx context.Context, owner int64, id string) error {

@@ -1,5 +1,5 @@
 // Package server registers the storage service's handlers on a gRPC and an
-// HTTP server, and runs its collector.
+// HTTP server, and runs its background jobs (collector, scrub).
 package server
 
 import (
@@ -14,15 +14,17 @@ import (
 
 // RegisterGRPC adds the storage service (with its streams) and the
 // internal API of other services to s; the internal API has no HTTP route.
-func RegisterGRPC(s *grpc.Server, st *service.StorageService, internal *service.StorageInternalService) {
+func RegisterGRPC(s *grpc.Server, st *service.StorageService, admin *service.StorageAdminService, internal *service.StorageInternalService) {
 	v1.RegisterStorageServer(s, st)
+	v1.RegisterStorageAdminServer(s, admin)
 	v1.RegisterStorageInternalServer(s, internal)
 }
 
 // RegisterHTTP adds the transcoded routes and the byte routes to s; the
 // byte routes check tokens with the same options as the middleware.
-func RegisterHTTP(s *http.Server, st *service.StorageService, b *service.ByteRoutes, o auth.Options) {
+func RegisterHTTP(s *http.Server, st *service.StorageService, admin *service.StorageAdminService, b *service.ByteRoutes, o auth.Options) {
 	v1.RegisterStorageHTTPServer(s, st)
+	v1.RegisterStorageAdminHTTPServer(s, admin)
 	b.SetAuth(o)
 	s.HandleFunc(service.ChunkPrefix+"/{upload_id}/{index:[0-9]+}", b.PutChunk)
 	s.HandleFunc(biz.FilePath, b.File)

@@ -234,7 +234,7 @@ func TestStorageInternalOverGRPC(t *testing.T) {
 	const secret = "internal-secret"
 	gs := apiserver.NewGRPCServer("127.0.0.1:0", 0, apiserver.Config{Logger: log.NewStdLogger(io.Discard),
 		Auth: auth.Options{InternalSecret: secret, Logger: log.NewStdLogger(io.Discard)}})
-	server.RegisterGRPC(gs, f.public, f.internal)
+	server.RegisterGRPC(gs, f.public, service.NewStorageAdminService(nil), f.internal)
 	endpoint := start(t, gs)
 	conn, err := grpc.NewClient(endpoint, grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {

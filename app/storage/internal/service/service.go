@@ -17,7 +17,7 @@ import (
 )
 
 // ProviderSet is service providers.
-var ProviderSet = wire.NewSet(NewStorageService, NewStorageInternalService, NewByteRoutes)
+var ProviderSet = wire.NewSet(NewStorageService, NewStorageAdminService, NewStorageInternalService, NewByteRoutes)
 
 func owner(ctx context.Context) (int64, error) {
 	c, ok := auth.FromContext(ctx)
@@ -76,5 +76,13 @@ func toSession(s *biz.Session) *v1.UploadSession {
 	u := s.Upload
 	return &v1.UploadSession{UploadId: u.ID, ChunkSize: u.ChunkSize, ChunkCount: u.Layout().Count(),
 		UploadedChunks: s.Held, ExpiresAt: timestamp(u.ExpiresAt), Name: u.Name, Size: u.Size, ContentHash: u.ContentHash,
-		Challenge: &v1.Challenge{Nonce: hexOf(u.Nonce), Offset: u.ChallengeOffset, Length: u.ChallengeLength}}
+		Challenge: &v1.Challenge{Nonce: hexOf(u.Nonce), Ranges: toRanges(s.Challenge)}}
+}
+
+func toRanges(rs []biz.Range) []*v1.ChallengeRange {
+	out := make([]*v1.ChallengeRange, len(rs))
+	for i, r := range rs {
+		out[i] = &v1.ChallengeRange{Offset: r.Offset, Length: r.Length}
+	}
+	return out
 }

@@ -55,8 +55,8 @@ export interface UsageReply {
 
 export interface Challenge {
   nonce?: string;
-  offset?: Int64;
-  length?: Int64;
+  /** Several ranges spread over the file (the whole file when small). */
+  ranges?: Array<{ offset?: Int64; length?: Int64 }>;
 }
 
 export interface UploadSession {

@@ -37,9 +37,23 @@ describe('contentHash', () => {
 });
 
 describe('proof of possession', () => {
-  it('is SHA-256(nonce ‖ range)', async () => {
-    const proof = await proofOfPossession(new Blob([pattern(9 * MiB)]), '00112233445566778899aabbccddeeff', 5000000, 65536);
+  it('is SHA-256(nonce ‖ range) for one range', async () => {
+    const proof = await proofOfPossession(new Blob([pattern(9 * MiB)]), '00112233445566778899aabbccddeeff', [{ offset: 5000000, length: 65536 }]);
     expect(proof).toBe('f6e79ec4347263791ab9b9344533e41157833c62d562b0ff4cdf3811ce325760');
+  });
+  it('is SHA-256(nonce ‖ each range, in order) for several', async () => {
+    const data = pattern(9 * MiB);
+    const nonce = '00112233445566778899aabbccddeeff';
+    const ranges = [{ offset: 10, length: 4096 }, { offset: 5000000, length: 4096 }, { offset: 9 * MiB - 4096, length: 4096 }];
+    const parts = [fromHex(nonce), ...ranges.map((r) => data.slice(r.offset, r.offset + r.length))];
+    const joined = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+    let at = 0;
+    for (const p of parts) {
+      joined.set(p, at);
+      at += p.length;
+    }
+    const want = toHex(new Uint8Array(await crypto.subtle.digest('SHA-256', joined)));
+    expect(await proofOfPossession(new Blob([data]), nonce, ranges)).toBe(want);
   });
 });
 

@@ -71,12 +71,23 @@ export async function contentHash(file: Sliceable, onProgress?: HashProgress, sh
 }
 
 /** The proof of possession: hex SHA-256(nonce ‖ content[offset, offset+length)). */
-export async function proofOfPossession(file: Sliceable, nonceHex: string, offset: number, length: number): Promise<string> {
+/** A challenged range of the file, in bytes. */
+export interface ChallengeRange {
+  offset: number;
+  length: number;
+}
+
+/** SHA-256(nonce ‖ the bytes of each range, in order), hex: the proof of possession. */
+export async function proofOfPossession(file: Sliceable, nonceHex: string, ranges: ChallengeRange[]): Promise<string> {
   const nonce = fromHex(nonceHex);
-  const part = new Uint8Array(await file.slice(offset, offset + length).arrayBuffer());
-  const buf = new Uint8Array(nonce.length + part.length);
+  const parts = await Promise.all(ranges.map(async (r) => new Uint8Array(await file.slice(r.offset, r.offset + r.length).arrayBuffer())));
+  const buf = new Uint8Array(nonce.length + parts.reduce((n, p) => n + p.length, 0));
   buf.set(nonce, 0);
-  buf.set(part, nonce.length);
+  let at = nonce.length;
+  for (const p of parts) {
+    buf.set(p, at);
+    at += p.length;
+  }
   return toHex(await sha256(buf));
 }
 

@@ -59,7 +59,7 @@ class FakeServer {
       chunk_size: String(this.chunkSize),
       chunk_count: String(Math.ceil(s.req.size / this.chunkSize)),
       uploaded_chunks: [...s.held.keys()].map(String),
-      challenge: { nonce: s.nonce, offset: String(s.offset), length: String(s.length) },
+      challenge: { nonce: s.nonce, ranges: [{ offset: String(s.offset), length: String(s.length) }, { offset: '0', length: String(Math.min(3, s.req.size)) }] },
     };
   }
 
@@ -77,7 +77,10 @@ class FakeServer {
     const s = this.get(id);
     const blob = this.blobs.get(s.req.content_hash);
     if (!blob) throw new ApiError(403, 'PROOF_REJECTED', 'no');
-    const want = await proofOfPossession(new Blob([blob as Uint8Array<ArrayBuffer>]), s.nonce, s.offset, s.length);
+    const want = await proofOfPossession(new Blob([blob as Uint8Array<ArrayBuffer>]), s.nonce, [
+      { offset: s.offset, length: s.length },
+      { offset: 0, length: Math.min(3, s.req.size) },
+    ]);
     if (want !== proof) throw new ApiError(403, 'PROOF_REJECTED', 'no');
     s.open = false;
     return this.node(s);

@@ -512,8 +512,9 @@ export class UploadQueue {
     // Instant upload: prove possession of the content; the server answers
     // alike whether or not it holds it, so a refusal just means "send it".
     const ch = session.challenge;
-    if (j.size > 0 && j.held.size === 0 && ch?.nonce) {
-      const proof = await proofOfPossession(file, ch.nonce, int(ch.offset), int(ch.length));
+    if (j.size > 0 && j.held.size === 0 && ch?.nonce && ch.ranges?.length) {
+      const ranges = ch.ranges.map((r) => ({ offset: int(r.offset), length: int(r.length) }));
+      const proof = await proofOfPossession(file, ch.nonce, ranges);
       try {
         const node = await t.prove(j.uploadId!, proof);
         j.instant = true;
