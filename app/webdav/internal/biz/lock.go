@@ -3,7 +3,7 @@ package biz
 import (
 	"context"
 	"crypto/rand"
-	"encoding/hex"
+	"encoding/base32"
 	"errors"
 	"path"
 	"strings"
@@ -100,7 +100,7 @@ func (uc *LockUsecase) Confirm(ctx context.Context, owner int64, now time.Time, 
 
 func lookup(locks []*Lock, name string, conds []LockCondition) *Lock {
 	for _, c := range conds {
-		if c.Token == "" {
+		if c.Token == "" || c.Not {
 			continue
 		}
 		for _, l := range locks {
@@ -117,11 +117,14 @@ func lookup(locks []*Lock, name string, conds []LockCondition) *Lock {
 // locked already.
 func (uc *LockUsecase) Create(ctx context.Context, owner int64, now time.Time, l Lock) (string, error) {
 	l.Root = cleanLockPath(l.Root)
-	b := make([]byte, 16)
+	// 80 random bits, short: clients echo the token beside two ETags (64
+	// hex digits each) in one If header, and some (litmus's neon) cut that
+	// header at 200 bytes. A token only counts for its own user's locks.
+	b := make([]byte, 10)
 	if _, err := rand.Read(b); err != nil {
 		return "", err
 	}
-	l.Token = "opaquelocktoken:" + hex.EncodeToString(b)
+	l.Token = "opaquelocktoken:" + strings.ToLower(base32.StdEncoding.EncodeToString(b))
 	if l.Duration >= 0 {
 		l.Expiry = now.Add(l.Duration)
 	}

@@ -117,9 +117,17 @@ func (i info) Mode() fs.FileMode {
 	}
 	return 0o644
 }
-func (i info) ModTime() time.Time { return i.n.UpdatedAt }
-func (i info) IsDir() bool        { return i.n.Folder }
-func (i info) Sys() any           { return nil }
+func (i info) ModTime() time.Time {
+	if i.n.ID == 0 && i.n.UpdatedAt.IsZero() {
+		return started // the root has no node, and no time of its own
+	}
+	return i.n.UpdatedAt
+}
+
+var started = time.Now().UTC().Truncate(time.Second)
+
+func (i info) IsDir() bool { return i.n.Folder }
+func (i info) Sys() any    { return nil }
 
 func (i info) ETag(context.Context) (string, error) {
 	if i.n.Folder || i.n.ContentHash == "" {

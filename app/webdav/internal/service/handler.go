@@ -127,6 +127,13 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		fail(w, http.StatusServiceUnavailable, "sign-in is unavailable; try again")
 		return
 	}
+	switch r.Method {
+	case "PROPFIND", "PROPPATCH", "LOCK":
+		if status, err := checkXMLBody(r); status != 0 {
+			fail(w, status, err.Error())
+			return
+		}
+	}
 	req := &request{view: h.tree.View(u), tempDir: h.o.TempDir}
 	if r.Method == http.MethodPut && r.ContentLength > 0 {
 		// Refuse what cannot fit before taking the bytes.
@@ -135,10 +142,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	fsys := &fileSystem{r: req}
 	dav := &webdav.Handler{
 		Prefix:     h.o.Prefix,
-		FileSystem: &fileSystem{r: req},
-		LockSystem: &lockSystem{ctx: ctx, owner: u.ID, uc: h.locks},
+		FileSystem: fsys,
+		LockSystem: &lockSystem{ctx: ctx, owner: u.ID, uc: h.locks, fs: fsys},
 		Logger: func(r *http.Request, err error) {
 			if err != nil {
 				h.log.WithContext(r.Context()).Debugw("msg", "webdav", "method", r.Method, "err", err)

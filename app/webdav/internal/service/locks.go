@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"golang.org/x/net/webdav"
@@ -16,6 +17,7 @@ type lockSystem struct {
 	ctx   context.Context
 	owner int64
 	uc    *biz.LockUsecase
+	fs    *fileSystem
 }
 
 var _ webdav.LockSystem = (*lockSystem)(nil)
@@ -33,6 +35,13 @@ func lockErr(err error) error {
 }
 
 func (l *lockSystem) Confirm(now time.Time, name0, name1 string, conditions ...webdav.Condition) (func(), error) {
+	// x/net/webdav leaves ETag conditions to the lock system: a list
+	// holds only if each [etag] matches name0 (or, with Not, does not).
+	for _, c := range conditions {
+		if c.ETag != "" && (l.etag(name0) == c.ETag) == c.Not {
+			return nil, webdav.ErrConfirmationFailed
+		}
+	}
 	conds := make([]biz.LockCondition, len(conditions))
 	for i, c := range conditions {
 		conds[i] = biz.LockCondition{Not: c.Not, Token: c.Token, ETag: c.ETag}
@@ -58,4 +67,20 @@ func (l *lockSystem) Refresh(now time.Time, token string, duration time.Duration
 
 func (l *lockSystem) Unlock(now time.Time, token string) error {
 	return lockErr(l.uc.Unlock(l.ctx, l.owner, now, token))
+}
+
+// etag is the ETag x/net/webdav gives name: the content hash for files,
+// its own (time and size) for folders; empty when absent.
+func (l *lockSystem) etag(name string) string {
+	if name == "" || l.fs == nil {
+		return ""
+	}
+	fi, err := l.fs.Stat(l.ctx, name)
+	if err != nil {
+		return ""
+	}
+	if t, err := fi.(webdav.ETager).ETag(l.ctx); err == nil {
+		return t
+	}
+	return fmt.Sprintf(`"%x%x"`, fi.ModTime().UnixNano(), fi.Size())
 }
