@@ -122,20 +122,24 @@ func policyOf(c *Config, k *Keys) *biz.Policy {
 		return d
 	}
 	return &biz.Policy{
-		AccessTTL:          c.GetAuth().GetAccessTtl().AsDuration(),
-		RefreshTTL:         orDefault(c.GetAuth().GetRefreshTtl().AsDuration(), 30*24*time.Hour),
-		BcryptCost:         int(c.GetAuth().GetBcryptCost()),
-		AdminUsernames:     c.GetAuth().GetAdminUsernames(),
-		Secret:             k.Secret,
-		CodeTTL:            orDefault(c.GetCode().GetTtl().AsDuration(), 5*time.Minute),
-		CodeMaxAttempts:    int(c.GetCode().GetMaxAttempts()),
-		CodeResendInterval: c.GetCode().GetResendInterval().AsDuration(),
-		LoginPerIP:         rule(c.GetLimits().GetLoginPerIp()),
-		LoginPerAccount:    rule(c.GetLimits().GetLoginPerAccount()),
-		CodePerIP:          rule(c.GetLimits().GetCodePerIp()),
-		CodePerTarget:      rule(c.GetLimits().GetCodePerTarget()),
-		OAuthTicketTTL:     orDefault(c.GetOauth().GetTicketTtl().AsDuration(), time.Minute),
-		SPACallbackURL:     c.GetOauth().GetSpaCallbackUrl(),
+		AccessTTL:             c.GetAuth().GetAccessTtl().AsDuration(),
+		RefreshTTL:            orDefault(c.GetAuth().GetRefreshTtl().AsDuration(), 30*24*time.Hour),
+		BcryptCost:            int(c.GetAuth().GetBcryptCost()),
+		AdminUsernames:        c.GetAuth().GetAdminUsernames(),
+		Secret:                k.Secret,
+		CodeTTL:               orDefault(c.GetCode().GetTtl().AsDuration(), 5*time.Minute),
+		CodeMaxAttempts:       int(c.GetCode().GetMaxAttempts()),
+		CodeResendInterval:    c.GetCode().GetResendInterval().AsDuration(),
+		LoginPerIP:            rule(c.GetLimits().GetLoginPerIp()),
+		LoginPerAccount:       rule(c.GetLimits().GetLoginPerAccount()),
+		LoginPerAccountSource: rule(c.GetLimits().GetLoginPerAccountSource()),
+		LoginBackoff:          c.GetLimits().GetLoginBackoff().AsDuration(),
+		PasswordPerUser:       rule(c.GetLimits().GetPasswordPerUser()),
+		RegisterPerIP:         rule(c.GetLimits().GetRegisterPerIp()),
+		CodePerIP:             rule(c.GetLimits().GetCodePerIp()),
+		CodePerTarget:         rule(c.GetLimits().GetCodePerTarget()),
+		OAuthTicketTTL:        orDefault(c.GetOauth().GetTicketTtl().AsDuration(), time.Minute),
+		SPACallbackURL:        c.GetOauth().GetSpaCallbackUrl(),
 	}
 }
 

@@ -69,12 +69,16 @@ func TestServerMiddleware(t *testing.T) {
 	user, _ := iss.Issue(Caller{UserID: 5, Role: RoleUser, SessionID: "s"})
 	admin, _ := iss.Issue(Caller{UserID: 1, Role: RoleAdmin})
 	revokedUser, _ := iss.Issue(Caller{UserID: 9, Role: RoleUser})
+	signedOut, _ := iss.Issue(Caller{UserID: 7, Role: RoleUser, SessionID: "out"})
+	otherSession, _ := iss.Issue(Caller{UserID: 7, Role: RoleUser, SessionID: "in"})
 	_, otherPriv := newKey(t)
 	forged, _ := NewIssuer(otherPriv, time.Hour).Issue(Caller{UserID: 1, Role: RoleAdmin})
 
 	revs := NewMemoryRevocations()
 	// User 9 was disabled after the token was issued.
-	_ = revs.Revoke(context.Background(), 9, time.Now().Add(time.Second).Truncate(time.Second), time.Hour)
+	_ = revs.RevokeUser(context.Background(), 9, time.Now().Add(time.Second), "", time.Hour)
+	// User 7 signed one session out.
+	_ = revs.RevokeSession(context.Background(), 7, "out", time.Now().Add(time.Second), time.Hour)
 
 	mw := Server(Options{Verifier: NewVerifier(pub), Revocations: revs, InternalSecret: "s3cret", Logger: log.NewStdLogger(nopWriter{})})
 	const (
@@ -100,6 +104,8 @@ func TestServerMiddleware(t *testing.T) {
 		{"bearer with a forged token", me, map[string]string{"Authorization": "Bearer " + forged}, "", -1},
 		{"admin op with a forged admin token", listU, map[string]string{"Authorization": "Bearer " + forged}, "", -1},
 		{"bearer with a revoked token", me, map[string]string{"Authorization": "Bearer " + revokedUser}, "TOKEN_REVOKED", 0},
+		{"bearer, a signed-out session", me, map[string]string{"Authorization": "Bearer " + signedOut}, "TOKEN_REVOKED", 0},
+		{"bearer, another session of that user", me, map[string]string{"Authorization": "Bearer " + otherSession}, "", 7},
 		{"unknown op needs a token", unknow, nil, "UNAUTHENTICATED", 0},
 		{"admin op, user token", listU, map[string]string{"Authorization": "Bearer " + user}, "FORBIDDEN", 0},
 		{"admin op, admin token", listU, map[string]string{"Authorization": "Bearer " + admin}, "", 1},

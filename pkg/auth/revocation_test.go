@@ -29,64 +29,90 @@ func TestRevocations(t *testing.T) {
 		t.Run(st.name, func(t *testing.T) {
 			r := st.new(t)
 			ctx := context.Background()
-			// Milliseconds: what biz passes, and what Redis keeps.
 			at := time.Now().Truncate(time.Millisecond)
-			if err := r.Revoke(ctx, 1, at, time.Minute); err != nil {
+			before, after := at.Add(-time.Millisecond), at.Add(time.Millisecond)
+			if err := r.RevokeUser(ctx, 1, at, "kept", time.Minute); err != nil {
 				t.Fatal(err)
 			}
-			if err := r.Revoke(ctx, 3, at, 100*time.Millisecond); err != nil {
+			if err := r.RevokeSession(ctx, 2, "gone", at, time.Minute); err != nil {
 				t.Fatal(err)
 			}
 			tests := []struct {
-				name   string
-				uid    int64
-				wait   time.Duration
-				wantOK bool
+				name string
+				c    Caller
+				want bool
 			}{
-				{"revoked user", 1, 0, true},
-				{"other user", 2, 0, false},
-				{"record outlived its ttl", 3, 250 * time.Millisecond, false},
-				{"long record still there", 1, 0, true},
+				{"issued before the user's revocation", Caller{UserID: 1, SessionID: "s", IssuedAt: before}, true},
+				{"issued in the very millisecond", Caller{UserID: 1, SessionID: "s", IssuedAt: at}, true},
+				{"issued after", Caller{UserID: 1, SessionID: "s", IssuedAt: after}, false},
+				{"no session (app password) before", Caller{UserID: 1, IssuedAt: before}, true},
+				{"the kept session", Caller{UserID: 1, SessionID: "kept", IssuedAt: before}, false},
+				{"the revoked session", Caller{UserID: 2, SessionID: "gone", IssuedAt: before}, true},
+				{"the revoked session, a token issued after", Caller{UserID: 2, SessionID: "gone", IssuedAt: after}, false},
+				{"another session of that user", Caller{UserID: 2, SessionID: "other", IssuedAt: before}, false},
+				{"another user", Caller{UserID: 3, SessionID: "s", IssuedAt: before}, false},
 			}
 			for _, tt := range tests {
-				time.Sleep(tt.wait)
-				got, ok, err := r.RevokedAt(ctx, tt.uid)
+				rec, err := r.Get(ctx, tt.c.UserID)
 				if err != nil {
 					t.Fatalf("%s: %v", tt.name, err)
 				}
-				if ok != tt.wantOK {
-					t.Fatalf("%s: revoked = %v, want %v", tt.name, ok, tt.wantOK)
-				}
-				if ok && !got.Equal(at) {
-					t.Fatalf("%s: at = %v, want %v", tt.name, got, at)
+				if got := rec.Voids(tt.c); got != tt.want {
+					t.Errorf("%s: Voids = %v, want %v (record %+v)", tt.name, got, tt.want, rec)
 				}
 			}
-			// A later revocation replaces the earlier one.
+			// URLs name no session: a user-wide revocation voids every URL
+			// signed up to it, the kept session's too.
+			rec, _ := r.Get(ctx, 1)
+			if !rec.VoidsSignedAt(before) || !rec.VoidsSignedAt(at) || rec.VoidsSignedAt(after) {
+				t.Errorf("VoidsSignedAt around %v wrong: %+v", at, rec)
+			}
+			if rec, _ := r.Get(ctx, 2); rec.VoidsSignedAt(before) {
+				t.Errorf("a single session's sign-out voided the user's URLs")
+			}
+			// A later user-wide revocation replaces the earlier one, kept
+			// session included.
 			later := at.Add(time.Hour)
-			if err := r.Revoke(ctx, 1, later, time.Minute); err != nil {
+			if err := r.RevokeUser(ctx, 1, later, "", time.Minute); err != nil {
 				t.Fatal(err)
 			}
-			if got, ok, _ := r.RevokedAt(ctx, 1); !ok || !got.Equal(later) {
-				t.Fatalf("after a second Revoke: %v %v, want %v", got, ok, later)
+			rec, _ = r.Get(ctx, 1)
+			if !rec.At.Equal(later) || rec.Keep != "" || !rec.Voids(Caller{UserID: 1, SessionID: "kept", IssuedAt: after}) {
+				t.Fatalf("after a second revocation: %+v", rec)
+			}
+			// Session records and the user-wide one live side by side.
+			if err := r.RevokeSession(ctx, 1, "x", later, time.Minute); err != nil {
+				t.Fatal(err)
+			}
+			if rec, _ = r.Get(ctx, 1); !rec.At.Equal(later) || !rec.Sessions["x"].Equal(later) {
+				t.Fatalf("after a session revocation: %+v", rec)
 			}
 		})
 	}
 }
 
-func TestRedisRevocationsUnderPrefix(t *testing.T) {
+func TestRedisRevocationsExpireAndStayUnderPrefix(t *testing.T) {
 	addr, prefix := testkit.Redis(t)
 	rdb := redis.NewClient(&redis.Options{Addr: addr})
 	defer rdb.Close()
 	ctx := context.Background()
-	if err := NewRedisRevocations(rdb, prefix).Revoke(ctx, 9, time.Now(), time.Minute); err != nil {
+	if err := NewRedisRevocations(rdb, prefix).RevokeUser(ctx, 9, time.Now(), "", time.Minute); err != nil {
 		t.Fatal(err)
 	}
-	ttl, err := rdb.TTL(ctx, prefix+"auth:revoked:9").Result()
+	ttl, err := rdb.TTL(ctx, prefix+"auth:revocation:9").Result()
 	if err != nil || ttl <= 0 || ttl > time.Minute {
 		t.Fatalf("TTL of the record = %v, %v; want up to a minute", ttl, err)
 	}
 	// Another prefix (another deployment sharing Redis) sees nothing.
-	if _, ok, err := NewRedisRevocations(rdb, prefix+"other:").RevokedAt(ctx, 9); err != nil || ok {
-		t.Fatalf("another prefix: revoked=%v err=%v", ok, err)
+	if rec, err := NewRedisRevocations(rdb, prefix+"other:").Get(ctx, 9); err != nil || !rec.At.IsZero() {
+		t.Fatalf("another prefix: %+v err=%v", rec, err)
+	}
+}
+
+func TestRecordTTLOutlivesTokensAndURLs(t *testing.T) {
+	for _, access := range []time.Duration{time.Minute, 15 * time.Minute, 3 * time.Hour} {
+		if got := RecordTTL(access); got <= access || got <= MaxURLTTL {
+			t.Errorf("RecordTTL(%v) = %v: shorter than a token or a URL", access, got)
+		}
 	}
 }

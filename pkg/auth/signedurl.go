@@ -32,37 +32,48 @@ var (
 // The parameters the signature itself adds.
 const (
 	paramUser = "uid"
+	paramIat  = "iat" // milliseconds: checked against revocations at each use
 	paramExp  = "exp"
 	paramSig  = "sig"
 )
 
-// Sign returns path?params&uid=&exp=&sig=.
+// Sign returns path?params&uid=&iat=&exp=&sig=. ttl is at most MaxURLTTL,
+// so that revocation records outlive every URL.
 func (s *URLSigner) Sign(path string, params url.Values, userID int64, ttl time.Duration) string {
 	q := url.Values{}
 	for k, vs := range params {
 		q[k] = append([]string(nil), vs...)
 	}
+	now := s.now()
 	q.Set(paramUser, strconv.FormatInt(userID, 10))
-	q.Set(paramExp, strconv.FormatInt(s.now().Add(ttl).Unix(), 10))
+	q.Set(paramIat, strconv.FormatInt(now.UnixMilli(), 10))
+	q.Set(paramExp, strconv.FormatInt(now.Add(min(ttl, MaxURLTTL)).Unix(), 10))
 	q.Set(paramSig, s.mac(path, q))
 	return path + "?" + q.Encode()
 }
 
-// Verify checks the query of a signed path and returns the user it was
-// signed for.
-func (s *URLSigner) Verify(path string, q url.Values) (int64, error) {
+// Signed is who a URL was signed for, and when.
+type Signed struct {
+	UserID   int64
+	SignedAt time.Time
+}
+
+// Verify checks the query of a signed path and returns who it was signed
+// for and when; the caller checks that against the user's revocations.
+func (s *URLSigner) Verify(path string, q url.Values) (Signed, error) {
 	uid, err1 := strconv.ParseInt(q.Get(paramUser), 10, 64)
-	exp, err2 := strconv.ParseInt(q.Get(paramExp), 10, 64)
-	if err1 != nil || err2 != nil {
-		return 0, ErrURLSignature
+	iat, err2 := strconv.ParseInt(q.Get(paramIat), 10, 64)
+	exp, err3 := strconv.ParseInt(q.Get(paramExp), 10, 64)
+	if err1 != nil || err2 != nil || err3 != nil {
+		return Signed{}, ErrURLSignature
 	}
 	if !hmac.Equal([]byte(s.mac(path, q)), []byte(q.Get(paramSig))) {
-		return 0, ErrURLSignature
+		return Signed{}, ErrURLSignature
 	}
 	if s.now().Unix() > exp {
-		return 0, ErrURLExpired
+		return Signed{}, ErrURLExpired
 	}
-	return uid, nil
+	return Signed{UserID: uid, SignedAt: time.UnixMilli(iat)}, nil
 }
 
 // mac covers the path and every parameter but the signature, in the

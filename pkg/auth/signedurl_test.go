@@ -59,6 +59,8 @@ func TestURLSigner(t *testing.T) {
 		{"no signature", s, now, u.Path, set("sig", ""), 0, ErrURLSignature},
 		{"no user", s, now, u.Path, set("uid", ""), 0, ErrURLSignature},
 		{"no expiry", s, now, u.Path, set("exp", ""), 0, ErrURLSignature},
+		{"signing time moved", s, now, u.Path, set("iat", "9999999999999"), 0, ErrURLSignature},
+		{"no signing time", s, now, u.Path, set("iat", ""), 0, ErrURLSignature},
 		{"another secret", other, now, u.Path, good, 0, ErrURLSignature},
 		{"empty query", s, now, u.Path, url.Values{}, 0, ErrURLSignature},
 	}
@@ -67,14 +69,30 @@ func TestURLSigner(t *testing.T) {
 			at := tt.at
 			tt.signer.now = func() time.Time { return at }
 			defer func() { tt.signer.now = func() time.Time { return now } }()
-			uid, err := tt.signer.Verify(tt.path, tt.query)
+			got, err := tt.signer.Verify(tt.path, tt.query)
 			if !errors.Is(err, tt.wantErr) || (tt.wantErr == nil && err != nil) {
 				t.Fatalf("Verify error = %v, want %v", err, tt.wantErr)
 			}
-			if uid != tt.wantUID {
-				t.Fatalf("Verify uid = %d, want %d", uid, tt.wantUID)
+			if got.UserID != tt.wantUID {
+				t.Fatalf("Verify uid = %d, want %d", got.UserID, tt.wantUID)
+			}
+			if err == nil && !got.SignedAt.Equal(now) {
+				t.Fatalf("Verify signed at = %v, want %v", got.SignedAt, now)
 			}
 		})
+	}
+}
+
+// A URL never outlives MaxURLTTL, whatever its signer asks: revocation
+// records are kept just that long.
+func TestURLSignerCapsTTL(t *testing.T) {
+	now := time.Unix(1_700_000_000, 0)
+	s := NewURLSigner([]byte("secret"))
+	s.now = func() time.Time { return now }
+	u, _ := url.Parse(s.Sign("/p", nil, 1, 30*24*time.Hour))
+	s.now = func() time.Time { return now.Add(MaxURLTTL + time.Second) }
+	if _, err := s.Verify("/p", u.Query()); !errors.Is(err, ErrURLExpired) {
+		t.Fatalf("a URL asked to live 30 days still works past MaxURLTTL: %v", err)
 	}
 }
 

@@ -40,8 +40,11 @@ const (
 
 func init() {
 	// Issue times in milliseconds (RFC 7519 allows fractional NumericDate):
-	// a revocation and a sign-in within the same second stay ordered.
-	jwt.TimePrecision = time.Millisecond
+	// a revocation and a sign-in within the same second stay ordered. They
+	// are parsed in microseconds, so that Verify can round the float back
+	// to the millisecond it was (parsing at millisecond precision truncates
+	// x.52 read as x.519999 to x.519).
+	jwt.TimePrecision = time.Microsecond
 }
 
 type claims struct {
@@ -67,7 +70,7 @@ func (i *Issuer) TTL() time.Duration { return i.ttl }
 
 // Issue signs a token for the caller.
 func (i *Issuer) Issue(c Caller) (string, error) {
-	now := i.now()
+	now := i.now().Truncate(time.Millisecond)
 	id := make([]byte, 12)
 	if _, err := rand.Read(id); err != nil {
 		return "", err
@@ -123,7 +126,11 @@ func (v *Verifier) Verify(token string) (Caller, error) {
 	}
 	var iat time.Time
 	if c.IssuedAt != nil {
-		iat = c.IssuedAt.Time
+		// Issued in whole milliseconds, parsed from a float of seconds
+		// that may fall a hair short: rounded back, so that a token issued
+		// in the millisecond after a revocation is never taken for one
+		// issued in it.
+		iat = c.IssuedAt.Time.Round(time.Millisecond)
 	}
 	return Caller{UserID: uid, Role: c.Role, SessionID: c.SessionID, IssuedAt: iat}, nil
 }

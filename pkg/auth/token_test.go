@@ -205,3 +205,27 @@ func TestKeyFiles(t *testing.T) {
 		t.Fatal("LoadPublicKey of an absent file succeeded")
 	}
 }
+
+// Issue times come back exactly, in milliseconds: revocations compare them
+// with times kept in milliseconds, and a float of seconds parsed naively
+// falls a millisecond short now and then.
+func TestIssuedAtRoundTripsInMilliseconds(t *testing.T) {
+	pub, priv := newKey(t)
+	iss, v := NewIssuer(priv, time.Minute), NewVerifier(pub)
+	base := time.Now().Truncate(time.Millisecond)
+	for i := 0; i < 1000; i++ {
+		at := base.Add(time.Duration(i) * time.Millisecond)
+		iss.now = func() time.Time { return at.Add(700 * time.Microsecond) }
+		tok, err := iss.Issue(Caller{UserID: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := v.Verify(tok)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !c.IssuedAt.Equal(at) {
+			t.Fatalf("issued at %v, read back as %v", at, c.IssuedAt)
+		}
+	}
+}

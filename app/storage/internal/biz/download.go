@@ -14,13 +14,29 @@ import (
 	"github.com/go-kratos/kratos/v2/log"
 
 	v1 "clouddrive/api/storage/v1"
+	"clouddrive/pkg/auth"
 )
 
 // URLSigner signs and checks download URLs (*auth.URLSigner).
 type URLSigner interface {
 	Sign(path string, params url.Values, userID int64, ttl time.Duration) string
-	Verify(path string, q url.Values) (int64, error)
+	Verify(path string, q url.Values) (auth.Signed, error)
 }
+
+// Link is what a signed URL says about itself, for the checks made at each
+// request: the user it was signed for and when (against revocations), and
+// the share it was signed through, if any (against the share's state).
+type Link struct {
+	UserID   int64
+	SignedAt time.Time
+	// Share is the token of the share whose download this is; "" for the
+	// owner's own.
+	Share string
+	IDs   []int64
+}
+
+// paramShare names the share a URL was signed through (signed with it).
+const paramShare = "share"
 
 // Paths of the signed download routes.
 const (
@@ -100,12 +116,15 @@ type Opened struct {
 	Node   *FileNode
 	Inline bool
 	Body   io.ReadSeekCloser
+	// Link is the signed URL's, to be checked before a byte is served.
+	Link Link
 }
 
 // OpenSigned checks a signed file URL and opens what it names. The node is
-// looked up again: a file deleted since the URL was made is gone.
+// looked up again: a file deleted since the URL was made is gone. The
+// caller checks o.Link (revocations, the share) before serving.
 func (uc *DownloadUsecase) OpenSigned(ctx context.Context, q url.Values) (*Opened, error) {
-	uid, err := uc.signer.Verify(FilePath, q)
+	signed, err := uc.signer.Verify(FilePath, q)
 	if err != nil {
 		return nil, linkError()
 	}
@@ -113,11 +132,12 @@ func (uc *DownloadUsecase) OpenSigned(ctx context.Context, q url.Values) (*Opene
 	if err != nil {
 		return nil, linkError()
 	}
-	o, err := uc.Open(ctx, uid, id)
+	o, err := uc.Open(ctx, signed.UserID, id)
 	if err != nil {
 		return nil, err
 	}
 	o.Inline = q.Get("inline") == "1"
+	o.Link = Link{UserID: signed.UserID, SignedAt: signed.SignedAt, Share: q.Get(paramShare), IDs: []int64{id}}
 	return o, nil
 }
 
@@ -161,15 +181,19 @@ func (uc *DownloadUsecase) selection(ctx context.Context, owner int64, ids []int
 type Zip struct {
 	Name    string
 	Entries []WalkEntry
-	uc      *DownloadUsecase
+	// Link is the signed URL's, to be checked before a byte is served.
+	Link Link
+	uc   *DownloadUsecase
 }
 
-// OpenZip checks a signed zip URL and walks the selection again.
+// OpenZip checks a signed zip URL and walks the selection again. The
+// caller checks z.Link (revocations, the share) before serving.
 func (uc *DownloadUsecase) OpenZip(ctx context.Context, q url.Values) (*Zip, error) {
-	uid, err := uc.signer.Verify(ZipPath, q)
+	signed, err := uc.signer.Verify(ZipPath, q)
 	if err != nil {
 		return nil, linkError()
 	}
+	uid := signed.UserID
 	var ids []int64
 	for _, s := range strings.Split(q.Get("ids"), ",") {
 		id, err := strconv.ParseInt(s, 10, 64)
@@ -192,7 +216,8 @@ func (uc *DownloadUsecase) OpenZip(ctx context.Context, q url.Values) (*Zip, err
 	if !strings.HasSuffix(strings.ToLower(name), ".zip") {
 		name += ".zip"
 	}
-	return &Zip{Name: name, Entries: entries, uc: uc}, nil
+	link := Link{UserID: uid, SignedAt: signed.SignedAt, Share: q.Get(paramShare), IDs: ids}
+	return &Zip{Name: name, Entries: entries, Link: link, uc: uc}, nil
 }
 
 // WriteTo streams the zip: entries are stored (most files are compressed

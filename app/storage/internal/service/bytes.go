@@ -1,7 +1,9 @@
 package service
 
 import (
+	"context"
 	"encoding/base64"
+	"errors"
 	"mime"
 	"net/http"
 	"path"
@@ -140,10 +142,59 @@ func (b *ByteRoutes) File(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer o.Body.Close()
-	downloadHeaders(w, o.Node.Name, o.Inline, o.Node.Mime)
 	// The content hash names the bytes exactly: a strong validator.
-	w.Header().Set("ETag", `"`+o.Node.ContentHash+`"`)
+	etag := `"` + o.Node.ContentHash + `"`
+	if err := b.checkLink(r.Context(), o.Link, startsDownload(r, etag, o.Node.Size)); err != nil {
+		b.fail(w, r, err)
+		return
+	}
+	downloadHeaders(w, o.Node.Name, o.Inline, o.Node.Mime)
+	w.Header().Set("ETag", etag)
 	http.ServeContent(w, r, "", o.Node.UpdatedAt, o.Body)
+}
+
+// checkLink is made at every request for bytes, whatever the URL said when
+// it was signed: its user's tokens must not have been revoked since
+// (disabled, password changed, email claimed, signed out everywhere).
+func (b *ByteRoutes) checkLink(ctx context.Context, l biz.Link, counted bool) error {
+	if b.admit == nil {
+		return errors.New("byte routes: no auth options")
+	}
+	return b.admit.CheckSignedURL(ctx, l.UserID, l.SignedAt)
+}
+
+// startsDownload reports whether a request serves a file from its first
+// byte: that is a download, counted against a share's limit. A Range that
+// starts later continues a download already counted (a resume, or one of
+// several parallel parts): it is checked but not counted, and not refused
+// by the limit, so that the download the limit allowed can finish; its URL
+// lives minutes, and none is signed once the limit is reached. HEAD serves
+// no bytes and counts nothing.
+func startsDownload(r *http.Request, etag string, size int64) bool {
+	if r.Method != http.MethodGet {
+		return false
+	}
+	spec, ok := strings.CutPrefix(r.Header.Get("Range"), "bytes=")
+	if !ok {
+		return true // no Range (or one ServeContent ignores): the whole file
+	}
+	if ir := r.Header.Get("If-Range"); ir != "" && ir != etag {
+		return true // a stale validator gets the whole file
+	}
+	for _, part := range strings.Split(spec, ",") {
+		first, last, _ := strings.Cut(strings.TrimSpace(part), "-")
+		if first == "" { // the last n bytes: from the start when n covers the file
+			n, err := strconv.ParseInt(last, 10, 64)
+			if err != nil || n >= size {
+				return true
+			}
+			continue
+		}
+		if n, err := strconv.ParseInt(first, 10, 64); err != nil || n <= 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // Zip is GET /v1/download/archive?ids=&name=&uid=&exp=&sig=.
@@ -154,6 +205,11 @@ func (b *ByteRoutes) Zip(w http.ResponseWriter, r *http.Request) {
 	}
 	z, err := b.downloads.OpenZip(r.Context(), r.URL.Query())
 	if err != nil {
+		b.fail(w, r, err)
+		return
+	}
+	// A zip is streamed whole (no ranges): every GET is a download.
+	if err := b.checkLink(r.Context(), z.Link, true); err != nil {
 		b.fail(w, r, err)
 		return
 	}

@@ -122,9 +122,9 @@ func (f *internalFixture) signedFor(t *testing.T, u *v1.SignedURL, path string, 
 	if err != nil || p.Path != path {
 		t.Fatalf("URL %q, want a signed %s", u.GetUrl(), path)
 	}
-	uid, err := f.signer.Verify(path, p.Query())
-	if err != nil || uid != owner {
-		t.Fatalf("URL %q verifies as user %d, %v; want %d", u.GetUrl(), uid, err, owner)
+	signed, err := f.signer.Verify(path, p.Query())
+	if err != nil || signed.UserID != owner {
+		t.Fatalf("URL %q verifies as user %d, %v; want %d", u.GetUrl(), signed.UserID, err, owner)
 	}
 	exp, err := time.Parse(time.RFC3339Nano, u.GetExpiresAt())
 	if err != nil || time.Until(exp) <= 0 || time.Until(exp) > f.policy.URLTTL {

@@ -3,7 +3,6 @@ package biz
 import (
 	"context"
 	"errors"
-	"time"
 
 	"github.com/go-kratos/kratos/v2/log"
 
@@ -63,8 +62,8 @@ func (uc *AdminUsecase) Disable(ctx context.Context, admin auth.Caller, uid int6
 	if err != nil {
 		return nil, err
 	}
-	// Every token issued up to this millisecond is refused from now on.
-	if err := uc.revocations.Revoke(ctx, uid, uc.now(), uc.policy.AccessTTL+time.Minute); err != nil {
+	// Every token and URL issued up to now is refused from now on.
+	if err := RevokeTokens(ctx, uc.revocations, uc.policy, uid, ""); err != nil {
 		return nil, err
 	}
 	if _, err := uc.sessions.RevokeAll(ctx, uid, ""); err != nil {

@@ -23,19 +23,25 @@ func TestAdminDisable(t *testing.T) {
 			f.users.EXPECT().SetDisabled(gomock.Any(), int64(9), true).Return(want, nil),
 			f.sessions.EXPECT().RevokeAll(gomock.Any(), int64(9), "").Return(int64(3), nil),
 		)
+		before, _ := f.issuer.Issue(auth.Caller{UserID: 9, Role: auth.RoleUser, SessionID: "s"})
 		got, err := f.adminUC().Disable(ctx, admin, 9)
 		if err != nil || got != want {
 			t.Fatalf("Disable = %+v, %v", got, err)
 		}
-		at, ok, err := f.revoked.RevokedAt(ctx, 9)
-		if err != nil || !ok {
-			t.Fatalf("no revocation recorded: %v, %v", ok, err)
+		c, err := f.verifier.Verify(before)
+		if err != nil {
+			t.Fatal(err)
 		}
-		// Whole seconds, so that a token issued in this very second is refused too.
-		if !at.Equal(testNow) {
-			t.Errorf("revoked at %v, want %v", at, testNow)
+		if rec, _ := f.revoked.Get(ctx, 9); !rec.Voids(c) {
+			t.Fatalf("a token issued before the account was disabled is not revoked: %+v", rec)
 		}
-		if _, ok, _ := f.revoked.RevokedAt(ctx, 1); ok {
+		// Revoked up to the very millisecond, and returned after it: a token
+		// issued now (after re-enabling) is not caught.
+		after, _ := f.issuer.Issue(auth.Caller{UserID: 9, Role: auth.RoleUser, SessionID: "s2"})
+		if c, _ := f.verifier.Verify(after); func() bool { rec, _ := f.revoked.Get(ctx, 9); return rec.Voids(c) }() {
+			t.Error("a token issued after Disable returned is revoked")
+		}
+		if rec, _ := f.revoked.Get(ctx, 1); !rec.At.IsZero() {
 			t.Error("the administrator was revoked too")
 		}
 	})
@@ -44,7 +50,7 @@ func TestAdminDisable(t *testing.T) {
 		f := newFixture(t) // no repo calls expected
 		_, err := f.adminUC().Disable(ctx, admin, 1)
 		wantReason(t, err, commonv1.IsForbidden, "FORBIDDEN")
-		if _, ok, _ := f.revoked.RevokedAt(ctx, 1); ok {
+		if rec, _ := f.revoked.Get(ctx, 1); !rec.At.IsZero() {
 			t.Error("a revocation was recorded")
 		}
 	})
@@ -54,7 +60,7 @@ func TestAdminDisable(t *testing.T) {
 		f.users.EXPECT().SetDisabled(gomock.Any(), int64(404), true).Return(nil, ErrNotFound)
 		_, err := f.adminUC().Disable(ctx, admin, 404)
 		wantReason(t, err, v1.IsUserNotFound, "USER_NOT_FOUND")
-		if _, ok, _ := f.revoked.RevokedAt(ctx, 404); ok {
+		if rec, _ := f.revoked.Get(ctx, 404); !rec.At.IsZero() {
 			t.Error("a revocation was recorded")
 		}
 	})

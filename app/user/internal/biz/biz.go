@@ -35,10 +35,20 @@ type Policy struct {
 	CodeMaxAttempts    int
 	CodeResendInterval time.Duration
 
-	LoginPerIP      ratelimit.Rule
+	LoginPerIP ratelimit.Rule
+	// LoginPerAccountSource locks one source (client IP) out of one account.
+	LoginPerAccountSource ratelimit.Rule
+	// LoginPerAccount is every source's attempts at one account; past it
+	// the account is not locked but admits one attempt per LoginBackoff,
+	// so that nobody can lock its owner out.
 	LoginPerAccount ratelimit.Rule
+	LoginBackoff    time.Duration
 	CodePerIP       ratelimit.Rule
 	CodePerTarget   ratelimit.Rule
+	// PasswordPerUser throttles guesses of the current password.
+	PasswordPerUser ratelimit.Rule
+	// RegisterPerIP throttles sign-ups (each costs a bcrypt).
+	RegisterPerIP ratelimit.Rule
 
 	OAuthTicketTTL time.Duration
 	// The SPA page that receives ?ticket= after a GitHub sign-in.

@@ -368,6 +368,7 @@ func TestCodeLoginClaimsUnverifiedEmail(t *testing.T) {
 				f.apps.EXPECT().RevokeAll(gomock.Any(), int64(8)).Return(nil)
 			}
 			cs := f.expectSessionCreate(8)
+			squatters, _ := f.issuer.Issue(auth.Caller{UserID: 8, Role: auth.RoleUser, SessionID: "squatter-sid"})
 			tok, err := f.codeUC().Login(context.Background(), target, "123456", Client{})
 			if err != nil {
 				t.Fatal(err)
@@ -375,6 +376,20 @@ func TestCodeLoginClaimsUnverifiedEmail(t *testing.T) {
 			f.checkTokens(tok, u, cs.session.ID, cs.token.Hash)
 			if !verified && (u.PasswordHash != "" || !u.EmailVerified) {
 				t.Fatalf("claimed account keeps its password (%q) or stays unverified", u.PasswordHash)
+			}
+			// The squatter's access token dies at once (in every service);
+			// the proven owner's, issued by the claim, works.
+			rec, _ := f.revoked.Get(context.Background(), 8)
+			old, _ := f.verifier.Verify(squatters)
+			owner, err := f.verifier.Verify(tok.AccessToken)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rec.Voids(old) != !verified {
+				t.Errorf("squatter's token revoked = %v, want %v", rec.Voids(old), !verified)
+			}
+			if rec.Voids(owner) {
+				t.Error("the token the claim issued to the email's owner is revoked")
 			}
 		})
 	}

@@ -83,11 +83,11 @@ func newFixture(t *testing.T) *fixture {
 func (f *fixture) clock() Clock { return func() time.Time { return f.now } }
 
 func (f *fixture) sessionUC() *SessionUsecase {
-	return NewSessionUsecase(f.users, f.sessions, f.issuer, f.limiter, f.policy, f.clock(), f.logger)
+	return NewSessionUsecase(f.users, f.sessions, f.issuer, f.limiter, f.revoked, f.policy, f.clock(), f.logger)
 }
 
 func (f *fixture) accountUC() *AccountUsecase {
-	return NewAccountUsecase(f.users, f.sessionUC(), f.policy, f.logger)
+	return NewAccountUsecase(f.users, f.sessionUC(), f.limiter, f.policy, f.logger)
 }
 
 func (f *fixture) codeUC() *CodeUsecase {

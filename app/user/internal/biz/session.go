@@ -63,24 +63,30 @@ type Tokens struct {
 // SessionUsecase signs people in with a password and keeps their sessions:
 // refresh with rotation and reuse detection, sign-out, the session list.
 type SessionUsecase struct {
-	users    UserRepo
-	sessions SessionRepo
-	issuer   TokenIssuer
-	limiter  ratelimit.Limiter
-	policy   *Policy
-	now      Clock
-	log      *log.Helper
+	users       UserRepo
+	sessions    SessionRepo
+	issuer      TokenIssuer
+	limiter     ratelimit.Limiter
+	revocations auth.Revocations
+	policy      *Policy
+	now         Clock
+	log         *log.Helper
 }
 
 // NewSessionUsecase builds the use case.
-func NewSessionUsecase(users UserRepo, sessions SessionRepo, issuer TokenIssuer, limiter ratelimit.Limiter, p *Policy, now Clock, logger log.Logger) *SessionUsecase {
-	return &SessionUsecase{users: users, sessions: sessions, issuer: issuer, limiter: limiter, policy: p, now: now,
-		log: log.NewHelper(log.With(logger, "module", "biz/session"))}
+func NewSessionUsecase(users UserRepo, sessions SessionRepo, issuer TokenIssuer, limiter ratelimit.Limiter,
+	revocations auth.Revocations, p *Policy, now Clock, logger log.Logger) *SessionUsecase {
+	return &SessionUsecase{users: users, sessions: sessions, issuer: issuer, limiter: limiter, revocations: revocations,
+		policy: p, now: now, log: log.NewHelper(log.With(logger, "module", "biz/session"))}
 }
 
 // Login checks a username (or email) and password. Unknown users and wrong
-// passwords get the same answer in the same time; both are rate limited per
-// client IP and per account before the password is compared.
+// passwords get the same answer in the same time. Before the password is
+// compared, attempts are charged per client IP, per (account, IP) — which
+// locks that source out of the account — and per account: past that budget
+// the account admits one attempt per LoginBackoff from anywhere, so a
+// distributed guesser crawls while the owner, from another source, still
+// signs in after a short wait. Nobody can lock anyone out.
 func (uc *SessionUsecase) Login(ctx context.Context, username, password string, c Client) (*Tokens, error) {
 	if err := limit(ctx, uc.limiter, "login:ip:"+c.IP, uc.policy.LoginPerIP); err != nil {
 		return nil, err
@@ -101,7 +107,11 @@ func (uc *SessionUsecase) Login(ctx context.Context, username, password string, 
 	if u != nil {
 		account, hash = "uid:"+FormatID(u.ID), u.PasswordHash
 	}
-	if err := limit(ctx, uc.limiter, "login:acct:"+account, uc.policy.LoginPerAccount); err != nil {
+	source := "login:acct:" + account + ":ip:" + c.IP
+	if err := limit(ctx, uc.limiter, source, uc.policy.LoginPerAccountSource); err != nil {
+		return nil, err
+	}
+	if err := uc.accountBackoff(ctx, account); err != nil {
 		return nil, err
 	}
 	if !passwordMatches(hash, password, uc.policy.BcryptCost) {
@@ -111,8 +121,26 @@ func (uc *SessionUsecase) Login(ctx context.Context, username, password string, 
 	if u.Disabled {
 		return nil, errDisabled()
 	}
+	_ = uc.limiter.Reset(ctx, source)
 	_ = uc.limiter.Reset(ctx, "login:acct:"+account)
 	return uc.Start(ctx, u, c)
+}
+
+// accountBackoff charges an attempt to the account from any source. Within
+// LoginPerAccount it passes; past it, one attempt per LoginBackoff passes.
+func (uc *SessionUsecase) accountBackoff(ctx context.Context, account string) error {
+	r := uc.policy.LoginPerAccount
+	if r.Limit <= 0 {
+		return nil
+	}
+	d, err := uc.limiter.Allow(ctx, "login:acct:"+account, r)
+	if err != nil || d.Allowed {
+		return err
+	}
+	if uc.policy.LoginBackoff <= 0 {
+		return rateLimited(d.RetryAfter)
+	}
+	return limit(ctx, uc.limiter, "login:acct:slot:"+account, ratelimit.Rule{Limit: 1, Window: uc.policy.LoginBackoff})
 }
 
 // Start opens a new session for a user who has proved who they are.
@@ -158,7 +186,7 @@ func (uc *SessionUsecase) Refresh(ctx context.Context, refresh string) (*Tokens,
 		}
 	}
 	if !ok {
-		if err := uc.sessions.Revoke(ctx, s.UserID, s.ID); err != nil {
+		if err := uc.endSession(ctx, s.UserID, s.ID); err != nil {
 			return nil, err
 		}
 		uc.log.WithContext(ctx).Warnw("msg", "refresh token reused; session revoked", "uid", s.UserID, "sid", s.ID)
@@ -191,7 +219,7 @@ func (uc *SessionUsecase) Logout(ctx context.Context, refresh string) error {
 	if err != nil {
 		return err
 	}
-	return uc.sessions.Revoke(ctx, t.UserID, t.SessionID)
+	return uc.endSession(ctx, t.UserID, t.SessionID)
 }
 
 // List returns the user's live sessions.
@@ -201,16 +229,62 @@ func (uc *SessionUsecase) List(ctx context.Context, uid int64) ([]*Session, erro
 
 // Revoke signs one of the user's sessions out.
 func (uc *SessionUsecase) Revoke(ctx context.Context, uid int64, sid string) error {
-	err := uc.sessions.Revoke(ctx, uid, sid)
+	err := uc.endSession(ctx, uid, sid)
 	if errors.Is(err, ErrNotFound) {
 		return v1.ErrorSessionNotFound("no such session")
 	}
 	return err
 }
 
-// RevokeOthers signs out every session of the user but one.
+// RevokeOthers signs out every session of the user but keep ("" for all),
+// and voids every access token the user holds but keep's, in every service.
 func (uc *SessionUsecase) RevokeOthers(ctx context.Context, uid int64, keep string) (int64, error) {
+	if err := RevokeTokens(ctx, uc.revocations, uc.policy, uid, keep); err != nil {
+		return 0, err
+	}
 	return uc.sessions.RevokeAll(ctx, uid, keep)
+}
+
+// endSession revokes one session and voids its access tokens at once.
+func (uc *SessionUsecase) endSession(ctx context.Context, uid int64, sid string) error {
+	if err := uc.sessions.Revoke(ctx, uid, sid); err != nil {
+		return err
+	}
+	return uc.revocations.RevokeSession(ctx, uid, sid, time.Now(), auth.RecordTTL(uc.policy.AccessTTL))
+}
+
+// Live reports whether sid is one of the user's live sessions, as the
+// database says: what the revocation store cannot promise when it is down.
+func (uc *SessionUsecase) Live(ctx context.Context, uid int64, sid string) (bool, error) {
+	if sid == "" {
+		return false, nil
+	}
+	ss, err := uc.sessions.List(ctx, uid, uc.now())
+	if err != nil {
+		return false, err
+	}
+	for _, s := range ss {
+		if s.ID == sid {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// RevokeTokens voids every access token (and signed URL) of the user
+// issued until now, but those of session keep, in every service. Times are
+// the token issuer's clock (the real one), in milliseconds: it returns once
+// that millisecond is over, so a token issued afterwards (the new session
+// of an email claim) is never caught by it.
+func RevokeTokens(ctx context.Context, r auth.Revocations, p *Policy, uid int64, keep string) error {
+	at := time.Now()
+	if err := r.RevokeUser(ctx, uid, at, keep, auth.RecordTTL(p.AccessTTL)); err != nil {
+		return err
+	}
+	if d := at.Truncate(time.Millisecond).Add(time.Millisecond).Sub(time.Now()); d > 0 {
+		time.Sleep(d)
+	}
+	return nil
 }
 
 func (uc *SessionUsecase) newRefreshToken(s *Session, now time.Time) (string, *RefreshToken, error) {

@@ -3,6 +3,7 @@ package biz
 import (
 	"context"
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -147,19 +148,64 @@ func TestSessionLoginRateLimits(t *testing.T) {
 		wantReason(t, err, v1.IsInvalidCredentials, "another IP is not limited")
 	})
 
-	t.Run("per account, case-insensitively", func(t *testing.T) {
+	t.Run("per account and source: that source is locked out, not the owner", func(t *testing.T) {
 		f := newFixture(t)
-		f.policy.LoginPerAccount = rule
+		f.policy.LoginPerAccountSource = rule
 		f.users.EXPECT().FindByUsername(gomock.Any(), "alice").
-			Return(&User{ID: 7, Username: "alice", PasswordHash: mustHash(t, alicePw)}, nil).Times(3)
+			Return(&User{ID: 7, Username: "alice", PasswordHash: mustHash(t, alicePw)}, nil).Times(4)
+		f.expectSessionCreate(7)
 		uc := f.sessionUC()
-		for i, name := range []string{"alice", "ALICE"} {
-			_, err := uc.Login(ctx, name, "wrong-Passw0rd", Client{IP: "10.0.0." + string(rune('1'+i))})
+		attacker := Client{IP: "10.0.0.66"}
+		for _, name := range []string{"alice", "ALICE"} {
+			_, err := uc.Login(ctx, name, "wrong-Passw0rd", attacker)
 			wantReason(t, err, v1.IsInvalidCredentials, "INVALID_CREDENTIALS")
 		}
-		// A third IP does not help: the account is limited, even with the right password.
-		_, err := uc.Login(ctx, " Alice ", alicePw, Client{IP: "10.0.0.3"})
+		// That source is locked out of the account, even with the right
+		// password (charged before the comparison, so it learns nothing).
+		_, err := uc.Login(ctx, " Alice ", alicePw, attacker)
 		wantReason(t, err, commonv1.IsRateLimited, "RATE_LIMITED")
+		// The owner, from elsewhere, signs in.
+		if _, err := uc.Login(ctx, "alice", alicePw, Client{IP: "10.0.0.7"}); err != nil {
+			t.Fatalf("the owner from another source: %v", err)
+		}
+	})
+
+	t.Run("per account: past the budget a slow backoff, never a lock", func(t *testing.T) {
+		f := newFixture(t)
+		f.policy.LoginPerAccount = rule
+		f.policy.LoginBackoff = 30 * time.Second
+		f.users.EXPECT().FindByUsername(gomock.Any(), "alice").
+			Return(&User{ID: 7, Username: "alice", PasswordHash: mustHash(t, alicePw)}, nil).Times(4)
+		uc := f.sessionUC()
+		// Guesses from many sources spend the account's budget...
+		for i := 0; i < 3; i++ {
+			_, err := uc.Login(ctx, "alice", "wrong-Passw0rd", Client{IP: "10.0.1." + string(rune('1'+i))})
+			wantReason(t, err, v1.IsInvalidCredentials, "INVALID_CREDENTIALS (the third takes the backoff's slot)")
+		}
+		// ...then one attempt per backoff gets through: the wait is the
+		// backoff's, not a lock for the window.
+		_, err := uc.Login(ctx, "alice", "wrong-Passw0rd", Client{IP: "10.0.1.9"})
+		wantReason(t, err, commonv1.IsRateLimited, "RATE_LIMITED")
+		if secs := atoiT(t, metadataOf(err)["retry_after_seconds"]); secs < 1 || secs > 30 {
+			t.Errorf("retry_after_seconds = %d, want 1..30 (the backoff, not the window)", secs)
+		}
+	})
+
+	t.Run("per account: the owner takes a free slot past the budget", func(t *testing.T) {
+		f := newFixture(t)
+		f.policy.LoginPerAccount = rule
+		f.policy.LoginBackoff = 30 * time.Second
+		f.users.EXPECT().FindByUsername(gomock.Any(), "alice").
+			Return(&User{ID: 7, Username: "alice", PasswordHash: mustHash(t, alicePw)}, nil).Times(3)
+		f.expectSessionCreate(7)
+		uc := f.sessionUC()
+		for i := 0; i < 2; i++ {
+			_, err := uc.Login(ctx, "alice", "wrong-Passw0rd", Client{IP: "10.0.2." + string(rune('1'+i))})
+			wantReason(t, err, v1.IsInvalidCredentials, "INVALID_CREDENTIALS")
+		}
+		if _, err := uc.Login(ctx, "alice", alicePw, Client{IP: "10.0.2.7"}); err != nil {
+			t.Fatalf("the owner past the budget: %v", err)
+		}
 	})
 
 	t.Run("a success clears the account's failures", func(t *testing.T) {
@@ -247,6 +293,9 @@ func TestSessionRefreshReuseRevokesSession(t *testing.T) {
 			// No Get, no AddToken: nothing new is issued.
 			tok, err := f.sessionUC().Refresh(context.Background(), raw)
 			wantReason(t, err, v1.IsRefreshTokenReused, "REFRESH_TOKEN_REUSED")
+			if rec, _ := f.revoked.Get(context.Background(), 7); rec.Sessions["sid-1"].IsZero() {
+				t.Error("the session's access tokens were not revoked")
+			}
 			if tok != nil {
 				t.Fatal("tokens issued for a reused refresh token")
 			}
@@ -321,8 +370,14 @@ func TestSessionLogout(t *testing.T) {
 		rt, s := liveToken("mine")
 		f.sessions.EXPECT().FindToken(gomock.Any(), HashToken("mine")).Return(rt, s, nil)
 		f.sessions.EXPECT().Revoke(gomock.Any(), int64(7), "sid-1").Return(nil)
+		before, _ := f.issuer.Issue(auth.Caller{UserID: 7, SessionID: "sid-1"})
 		if err := f.sessionUC().Logout(ctx, "mine"); err != nil {
 			t.Fatal(err)
+		}
+		// The session's access token dies with it.
+		c, _ := f.verifier.Verify(before)
+		if rec, _ := f.revoked.Get(ctx, 7); !rec.Voids(c) {
+			t.Errorf("the signed-out session's access token still works: %+v", rec)
 		}
 	})
 	t.Run("store errors are reported", func(t *testing.T) {
@@ -351,6 +406,10 @@ func TestSessionRevokeAndList(t *testing.T) {
 	if err != nil || len(got) != 1 || got[0] != want[0] {
 		t.Fatalf("List = %v, %v", got, err)
 	}
+	rec, _ := f.revoked.Get(ctx, 7)
+	if _, ok := rec.Sessions["sid-1"]; !ok || len(rec.Sessions) != 1 || !rec.At.IsZero() {
+		t.Errorf("revocations = %+v, want session sid-1 only", rec)
+	}
 }
 
 func TestSessionStartTruncatesUserAgent(t *testing.T) {
@@ -363,4 +422,13 @@ func TestSessionStartTruncatesUserAgent(t *testing.T) {
 	if got := cs.session.UserAgent; got != strings.Repeat("a", 254) {
 		t.Fatalf("user agent = %q (%d bytes), want 254 a's", got, len(got))
 	}
+}
+
+func atoiT(t *testing.T, s string) int {
+	t.Helper()
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		t.Fatalf("not a number: %q", s)
+	}
+	return n
 }

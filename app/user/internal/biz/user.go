@@ -8,8 +8,10 @@ import (
 
 	"github.com/go-kratos/kratos/v2/log"
 
+	commonv1 "clouddrive/api/common/v1"
 	v1 "clouddrive/api/user/v1"
 	"clouddrive/pkg/auth"
+	"clouddrive/pkg/ratelimit"
 )
 
 // User is an account.
@@ -63,19 +65,25 @@ type UserRepo interface {
 type AccountUsecase struct {
 	users    UserRepo
 	sessions *SessionUsecase
+	limiter  ratelimit.Limiter
 	policy   *Policy
 	log      *log.Helper
 }
 
 // NewAccountUsecase builds the use case.
-func NewAccountUsecase(users UserRepo, sessions *SessionUsecase, p *Policy, logger log.Logger) *AccountUsecase {
-	return &AccountUsecase{users: users, sessions: sessions, policy: p, log: log.NewHelper(log.With(logger, "module", "biz/account"))}
+func NewAccountUsecase(users UserRepo, sessions *SessionUsecase, limiter ratelimit.Limiter, p *Policy, logger log.Logger) *AccountUsecase {
+	return &AccountUsecase{users: users, sessions: sessions, limiter: limiter, policy: p,
+		log: log.NewHelper(log.With(logger, "module", "biz/account"))}
 }
 
 // Register creates an account with a password. The first account, and any
-// the configuration names, are admins.
-func (uc *AccountUsecase) Register(ctx context.Context, username, password, email string) (*User, error) {
+// the configuration names, are admins. Sign-ups are throttled per client
+// IP: each costs a bcrypt.
+func (uc *AccountUsecase) Register(ctx context.Context, username, password, email string, c Client) (*User, error) {
 	if err := CheckPasswordStrength("password", password, username); err != nil {
+		return nil, err
+	}
+	if err := limit(ctx, uc.limiter, "register:ip:"+c.IP, uc.policy.RegisterPerIP); err != nil {
 		return nil, err
 	}
 	hash, err := hashPassword(password, uc.policy.BcryptCost)
@@ -179,17 +187,35 @@ func (uc *AccountUsecase) UpdateProfile(ctx context.Context, uid int64, c Profil
 }
 
 // ChangePassword checks the old password, stores the new one and signs out
-// every session but the caller's.
+// every session but the caller's. Guesses of the old password are
+// throttled per user.
 func (uc *AccountUsecase) ChangePassword(ctx context.Context, caller auth.Caller, oldPw, newPw string) (int64, error) {
 	u, err := uc.Me(ctx, caller.UserID)
 	if err != nil {
 		return 0, err
 	}
-	// Accounts made by code or GitHub sign-in have no password yet: they set
-	// a first one without an old one.
-	if u.PasswordHash != "" && !passwordMatches(u.PasswordHash, oldPw, uc.policy.BcryptCost) {
-		return 0, v1.ErrorInvalidCredentials("the current password is wrong").
-			WithMetadata(map[string]string{"field": "old_password"})
+	// Only a live session sets a password, as the database says: a token
+	// of a session revoked by an email claim must not slip through while
+	// the revocation store is down (the middleware fails open).
+	live, err := uc.sessions.Live(ctx, u.ID, caller.SessionID)
+	if err != nil {
+		return 0, err
+	}
+	if !live {
+		return 0, commonv1.ErrorTokenRevoked("this session has been signed out: sign in again")
+	}
+	key := "password:uid:" + FormatID(u.ID)
+	// Accounts made by code or GitHub sign-in, or whose email was claimed,
+	// have no password: they set a first one without an old one.
+	if u.PasswordHash != "" {
+		if err := limit(ctx, uc.limiter, key, uc.policy.PasswordPerUser); err != nil {
+			return 0, err
+		}
+		if !passwordMatches(u.PasswordHash, oldPw, uc.policy.BcryptCost) {
+			return 0, v1.ErrorInvalidCredentials("the current password is wrong").
+				WithMetadata(map[string]string{"field": "old_password"})
+		}
+		_ = uc.limiter.Reset(ctx, key)
 	}
 	if err := CheckPasswordStrength("new_password", newPw, u.Username); err != nil {
 		return 0, err

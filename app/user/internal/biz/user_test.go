@@ -5,12 +5,15 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"go.uber.org/mock/gomock"
 	"golang.org/x/crypto/bcrypt"
 
+	commonv1 "clouddrive/api/common/v1"
 	v1 "clouddrive/api/user/v1"
 	"clouddrive/pkg/auth"
+	"clouddrive/pkg/ratelimit"
 )
 
 func TestAccountRegister(t *testing.T) {
@@ -60,7 +63,7 @@ func TestAccountRegister(t *testing.T) {
 				f.users.EXPECT().Taken(gomock.Any(), gomock.Any()).Return(tt.taken, nil)
 			}
 
-			u, err := f.accountUC().Register(ctx, tt.username, tt.password, email)
+			u, err := f.accountUC().Register(ctx, tt.username, tt.password, email, Client{IP: "203.0.113.9"})
 			if tt.wantErr != nil {
 				wantReason(t, err, tt.wantErr, tt.name)
 				if got := metadataOf(err)["field"]; got != tt.wantField {
@@ -98,7 +101,7 @@ func TestAccountRegisterWeakPasswordTouchesNoRepo(t *testing.T) {
 	for _, pw := range []string{"short1", "alllowercase", "password1", "xxdave-2024"} {
 		t.Run(pw, func(t *testing.T) {
 			f := newFixture(t) // no expectations: any repo call fails the test
-			u, err := f.accountUC().Register(context.Background(), "dave", pw, "dave@example.com")
+			u, err := f.accountUC().Register(context.Background(), "dave", pw, "dave@example.com", Client{IP: "203.0.113.9"})
 			wantReason(t, err, v1.IsWeakPassword, "WEAK_PASSWORD")
 			if u != nil {
 				t.Fatalf("user returned: %+v", u)
@@ -112,7 +115,7 @@ func TestAccountRegisterRepoErrors(t *testing.T) {
 	t.Run("count fails", func(t *testing.T) {
 		f := newFixture(t)
 		f.users.EXPECT().Count(gomock.Any()).Return(int64(0), boom)
-		if _, err := f.accountUC().Register(context.Background(), "alice", "Sturdy-Passw0rd", ""); !errors.Is(err, boom) {
+		if _, err := f.accountUC().Register(context.Background(), "alice", "Sturdy-Passw0rd", "", Client{IP: "203.0.113.9"}); !errors.Is(err, boom) {
 			t.Fatalf("err = %v, want %v", err, boom)
 		}
 	})
@@ -121,7 +124,7 @@ func TestAccountRegisterRepoErrors(t *testing.T) {
 		f.users.EXPECT().Count(gomock.Any()).Return(int64(1), nil)
 		f.users.EXPECT().Create(gomock.Any(), gomock.Any()).Return(nil, ErrDuplicate)
 		f.users.EXPECT().Taken(gomock.Any(), gomock.Any()).Return("", boom)
-		if _, err := f.accountUC().Register(context.Background(), "alice", "Sturdy-Passw0rd", ""); !errors.Is(err, boom) {
+		if _, err := f.accountUC().Register(context.Background(), "alice", "Sturdy-Passw0rd", "", Client{IP: "203.0.113.9"}); !errors.Is(err, boom) {
 			t.Fatalf("err = %v, want %v", err, boom)
 		}
 	})
@@ -135,6 +138,7 @@ func TestAccountChangePassword(t *testing.T) {
 	t.Run("wrong current password", func(t *testing.T) {
 		f := newFixture(t)
 		f.users.EXPECT().Get(gomock.Any(), int64(7)).Return(&User{ID: 7, Username: "alice", PasswordHash: mustHash(t, oldPw)}, nil)
+		f.sessions.EXPECT().List(gomock.Any(), int64(7), gomock.Any()).Return([]*Session{{ID: "keep-me", UserID: 7}}, nil)
 		_, err := f.accountUC().ChangePassword(ctx, caller, "nope-Passw0rd", newPw)
 		wantReason(t, err, v1.IsInvalidCredentials, "INVALID_CREDENTIALS")
 		if metadataOf(err)["field"] != "old_password" {
@@ -144,6 +148,7 @@ func TestAccountChangePassword(t *testing.T) {
 	t.Run("weak new password", func(t *testing.T) {
 		f := newFixture(t)
 		f.users.EXPECT().Get(gomock.Any(), int64(7)).Return(&User{ID: 7, Username: "alice", PasswordHash: mustHash(t, oldPw)}, nil)
+		f.sessions.EXPECT().List(gomock.Any(), int64(7), gomock.Any()).Return([]*Session{{ID: "keep-me", UserID: 7}}, nil)
 		_, err := f.accountUC().ChangePassword(ctx, caller, oldPw, "alice-2024")
 		wantReason(t, err, v1.IsWeakPassword, "WEAK_PASSWORD")
 		if metadataOf(err)["field"] != "new_password" {
@@ -159,6 +164,9 @@ func TestAccountChangePassword(t *testing.T) {
 	t.Run("changes and signs out the other sessions", func(t *testing.T) {
 		f := newFixture(t)
 		f.users.EXPECT().Get(gomock.Any(), int64(7)).Return(&User{ID: 7, Username: "alice", PasswordHash: mustHash(t, oldPw)}, nil)
+		f.sessions.EXPECT().List(gomock.Any(), int64(7), gomock.Any()).Return([]*Session{{ID: "keep-me", UserID: 7}}, nil)
+		other, _ := f.issuer.Issue(auth.Caller{UserID: 7, Role: auth.RoleUser, SessionID: "other"})
+		mine, _ := f.issuer.Issue(auth.Caller{UserID: 7, Role: auth.RoleUser, SessionID: "keep-me"})
 		var hash string
 		f.users.EXPECT().UpdatePassword(gomock.Any(), int64(7), gomock.Any()).DoAndReturn(func(_ context.Context, _ int64, h string) error {
 			hash = h
@@ -172,7 +180,78 @@ func TestAccountChangePassword(t *testing.T) {
 		if !passwordMatches(hash, newPw, bcrypt.MinCost) || passwordMatches(hash, oldPw, bcrypt.MinCost) {
 			t.Fatal("stored hash is not the new password's")
 		}
+		// The other sessions' access tokens die at once; the caller's live on.
+		rec, _ := f.revoked.Get(ctx, 7)
+		if c, _ := f.verifier.Verify(other); !rec.Voids(c) {
+			t.Error("another session's access token survived the password change")
+		}
+		if c, _ := f.verifier.Verify(mine); rec.Voids(c) {
+			t.Error("the caller's own access token was revoked")
+		}
 	})
+	// An email claim cleared the password and revoked every session: a
+	// token of one of them must not set a first password, even while the
+	// revocation store is down (the middleware then fails open).
+	t.Run("a revoked session cannot set a first password", func(t *testing.T) {
+		f := newFixture(t)
+		f.users.EXPECT().Get(gomock.Any(), int64(7)).Return(&User{ID: 7, Username: "alice"}, nil)
+		f.sessions.EXPECT().List(gomock.Any(), int64(7), gomock.Any()).Return([]*Session{{ID: "the-owners", UserID: 7}}, nil)
+		_, err := f.accountUC().ChangePassword(ctx, caller, "", newPw)
+		wantReason(t, err, commonv1.IsTokenRevoked, "TOKEN_REVOKED")
+	})
+	t.Run("a token without a session cannot change the password", func(t *testing.T) {
+		f := newFixture(t)
+		f.users.EXPECT().Get(gomock.Any(), int64(7)).Return(&User{ID: 7, Username: "alice"}, nil)
+		_, err := f.accountUC().ChangePassword(ctx, auth.Caller{UserID: 7, Role: auth.RoleUser}, "", newPw)
+		wantReason(t, err, commonv1.IsTokenRevoked, "TOKEN_REVOKED")
+	})
+	t.Run("guesses of the current password are throttled per user", func(t *testing.T) {
+		f := newFixture(t)
+		f.policy.PasswordPerUser = ratelimit.Rule{Limit: 3, Window: time.Hour}
+		u := &User{ID: 7, Username: "alice", PasswordHash: mustHash(t, oldPw)}
+		f.users.EXPECT().Get(gomock.Any(), int64(7)).Return(u, nil).AnyTimes()
+		f.sessions.EXPECT().List(gomock.Any(), int64(7), gomock.Any()).Return([]*Session{{ID: "keep-me", UserID: 7}}, nil).AnyTimes()
+		for i := 0; i < 3; i++ {
+			_, err := f.accountUC().ChangePassword(ctx, caller, "guess-Passw0rd"+string(rune('a'+i)), newPw)
+			wantReason(t, err, v1.IsInvalidCredentials, "INVALID_CREDENTIALS")
+		}
+		// Charged before the comparison: the right one waits too, so the
+		// answer says nothing about the guess.
+		_, err := f.accountUC().ChangePassword(ctx, caller, oldPw, newPw)
+		wantReason(t, err, commonv1.IsRateLimited, "RATE_LIMITED")
+		// Another user is not affected.
+		f.users.EXPECT().Get(gomock.Any(), int64(8)).Return(&User{ID: 8, Username: "bob", PasswordHash: mustHash(t, oldPw)}, nil)
+		f.sessions.EXPECT().List(gomock.Any(), int64(8), gomock.Any()).Return([]*Session{{ID: "b", UserID: 8}}, nil)
+		_, err = f.accountUC().ChangePassword(ctx, auth.Caller{UserID: 8, SessionID: "b"}, "guess-Passw0rd", newPw)
+		wantReason(t, err, v1.IsInvalidCredentials, "INVALID_CREDENTIALS")
+	})
+}
+
+func TestAccountRegisterThrottledPerIP(t *testing.T) {
+	f := newFixture(t)
+	f.policy.RegisterPerIP = ratelimit.Rule{Limit: 2, Window: time.Hour}
+	f.users.EXPECT().Count(gomock.Any()).Return(int64(1), nil).Times(2)
+	f.users.EXPECT().Create(gomock.Any(), gomock.Any()).DoAndReturn(func(_ context.Context, u *User) (*User, error) {
+		c := *u
+		c.ID = 9
+		return &c, nil
+	}).Times(2)
+	ctx := context.Background()
+	from := Client{IP: "198.51.100.7"}
+	for _, name := range []string{"one", "two"} {
+		if _, err := f.accountUC().Register(ctx, name, "Sturdy-Passw0rd", "", from); err != nil {
+			t.Fatalf("sign-up %s: %v", name, err)
+		}
+	}
+	// The third from that address is refused before any bcrypt or insert
+	// (the mocks allow exactly two); another address still signs up.
+	_, err := f.accountUC().Register(ctx, "three", "Sturdy-Passw0rd", "", from)
+	wantReason(t, err, commonv1.IsRateLimited, "RATE_LIMITED")
+	f.users.EXPECT().Count(gomock.Any()).Return(int64(3), nil)
+	f.users.EXPECT().Create(gomock.Any(), gomock.Any()).Return(&User{ID: 10, Username: "four"}, nil)
+	if _, err := f.accountUC().Register(ctx, "four", "Sturdy-Passw0rd", "", Client{IP: "198.51.100.8"}); err != nil {
+		t.Fatalf("sign-up from another address: %v", err)
+	}
 }
 
 func TestAccountUpdateProfile(t *testing.T) {

@@ -670,13 +670,22 @@ func (x *OAuth) GetTicketTtl() *durationpb.Duration {
 }
 
 type Limits struct {
-	state           protoimpl.MessageState `protogen:"open.v1"`
-	LoginPerIp      *Limits_Rule           `protobuf:"bytes,1,opt,name=login_per_ip,json=loginPerIp,proto3" json:"login_per_ip,omitempty"`
-	LoginPerAccount *Limits_Rule           `protobuf:"bytes,2,opt,name=login_per_account,json=loginPerAccount,proto3" json:"login_per_account,omitempty"`
-	CodePerIp       *Limits_Rule           `protobuf:"bytes,3,opt,name=code_per_ip,json=codePerIp,proto3" json:"code_per_ip,omitempty"`
-	CodePerTarget   *Limits_Rule           `protobuf:"bytes,4,opt,name=code_per_target,json=codePerTarget,proto3" json:"code_per_target,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	LoginPerIp *Limits_Rule           `protobuf:"bytes,1,opt,name=login_per_ip,json=loginPerIp,proto3" json:"login_per_ip,omitempty"`
+	// Every source's attempts at one account; past it the account admits one
+	// attempt per login_backoff (never a lock the owner cannot get through).
+	LoginPerAccount *Limits_Rule `protobuf:"bytes,2,opt,name=login_per_account,json=loginPerAccount,proto3" json:"login_per_account,omitempty"`
+	CodePerIp       *Limits_Rule `protobuf:"bytes,3,opt,name=code_per_ip,json=codePerIp,proto3" json:"code_per_ip,omitempty"`
+	CodePerTarget   *Limits_Rule `protobuf:"bytes,4,opt,name=code_per_target,json=codePerTarget,proto3" json:"code_per_target,omitempty"`
+	// One source (client IP) at one account: past it, that source is locked out.
+	LoginPerAccountSource *Limits_Rule         `protobuf:"bytes,5,opt,name=login_per_account_source,json=loginPerAccountSource,proto3" json:"login_per_account_source,omitempty"`
+	LoginBackoff          *durationpb.Duration `protobuf:"bytes,6,opt,name=login_backoff,json=loginBackoff,proto3" json:"login_backoff,omitempty"`
+	// Guesses of the current password when changing it, per user.
+	PasswordPerUser *Limits_Rule `protobuf:"bytes,7,opt,name=password_per_user,json=passwordPerUser,proto3" json:"password_per_user,omitempty"`
+	// Sign-ups per client IP (each costs a bcrypt).
+	RegisterPerIp *Limits_Rule `protobuf:"bytes,8,opt,name=register_per_ip,json=registerPerIp,proto3" json:"register_per_ip,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Limits) Reset() {
@@ -733,6 +742,34 @@ func (x *Limits) GetCodePerIp() *Limits_Rule {
 func (x *Limits) GetCodePerTarget() *Limits_Rule {
 	if x != nil {
 		return x.CodePerTarget
+	}
+	return nil
+}
+
+func (x *Limits) GetLoginPerAccountSource() *Limits_Rule {
+	if x != nil {
+		return x.LoginPerAccountSource
+	}
+	return nil
+}
+
+func (x *Limits) GetLoginBackoff() *durationpb.Duration {
+	if x != nil {
+		return x.LoginBackoff
+	}
+	return nil
+}
+
+func (x *Limits) GetPasswordPerUser() *Limits_Rule {
+	if x != nil {
+		return x.PasswordPerUser
+	}
+	return nil
+}
+
+func (x *Limits) GetRegisterPerIp() *Limits_Rule {
+	if x != nil {
+		return x.RegisterPerIp
 	}
 	return nil
 }
@@ -1185,13 +1222,17 @@ const file_user_internal_conf_conf_proto_rawDesc = "" +
 	"\bauth_url\x18\x03 \x01(\tR\aauthUrl\x12\x1b\n" +
 	"\ttoken_url\x18\x04 \x01(\tR\btokenUrl\x12\x17\n" +
 	"\aapi_url\x18\x05 \x01(\tR\x06apiUrl\x12!\n" +
-	"\fredirect_url\x18\x06 \x01(\tR\vredirectUrl\"\xfb\x02\n" +
+	"\fredirect_url\x18\x06 \x01(\tR\vredirectUrl\"\xb1\x05\n" +
 	"\x06Limits\x12C\n" +
 	"\flogin_per_ip\x18\x01 \x01(\v2!.clouddrive.user.conf.Limits.RuleR\n" +
 	"loginPerIp\x12M\n" +
 	"\x11login_per_account\x18\x02 \x01(\v2!.clouddrive.user.conf.Limits.RuleR\x0floginPerAccount\x12A\n" +
 	"\vcode_per_ip\x18\x03 \x01(\v2!.clouddrive.user.conf.Limits.RuleR\tcodePerIp\x12I\n" +
-	"\x0fcode_per_target\x18\x04 \x01(\v2!.clouddrive.user.conf.Limits.RuleR\rcodePerTarget\x1aO\n" +
+	"\x0fcode_per_target\x18\x04 \x01(\v2!.clouddrive.user.conf.Limits.RuleR\rcodePerTarget\x12Z\n" +
+	"\x18login_per_account_source\x18\x05 \x01(\v2!.clouddrive.user.conf.Limits.RuleR\x15loginPerAccountSource\x12>\n" +
+	"\rlogin_backoff\x18\x06 \x01(\v2\x19.google.protobuf.DurationR\floginBackoff\x12M\n" +
+	"\x11password_per_user\x18\a \x01(\v2!.clouddrive.user.conf.Limits.RuleR\x0fpasswordPerUser\x12I\n" +
+	"\x0fregister_per_ip\x18\b \x01(\v2!.clouddrive.user.conf.Limits.RuleR\rregisterPerIp\x1aO\n" +
 	"\x04Rule\x12\x14\n" +
 	"\x05limit\x18\x01 \x01(\x05R\x05limit\x121\n" +
 	"\x06window\x18\x02 \x01(\v2\x19.google.protobuf.DurationR\x06windowB(Z&clouddrive/app/user/internal/conf;confb\x06proto3"
@@ -1250,14 +1291,18 @@ var file_user_internal_conf_conf_proto_depIdxs = []int32{
 	14, // 19: clouddrive.user.conf.Limits.login_per_account:type_name -> clouddrive.user.conf.Limits.Rule
 	14, // 20: clouddrive.user.conf.Limits.code_per_ip:type_name -> clouddrive.user.conf.Limits.Rule
 	14, // 21: clouddrive.user.conf.Limits.code_per_target:type_name -> clouddrive.user.conf.Limits.Rule
-	15, // 22: clouddrive.user.conf.Server.HTTP.timeout:type_name -> google.protobuf.Duration
-	15, // 23: clouddrive.user.conf.Server.GRPC.timeout:type_name -> google.protobuf.Duration
-	15, // 24: clouddrive.user.conf.Limits.Rule.window:type_name -> google.protobuf.Duration
-	25, // [25:25] is the sub-list for method output_type
-	25, // [25:25] is the sub-list for method input_type
-	25, // [25:25] is the sub-list for extension type_name
-	25, // [25:25] is the sub-list for extension extendee
-	0,  // [0:25] is the sub-list for field type_name
+	14, // 22: clouddrive.user.conf.Limits.login_per_account_source:type_name -> clouddrive.user.conf.Limits.Rule
+	15, // 23: clouddrive.user.conf.Limits.login_backoff:type_name -> google.protobuf.Duration
+	14, // 24: clouddrive.user.conf.Limits.password_per_user:type_name -> clouddrive.user.conf.Limits.Rule
+	14, // 25: clouddrive.user.conf.Limits.register_per_ip:type_name -> clouddrive.user.conf.Limits.Rule
+	15, // 26: clouddrive.user.conf.Server.HTTP.timeout:type_name -> google.protobuf.Duration
+	15, // 27: clouddrive.user.conf.Server.GRPC.timeout:type_name -> google.protobuf.Duration
+	15, // 28: clouddrive.user.conf.Limits.Rule.window:type_name -> google.protobuf.Duration
+	29, // [29:29] is the sub-list for method output_type
+	29, // [29:29] is the sub-list for method input_type
+	29, // [29:29] is the sub-list for extension type_name
+	29, // [29:29] is the sub-list for extension extendee
+	0,  // [0:29] is the sub-list for field type_name
 }
 
 func init() { file_user_internal_conf_conf_proto_init() }

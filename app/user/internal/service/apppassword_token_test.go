@@ -44,7 +44,7 @@ func TestAppPasswordToken(t *testing.T) {
 		t.Fatal(err)
 	}
 	apps := biz.NewAppPasswordUsecase(data.NewAppPasswordRepo(d), users, biz.NewClock(), logger)
-	accounts := biz.NewAccountUsecase(users, nil, &biz.Policy{}, logger)
+	accounts := biz.NewAccountUsecase(users, nil, nil, &biz.Policy{}, logger)
 	s := service.NewUserInternalService(accounts, apps, auth.NewIssuer(priv, time.Minute))
 	_, secret, err := apps.Create(ctx, admin.ID, "webdav")
 	if err != nil {

@@ -43,7 +43,7 @@ func newSvcFixture(t *testing.T) *svcFixture {
 	}
 	t.Cleanup(cleanup)
 	f := &svcFixture{users: data.NewUserRepo(d)}
-	accounts := biz.NewAccountUsecase(f.users, nil, &biz.Policy{}, logger)
+	accounts := biz.NewAccountUsecase(f.users, nil, nil, &biz.Policy{}, logger)
 	f.user = service.NewUserService(accounts, nil, nil, nil, nil)
 	f.internal = service.NewUserInternalService(accounts, nil, nil)
 	ctx := context.Background()

@@ -27,7 +27,7 @@ func NewUserService(accounts *biz.AccountUsecase, sessions *biz.SessionUsecase, 
 }
 
 func (s *UserService) Register(ctx context.Context, req *v1.RegisterRequest) (*v1.RegisterReply, error) {
-	u, err := s.accounts.Register(ctx, req.GetUsername(), req.GetPassword(), req.GetEmail())
+	u, err := s.accounts.Register(ctx, req.GetUsername(), req.GetPassword(), req.GetEmail(), client(ctx))
 	if err != nil {
 		return nil, err
 	}
