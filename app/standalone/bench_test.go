@@ -1197,12 +1197,17 @@ func BenchmarkStorageInstantUpload(b *testing.B) {
 			}
 			ch := s.GetChallenge()
 			nonce, err := hex.DecodeString(ch.GetNonce())
-			if err != nil || ch.GetOffset() < 0 || ch.GetLength() < 0 || ch.GetOffset()+ch.GetLength() > e.inst.size {
+			if err != nil {
 				b.Fatalf("bad challenge %v", ch)
 			}
 			h := sha256.New()
 			h.Write(nonce)
-			h.Write(local[ch.GetOffset() : ch.GetOffset()+ch.GetLength()])
+			for _, r := range ch.GetRanges() {
+				if r.GetOffset() < 0 || r.GetLength() < 0 || r.GetOffset()+r.GetLength() > e.inst.size {
+					b.Fatalf("bad challenge %v", ch)
+				}
+				h.Write(local[r.GetOffset() : r.GetOffset()+r.GetLength()])
+			}
 			var n filev1.Node
 			if err := e.call("/v1/upload/prove", tok, map[string]string{"upload_id": s.GetUploadId(), "proof": hex.EncodeToString(h.Sum(nil))}, &n); err != nil {
 				b.Fatal(err)

@@ -164,7 +164,8 @@ func (c content) hash() string {
 	return h.sum()
 }
 
-// proof answers a challenge: hex SHA-256(nonce ‖ content[off, off+n)).
+// proof answers a challenge: hex SHA-256(nonce ‖ each challenged range of
+// the content, in order).
 func (c content) proof(t *testing.T, ch *sv1.Challenge) string {
 	t.Helper()
 	nonce, err := hex.DecodeString(ch.GetNonce())
@@ -173,8 +174,10 @@ func (c content) proof(t *testing.T, ch *sv1.Challenge) string {
 	}
 	h := sha256.New()
 	h.Write(nonce)
-	if _, err := io.Copy(h, c.reader(ch.GetOffset(), ch.GetLength())); err != nil {
-		t.Fatal(err)
+	for _, r := range ch.GetRanges() {
+		if _, err := io.Copy(h, c.reader(r.GetOffset(), r.GetLength())); err != nil {
+			t.Fatal(err)
+		}
 	}
 	return hex.EncodeToString(h.Sum(nil))
 }

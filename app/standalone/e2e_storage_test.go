@@ -306,18 +306,32 @@ func (e *env) testInstantUpload(t *testing.T) {
 		t.Errorf("init answers differ in shape:\n stored content: %v\n fresh content:  %v", kb, kf)
 	}
 	if sb.GetChunkCount() != sf.GetChunkCount() || len(sb.GetUploadedChunks()) != 0 || len(sf.GetUploadedChunks()) != 0 ||
-		sb.GetChallenge().GetLength() != sf.GetChallenge().GetLength() || len(sb.GetChallenge().GetNonce()) != len(sf.GetChallenge().GetNonce()) {
+		len(sb.GetChallenge().GetRanges()) != len(sf.GetChallenge().GetRanges()) || len(sb.GetChallenge().GetNonce()) != len(sf.GetChallenge().GetNonce()) {
 		t.Errorf("init answers differ:\n stored: %s\n fresh:  %s", rb.body, rf.body)
 	}
-	if l := sb.GetChallenge().GetLength(); l <= 0 || sb.GetChallenge().GetOffset() < 0 || sb.GetChallenge().GetOffset()+l > c.size {
-		t.Errorf("challenge %v is outside the content", sb.GetChallenge())
+	// Several ranges spread over the whole content.
+	rs := sb.GetChallenge().GetRanges()
+	if len(rs) < 8 {
+		t.Errorf("challenge %v covers %d ranges", sb.GetChallenge(), len(rs))
+	}
+	for _, r := range rs {
+		if r.GetLength() <= 0 || r.GetOffset() < 0 || r.GetOffset()+r.GetLength() > c.size {
+			t.Errorf("challenge range %v is outside the content", r)
+		}
+	}
+	if len(rs) > 0 && (rs[0].GetOffset() >= c.size/8 || rs[len(rs)-1].GetOffset() < c.size*7/8) {
+		t.Errorf("challenge %v does not span the content", sb.GetChallenge())
 	}
 
 	// The hash alone: complete without chunks gets nothing.
 	b.c.fail(b.post(uploadComplete, map[string]string{"upload_id": sb.GetUploadId()}), 409, "CHUNKS_MISSING")
 
 	// A wrong proof, and a made-up proof for content nobody has: one answer.
-	wrongProof := c.proof(t, &sv1.Challenge{Nonce: sb.GetChallenge().GetNonce(), Offset: sb.GetChallenge().GetOffset() + 1, Length: sb.GetChallenge().GetLength() - 1})
+	shifted := &sv1.Challenge{Nonce: sb.GetChallenge().GetNonce()}
+	for _, r := range rs {
+		shifted.Ranges = append(shifted.Ranges, &sv1.ChallengeRange{Offset: r.GetOffset() + 1, Length: r.GetLength() - 1})
+	}
+	wrongProof := c.proof(t, shifted)
 	rw := b.post(uploadProve, map[string]string{"upload_id": sb.GetUploadId(), "proof": wrongProof})
 	b.c.fail(rw, 403, "PROOF_REJECTED")
 	rh := b.post(uploadProve, map[string]string{"upload_id": sf.GetUploadId(), "proof": strings.Repeat("ab", 32)})
@@ -631,7 +645,7 @@ func (e *env) testStorageBadInput(t *testing.T) {
 		aa := a.with(t)
 		empty := content{seed: 63, size: 0}
 		s0 := aa.init("", "empty.txt", empty, empty.hash())
-		if s0.GetChunkCount() != 0 || s0.GetChallenge().GetLength() != 0 {
+		if rs := s0.GetChallenge().GetRanges(); s0.GetChunkCount() != 0 || len(rs) != 1 || rs[0].GetLength() != 0 {
 			t.Errorf("empty file session: %v", s0)
 		}
 		n := aa.complete(s0.GetUploadId())
