@@ -69,6 +69,7 @@ minio:
 
 # Unit, integration (MariaDB, Redis, MinIO, kfake) and end-to-end tests.
 test: minio check-generated lint web-test web-e2e
+	bash tools/scripts/webdav-clients.sh
 	$(GO) test -count=1 -timeout 25m ./...
 
 # The inner loop: no databases, no binary, no codegen check.
