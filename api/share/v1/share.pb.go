@@ -29,6 +29,112 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+type CheckDownloadRequest struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Token   string                 `protobuf:"bytes,1,opt,name=token,proto3" json:"token,omitempty"`
+	OwnerId string                 `protobuf:"bytes,2,opt,name=owner_id,json=ownerId,proto3" json:"owner_id,omitempty"`
+	NodeIds []string               `protobuf:"bytes,3,rep,name=node_ids,json=nodeIds,proto3" json:"node_ids,omitempty"`
+	// Count one download against the limit, refusing once it is reached;
+	// false checks everything but the limit (a Range continuing a download).
+	Count         bool `protobuf:"varint,4,opt,name=count,proto3" json:"count,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CheckDownloadRequest) Reset() {
+	*x = CheckDownloadRequest{}
+	mi := &file_share_v1_share_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CheckDownloadRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CheckDownloadRequest) ProtoMessage() {}
+
+func (x *CheckDownloadRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_share_v1_share_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CheckDownloadRequest.ProtoReflect.Descriptor instead.
+func (*CheckDownloadRequest) Descriptor() ([]byte, []int) {
+	return file_share_v1_share_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *CheckDownloadRequest) GetToken() string {
+	if x != nil {
+		return x.Token
+	}
+	return ""
+}
+
+func (x *CheckDownloadRequest) GetOwnerId() string {
+	if x != nil {
+		return x.OwnerId
+	}
+	return ""
+}
+
+func (x *CheckDownloadRequest) GetNodeIds() []string {
+	if x != nil {
+		return x.NodeIds
+	}
+	return nil
+}
+
+func (x *CheckDownloadRequest) GetCount() bool {
+	if x != nil {
+		return x.Count
+	}
+	return false
+}
+
+type CheckDownloadReply struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CheckDownloadReply) Reset() {
+	*x = CheckDownloadReply{}
+	mi := &file_share_v1_share_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CheckDownloadReply) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CheckDownloadReply) ProtoMessage() {}
+
+func (x *CheckDownloadReply) ProtoReflect() protoreflect.Message {
+	mi := &file_share_v1_share_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CheckDownloadReply.ProtoReflect.Descriptor instead.
+func (*CheckDownloadReply) Descriptor() ([]byte, []int) {
+	return file_share_v1_share_proto_rawDescGZIP(), []int{1}
+}
+
 type ShareInfo struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The link token (≥ 128 random bits); the share's id.
@@ -61,7 +167,7 @@ type ShareInfo struct {
 
 func (x *ShareInfo) Reset() {
 	*x = ShareInfo{}
-	mi := &file_share_v1_share_proto_msgTypes[0]
+	mi := &file_share_v1_share_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -73,7 +179,7 @@ func (x *ShareInfo) String() string {
 func (*ShareInfo) ProtoMessage() {}
 
 func (x *ShareInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_share_v1_share_proto_msgTypes[0]
+	mi := &file_share_v1_share_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -86,7 +192,7 @@ func (x *ShareInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ShareInfo.ProtoReflect.Descriptor instead.
 func (*ShareInfo) Descriptor() ([]byte, []int) {
-	return file_share_v1_share_proto_rawDescGZIP(), []int{0}
+	return file_share_v1_share_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *ShareInfo) GetToken() string {
@@ -226,7 +332,7 @@ type CreateShareRequest struct {
 
 func (x *CreateShareRequest) Reset() {
 	*x = CreateShareRequest{}
-	mi := &file_share_v1_share_proto_msgTypes[1]
+	mi := &file_share_v1_share_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -238,7 +344,7 @@ func (x *CreateShareRequest) String() string {
 func (*CreateShareRequest) ProtoMessage() {}
 
 func (x *CreateShareRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_share_v1_share_proto_msgTypes[1]
+	mi := &file_share_v1_share_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -251,7 +357,7 @@ func (x *CreateShareRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateShareRequest.ProtoReflect.Descriptor instead.
 func (*CreateShareRequest) Descriptor() ([]byte, []int) {
-	return file_share_v1_share_proto_rawDescGZIP(), []int{1}
+	return file_share_v1_share_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *CreateShareRequest) GetNodeId() string {
@@ -306,7 +412,7 @@ type ListSharesRequest struct {
 
 func (x *ListSharesRequest) Reset() {
 	*x = ListSharesRequest{}
-	mi := &file_share_v1_share_proto_msgTypes[2]
+	mi := &file_share_v1_share_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -318,7 +424,7 @@ func (x *ListSharesRequest) String() string {
 func (*ListSharesRequest) ProtoMessage() {}
 
 func (x *ListSharesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_share_v1_share_proto_msgTypes[2]
+	mi := &file_share_v1_share_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -331,7 +437,7 @@ func (x *ListSharesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListSharesRequest.ProtoReflect.Descriptor instead.
 func (*ListSharesRequest) Descriptor() ([]byte, []int) {
-	return file_share_v1_share_proto_rawDescGZIP(), []int{2}
+	return file_share_v1_share_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *ListSharesRequest) GetPageSize() int32 {
@@ -358,7 +464,7 @@ type ListSharesReply struct {
 
 func (x *ListSharesReply) Reset() {
 	*x = ListSharesReply{}
-	mi := &file_share_v1_share_proto_msgTypes[3]
+	mi := &file_share_v1_share_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -370,7 +476,7 @@ func (x *ListSharesReply) String() string {
 func (*ListSharesReply) ProtoMessage() {}
 
 func (x *ListSharesReply) ProtoReflect() protoreflect.Message {
-	mi := &file_share_v1_share_proto_msgTypes[3]
+	mi := &file_share_v1_share_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -383,7 +489,7 @@ func (x *ListSharesReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListSharesReply.ProtoReflect.Descriptor instead.
 func (*ListSharesReply) Descriptor() ([]byte, []int) {
-	return file_share_v1_share_proto_rawDescGZIP(), []int{3}
+	return file_share_v1_share_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *ListSharesReply) GetItems() []*ShareInfo {
@@ -410,7 +516,7 @@ type ReceivedSharesRequest struct {
 
 func (x *ReceivedSharesRequest) Reset() {
 	*x = ReceivedSharesRequest{}
-	mi := &file_share_v1_share_proto_msgTypes[4]
+	mi := &file_share_v1_share_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -422,7 +528,7 @@ func (x *ReceivedSharesRequest) String() string {
 func (*ReceivedSharesRequest) ProtoMessage() {}
 
 func (x *ReceivedSharesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_share_v1_share_proto_msgTypes[4]
+	mi := &file_share_v1_share_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -435,7 +541,7 @@ func (x *ReceivedSharesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReceivedSharesRequest.ProtoReflect.Descriptor instead.
 func (*ReceivedSharesRequest) Descriptor() ([]byte, []int) {
-	return file_share_v1_share_proto_rawDescGZIP(), []int{4}
+	return file_share_v1_share_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *ReceivedSharesRequest) GetPageSize() int32 {
@@ -461,7 +567,7 @@ type RevokeShareRequest struct {
 
 func (x *RevokeShareRequest) Reset() {
 	*x = RevokeShareRequest{}
-	mi := &file_share_v1_share_proto_msgTypes[5]
+	mi := &file_share_v1_share_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -473,7 +579,7 @@ func (x *RevokeShareRequest) String() string {
 func (*RevokeShareRequest) ProtoMessage() {}
 
 func (x *RevokeShareRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_share_v1_share_proto_msgTypes[5]
+	mi := &file_share_v1_share_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -486,7 +592,7 @@ func (x *RevokeShareRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RevokeShareRequest.ProtoReflect.Descriptor instead.
 func (*RevokeShareRequest) Descriptor() ([]byte, []int) {
-	return file_share_v1_share_proto_rawDescGZIP(), []int{5}
+	return file_share_v1_share_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *RevokeShareRequest) GetToken() string {
@@ -504,7 +610,7 @@ type RevokeShareReply struct {
 
 func (x *RevokeShareReply) Reset() {
 	*x = RevokeShareReply{}
-	mi := &file_share_v1_share_proto_msgTypes[6]
+	mi := &file_share_v1_share_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -516,7 +622,7 @@ func (x *RevokeShareReply) String() string {
 func (*RevokeShareReply) ProtoMessage() {}
 
 func (x *RevokeShareReply) ProtoReflect() protoreflect.Message {
-	mi := &file_share_v1_share_proto_msgTypes[6]
+	mi := &file_share_v1_share_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -529,7 +635,7 @@ func (x *RevokeShareReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RevokeShareReply.ProtoReflect.Descriptor instead.
 func (*RevokeShareReply) Descriptor() ([]byte, []int) {
-	return file_share_v1_share_proto_rawDescGZIP(), []int{6}
+	return file_share_v1_share_proto_rawDescGZIP(), []int{8}
 }
 
 type OpenShareRequest struct {
@@ -542,7 +648,7 @@ type OpenShareRequest struct {
 
 func (x *OpenShareRequest) Reset() {
 	*x = OpenShareRequest{}
-	mi := &file_share_v1_share_proto_msgTypes[7]
+	mi := &file_share_v1_share_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -554,7 +660,7 @@ func (x *OpenShareRequest) String() string {
 func (*OpenShareRequest) ProtoMessage() {}
 
 func (x *OpenShareRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_share_v1_share_proto_msgTypes[7]
+	mi := &file_share_v1_share_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -567,7 +673,7 @@ func (x *OpenShareRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OpenShareRequest.ProtoReflect.Descriptor instead.
 func (*OpenShareRequest) Descriptor() ([]byte, []int) {
-	return file_share_v1_share_proto_rawDescGZIP(), []int{7}
+	return file_share_v1_share_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *OpenShareRequest) GetToken() string {
@@ -596,7 +702,7 @@ type OpenShareReply struct {
 
 func (x *OpenShareReply) Reset() {
 	*x = OpenShareReply{}
-	mi := &file_share_v1_share_proto_msgTypes[8]
+	mi := &file_share_v1_share_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -608,7 +714,7 @@ func (x *OpenShareReply) String() string {
 func (*OpenShareReply) ProtoMessage() {}
 
 func (x *OpenShareReply) ProtoReflect() protoreflect.Message {
-	mi := &file_share_v1_share_proto_msgTypes[8]
+	mi := &file_share_v1_share_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -621,7 +727,7 @@ func (x *OpenShareReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OpenShareReply.ProtoReflect.Descriptor instead.
 func (*OpenShareReply) Descriptor() ([]byte, []int) {
-	return file_share_v1_share_proto_rawDescGZIP(), []int{8}
+	return file_share_v1_share_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *OpenShareReply) GetAccessToken() string {
@@ -656,7 +762,7 @@ type BrowseShareRequest struct {
 
 func (x *BrowseShareRequest) Reset() {
 	*x = BrowseShareRequest{}
-	mi := &file_share_v1_share_proto_msgTypes[9]
+	mi := &file_share_v1_share_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -668,7 +774,7 @@ func (x *BrowseShareRequest) String() string {
 func (*BrowseShareRequest) ProtoMessage() {}
 
 func (x *BrowseShareRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_share_v1_share_proto_msgTypes[9]
+	mi := &file_share_v1_share_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -681,7 +787,7 @@ func (x *BrowseShareRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BrowseShareRequest.ProtoReflect.Descriptor instead.
 func (*BrowseShareRequest) Descriptor() ([]byte, []int) {
-	return file_share_v1_share_proto_rawDescGZIP(), []int{9}
+	return file_share_v1_share_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *BrowseShareRequest) GetParentId() string {
@@ -715,7 +821,7 @@ type BrowseShareReply struct {
 
 func (x *BrowseShareReply) Reset() {
 	*x = BrowseShareReply{}
-	mi := &file_share_v1_share_proto_msgTypes[10]
+	mi := &file_share_v1_share_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -727,7 +833,7 @@ func (x *BrowseShareReply) String() string {
 func (*BrowseShareReply) ProtoMessage() {}
 
 func (x *BrowseShareReply) ProtoReflect() protoreflect.Message {
-	mi := &file_share_v1_share_proto_msgTypes[10]
+	mi := &file_share_v1_share_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -740,7 +846,7 @@ func (x *BrowseShareReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BrowseShareReply.ProtoReflect.Descriptor instead.
 func (*BrowseShareReply) Descriptor() ([]byte, []int) {
-	return file_share_v1_share_proto_rawDescGZIP(), []int{10}
+	return file_share_v1_share_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *BrowseShareReply) GetItems() []*v1.Node {
@@ -766,7 +872,7 @@ type DownloadShareRequest struct {
 
 func (x *DownloadShareRequest) Reset() {
 	*x = DownloadShareRequest{}
-	mi := &file_share_v1_share_proto_msgTypes[11]
+	mi := &file_share_v1_share_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -778,7 +884,7 @@ func (x *DownloadShareRequest) String() string {
 func (*DownloadShareRequest) ProtoMessage() {}
 
 func (x *DownloadShareRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_share_v1_share_proto_msgTypes[11]
+	mi := &file_share_v1_share_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -791,7 +897,7 @@ func (x *DownloadShareRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DownloadShareRequest.ProtoReflect.Descriptor instead.
 func (*DownloadShareRequest) Descriptor() ([]byte, []int) {
-	return file_share_v1_share_proto_rawDescGZIP(), []int{11}
+	return file_share_v1_share_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *DownloadShareRequest) GetNodeId() string {
@@ -811,7 +917,7 @@ type DownloadShareReply struct {
 
 func (x *DownloadShareReply) Reset() {
 	*x = DownloadShareReply{}
-	mi := &file_share_v1_share_proto_msgTypes[12]
+	mi := &file_share_v1_share_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -823,7 +929,7 @@ func (x *DownloadShareReply) String() string {
 func (*DownloadShareReply) ProtoMessage() {}
 
 func (x *DownloadShareReply) ProtoReflect() protoreflect.Message {
-	mi := &file_share_v1_share_proto_msgTypes[12]
+	mi := &file_share_v1_share_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -836,7 +942,7 @@ func (x *DownloadShareReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DownloadShareReply.ProtoReflect.Descriptor instead.
 func (*DownloadShareReply) Descriptor() ([]byte, []int) {
-	return file_share_v1_share_proto_rawDescGZIP(), []int{12}
+	return file_share_v1_share_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *DownloadShareReply) GetUrl() string {
@@ -863,7 +969,7 @@ type SaveShareRequest struct {
 
 func (x *SaveShareRequest) Reset() {
 	*x = SaveShareRequest{}
-	mi := &file_share_v1_share_proto_msgTypes[13]
+	mi := &file_share_v1_share_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -875,7 +981,7 @@ func (x *SaveShareRequest) String() string {
 func (*SaveShareRequest) ProtoMessage() {}
 
 func (x *SaveShareRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_share_v1_share_proto_msgTypes[13]
+	mi := &file_share_v1_share_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -888,7 +994,7 @@ func (x *SaveShareRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SaveShareRequest.ProtoReflect.Descriptor instead.
 func (*SaveShareRequest) Descriptor() ([]byte, []int) {
-	return file_share_v1_share_proto_rawDescGZIP(), []int{13}
+	return file_share_v1_share_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *SaveShareRequest) GetNodeIds() []string {
@@ -914,7 +1020,7 @@ type SaveShareReply struct {
 
 func (x *SaveShareReply) Reset() {
 	*x = SaveShareReply{}
-	mi := &file_share_v1_share_proto_msgTypes[14]
+	mi := &file_share_v1_share_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -926,7 +1032,7 @@ func (x *SaveShareReply) String() string {
 func (*SaveShareReply) ProtoMessage() {}
 
 func (x *SaveShareReply) ProtoReflect() protoreflect.Message {
-	mi := &file_share_v1_share_proto_msgTypes[14]
+	mi := &file_share_v1_share_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -939,7 +1045,7 @@ func (x *SaveShareReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SaveShareReply.ProtoReflect.Descriptor instead.
 func (*SaveShareReply) Descriptor() ([]byte, []int) {
-	return file_share_v1_share_proto_rawDescGZIP(), []int{14}
+	return file_share_v1_share_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *SaveShareReply) GetItems() []*v1.Node {
@@ -953,7 +1059,13 @@ var File_share_v1_share_proto protoreflect.FileDescriptor
 
 const file_share_v1_share_proto_rawDesc = "" +
 	"\n" +
-	"\x14share/v1/share.proto\x12\x13clouddrive.share.v1\x1a\x1bannotations/v1/access.proto\x1a\x12file/v1/file.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x17validate/validate.proto\"\xbe\x03\n" +
+	"\x14share/v1/share.proto\x12\x13clouddrive.share.v1\x1a\x1bannotations/v1/access.proto\x1a\x12file/v1/file.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x17validate/validate.proto\"\x9b\x01\n" +
+	"\x14CheckDownloadRequest\x12\x1f\n" +
+	"\x05token\x18\x01 \x01(\tB\t\xfaB\x06r\x04\x10\x01(@R\x05token\x12$\n" +
+	"\bowner_id\x18\x02 \x01(\tB\t\xfaB\x06r\x04\x10\x01(\x14R\aownerId\x12&\n" +
+	"\bnode_ids\x18\x03 \x03(\tB\v\xfaB\b\x92\x01\x05\b\x01\x10\xe8\aR\anodeIds\x12\x14\n" +
+	"\x05count\x18\x04 \x01(\bR\x05count\"\x14\n" +
+	"\x12CheckDownloadReply\"\xbe\x03\n" +
 	"\tShareInfo\x12\x14\n" +
 	"\x05token\x18\x01 \x01(\tR\x05token\x12\x10\n" +
 	"\x03url\x18\x02 \x01(\tR\x03url\x12\x12\n" +
@@ -1035,7 +1147,9 @@ const file_share_v1_share_proto_rawDesc = "" +
 	"\tOpenShare\x12%.clouddrive.share.v1.OpenShareRequest\x1a#.clouddrive.share.v1.OpenShareReply\"\x1d\xc8\xf3\x18\x01\x82\xd3\xe4\x93\x02\x13:\x01*\"\x0e/v1/share/open\x12{\n" +
 	"\vBrowseShare\x12'.clouddrive.share.v1.BrowseShareRequest\x1a%.clouddrive.share.v1.BrowseShareReply\"\x1c\xc8\xf3\x18\x01\x82\xd3\xe4\x93\x02\x12\x12\x10/v1/share/browse\x12\x86\x01\n" +
 	"\rDownloadShare\x12).clouddrive.share.v1.DownloadShareRequest\x1a'.clouddrive.share.v1.DownloadShareReply\"!\xc8\xf3\x18\x01\x82\xd3\xe4\x93\x02\x17:\x01*\"\x12/v1/share/download\x12r\n" +
-	"\tSaveShare\x12%.clouddrive.share.v1.SaveShareRequest\x1a#.clouddrive.share.v1.SaveShareReply\"\x19\x82\xd3\xe4\x93\x02\x13:\x01*\"\x0e/v1/share/saveB\x1cZ\x1aclouddrive/api/share/v1;v1b\x06proto3"
+	"\tSaveShare\x12%.clouddrive.share.v1.SaveShareRequest\x1a#.clouddrive.share.v1.SaveShareReply\"\x19\x82\xd3\xe4\x93\x02\x13:\x01*\"\x0e/v1/share/save2z\n" +
+	"\rShareInternal\x12i\n" +
+	"\rCheckDownload\x12).clouddrive.share.v1.CheckDownloadRequest\x1a'.clouddrive.share.v1.CheckDownloadReply\"\x04\xc8\xf3\x18\x03B\x1cZ\x1aclouddrive/api/share/v1;v1b\x06proto3"
 
 var (
 	file_share_v1_share_proto_rawDescOnce sync.Once
@@ -1049,48 +1163,52 @@ func file_share_v1_share_proto_rawDescGZIP() []byte {
 	return file_share_v1_share_proto_rawDescData
 }
 
-var file_share_v1_share_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
+var file_share_v1_share_proto_msgTypes = make([]protoimpl.MessageInfo, 17)
 var file_share_v1_share_proto_goTypes = []any{
-	(*ShareInfo)(nil),             // 0: clouddrive.share.v1.ShareInfo
-	(*CreateShareRequest)(nil),    // 1: clouddrive.share.v1.CreateShareRequest
-	(*ListSharesRequest)(nil),     // 2: clouddrive.share.v1.ListSharesRequest
-	(*ListSharesReply)(nil),       // 3: clouddrive.share.v1.ListSharesReply
-	(*ReceivedSharesRequest)(nil), // 4: clouddrive.share.v1.ReceivedSharesRequest
-	(*RevokeShareRequest)(nil),    // 5: clouddrive.share.v1.RevokeShareRequest
-	(*RevokeShareReply)(nil),      // 6: clouddrive.share.v1.RevokeShareReply
-	(*OpenShareRequest)(nil),      // 7: clouddrive.share.v1.OpenShareRequest
-	(*OpenShareReply)(nil),        // 8: clouddrive.share.v1.OpenShareReply
-	(*BrowseShareRequest)(nil),    // 9: clouddrive.share.v1.BrowseShareRequest
-	(*BrowseShareReply)(nil),      // 10: clouddrive.share.v1.BrowseShareReply
-	(*DownloadShareRequest)(nil),  // 11: clouddrive.share.v1.DownloadShareRequest
-	(*DownloadShareReply)(nil),    // 12: clouddrive.share.v1.DownloadShareReply
-	(*SaveShareRequest)(nil),      // 13: clouddrive.share.v1.SaveShareRequest
-	(*SaveShareReply)(nil),        // 14: clouddrive.share.v1.SaveShareReply
-	(*v1.Node)(nil),               // 15: clouddrive.file.v1.Node
+	(*CheckDownloadRequest)(nil),  // 0: clouddrive.share.v1.CheckDownloadRequest
+	(*CheckDownloadReply)(nil),    // 1: clouddrive.share.v1.CheckDownloadReply
+	(*ShareInfo)(nil),             // 2: clouddrive.share.v1.ShareInfo
+	(*CreateShareRequest)(nil),    // 3: clouddrive.share.v1.CreateShareRequest
+	(*ListSharesRequest)(nil),     // 4: clouddrive.share.v1.ListSharesRequest
+	(*ListSharesReply)(nil),       // 5: clouddrive.share.v1.ListSharesReply
+	(*ReceivedSharesRequest)(nil), // 6: clouddrive.share.v1.ReceivedSharesRequest
+	(*RevokeShareRequest)(nil),    // 7: clouddrive.share.v1.RevokeShareRequest
+	(*RevokeShareReply)(nil),      // 8: clouddrive.share.v1.RevokeShareReply
+	(*OpenShareRequest)(nil),      // 9: clouddrive.share.v1.OpenShareRequest
+	(*OpenShareReply)(nil),        // 10: clouddrive.share.v1.OpenShareReply
+	(*BrowseShareRequest)(nil),    // 11: clouddrive.share.v1.BrowseShareRequest
+	(*BrowseShareReply)(nil),      // 12: clouddrive.share.v1.BrowseShareReply
+	(*DownloadShareRequest)(nil),  // 13: clouddrive.share.v1.DownloadShareRequest
+	(*DownloadShareReply)(nil),    // 14: clouddrive.share.v1.DownloadShareReply
+	(*SaveShareRequest)(nil),      // 15: clouddrive.share.v1.SaveShareRequest
+	(*SaveShareReply)(nil),        // 16: clouddrive.share.v1.SaveShareReply
+	(*v1.Node)(nil),               // 17: clouddrive.file.v1.Node
 }
 var file_share_v1_share_proto_depIdxs = []int32{
-	0,  // 0: clouddrive.share.v1.ListSharesReply.items:type_name -> clouddrive.share.v1.ShareInfo
-	0,  // 1: clouddrive.share.v1.OpenShareReply.share:type_name -> clouddrive.share.v1.ShareInfo
-	15, // 2: clouddrive.share.v1.BrowseShareReply.items:type_name -> clouddrive.file.v1.Node
-	15, // 3: clouddrive.share.v1.SaveShareReply.items:type_name -> clouddrive.file.v1.Node
-	1,  // 4: clouddrive.share.v1.Share.CreateShare:input_type -> clouddrive.share.v1.CreateShareRequest
-	2,  // 5: clouddrive.share.v1.Share.ListShares:input_type -> clouddrive.share.v1.ListSharesRequest
-	4,  // 6: clouddrive.share.v1.Share.ReceivedShares:input_type -> clouddrive.share.v1.ReceivedSharesRequest
-	5,  // 7: clouddrive.share.v1.Share.RevokeShare:input_type -> clouddrive.share.v1.RevokeShareRequest
-	7,  // 8: clouddrive.share.v1.Share.OpenShare:input_type -> clouddrive.share.v1.OpenShareRequest
-	9,  // 9: clouddrive.share.v1.Share.BrowseShare:input_type -> clouddrive.share.v1.BrowseShareRequest
-	11, // 10: clouddrive.share.v1.Share.DownloadShare:input_type -> clouddrive.share.v1.DownloadShareRequest
-	13, // 11: clouddrive.share.v1.Share.SaveShare:input_type -> clouddrive.share.v1.SaveShareRequest
-	0,  // 12: clouddrive.share.v1.Share.CreateShare:output_type -> clouddrive.share.v1.ShareInfo
-	3,  // 13: clouddrive.share.v1.Share.ListShares:output_type -> clouddrive.share.v1.ListSharesReply
-	3,  // 14: clouddrive.share.v1.Share.ReceivedShares:output_type -> clouddrive.share.v1.ListSharesReply
-	6,  // 15: clouddrive.share.v1.Share.RevokeShare:output_type -> clouddrive.share.v1.RevokeShareReply
-	8,  // 16: clouddrive.share.v1.Share.OpenShare:output_type -> clouddrive.share.v1.OpenShareReply
-	10, // 17: clouddrive.share.v1.Share.BrowseShare:output_type -> clouddrive.share.v1.BrowseShareReply
-	12, // 18: clouddrive.share.v1.Share.DownloadShare:output_type -> clouddrive.share.v1.DownloadShareReply
-	14, // 19: clouddrive.share.v1.Share.SaveShare:output_type -> clouddrive.share.v1.SaveShareReply
-	12, // [12:20] is the sub-list for method output_type
-	4,  // [4:12] is the sub-list for method input_type
+	2,  // 0: clouddrive.share.v1.ListSharesReply.items:type_name -> clouddrive.share.v1.ShareInfo
+	2,  // 1: clouddrive.share.v1.OpenShareReply.share:type_name -> clouddrive.share.v1.ShareInfo
+	17, // 2: clouddrive.share.v1.BrowseShareReply.items:type_name -> clouddrive.file.v1.Node
+	17, // 3: clouddrive.share.v1.SaveShareReply.items:type_name -> clouddrive.file.v1.Node
+	3,  // 4: clouddrive.share.v1.Share.CreateShare:input_type -> clouddrive.share.v1.CreateShareRequest
+	4,  // 5: clouddrive.share.v1.Share.ListShares:input_type -> clouddrive.share.v1.ListSharesRequest
+	6,  // 6: clouddrive.share.v1.Share.ReceivedShares:input_type -> clouddrive.share.v1.ReceivedSharesRequest
+	7,  // 7: clouddrive.share.v1.Share.RevokeShare:input_type -> clouddrive.share.v1.RevokeShareRequest
+	9,  // 8: clouddrive.share.v1.Share.OpenShare:input_type -> clouddrive.share.v1.OpenShareRequest
+	11, // 9: clouddrive.share.v1.Share.BrowseShare:input_type -> clouddrive.share.v1.BrowseShareRequest
+	13, // 10: clouddrive.share.v1.Share.DownloadShare:input_type -> clouddrive.share.v1.DownloadShareRequest
+	15, // 11: clouddrive.share.v1.Share.SaveShare:input_type -> clouddrive.share.v1.SaveShareRequest
+	0,  // 12: clouddrive.share.v1.ShareInternal.CheckDownload:input_type -> clouddrive.share.v1.CheckDownloadRequest
+	2,  // 13: clouddrive.share.v1.Share.CreateShare:output_type -> clouddrive.share.v1.ShareInfo
+	5,  // 14: clouddrive.share.v1.Share.ListShares:output_type -> clouddrive.share.v1.ListSharesReply
+	5,  // 15: clouddrive.share.v1.Share.ReceivedShares:output_type -> clouddrive.share.v1.ListSharesReply
+	8,  // 16: clouddrive.share.v1.Share.RevokeShare:output_type -> clouddrive.share.v1.RevokeShareReply
+	10, // 17: clouddrive.share.v1.Share.OpenShare:output_type -> clouddrive.share.v1.OpenShareReply
+	12, // 18: clouddrive.share.v1.Share.BrowseShare:output_type -> clouddrive.share.v1.BrowseShareReply
+	14, // 19: clouddrive.share.v1.Share.DownloadShare:output_type -> clouddrive.share.v1.DownloadShareReply
+	16, // 20: clouddrive.share.v1.Share.SaveShare:output_type -> clouddrive.share.v1.SaveShareReply
+	1,  // 21: clouddrive.share.v1.ShareInternal.CheckDownload:output_type -> clouddrive.share.v1.CheckDownloadReply
+	13, // [13:22] is the sub-list for method output_type
+	4,  // [4:13] is the sub-list for method input_type
 	4,  // [4:4] is the sub-list for extension type_name
 	4,  // [4:4] is the sub-list for extension extendee
 	0,  // [0:4] is the sub-list for field type_name
@@ -1107,9 +1225,9 @@ func file_share_v1_share_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_share_v1_share_proto_rawDesc), len(file_share_v1_share_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   15,
+			NumMessages:   17,
 			NumExtensions: 0,
-			NumServices:   1,
+			NumServices:   2,
 		},
 		GoTypes:           file_share_v1_share_proto_goTypes,
 		DependencyIndexes: file_share_v1_share_proto_depIdxs,

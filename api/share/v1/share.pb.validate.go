@@ -35,6 +35,267 @@ var (
 	_ = sort.Sort
 )
 
+// Validate checks the field values on CheckDownloadRequest with the rules
+// defined in the proto definition for this message. If any rules are
+// violated, the first error encountered is returned, or nil if there are no violations.
+func (m *CheckDownloadRequest) Validate() error {
+	return m.validate(false)
+}
+
+// ValidateAll checks the field values on CheckDownloadRequest with the rules
+// defined in the proto definition for this message. If any rules are
+// violated, the result is a list of violation errors wrapped in
+// CheckDownloadRequestMultiError, or nil if none found.
+func (m *CheckDownloadRequest) ValidateAll() error {
+	return m.validate(true)
+}
+
+func (m *CheckDownloadRequest) validate(all bool) error {
+	if m == nil {
+		return nil
+	}
+
+	var errors []error
+
+	if utf8.RuneCountInString(m.GetToken()) < 1 {
+		err := CheckDownloadRequestValidationError{
+			field:  "Token",
+			reason: "value length must be at least 1 runes",
+		}
+		if !all {
+			return err
+		}
+		errors = append(errors, err)
+	}
+
+	if len(m.GetToken()) > 64 {
+		err := CheckDownloadRequestValidationError{
+			field:  "Token",
+			reason: "value length must be at most 64 bytes",
+		}
+		if !all {
+			return err
+		}
+		errors = append(errors, err)
+	}
+
+	if utf8.RuneCountInString(m.GetOwnerId()) < 1 {
+		err := CheckDownloadRequestValidationError{
+			field:  "OwnerId",
+			reason: "value length must be at least 1 runes",
+		}
+		if !all {
+			return err
+		}
+		errors = append(errors, err)
+	}
+
+	if len(m.GetOwnerId()) > 20 {
+		err := CheckDownloadRequestValidationError{
+			field:  "OwnerId",
+			reason: "value length must be at most 20 bytes",
+		}
+		if !all {
+			return err
+		}
+		errors = append(errors, err)
+	}
+
+	if l := len(m.GetNodeIds()); l < 1 || l > 1000 {
+		err := CheckDownloadRequestValidationError{
+			field:  "NodeIds",
+			reason: "value must contain between 1 and 1000 items, inclusive",
+		}
+		if !all {
+			return err
+		}
+		errors = append(errors, err)
+	}
+
+	// no validation rules for Count
+
+	if len(errors) > 0 {
+		return CheckDownloadRequestMultiError(errors)
+	}
+
+	return nil
+}
+
+// CheckDownloadRequestMultiError is an error wrapping multiple validation
+// errors returned by CheckDownloadRequest.ValidateAll() if the designated
+// constraints aren't met.
+type CheckDownloadRequestMultiError []error
+
+// Error returns a concatenation of all the error messages it wraps.
+func (m CheckDownloadRequestMultiError) Error() string {
+	msgs := make([]string, 0, len(m))
+	for _, err := range m {
+		msgs = append(msgs, err.Error())
+	}
+	return strings.Join(msgs, "; ")
+}
+
+// AllErrors returns a list of validation violation errors.
+func (m CheckDownloadRequestMultiError) AllErrors() []error { return m }
+
+// CheckDownloadRequestValidationError is the validation error returned by
+// CheckDownloadRequest.Validate if the designated constraints aren't met.
+type CheckDownloadRequestValidationError struct {
+	field  string
+	reason string
+	cause  error
+	key    bool
+}
+
+// Field function returns field value.
+func (e CheckDownloadRequestValidationError) Field() string { return e.field }
+
+// Reason function returns reason value.
+func (e CheckDownloadRequestValidationError) Reason() string { return e.reason }
+
+// Cause function returns cause value.
+func (e CheckDownloadRequestValidationError) Cause() error { return e.cause }
+
+// Key function returns key value.
+func (e CheckDownloadRequestValidationError) Key() bool { return e.key }
+
+// ErrorName returns error name.
+func (e CheckDownloadRequestValidationError) ErrorName() string {
+	return "CheckDownloadRequestValidationError"
+}
+
+// Error satisfies the builtin error interface
+func (e CheckDownloadRequestValidationError) Error() string {
+	cause := ""
+	if e.cause != nil {
+		cause = fmt.Sprintf(" | caused by: %v", e.cause)
+	}
+
+	key := ""
+	if e.key {
+		key = "key for "
+	}
+
+	return fmt.Sprintf(
+		"invalid %sCheckDownloadRequest.%s: %s%s",
+		key,
+		e.field,
+		e.reason,
+		cause)
+}
+
+var _ error = CheckDownloadRequestValidationError{}
+
+var _ interface {
+	Field() string
+	Reason() string
+	Key() bool
+	Cause() error
+	ErrorName() string
+} = CheckDownloadRequestValidationError{}
+
+// Validate checks the field values on CheckDownloadReply with the rules
+// defined in the proto definition for this message. If any rules are
+// violated, the first error encountered is returned, or nil if there are no violations.
+func (m *CheckDownloadReply) Validate() error {
+	return m.validate(false)
+}
+
+// ValidateAll checks the field values on CheckDownloadReply with the rules
+// defined in the proto definition for this message. If any rules are
+// violated, the result is a list of violation errors wrapped in
+// CheckDownloadReplyMultiError, or nil if none found.
+func (m *CheckDownloadReply) ValidateAll() error {
+	return m.validate(true)
+}
+
+func (m *CheckDownloadReply) validate(all bool) error {
+	if m == nil {
+		return nil
+	}
+
+	var errors []error
+
+	if len(errors) > 0 {
+		return CheckDownloadReplyMultiError(errors)
+	}
+
+	return nil
+}
+
+// CheckDownloadReplyMultiError is an error wrapping multiple validation errors
+// returned by CheckDownloadReply.ValidateAll() if the designated constraints
+// aren't met.
+type CheckDownloadReplyMultiError []error
+
+// Error returns a concatenation of all the error messages it wraps.
+func (m CheckDownloadReplyMultiError) Error() string {
+	msgs := make([]string, 0, len(m))
+	for _, err := range m {
+		msgs = append(msgs, err.Error())
+	}
+	return strings.Join(msgs, "; ")
+}
+
+// AllErrors returns a list of validation violation errors.
+func (m CheckDownloadReplyMultiError) AllErrors() []error { return m }
+
+// CheckDownloadReplyValidationError is the validation error returned by
+// CheckDownloadReply.Validate if the designated constraints aren't met.
+type CheckDownloadReplyValidationError struct {
+	field  string
+	reason string
+	cause  error
+	key    bool
+}
+
+// Field function returns field value.
+func (e CheckDownloadReplyValidationError) Field() string { return e.field }
+
+// Reason function returns reason value.
+func (e CheckDownloadReplyValidationError) Reason() string { return e.reason }
+
+// Cause function returns cause value.
+func (e CheckDownloadReplyValidationError) Cause() error { return e.cause }
+
+// Key function returns key value.
+func (e CheckDownloadReplyValidationError) Key() bool { return e.key }
+
+// ErrorName returns error name.
+func (e CheckDownloadReplyValidationError) ErrorName() string {
+	return "CheckDownloadReplyValidationError"
+}
+
+// Error satisfies the builtin error interface
+func (e CheckDownloadReplyValidationError) Error() string {
+	cause := ""
+	if e.cause != nil {
+		cause = fmt.Sprintf(" | caused by: %v", e.cause)
+	}
+
+	key := ""
+	if e.key {
+		key = "key for "
+	}
+
+	return fmt.Sprintf(
+		"invalid %sCheckDownloadReply.%s: %s%s",
+		key,
+		e.field,
+		e.reason,
+		cause)
+}
+
+var _ error = CheckDownloadReplyValidationError{}
+
+var _ interface {
+	Field() string
+	Reason() string
+	Key() bool
+	Cause() error
+	ErrorName() string
+} = CheckDownloadReplyValidationError{}
+
 // Validate checks the field values on ShareInfo with the rules defined in the
 // proto definition for this message. If any rules are violated, the first
 // error encountered is returned, or nil if there are no violations.

@@ -405,3 +405,119 @@ var Share_ServiceDesc = grpc.ServiceDesc{
 	Streams:  []grpc.StreamDesc{},
 	Metadata: "share/v1/share.proto",
 }
+
+const (
+	ShareInternal_CheckDownload_FullMethodName = "/clouddrive.share.v1.ShareInternal/CheckDownload"
+)
+
+// ShareInternalClient is the client API for ShareInternal service.
+//
+// For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
+//
+// For other services only (gRPC, never routed by the gateway).
+type ShareInternalClient interface {
+	// Checks, at each request for a share's bytes, that the share still
+	// allows a download of these nodes of its owner (not revoked, expired or
+	// at its limit; owner not disabled; nodes still in the share and not in
+	// the trash), and counts one download when asked: storage asks for every
+	// GET that starts at the first byte.
+	CheckDownload(ctx context.Context, in *CheckDownloadRequest, opts ...grpc.CallOption) (*CheckDownloadReply, error)
+}
+
+type shareInternalClient struct {
+	cc grpc.ClientConnInterface
+}
+
+func NewShareInternalClient(cc grpc.ClientConnInterface) ShareInternalClient {
+	return &shareInternalClient{cc}
+}
+
+func (c *shareInternalClient) CheckDownload(ctx context.Context, in *CheckDownloadRequest, opts ...grpc.CallOption) (*CheckDownloadReply, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CheckDownloadReply)
+	err := c.cc.Invoke(ctx, ShareInternal_CheckDownload_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// ShareInternalServer is the server API for ShareInternal service.
+// All implementations must embed UnimplementedShareInternalServer
+// for forward compatibility.
+//
+// For other services only (gRPC, never routed by the gateway).
+type ShareInternalServer interface {
+	// Checks, at each request for a share's bytes, that the share still
+	// allows a download of these nodes of its owner (not revoked, expired or
+	// at its limit; owner not disabled; nodes still in the share and not in
+	// the trash), and counts one download when asked: storage asks for every
+	// GET that starts at the first byte.
+	CheckDownload(context.Context, *CheckDownloadRequest) (*CheckDownloadReply, error)
+	mustEmbedUnimplementedShareInternalServer()
+}
+
+// UnimplementedShareInternalServer must be embedded to have
+// forward compatible implementations.
+//
+// NOTE: this should be embedded by value instead of pointer to avoid a nil
+// pointer dereference when methods are called.
+type UnimplementedShareInternalServer struct{}
+
+func (UnimplementedShareInternalServer) CheckDownload(context.Context, *CheckDownloadRequest) (*CheckDownloadReply, error) {
+	return nil, status.Error(codes.Unimplemented, "method CheckDownload not implemented")
+}
+func (UnimplementedShareInternalServer) mustEmbedUnimplementedShareInternalServer() {}
+func (UnimplementedShareInternalServer) testEmbeddedByValue()                       {}
+
+// UnsafeShareInternalServer may be embedded to opt out of forward compatibility for this service.
+// Use of this interface is not recommended, as added methods to ShareInternalServer will
+// result in compilation errors.
+type UnsafeShareInternalServer interface {
+	mustEmbedUnimplementedShareInternalServer()
+}
+
+func RegisterShareInternalServer(s grpc.ServiceRegistrar, srv ShareInternalServer) {
+	// If the following call panics, it indicates UnimplementedShareInternalServer was
+	// embedded by pointer and is nil.  This will cause panics if an
+	// unimplemented method is ever invoked, so we test this at initialization
+	// time to prevent it from happening at runtime later due to I/O.
+	if t, ok := srv.(interface{ testEmbeddedByValue() }); ok {
+		t.testEmbeddedByValue()
+	}
+	s.RegisterService(&ShareInternal_ServiceDesc, srv)
+}
+
+func _ShareInternal_CheckDownload_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CheckDownloadRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ShareInternalServer).CheckDownload(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ShareInternal_CheckDownload_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ShareInternalServer).CheckDownload(ctx, req.(*CheckDownloadRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+// ShareInternal_ServiceDesc is the grpc.ServiceDesc for ShareInternal service.
+// It's only intended for direct use with grpc.RegisterService,
+// and not to be introspected or modified (even as a copy)
+var ShareInternal_ServiceDesc = grpc.ServiceDesc{
+	ServiceName: "clouddrive.share.v1.ShareInternal",
+	HandlerType: (*ShareInternalServer)(nil),
+	Methods: []grpc.MethodDesc{
+		{
+			MethodName: "CheckDownload",
+			Handler:    _ShareInternal_CheckDownload_Handler,
+		},
+	},
+	Streams:  []grpc.StreamDesc{},
+	Metadata: "share/v1/share.proto",
+}

@@ -150,9 +150,13 @@ func (x *ScrubReply) GetNextAfterHash() string {
 }
 
 type SignDownloadRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	OwnerId       string                 `protobuf:"bytes,1,opt,name=owner_id,json=ownerId,proto3" json:"owner_id,omitempty"`
-	NodeId        string                 `protobuf:"bytes,2,opt,name=node_id,json=nodeId,proto3" json:"node_id,omitempty"`
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	OwnerId string                 `protobuf:"bytes,1,opt,name=owner_id,json=ownerId,proto3" json:"owner_id,omitempty"`
+	NodeId  string                 `protobuf:"bytes,2,opt,name=node_id,json=nodeId,proto3" json:"node_id,omitempty"`
+	// The share this download goes through: signed into the URL, whose every
+	// GET then asks the share service whether the share still allows it
+	// (and counts it). Empty: the owner's own download.
+	ShareToken    string `protobuf:"bytes,3,opt,name=share_token,json=shareToken,proto3" json:"share_token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -201,11 +205,20 @@ func (x *SignDownloadRequest) GetNodeId() string {
 	return ""
 }
 
+func (x *SignDownloadRequest) GetShareToken() string {
+	if x != nil {
+		return x.ShareToken
+	}
+	return ""
+}
+
 type SignZipRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	OwnerId       string                 `protobuf:"bytes,1,opt,name=owner_id,json=ownerId,proto3" json:"owner_id,omitempty"`
-	Ids           []string               `protobuf:"bytes,2,rep,name=ids,proto3" json:"ids,omitempty"`
-	Name          string                 `protobuf:"bytes,3,opt,name=name,proto3" json:"name,omitempty"`
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	OwnerId string                 `protobuf:"bytes,1,opt,name=owner_id,json=ownerId,proto3" json:"owner_id,omitempty"`
+	Ids     []string               `protobuf:"bytes,2,rep,name=ids,proto3" json:"ids,omitempty"`
+	Name    string                 `protobuf:"bytes,3,opt,name=name,proto3" json:"name,omitempty"`
+	// As in SignDownloadRequest.
+	ShareToken    string `protobuf:"bytes,4,opt,name=share_token,json=shareToken,proto3" json:"share_token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -257,6 +270,13 @@ func (x *SignZipRequest) GetIds() []string {
 func (x *SignZipRequest) GetName() string {
 	if x != nil {
 		return x.Name
+	}
+	return ""
+}
+
+func (x *SignZipRequest) GetShareToken() string {
+	if x != nil {
+		return x.ShareToken
 	}
 	return ""
 }
@@ -1131,14 +1151,18 @@ const file_storage_v1_storage_proto_rawDesc = "" +
 	"ScrubReply\x12\x18\n" +
 	"\achecked\x18\x01 \x01(\x05R\achecked\x12 \n" +
 	"\vquarantined\x18\x02 \x03(\tR\vquarantined\x12&\n" +
-	"\x0fnext_after_hash\x18\x03 \x01(\tR\rnextAfterHash\"_\n" +
+	"\x0fnext_after_hash\x18\x03 \x01(\tR\rnextAfterHash\"\x89\x01\n" +
 	"\x13SignDownloadRequest\x12$\n" +
 	"\bowner_id\x18\x01 \x01(\tB\t\xfaB\x06r\x04\x10\x01(\x14R\aownerId\x12\"\n" +
-	"\anode_id\x18\x02 \x01(\tB\t\xfaB\x06r\x04\x10\x01(\x14R\x06nodeId\"s\n" +
+	"\anode_id\x18\x02 \x01(\tB\t\xfaB\x06r\x04\x10\x01(\x14R\x06nodeId\x12(\n" +
+	"\vshare_token\x18\x03 \x01(\tB\a\xfaB\x04r\x02(@R\n" +
+	"shareToken\"\x9d\x01\n" +
 	"\x0eSignZipRequest\x12$\n" +
 	"\bowner_id\x18\x01 \x01(\tB\t\xfaB\x06r\x04\x10\x01(\x14R\aownerId\x12\x1d\n" +
 	"\x03ids\x18\x02 \x03(\tB\v\xfaB\b\x92\x01\x05\b\x01\x10\xe8\aR\x03ids\x12\x1c\n" +
-	"\x04name\x18\x03 \x01(\tB\b\xfaB\x05r\x03(\xff\x01R\x04name\"\x89\x02\n" +
+	"\x04name\x18\x03 \x01(\tB\b\xfaB\x05r\x03(\xff\x01R\x04name\x12(\n" +
+	"\vshare_token\x18\x04 \x01(\tB\a\xfaB\x04r\x02(@R\n" +
+	"shareToken\"\x89\x02\n" +
 	"\x11InitUploadRequest\x12$\n" +
 	"\tparent_id\x18\x01 \x01(\tB\a\xfaB\x04r\x02(\x14R\bparentId\x12\x1e\n" +
 	"\x04name\x18\x02 \x01(\tB\n" +

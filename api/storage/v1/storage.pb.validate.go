@@ -338,6 +338,17 @@ func (m *SignDownloadRequest) validate(all bool) error {
 		errors = append(errors, err)
 	}
 
+	if len(m.GetShareToken()) > 64 {
+		err := SignDownloadRequestValidationError{
+			field:  "ShareToken",
+			reason: "value length must be at most 64 bytes",
+		}
+		if !all {
+			return err
+		}
+		errors = append(errors, err)
+	}
+
 	if len(errors) > 0 {
 		return SignDownloadRequestMultiError(errors)
 	}
@@ -477,6 +488,17 @@ func (m *SignZipRequest) validate(all bool) error {
 		err := SignZipRequestValidationError{
 			field:  "Name",
 			reason: "value length must be at most 255 bytes",
+		}
+		if !all {
+			return err
+		}
+		errors = append(errors, err)
+	}
+
+	if len(m.GetShareToken()) > 64 {
+		err := SignZipRequestValidationError{
+			field:  "ShareToken",
+			reason: "value length must be at most 64 bytes",
 		}
 		if !all {
 			return err
