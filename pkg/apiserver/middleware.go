@@ -20,6 +20,8 @@ type Config struct {
 	Auth   auth.Options
 	// Proxies whose X-Forwarded-For is believed (the gateway).
 	TrustedProxies []string
+	// Limits on bodies, headers, streams and stalls; zero: the defaults.
+	Limits Limits
 }
 
 // Middleware is the chain every server runs, outermost first.

@@ -17,7 +17,6 @@ import (
 
 	commonv1 "clouddrive/api/common/v1"
 	"clouddrive/pkg/apierror"
-	"clouddrive/pkg/auth"
 )
 
 func init() {
@@ -41,13 +40,22 @@ func NewHTTPServer(addr string, timeout time.Duration, c Config) *http.Server {
 			apierror.WriteHTTP(w, errors.New(nethttp.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED", "method "+r.Method+" is not allowed here"))
 		})),
 	}
+	l := c.Limits.withDefaults()
+	opts = append(opts, http.Filter(admitFirst(c, l)))
 	if addr != "" {
 		opts = append(opts, http.Address(addr))
 	}
 	// kratos's timeout would also cut raw byte routes (a long download), and
 	// its default is 1 s: calls are bounded by callTimeout instead.
 	opts = append(opts, http.Timeout(0))
-	return http.NewServer(opts...)
+	hs := http.NewServer(opts...)
+	// A connection that never finishes its headers, or idles, is closed. No
+	// WriteTimeout: it would cut long downloads; admitFirst's stall deadline
+	// cuts only a client that stops reading.
+	hs.ReadHeaderTimeout = l.ReadHeaderTimeout
+	hs.IdleTimeout = l.IdleTimeout
+	hs.MaxHeaderBytes = int(l.HeaderBytes)
+	return hs
 }
 
 // streamWindow is the flow-control window of one gRPC stream.
@@ -55,10 +63,12 @@ const streamWindow = 1 << 20
 
 // NewGRPCServer returns a gRPC server with the shared chain.
 func NewGRPCServer(addr string, timeout time.Duration, c Config) *grpc.Server {
+	l := c.Limits.withDefaults()
 	opts := []grpc.ServerOption{
 		grpc.Middleware(append(Middleware(c), callTimeout(timeout))...),
-		// kratos middleware wraps unary calls only: streams are admitted here.
-		grpc.StreamInterceptor(auth.StreamInterceptor(c.Auth)),
+		// kratos middleware wraps unary calls only: streams get recovery,
+		// errors, admission and their caps here.
+		grpc.StreamInterceptor(streamInterceptors(c, l)...),
 	}
 	if addr != "" {
 		opts = append(opts, grpc.Address(addr))
@@ -67,9 +77,14 @@ func NewGRPCServer(addr string, timeout time.Duration, c Config) *grpc.Server {
 	// Fixed flow-control windows: grpc-go's dynamic window (BDP) grows to
 	// many MiB per stream on a fast link, so a few upload streams held tens
 	// of MiB each. These bound what a stream may have in flight.
+	// kratos keeps the last grpc.Options only: every option is here.
 	opts = append(opts, grpc.Options(
 		grpcgo.InitialWindowSize(streamWindow),
 		grpcgo.InitialConnWindowSize(4*streamWindow),
+		grpcgo.MaxConcurrentStreams(l.StreamsPerConn),
+		// grpc-go's default takes 16 MiB of metadata per call, before
+		// any authentication.
+		grpcgo.MaxHeaderListSize(l.HeaderBytes),
 	))
 
 	return grpc.NewServer(opts...)
@@ -80,14 +95,8 @@ func Logger(w io.Writer, service string) log.Logger {
 	return log.With(log.NewStdLogger(w), "ts", log.DefaultTimestamp, "service", service)
 }
 
-// decodeJSONBody reads every request body as JSON whatever its Content-Type,
-// as APISIX's grpc-transcode does: `curl -d '{...}'` (sent as a form) works
-// the same through the gateway and here.
-func decodeJSONBody(r *nethttp.Request, v any) error {
-	data, err := io.ReadAll(r.Body)
-	if err != nil {
-		return errors.BadRequest("CODEC", err.Error())
-	}
+// unmarshalJSON decodes a body already read (empty: the zero request).
+func unmarshalJSON(r *nethttp.Request, data []byte, v any) error {
 	r.Body = io.NopCloser(bytes.NewReader(data))
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil
