@@ -25,6 +25,10 @@ import (
 	"clouddrive/pkg/ratelimit"
 )
 
+// Prefix is where WebDAV is mounted, on the standalone binary's HTTP port
+// and on the gateway (a plain HTTP route, tools/apisixgen).
+const Prefix = "/dav/"
+
 // Config is the service's configuration (app/webdav/internal/conf/conf.proto).
 type Config = conf.Bootstrap
 
@@ -96,7 +100,7 @@ func New(c *Config, cl Clients, logger log.Logger) (*Module, func(), error) {
 	locks := biz.NewLockUsecase(data.NewLockRepo(d))
 	prefix := c.GetWebdav().GetPrefix()
 	if prefix == "" {
-		prefix = "/dav"
+		prefix = Prefix
 	}
 	h := service.NewHandler(service.Options{Prefix: prefix, TempDir: c.GetWebdav().GetTempDir(),
 		TrustedProxies: c.GetServer().GetTrustedProxies()}, signin, tree, locks, logger)

@@ -30,7 +30,7 @@ type config struct {
 type route struct {
 	ID         string            `json:"id"`
 	URI        string            `json:"uri"`
-	Methods    []string          `json:"methods"`
+	Methods    []string          `json:"methods,omitempty"` // none: every method (WebDAV's PROPFIND, MKCOL... are not in APISIX's list)
 	Name       string            `json:"name"`
 	Labels     map[string]string `json:"labels"`
 	UpstreamID string            `json:"upstream_id"`
@@ -98,6 +98,9 @@ func build(files *protoregistry.Files, rpcs []rpc, raws []rawRoute) (*config, er
 		}
 		if rr.Prefix != "" {
 			uri, name = strings.TrimSuffix(rr.Prefix, "/")+"/*", strings.Join(rr.Methods, ",")+" "+rr.Prefix+"*"
+		}
+		if len(rr.Methods) == 0 {
+			name = "ANY" + name
 		}
 		switch rr.Access {
 		case "public", "bearer", "admin":

@@ -9,7 +9,7 @@ type rawRoute struct {
 	// Path is matched exactly; Prefix matches the path and everything below
 	// it (APISIX "<prefix>/*"). Set exactly one.
 	Path, Prefix string
-	// Methods, upper case.
+	// Methods, upper case; none for every method.
 	Methods []string
 	// Service is the owning service ("user", "storage").
 	Service string
@@ -25,6 +25,12 @@ type rawRoute struct {
 
 // rawRoutes is the table of every plain HTTP route. Keep it sorted by path.
 var rawRoutes = []rawRoute{
+	{
+		// WebDAV: every method (PROPFIND, MKCOL, LOCK...), Basic
+		// authentication with an app password, checked by the service.
+		Name: "webdav", Prefix: "/dav/", Service: "webdav", Access: "public",
+		Source: "app/webdav/webdav.go:Prefix",
+	},
 	{
 		Name: "download-archive", Path: "/v1/download/archive", Methods: []string{"GET"},
 		Service: "storage", Access: "public", Source: "app/storage/internal/biz/download.go:ZipPath",
