@@ -2,6 +2,7 @@ package biz
 
 import (
 	"errors"
+	"fmt"
 
 	v1 "clouddrive/api/storage/v1"
 )
@@ -23,6 +24,13 @@ func errFileNotFound() error   { return v1.ErrorFileNotFound("no such file") }
 func errProofRejected() error {
 	return v1.ErrorProofRejected("instant upload refused: send the content")
 }
+
+// LostChunksError is a backend's finding, at Publish, that some chunks no
+// longer hold the bytes their digests describe (a crash lost writes not yet
+// on disk): they are forgotten and must be sent again.
+type LostChunksError struct{ Indexes []int64 }
+
+func (e *LostChunksError) Error() string { return fmt.Sprintf("%d chunks were lost", len(e.Indexes)) }
 
 func errCompleting() error {
 	return v1.ErrorUploadCompleting("this upload is being completed; its chunks can no longer change")

@@ -10,6 +10,7 @@
 package biz
 
 import (
+	auth "clouddrive/pkg/auth"
 	context "context"
 	io "io"
 	url "net/url"
@@ -199,6 +200,20 @@ func (m *MockUploadRepo) Finish(ctx context.Context, owner int64, id string, sta
 func (mr *MockUploadRepoMockRecorder) Finish(ctx, owner, id, state, nodeID any) *gomock.Call {
 	mr.mock.ctrl.T.Helper()
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Finish", reflect.TypeOf((*MockUploadRepo)(nil).Finish), ctx, owner, id, state, nodeID)
+}
+
+// ForgetChunks mocks base method.
+func (m *MockUploadRepo) ForgetChunks(ctx context.Context, owner int64, id string, indexes []int64) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "ForgetChunks", ctx, owner, id, indexes)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// ForgetChunks indicates an expected call of ForgetChunks.
+func (mr *MockUploadRepoMockRecorder) ForgetChunks(ctx, owner, id, indexes any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "ForgetChunks", reflect.TypeOf((*MockUploadRepo)(nil).ForgetChunks), ctx, owner, id, indexes)
 }
 
 // Get mocks base method.
@@ -705,10 +720,10 @@ func (mr *MockURLSignerMockRecorder) Sign(path, params, userID, ttl any) *gomock
 }
 
 // Verify mocks base method.
-func (m *MockURLSigner) Verify(path string, q url.Values) (int64, error) {
+func (m *MockURLSigner) Verify(path string, q url.Values) (auth.Signed, error) {
 	m.ctrl.T.Helper()
 	ret := m.ctrl.Call(m, "Verify", path, q)
-	ret0, _ := ret[0].(int64)
+	ret0, _ := ret[0].(auth.Signed)
 	ret1, _ := ret[1].(error)
 	return ret0, ret1
 }

@@ -99,6 +99,8 @@ type UploadRepo interface {
 	Writing(ctx context.Context, owner int64, id string, staleBefore time.Time) (int, error)
 	// Restart forgets every chunk and records the backend's new handle.
 	Restart(ctx context.Context, owner int64, id, backendRef string) error
+	// ForgetChunks drops held chunks the backend found lost.
+	ForgetChunks(ctx context.Context, owner int64, id string, indexes []int64) error
 	// Chunks lists the held chunks (not those being written).
 	Chunks(ctx context.Context, owner int64, id string) ([]*Chunk, error)
 	DeleteChunks(ctx context.Context, owner int64, id string) error

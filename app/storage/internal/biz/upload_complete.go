@@ -81,6 +81,18 @@ func (uc *UploadUsecase) complete(ctx context.Context, owner int64, id string) (
 			WithMetadata(map[string]string{"content_hash": got})
 	}
 	stored, err := uc.publish(ctx, u, chunks)
+	var lost *LostChunksError
+	if errors.As(err, &lost) {
+		for _, i := range lost.Indexes {
+			_ = uc.index.Set(ctx, id, i, false)
+		}
+		if err := uc.uploads.ForgetChunks(ctx, owner, id, lost.Indexes); err != nil {
+			return nil, err
+		}
+		uc.log.WithContext(ctx).Warnw("msg", "chunks lost in a crash: asked again", "upload", id, "chunks", len(lost.Indexes))
+		return nil, v1.ErrorChunksMissing("%d chunks were lost and must be sent again", len(lost.Indexes)).
+			WithMetadata(map[string]string{"missing": joinInts(lost.Indexes, 100)})
+	}
 	if errors.Is(err, ErrNotFound) {
 		// The chunks went into a blob that a refused node left unreferenced
 		// and the collector has taken since: they must come again, into a

@@ -566,7 +566,6 @@ func TestCompleteGivesUpOnWritesThatDoNotEnd(t *testing.T) {
 	wantReason(t, err, 409, "CHUNK_BUSY")
 }
 
-
 // seekCloser is a blob opened from memory.
 type seekCloser struct{ *bytes.Reader }
 

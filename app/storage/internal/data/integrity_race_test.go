@@ -391,3 +391,43 @@ func chmodWrite(path string, fn func() error) error {
 	defer os.Chmod(path, 0o400)
 	return fn()
 }
+
+// A chunk is acknowledged before it is on disk; a crash of the machine can
+// lose it. After a reboot, complete re-hashes the chunks of the earlier boot
+// and asks again for the lost one instead of publishing other bytes.
+func TestChunksLostInACrashAreSentAgain(t *testing.T) {
+	w := newIntegrityWorld(t, integrityDatabases(t)["sqlite"])
+	content := randomContent(t, 2*biz.BlockSize+biz.BlockSize/2) // three chunks
+	hash := biz.HashBytes(content)
+	s, err := w.up.Init(w.ctx, biz.NewFile{Owner: 1, Name: "a.bin", ContentHash: hash, Size: int64(len(content))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.send(t, 1, s, content)
+	// The crash: chunk 1's pages never reached the disk; the machine boots again.
+	l := s.Upload.Layout()
+	part := filepath.Join(w.store.Root(), "uploads", s.Upload.ID+".part")
+	if err := writeOver(part, l.Offset(1), make([]byte, l.Len(1))); err != nil {
+		t.Fatal(err)
+	}
+	w.store.SetBootForTest("the boot after the crash")
+
+	_, err = w.up.Complete(w.ctx, 1, s.Upload.ID)
+	if e := kerrors.FromError(err); e.Reason != "CHUNKS_MISSING" || e.Metadata["missing"] != "1" {
+		t.Fatalf("complete after the crash: %v; want CHUNKS_MISSING of chunk 1", err)
+	}
+	st, err := w.up.Status(w.ctx, 1, s.Upload.ID)
+	if err != nil || len(st.Held) != 2 {
+		t.Fatalf("held after the crash: %v, %v; want chunks 0 and 2", st.Held, err)
+	}
+	if err := w.up.PutChunk(w.ctx, 1, s.Upload.ID, 1, bytes.NewReader(content[l.Offset(1):l.Offset(1)+l.Len(1)]), nil); err != nil {
+		t.Fatal(err)
+	}
+	n, err := w.up.Complete(w.ctx, 1, s.Upload.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := w.download(t, n.ContentHash, n.Size); !bytes.Equal(got, content) {
+		t.Fatal("the published blob is not the content")
+	}
+}

@@ -1,6 +1,7 @@
 package data
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -8,7 +9,9 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"sync"
+	"time"
 
 	"clouddrive/app/storage/internal/biz"
 )
@@ -16,8 +19,16 @@ import (
 // LocalStore keeps blobs on local disk. An upload is one file preallocated
 // to its size; each chunk is written at its offset, so completing is an
 // fsync and a rename, never a merge of parts.
+//
+// A chunk is acknowledged once written, not once on disk: the one fsync is
+// at Publish. What a crash of the machine can lose is the page cache, so a
+// chunk records the boot it was written in (its ETag), and Publish re-hashes
+// the chunks of earlier boots before trusting them: a chunk the crash lost
+// is reported missing and sent again, never published as other bytes.
 type LocalStore struct {
 	root string
+	// boot names this boot of the machine (the kernel's boot id).
+	boot string
 }
 
 var _ biz.BlobStore = (*LocalStore)(nil)
@@ -32,8 +43,24 @@ func NewLocalStore(root string) (*LocalStore, error) {
 			return nil, err
 		}
 	}
-	return &LocalStore{root: root}, nil
+	return &LocalStore{root: root, boot: bootID()}, nil
 }
+
+// bootID is the kernel's id of this boot; a random one (as if every start
+// followed a crash) where there is none.
+func bootID() string {
+	if b, err := os.ReadFile("/proc/sys/kernel/random/boot_id"); err == nil && len(bytes.TrimSpace(b)) > 0 {
+		return string(bytes.TrimSpace(b))
+	}
+	return "process-" + strconv.FormatInt(time.Now().UnixNano(), 36)
+}
+
+// SetBootForTest makes the store believe the machine rebooted (tests of
+// what a crash loses).
+func (s *LocalStore) SetBootForTest(boot string) { s.boot = boot }
+
+// bootTag is the ETag of a chunk written in this boot and not yet synced.
+func (s *LocalStore) bootTag() string { return "boot:" + s.boot }
 
 // Root is the folder the store keeps everything under.
 func (s *LocalStore) Root() string { return s.root }
@@ -62,8 +89,8 @@ func (s *LocalStore) Begin(_ context.Context, u *biz.Upload) (string, error) {
 
 var copyBuffers = sync.Pool{New: func() any { b := make([]byte, 256<<10); return &b }}
 
-// WriteChunk implements biz.BlobStore. The chunk is synced before it is
-// reported stored: a recorded chunk survives a crash of the machine too.
+// WriteChunk implements biz.BlobStore. The chunk is not synced here (see
+// LocalStore): its ETag says which boot wrote it.
 func (s *LocalStore) WriteChunk(_ context.Context, u *biz.Upload, index int64, r io.Reader, n int64) (string, error) {
 	f, err := os.OpenFile(s.partPath(u), os.O_WRONLY, 0)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -83,15 +110,15 @@ func (s *LocalStore) WriteChunk(_ context.Context, u *biz.Upload, index int64, r
 	if written != n {
 		return "", fmt.Errorf("chunk %d: %w (%d of %d bytes)", index, io.ErrUnexpectedEOF, written, n)
 	}
-	return "", f.Sync()
+	return s.bootTag(), nil
 }
 
 // Publish implements biz.BlobStore. biz calls it only once no chunk write
 // of the upload is running or can begin, so no handle on the part file is
 // left; the blob is made read-only as it takes its name.
-func (s *LocalStore) Publish(_ context.Context, u *biz.Upload, _ []*biz.Chunk) error {
+func (s *LocalStore) Publish(_ context.Context, u *biz.Upload, chunks []*biz.Chunk) error {
 	part, dst := s.partPath(u), s.blobPath(u.ContentHash)
-	f, err := os.OpenFile(part, os.O_WRONLY, 0)
+	f, err := os.OpenFile(part, os.O_RDWR, 0)
 	if errors.Is(err, fs.ErrNotExist) {
 		// Published already by a try that died before it was recorded.
 		if st, serr := os.Stat(dst); serr == nil && st.Size() == u.Size {
@@ -100,6 +127,10 @@ func (s *LocalStore) Publish(_ context.Context, u *biz.Upload, _ []*biz.Chunk) e
 		return fmt.Errorf("local store: publishing upload %s: %w", u.ID, biz.ErrNotFound)
 	}
 	if err != nil {
+		return err
+	}
+	if err := s.checkEarlierBoots(f, u, chunks); err != nil {
+		f.Close()
 		return err
 	}
 	err = f.Sync()
@@ -117,6 +148,32 @@ func (s *LocalStore) Publish(_ context.Context, u *biz.Upload, _ []*biz.Chunk) e
 		return err
 	}
 	return syncDir(filepath.Dir(dst))
+}
+
+// checkEarlierBoots re-hashes the chunks written before the machine's last
+// boot and never synced: a crash may have lost them.
+func (s *LocalStore) checkEarlierBoots(f *os.File, u *biz.Upload, chunks []*biz.Chunk) error {
+	var lost []int64
+	buf := copyBuffers.Get().(*[]byte)
+	defer copyBuffers.Put(buf)
+	for _, c := range chunks {
+		// "" is a chunk synced as it was written (before unsynced writes).
+		if c.ETag == "" || c.ETag == s.bootTag() {
+			continue
+		}
+		h := biz.NewBlockHasher()
+		l := u.Layout()
+		if _, err := io.CopyBuffer(h, io.NewSectionReader(f, l.Offset(c.Index), c.Size), *buf); err != nil {
+			return err
+		}
+		if !bytes.Equal(h.Digests(), c.Digests) {
+			lost = append(lost, c.Index)
+		}
+	}
+	if len(lost) > 0 {
+		return &biz.LostChunksError{Indexes: lost}
+	}
+	return nil
 }
 
 func syncDir(dir string) error {

@@ -129,6 +129,14 @@ func (r *uploadRepo) AbortChunk(ctx context.Context, owner int64, id string, ind
 		Delete(&chunkModel{}).Error
 }
 
+func (r *uploadRepo) ForgetChunks(ctx context.Context, owner int64, id string, indexes []int64) error {
+	if len(indexes) == 0 {
+		return nil
+	}
+	return r.d.db(ctx).Where("upload_id = ? AND owner_id = ? AND idx IN ? AND writer = ''", id, owner, indexes).
+		Delete(&chunkModel{}).Error
+}
+
 func (r *uploadRepo) Writing(ctx context.Context, owner int64, id string, staleBefore time.Time) (int, error) {
 	var n int64
 	err := r.d.db(ctx).Model(&chunkModel{}).
