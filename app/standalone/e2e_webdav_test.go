@@ -37,6 +37,7 @@ func TestWebDAV(t *testing.T) {
 	t.Run("properties", d.testProperties)
 	t.Run("range_and_etag", d.testRangeAndETag)
 	t.Run("delete_goes_to_trash", d.testDeleteToTrash)
+	t.Run("quota_and_chunked_put", d.testQuota)
 	t.Run("hostile_paths_and_headers", d.testHostile)
 	t.Run("litmus", d.testLitmus)
 	t.Run("rclone", d.testRclone)
@@ -631,5 +632,54 @@ func (d *davEnv) testRclone(t *testing.T) {
 		return err
 	}); err != nil || n != 200 {
 		t.Fatalf("downloaded %d files (%v), want 200", n, err)
+	}
+}
+
+// chunkedPut sends a body of unknown length (Transfer-Encoding: chunked),
+// as Finder does.
+func (d *davEnv) chunkedPut(t *testing.T, user, pass, path string, body []byte) int {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPut, d.dav+strings.TrimPrefix(path, "/"), io.MultiReader(bytes.NewReader(body)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.ContentLength = -1
+	req.SetBasicAuth(user, pass)
+	req.Header.Set("X-Expected-Entity-Length", strconv.Itoa(len(body)))
+	resp, err := d.hc.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = resp.Body.Close()
+	return resp.StatusCode
+}
+
+// testQuota: a PUT over the quota is 507 Insufficient Storage, with or
+// without a Content-Length, and leaves nothing behind; a chunked PUT that
+// fits is stored whole.
+func (d *davEnv) testQuota(t *testing.T) {
+	user, pass := "davquota"+davRandom(t)[:6], "Pw-"+davRandom(t)+"x9"
+	token, app := d.account(t, user, pass)
+	var me struct {
+		ID string `json:"id"`
+	}
+	d.api(t, "/v1/user/me", token, nil, &me)
+	// d.user registered first on this binary: the administrator.
+	d.api(t, "/v1/admin/quota/set", d.token, map[string]any{"user_id": me.ID, "limit_bytes": 10000}, nil)
+	if resp, b := d.doAs(t, user, app, "PUT", "/big.bin", make([]byte, 20000)); resp.StatusCode != 507 {
+		t.Fatalf("PUT over the quota: %d %s, want 507", resp.StatusCode, b)
+	}
+	if st := d.chunkedPut(t, user, app, "/big-chunked.bin", make([]byte, 20000)); st != 507 {
+		t.Fatalf("chunked PUT over the quota: %d, want 507", st)
+	}
+	if n := d.list(t, token, ""); len(n) != 0 {
+		t.Fatalf("refused PUTs left %v", n)
+	}
+	body := bytes.Repeat([]byte("finder"), 1000)
+	if st := d.chunkedPut(t, user, app, "/fits.txt", body); st != http.StatusCreated {
+		t.Fatalf("chunked PUT: %d, want 201", st)
+	}
+	if resp, got := d.doAs(t, user, app, "GET", "/fits.txt", nil); resp.StatusCode != 200 || !bytes.Equal(got, body) {
+		t.Fatalf("GET after a chunked PUT: %d, %d bytes", resp.StatusCode, len(got))
 	}
 }

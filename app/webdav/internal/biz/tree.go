@@ -36,6 +36,14 @@ func (uc *TreeUsecase) View(u *User) *View {
 // User is the view's user.
 func (v *View) User() *User { return v.u }
 
+// Renew swaps in a fresh sign-in of the same user (a new access token) for
+// what follows a long wait, such as a large body arriving.
+func (v *View) Renew(u *User) {
+	if u != nil && u.ID == v.u.ID {
+		v.u = u
+	}
+}
+
 // Root is the user's root folder.
 func Root() *Node { return &Node{Folder: true} }
 

@@ -302,6 +302,13 @@ func (w *writeFile) Close() error {
 	if w.done != nil {
 		return nil
 	}
+	if w.r.renew != nil {
+		u, err := w.r.renew(w.ctx)
+		if err != nil {
+			return err
+		}
+		w.r.view.Renew(u)
+	}
 	var n *biz.Node
 	var err error
 	if w.src != nil {

@@ -22,6 +22,9 @@ type request struct {
 	tempDir string
 	usage   *biz.Usage
 	status  int
+	// renew signs the client in again (cached while fresh): a PUT's body
+	// may take longer to arrive than the access token lives.
+	renew func(ctx context.Context) (*biz.User, error)
 }
 
 // fileSystem is x/net/webdav's FileSystem over the user's tree.

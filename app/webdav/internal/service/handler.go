@@ -4,6 +4,7 @@
 package service
 
 import (
+	"context"
 	"net/http"
 	"net/netip"
 	"net/url"
@@ -134,7 +135,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	req := &request{view: h.tree.View(u), tempDir: h.o.TempDir}
+	req := &request{view: h.tree.View(u), tempDir: h.o.TempDir,
+		renew: func(ctx context.Context) (*biz.User, error) { return h.signin.SignIn(ctx, name, pass, ip) }}
 	if r.Method == http.MethodPut && r.ContentLength > 0 {
 		// Refuse what cannot fit before taking the bytes.
 		if us, err := req.view.Usage(ctx); err == nil && us.Limit > 0 && us.Used+r.ContentLength > us.Limit {
