@@ -15,8 +15,10 @@ type Lock struct {
 	Token string `json:"t"`
 	Root  string `json:"r"`
 	// ZeroDepth: the lock covers Root only, not what is under it.
-	ZeroDepth bool   `json:"z,omitempty"`
-	OwnerXML  string `json:"o,omitempty"`
+	ZeroDepth bool `json:"z,omitempty"`
+	// Shared locks coexist with each other; an exclusive one with none.
+	Shared   bool   `json:"s,omitempty"`
+	OwnerXML string `json:"o,omitempty"`
 	// Duration < 0: no timeout.
 	Duration time.Duration `json:"d"`
 	Expiry   time.Time     `json:"e"`
@@ -114,7 +116,7 @@ func lookup(locks []*Lock, name string, conds []LockCondition) *Lock {
 
 // Create takes a lock on root; ErrLocked when root, a folder above it
 // (depth infinity) or, for a depth-infinity lock, anything under it is
-// locked already.
+// locked already, unless both locks are shared.
 func (uc *LockUsecase) Create(ctx context.Context, owner int64, now time.Time, l Lock) (string, error) {
 	l.Root = cleanLockPath(l.Root)
 	// 80 random bits, short: clients echo the token beside two ETags (64
@@ -131,7 +133,10 @@ func (uc *LockUsecase) Create(ctx context.Context, owner int64, now time.Time, l
 	err := uc.repo.Update(ctx, owner, func(locks []*Lock) ([]*Lock, error) {
 		locks = live(locks, now)
 		for _, o := range locks {
-			if o.covers(l.Root) || (!l.ZeroDepth && l.covers(o.Root)) {
+			if l.Shared && o.Shared {
+				continue
+			}
+			if o.covers(l.Root) || l.covers(o.Root) {
 				return nil, ErrLocked
 			}
 		}

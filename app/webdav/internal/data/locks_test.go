@@ -56,6 +56,23 @@ func TestLocksAcrossInstances(t *testing.T) {
 					t.Errorf("lock %s (zero depth %v) on the other instance: %v, want %v", tc.root, tc.zero, err, tc.want)
 				}
 			}
+			// Shared locks coexist with each other, never with an exclusive one.
+			s1, err := a.Create(ctx, owner, now, biz.Lock{Root: "/shared", Shared: true, Duration: time.Hour})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := b.Create(ctx, owner, now, biz.Lock{Root: "/shared", Shared: true, Duration: time.Hour}); err != nil {
+				t.Errorf("a second shared lock: %v", err)
+			}
+			if _, err := b.Create(ctx, owner, now, biz.Lock{Root: "/shared", ZeroDepth: true, Duration: time.Hour}); !errors.Is(err, biz.ErrLocked) {
+				t.Errorf("an exclusive lock over shared ones: %v, want locked", err)
+			}
+			if _, err := b.Create(ctx, owner, now, biz.Lock{Root: "/docs/x", Shared: true, Duration: time.Hour}); !errors.Is(err, biz.ErrLocked) {
+				t.Errorf("a shared lock under an exclusive one: %v, want locked", err)
+			}
+			if err := b.Confirm(ctx, owner, now, "/shared", "", biz.LockCondition{Token: s1}); err != nil {
+				t.Errorf("confirm with a shared lock's token: %v", err)
+			}
 			// Another user's tree is another lock space.
 			if _, err := b.Create(ctx, owner+1, now, biz.Lock{Root: "/docs", Duration: time.Minute}); err != nil {
 				t.Errorf("another owner's /docs: %v", err)

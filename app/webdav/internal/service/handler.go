@@ -145,10 +145,15 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	fsys := &fileSystem{r: req}
+	ls := &lockSystem{ctx: ctx, owner: u.ID, uc: h.locks, fs: fsys}
+	if li, ok := sharedLock(r); ok {
+		h.handleSharedLock(w, r, li, fsys, ls)
+		return
+	}
 	dav := &webdav.Handler{
 		Prefix:     h.o.Prefix,
 		FileSystem: fsys,
-		LockSystem: &lockSystem{ctx: ctx, owner: u.ID, uc: h.locks, fs: fsys},
+		LockSystem: ls,
 		Logger: func(r *http.Request, err error) {
 			if err != nil {
 				h.log.WithContext(r.Context()).Debugw("msg", "webdav", "method", r.Method, "err", err)
