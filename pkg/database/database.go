@@ -21,8 +21,19 @@ type Config struct {
 	Source string // a DSN, or a file path for sqlite
 }
 
-// Open connects and tunes the pool for the driver.
+// Open connects, tunes the pool for the driver and traces statements.
 func Open(c Config) (*gorm.DB, error) {
+	db, err := open(c)
+	if err != nil {
+		return nil, err
+	}
+	if err := db.Use(tracing{}); err != nil {
+		return nil, fmt.Errorf("database: %w", err)
+	}
+	return db, nil
+}
+
+func open(c Config) (*gorm.DB, error) {
 	gc := &gorm.Config{
 		Logger:         logger.Discard,
 		TranslateError: true, // duplicate keys arrive as gorm.ErrDuplicatedKey

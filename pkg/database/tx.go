@@ -3,10 +3,11 @@ package database
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"math/rand/v2"
-	"strings"
 	"time"
 
+	"github.com/go-sql-driver/mysql"
 	"gorm.io/gorm"
 )
 
@@ -42,24 +43,53 @@ func (t *Transactor) InTx(ctx context.Context, fn func(ctx context.Context) erro
 	if t.db.Dialector.Name() == "mysql" {
 		opts = append(opts, &sql.TxOptions{Isolation: sql.LevelReadCommitted})
 	}
-	var err error
-	for attempt := 0; attempt < 10; attempt++ {
-		err = t.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	return retry(ctx, 10, func() error {
+		return t.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 			return fn(context.WithValue(ctx, txKey{}, tx))
 		}, opts...)
-		if !retryable(err) {
+	})
+}
+
+// Retry runs a one-statement write (outside InTx) again when it lost a
+// deadlock, timed out on a lock or found SQLite busy, as InTx does for a
+// whole transaction.
+func Retry(ctx context.Context, fn func() error) error { return retry(ctx, 5, fn) }
+
+func retry(ctx context.Context, attempts int, fn func() error) error {
+	var err error
+	for attempt := 0; attempt < attempts; attempt++ {
+		if err = fn(); !Retryable(err) || ctx.Err() != nil {
 			return err
 		}
+		// Jitter, so that writers that collided do not retry in step.
 		time.Sleep(time.Duration(attempt+1)*5*time.Millisecond + rand.N(10*time.Millisecond))
 	}
 	return err
 }
 
-func retryable(err error) bool {
+// MySQL's error numbers for a deadlock victim and a lock wait timeout;
+// SQLite's result codes for a busy or locked database.
+const (
+	mysqlDeadlock    = 1213
+	mysqlLockTimeout = 1205
+	sqliteBusy       = 5
+	sqliteLocked     = 6
+)
+
+// Retryable reports whether err is a lost lock race worth running again,
+// by the driver's error number (never the message, which varies).
+func Retryable(err error) bool {
 	if err == nil {
 		return false
 	}
-	s := err.Error()
-	return strings.Contains(s, "Error 1213") || strings.Contains(s, "Error 1205") ||
-		strings.Contains(s, "database is locked") || strings.Contains(s, "SQLITE_BUSY")
+	var me *mysql.MySQLError
+	if errors.As(err, &me) {
+		return me.Number == mysqlDeadlock || me.Number == mysqlLockTimeout
+	}
+	var se interface{ Code() int }
+	if errors.As(err, &se) {
+		c := se.Code() & 0xff // extended codes keep the primary in the low byte
+		return c == sqliteBusy || c == sqliteLocked
+	}
+	return false
 }

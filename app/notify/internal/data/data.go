@@ -4,10 +4,6 @@
 package data
 
 import (
-	"math/rand/v2"
-	"strings"
-	"time"
-
 	"github.com/go-kratos/kratos/v2/log"
 	"github.com/google/wire"
 	"gorm.io/gorm"
@@ -44,27 +40,4 @@ func NewData(c *conf.Data, logger log.Logger) (*Data, func(), error) {
 // Migrate creates or updates the tables.
 func Migrate(db *gorm.DB) error {
 	return database.Migrate(db, &notificationModel{})
-}
-
-// retryDeadlock runs a one-statement write again when InnoDB picked it as a
-// deadlock victim or it timed out on a lock (racing writers of one row), or
-// SQLite was busy.
-func retryDeadlock(fn func() error) error {
-	var err error
-	for attempt := 0; attempt < 5; attempt++ {
-		if err = fn(); !retryable(err) {
-			return err
-		}
-		time.Sleep(time.Duration(attempt+1)*5*time.Millisecond + rand.N(10*time.Millisecond))
-	}
-	return err
-}
-
-func retryable(err error) bool {
-	if err == nil {
-		return false
-	}
-	s := err.Error()
-	return strings.Contains(s, "Error 1213") || strings.Contains(s, "Error 1205") ||
-		strings.Contains(s, "database is locked") || strings.Contains(s, "SQLITE_BUSY")
 }

@@ -7,6 +7,7 @@ import (
 	"gorm.io/gorm"
 
 	"clouddrive/app/notify/internal/biz"
+	"clouddrive/pkg/database"
 )
 
 type mailRepo struct{ d *Data }
@@ -29,7 +30,7 @@ func (r *mailRepo) ClaimMail(ctx context.Context, now, until time.Time, limit in
 	for i := range ms {
 		m := &ms[i]
 		var won bool
-		err := retryDeadlock(func() error {
+		err := database.Retry(ctx, func() error {
 			res := r.d.DB.WithContext(ctx).Model(&notificationModel{}).
 				Where("id = ? AND mail_state = ? AND mail_after <= ?", m.ID, int8(biz.MailPending), now).
 				Updates(map[string]any{"mail_after": until, "mail_attempts": gorm.Expr("mail_attempts + 1")})

@@ -8,6 +8,7 @@ import (
 	"gorm.io/gorm"
 
 	"clouddrive/app/notify/internal/biz"
+	"clouddrive/pkg/database"
 )
 
 type notificationRepo struct{ d *Data }
@@ -32,7 +33,7 @@ func (r *notificationRepo) Create(ctx context.Context, n *biz.Notification) (boo
 		return false, err
 	}
 	m.ID = 0
-	err = retryDeadlock(func() error { return r.d.DB.WithContext(ctx).Create(m).Error })
+	err = database.Retry(ctx, func() error { return r.d.DB.WithContext(ctx).Create(m).Error })
 	if errors.Is(err, gorm.ErrDuplicatedKey) {
 		return false, nil
 	}
