@@ -1,5 +1,7 @@
 package biz
 
+//go:generate go tool -modfile=../../../../tools/tools.mod mockgen -destination=mock_test.go -package=biz . Files,Blobs,PropRepo,Accounts
+
 import (
 	"context"
 	"io"
