@@ -246,14 +246,14 @@ func (s *storageInternalFake) SignDownload(ctx context.Context, in *storagev1.Si
 	if err := admitted(ctx); err != nil {
 		return nil, err
 	}
-	return s.signed(fmt.Sprintf("file?owner=%s&node=%s", in.GetOwnerId(), in.GetNodeId())), nil
+	return s.signed(fmt.Sprintf("file?owner=%s&node=%s&share=%s", in.GetOwnerId(), in.GetNodeId(), in.GetShareToken())), nil
 }
 
 func (s *storageInternalFake) SignZip(ctx context.Context, in *storagev1.SignZipRequest, _ ...grpc.CallOption) (*storagev1.SignedURL, error) {
 	if err := admitted(ctx); err != nil {
 		return nil, err
 	}
-	return s.signed(fmt.Sprintf("zip?owner=%s&ids=%s&name=%s", in.GetOwnerId(), strings.Join(in.GetIds(), ","), in.GetName())), nil
+	return s.signed(fmt.Sprintf("zip?owner=%s&ids=%s&name=%s&share=%s", in.GetOwnerId(), strings.Join(in.GetIds(), ","), in.GetName(), in.GetShareToken())), nil
 }
 
 // userInternalFake is the accounts.

@@ -45,20 +45,22 @@ func LoadConfig(path string) (*Config, error) {
 
 // Module is the share service's handlers and outbox relay.
 type Module struct {
-	shares *service.ShareService
-	relay  *events.Relay
+	shares   *service.ShareService
+	internal *service.ShareInternalService
+	relay    *events.Relay
 }
 
-func newModule(shares *service.ShareService, relay *events.Relay) *Module {
-	return &Module{shares: shares, relay: relay}
+func newModule(shares *service.ShareService, internal *service.ShareInternalService, relay *events.Relay) *Module {
+	return &Module{shares: shares, internal: internal, relay: relay}
 }
 
 // Servers are the module's background workers for the app to run: the
 // outbox relay.
 func (m *Module) Servers() []transport.Server { return []transport.Server{m.relay} }
 
-// RegisterGRPC adds the service to a gRPC server.
-func (m *Module) RegisterGRPC(s *grpc.Server) { server.RegisterGRPC(s, m.shares) }
+// RegisterGRPC adds the service, and its internal API for other services,
+// to a gRPC server.
+func (m *Module) RegisterGRPC(s *grpc.Server) { server.RegisterGRPC(s, m.shares, m.internal) }
 
 // RegisterHTTP adds the service's routes to an HTTP server.
 func (m *Module) RegisterHTTP(s *http.Server) { server.RegisterHTTP(s, m.shares) }

@@ -331,12 +331,21 @@ func TestShareLifecycle(t *testing.T) {
 
 	dl := &v1.DownloadShareReply{}
 	d.ok(req{share: o.GetAccessToken()}, http.MethodPost, "/v1/share/download", map[string]any{"node_id": id(d.aJPG)}, dl)
-	if dl.GetUrl() != "/v1/storage/file?owner=1&node="+id(d.aJPG)+"&sig=fake" || dl.GetExpiresAt() == "" {
+	// The URL names the share: storage asks it again at every GET.
+	if dl.GetUrl() != "/v1/storage/file?owner=1&node="+id(d.aJPG)+"&share="+s.GetToken()+"&sig=fake" || dl.GetExpiresAt() == "" {
 		t.Fatalf("download %v", dl)
 	}
 	d.ok(req{share: o.GetAccessToken()}, http.MethodPost, "/v1/share/download", map[string]any{}, dl)
-	if !strings.HasPrefix(dl.GetUrl(), "/v1/storage/zip?owner=1&ids="+id(d.photos)+"&name=photos.zip") {
+	if !strings.HasPrefix(dl.GetUrl(), "/v1/storage/zip?owner=1&ids="+id(d.photos)+"&name=photos.zip&share="+s.GetToken()) {
 		t.Fatalf("zip %v", dl)
+	}
+	// Signing counted nothing; the GETs storage serves from the first byte
+	// count, a continuation does not.
+	for _, count := range []bool{true, false, true} {
+		if _, err := d.module.internal.CheckDownload(context.Background(), &v1.CheckDownloadRequest{
+			Token: s.GetToken(), OwnerId: id(alice), NodeIds: []string{id(d.aJPG)}, Count: count}); err != nil {
+			t.Fatalf("CheckDownload(count %v): %v", count, err)
+		}
 	}
 
 	// Saving needs a bearer token too.
@@ -387,9 +396,15 @@ func TestEveryRequestRechecks(t *testing.T) {
 		{"expiry", map[string]any{"expires_in_seconds": 600}, func(d *drive, _ *v1.ShareInfo, _ string) {
 			d.clock.Advance(10 * time.Minute)
 		}, 410, "SHARE_EXPIRED"},
-		{"download limit", map[string]any{"max_downloads": 2}, func(d *drive, _ *v1.ShareInfo, access string) {
-			// The download before the change was the first of two.
-			d.ok(req{share: access}, http.MethodPost, "/v1/share/download", map[string]any{"node_id": id(d.bTXT)}, nil)
+		{"download limit", map[string]any{"max_downloads": 2}, func(d *drive, s *v1.ShareInfo, _ string) {
+			// Downloads are counted where bytes are served: storage asks at
+			// each GET from the first byte (signing URLs counted nothing).
+			for i := 0; i < 2; i++ {
+				if _, err := d.module.internal.CheckDownload(context.Background(), &v1.CheckDownloadRequest{
+					Token: s.GetToken(), OwnerId: id(alice), NodeIds: []string{id(d.aJPG)}, Count: true}); err != nil {
+					d.t.Fatalf("GET %d of 2: %v", i+1, err)
+				}
+			}
 		}, 410, "SHARE_LIMIT_REACHED"},
 		{"revoke", nil, func(d *drive, s *v1.ShareInfo, _ string) {
 			d.ok(req{as: alice}, http.MethodPost, "/v1/share/revoke", map[string]any{"token": s.GetToken()}, nil)

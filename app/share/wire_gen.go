@@ -33,8 +33,9 @@ func wireModule(confData *conf.Data, policy *biz.Policy, keys *biz.Keys, clock b
 	limiter := data.NewLimiter(dataData)
 	accessUsecase := biz.NewAccessUsecase(shareRepo, outboxRepo, transaction, fileClient, storageClient, userClient, limiter, keys, policy, clock, logger)
 	shareService := service.NewShareService(shareUsecase, accessUsecase, policy)
+	shareInternalService := service.NewShareInternalService(accessUsecase)
 	relay := data.NewRelay(dataData, publisher, logger)
-	module := newModule(shareService, relay)
+	module := newModule(shareService, shareInternalService, relay)
 	return module, func() {
 		cleanup()
 	}, nil

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	fv1 "clouddrive/api/file/v1"
+	shv1 "clouddrive/api/share/v1"
 	sv1 "clouddrive/api/storage/v1"
 	v1 "clouddrive/api/user/v1"
 )
@@ -36,6 +37,9 @@ func TestE2ERevocation(t *testing.T) {
 		{"password_change_voids_other_sessions_at_once", e.testPasswordChangeRevokes},
 		{"logout_voids_the_sessions_access_token", e.testLogoutRevokes},
 		{"disabled_owner_signed_url_refused_at_once", e.testDisabledOwnerURL},
+		{"share_url_refused_once_revoked", e.testShareURLRevoked},
+		{"share_url_counted_per_get", e.testShareURLCountedPerGET},
+		{"share_url_of_a_disabled_owner", e.testShareURLDisabledOwner},
 	} {
 		t.Run(sc.name, sc.fn)
 	}
@@ -169,4 +173,84 @@ func (e *env) testDisabledOwnerURL(t *testing.T) {
 		t.Errorf("a URL signed after re-enabling: %d", got.status)
 	}
 	u.c.fail(u.c.get(url, ""), 403, "FORBIDDEN")
+}
+
+// signShare opens share token as an anonymous visitor and signs a download
+// of its shared item.
+func (e *env) signShare(t *testing.T, token string) (*visitor, string) {
+	t.Helper()
+	v := e.anonymous(t)
+	at := v.mustOpen(token, "")
+	var r shv1.DownloadShareReply
+	v.c.ok(v.download(at, ""), &r)
+	return v, r.GetUrl()
+}
+
+// A share's signed URL stops when the share is revoked, not when it
+// expires; a zip of a shared folder too.
+func (e *env) testShareURLRevoked(t *testing.T) {
+	owner := e.storeUser(t, "sh-url-rev")
+	f := owner.uploadHTTP("", "r.bin", small(211, 3000))
+	dir := owner.mkdir("", "shared-dir")
+	owner.uploadHTTP(dir.GetId(), "in.bin", small(212, 3000))
+	s := owner.createShare(map[string]any{"node_id": f.GetId()})
+	sd := owner.createShare(map[string]any{"node_id": dir.GetId()})
+	v, u := e.signShare(t, s.GetToken())
+	_, zu := e.signShare(t, sd.GetToken())
+	v.fetch(u)
+	v.fetch(zu)
+	for _, tok := range []string{s.GetToken(), sd.GetToken()} {
+		owner.c.ok(owner.post(shareRevokePath, map[string]string{"token": tok}), nil)
+	}
+	v.c.fail(v.c.get(u, ""), 410, "SHARE_REVOKED")
+	v.c.fail(v.c.get(u, "", header{"Range", "bytes=100-"}), 410, "SHARE_REVOKED")
+	v.c.fail(v.c.get(zu, ""), 410, "SHARE_REVOKED")
+}
+
+// The download limit is counted per GET served from the first byte, not
+// per URL signed: with a limit of 1, the second GET of the same URL is
+// refused; a Range continuing the download is served and not counted.
+func (e *env) testShareURLCountedPerGET(t *testing.T) {
+	owner := e.storeUser(t, "sh-url-lim")
+	c := small(221, 70_000)
+	f := owner.uploadHTTP("", "once.bin", c)
+	s := owner.createShare(map[string]any{"node_id": f.GetId(), "max_downloads": 1})
+	v, u := e.signShare(t, s.GetToken())
+	// A later Range: checked, not counted.
+	if r := v.c.get(u, "", header{"Range", "bytes=1000-"}); r.status != http.StatusPartialContent || !bytes.Equal(r.body, c.bytes(1000, c.size-1000)) {
+		t.Fatalf("a continuation before any download: %d, %d bytes", r.status, len(r.body))
+	}
+	if d := owner.myShare(s.GetToken()).GetDownloads(); d != 0 {
+		t.Errorf("a continuation was counted: %d downloads", d)
+	}
+	if b := v.fetch(u); !bytes.Equal(b, c.bytes(0, c.size)) {
+		t.Errorf("the one download: %d bytes differ", len(b))
+	}
+	// The download the limit allowed can still be resumed...
+	if r := v.c.get(u, "", header{"Range", "bytes=500-"}); r.status != http.StatusPartialContent {
+		t.Errorf("resuming the allowed download: %s", r)
+	}
+	// ...but a second download of the same URL is refused, and so is a
+	// fresh URL.
+	v.c.fail(v.c.get(u, ""), 410, "SHARE_LIMIT_REACHED")
+	v.c.fail(v.c.get(u, "", header{"Range", "bytes=0-99"}), 410, "SHARE_LIMIT_REACHED")
+	w := e.anonymous(t)
+	w.c.fail(w.open(s.GetToken(), ""), 410, "SHARE_LIMIT_REACHED")
+	if d := owner.myShare(s.GetToken()).GetDownloads(); d != 1 {
+		t.Errorf("downloads = %d, want 1", d)
+	}
+}
+
+// A share's URL stops at once when its owner is disabled.
+func (e *env) testShareURLDisabledOwner(t *testing.T) {
+	owner := e.storeUser(t, "sh-url-dis")
+	f := owner.uploadHTTP("", "d.bin", small(231, 3000))
+	s := owner.createShare(map[string]any{"node_id": f.GetId()})
+	v, u := e.signShare(t, s.GetToken())
+	v.fetch(u)
+	owner.c.ok(owner.c.post(userDisablePath, e.adminTok, map[string]string{"user_id": owner.acct.id}), nil)
+	r := v.c.get(u, "")
+	if r.status != http.StatusForbidden && r.status != http.StatusGone {
+		t.Errorf("a share URL of a disabled owner: %s, want 403 or 410", r)
+	}
 }

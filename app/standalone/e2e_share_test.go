@@ -12,6 +12,7 @@ package standalone_test
 
 import (
 	"bytes"
+	"io"
 	"net/http"
 	"net/url"
 	"sort"
@@ -326,23 +327,23 @@ func (e *env) testShareDownloadLimit(t *testing.T) {
 		t.Errorf("owner's view after the limit: downloads %d, state %q; want 1, limit_reached", info.GetDownloads(), info.GetState())
 	}
 
-	// Racing downloads of a limit-2 share: exactly two succeed.
+	// Racing downloads of a limit-2 share: exactly two GETs are served.
+	// Downloads are counted per GET served from the first byte, not per URL
+	// signed: one URL fetched eight times at once.
 	s2 := owner.createShare(map[string]any{"node_id": f.GetId(), "max_downloads": 2})
 	at2 := v.mustOpen(s2.GetToken(), "")
+	var dr shv1.DownloadShareReply
+	v.c.ok(v.download(at2, ""), &dr)
 	const n = 8
 	results := make(chan int, n)
 	for i := 0; i < n; i++ {
 		go func() {
-			r, err := v.c.hc.Do(func() *http.Request {
-				req, _ := http.NewRequest(http.MethodPost, v.c.base+shareDownloadPath, strings.NewReader(`{"node_id":""}`))
-				req.Header.Set("Content-Type", "application/json")
-				req.Header.Set("X-Share-Token", at2)
-				return req
-			}())
+			r, err := v.c.hc.Get(v.c.base + dr.GetUrl())
 			if err != nil {
 				results <- -1
 				return
 			}
+			_, _ = io.Copy(io.Discard, r.Body)
 			r.Body.Close()
 			results <- r.StatusCode
 		}()
@@ -352,7 +353,7 @@ func (e *env) testShareDownloadLimit(t *testing.T) {
 		got[<-results]++
 	}
 	if got[200] != 2 || got[410] != n-2 {
-		t.Errorf("%d racing downloads of a limit-2 share: statuses %v, want 2×200 and %d×410", n, got, n-2)
+		t.Errorf("%d racing GETs of a limit-2 share: statuses %v, want 2×200 and %d×410", n, got, n-2)
 	}
 	if d := owner.myShare(s2.GetToken()).GetDownloads(); d != 2 {
 		t.Errorf("limit-2 share counts %d downloads", d)

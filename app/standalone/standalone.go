@@ -23,6 +23,7 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 
 	filev1 "clouddrive/api/file/v1"
+	sharev1 "clouddrive/api/share/v1"
 	storagev1 "clouddrive/api/storage/v1"
 	userv1 "clouddrive/api/user/v1"
 	"clouddrive/app/notify"
@@ -104,7 +105,7 @@ func Run(ctx context.Context, o Options) error {
 		return err
 	}
 	sc.Auth.InternalSecret = internalSecret
-	blobs, cleanupStorage, err := storage.New(sc, filev1.NewFileInternalClient(self), logger)
+	blobs, cleanupStorage, err := storage.New(sc, filev1.NewFileInternalClient(self), sharev1.NewShareInternalClient(self), logger)
 	if err != nil {
 		return err
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/go-kratos/kratos/v2/transport/http"
 
 	filev1 "clouddrive/api/file/v1"
+	sharev1 "clouddrive/api/share/v1"
 	"clouddrive/app/storage/internal/biz"
 	"clouddrive/app/storage/internal/conf"
 	"clouddrive/app/storage/internal/data"
@@ -110,17 +111,25 @@ func URLSecret(c *Config) ([]byte, error) {
 	return []byte(s), os.WriteFile(path, []byte(s+"\n"), 0o600)
 }
 
-// New builds the service on its configuration. files is the file service's
-// internal API: a gRPC client, or the file module itself in one process.
-func New(c *Config, files filev1.FileInternalClient, logger log.Logger) (*Module, func(), error) {
+// New builds the service on its configuration. files and shares are the
+// file and share services' internal APIs: gRPC clients (of this very
+// process in the standalone binary).
+func New(c *Config, files filev1.FileInternalClient, shares sharev1.ShareInternalClient, logger log.Logger) (*Module, func(), error) {
 	secret, err := URLSecret(c)
 	if err != nil {
 		return nil, nil, err
 	}
 	fc := data.NewFileClient(files, c.GetAuth().GetInternalSecret())
+	sc := data.NewShareClient(shares, c.GetAuth().GetInternalSecret())
 	p := policyOf(c)
 	p.ProofKey = proofKey(secret)
-	return wireModule(c.GetData(), c.GetBackend(), c.GetUpload(), p, fc, auth.NewURLSigner(secret), logger)
+	return wireModule(c.GetData(), c.GetBackend(), c.GetUpload(), p, fc, sc, auth.NewURLSigner(secret), logger)
+}
+
+// DialShares connects to the share service the configuration names: every
+// GET of a share's download URL asks it whether the share still allows it.
+func DialShares(c *Config) (sharev1.ShareInternalClient, func(), error) {
+	return data.DialShare(c.GetShares().GetEndpoint())
 }
 
 // DialFiles connects to the file service the configuration names.

@@ -13,8 +13,9 @@ import (
 	"clouddrive/pkg/auth"
 )
 
-func wireModule(*conf.Data, *conf.Backend, *conf.Upload, *biz.Policy, *data.FileClient, *auth.URLSigner, log.Logger) (*Module, func(), error) {
+func wireModule(*conf.Data, *conf.Backend, *conf.Upload, *biz.Policy, *data.FileClient, *data.ShareClient, *auth.URLSigner, log.Logger) (*Module, func(), error) {
 	panic(wire.Build(data.ProviderSet, biz.ProviderSet, biz.NewClock, service.ProviderSet, newModule,
 		wire.Bind(new(biz.FileService), new(*data.FileClient)),
+		wire.Bind(new(biz.ShareService), new(*data.ShareClient)),
 		wire.Bind(new(biz.URLSigner), new(*auth.URLSigner))))
 }

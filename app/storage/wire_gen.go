@@ -21,7 +21,7 @@ import (
 
 // Injectors from wire.go:
 
-func wireModule(confData *conf.Data, backend *conf.Backend, upload *conf.Upload, policy *biz.Policy, fileClient *data.FileClient, urlSigner *auth.URLSigner, logger log.Logger) (*Module, func(), error) {
+func wireModule(confData *conf.Data, backend *conf.Backend, upload *conf.Upload, policy *biz.Policy, fileClient *data.FileClient, shareClient *data.ShareClient, urlSigner *auth.URLSigner, logger log.Logger) (*Module, func(), error) {
 	dataData, cleanup, err := data.NewData(confData, logger)
 	if err != nil {
 		return nil, nil, err
@@ -41,7 +41,8 @@ func wireModule(confData *conf.Data, backend *conf.Backend, upload *conf.Upload,
 	scrubUsecase := biz.NewScrubUsecase(blobRepo, blobStore, clock, logger)
 	storageAdminService := service.NewStorageAdminService(scrubUsecase)
 	storageInternalService := service.NewStorageInternalService(downloadUsecase)
-	byteRoutes := service.NewByteRoutes(uploadUsecase, downloadUsecase, logger)
+	shareGate := biz.NewShareGate(shareClient)
+	byteRoutes := service.NewByteRoutes(uploadUsecase, downloadUsecase, shareGate, logger)
 	gcUsecase := biz.NewGCUsecase(uploadRepo, blobRepo, blobStore, fileClient, policy, clock, logger)
 	module := newModule(storageService, storageAdminService, storageInternalService, byteRoutes, gcUsecase, scrubUsecase, upload, logger)
 	return module, func() {

@@ -260,7 +260,9 @@ func zipName(name string) string {
 }
 
 // Download signs a download of a file of the share, or a zip of a folder
-// (node 0: the shared item), and counts it against the download limit.
+// (node 0: the shared item). Nothing is counted here: the URL names the
+// share, and every GET of it is checked and counted by CheckDownload, so
+// neither the limit nor a revocation can be outrun with URLs signed early.
 func (uc *AccessUsecase) Download(ctx context.Context, accessToken string, node int64) (*SignedURL, error) {
 	a, err := uc.authorize(ctx, accessToken)
 	if err != nil {
@@ -270,28 +272,59 @@ func (uc *AccessUsecase) Download(ctx context.Context, accessToken string, node 
 	if err != nil {
 		return nil, err
 	}
-	var u *SignedURL
 	if n.Folder {
-		u, err = uc.storage.SignZip(ctx, a.share.OwnerID, []int64{n.ID}, zipName(n.Name))
-	} else {
-		u, err = uc.storage.SignDownload(ctx, a.share.OwnerID, n.ID)
+		return uc.storage.SignZip(ctx, a.share.OwnerID, []int64{n.ID}, zipName(n.Name), a.share.Token)
+	}
+	return uc.storage.SignDownload(ctx, a.share.OwnerID, n.ID, a.share.Token)
+}
+
+// CheckDownload is storage asking, at a request for bytes of a URL signed
+// through share token, whether the share as it is now still allows it:
+// not revoked or expired, its owner (the URL's) not disabled, every node
+// still in the share and out of the trash. count is set for a request that
+// serves from the first byte: one download, refused once the limit is
+// reached, taken in one conditional statement so racing requests never
+// overshoot. A request continuing a download (a later Range) is checked
+// but neither counted nor refused by the limit.
+func (uc *AccessUsecase) CheckDownload(ctx context.Context, token string, owner int64, ids []int64, count bool) error {
+	s, err := uc.shares.ByToken(ctx, token)
+	if isNotFound(err) || (err == nil && s.OwnerID != owner) {
+		return errShareNotFound()
 	}
 	if err != nil {
-		return nil, err
+		return err
 	}
-	// Signed first, counted second: an unsigned download is never counted,
-	// and a URL whose count was refused is never handed out.
-	ok, err := uc.shares.TakeDownload(ctx, a.share.ID)
+	st := s.stateAt(uc.now())
+	if st == StateLimitReached && !count {
+		st = StateActive
+	}
+	if err := stateErr(st); err != nil {
+		return err
+	}
+	root, user, err := uc.live(ctx, s)
 	if err != nil {
-		return nil, err
+		return err
+	}
+	a := &access{share: s, root: root, owner: user}
+	for _, id := range ids {
+		if _, err := uc.within(ctx, a, id); err != nil {
+			return err
+		}
+	}
+	if !count {
+		return nil
+	}
+	ok, err := uc.shares.TakeDownload(ctx, s.ID)
+	if err != nil {
+		return err
 	}
 	if !ok {
-		if s, err := uc.shares.ByToken(ctx, a.share.Token); err == nil && s.RevokedAt != nil {
-			return nil, errRevoked()
+		if s, err := uc.shares.ByToken(ctx, token); err == nil && s.RevokedAt != nil {
+			return errRevoked()
 		}
-		return nil, errLimitReached()
+		return errLimitReached()
 	}
-	return u, nil
+	return nil
 }
 
 // Save copies items of the share into caller's folder parent (0: the root):

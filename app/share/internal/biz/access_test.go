@@ -354,14 +354,15 @@ func TestTrashedInsideIsNotInShare(t *testing.T) {
 
 func TestDownload(t *testing.T) {
 	url := &SignedURL{URL: "/v1/storage/file?sig=x", ExpiresAt: testNow.Add(5 * time.Minute)}
+	// Signing counts nothing: the URL names the share, and its GETs are
+	// checked and counted by CheckDownload (no TakeDownload expected here).
 	t.Run("a file inside", func(t *testing.T) {
 		f := newFixture(t)
 		s := f.share("")
 		f.shares.EXPECT().ByToken(gomock.Any(), s.Token).Return(s, nil)
 		f.live(s)
 		f.subtree()
-		f.storage.EXPECT().SignDownload(gomock.Any(), alice, int64(300)).Return(url, nil)
-		f.shares.EXPECT().TakeDownload(gomock.Any(), s.ID).Return(true, nil)
+		f.storage.EXPECT().SignDownload(gomock.Any(), alice, int64(300), s.Token).Return(url, nil)
 		got, err := f.access.Download(f.ctx, f.opened(s), 300)
 		if err != nil || got != url {
 			t.Fatalf("%v, %v", got, err)
@@ -372,20 +373,16 @@ func TestDownload(t *testing.T) {
 		s := f.share("")
 		f.shares.EXPECT().ByToken(gomock.Any(), s.Token).Return(s, nil)
 		f.live(s)
-		f.storage.EXPECT().SignZip(gomock.Any(), alice, []int64{100}, "photos.zip").Return(url, nil)
-		f.shares.EXPECT().TakeDownload(gomock.Any(), s.ID).Return(true, nil)
+		f.storage.EXPECT().SignZip(gomock.Any(), alice, []int64{100}, "photos.zip", s.Token).Return(url, nil)
 		if _, err := f.access.Download(f.ctx, f.opened(s), 0); err != nil {
 			t.Fatal(err)
 		}
 	})
-	t.Run("the last download taken by someone else", func(t *testing.T) {
+	t.Run("no URL once the limit is reached", func(t *testing.T) {
 		f := newFixture(t)
 		s := f.share("")
-		s.MaxDownloads, s.Downloads = 1, 0
-		f.shares.EXPECT().ByToken(gomock.Any(), s.Token).Return(s, nil).Times(2)
-		f.live(s)
-		f.storage.EXPECT().SignZip(gomock.Any(), alice, []int64{100}, "photos.zip").Return(url, nil)
-		f.shares.EXPECT().TakeDownload(gomock.Any(), s.ID).Return(false, nil)
+		s.MaxDownloads, s.Downloads = 1, 1
+		f.shares.EXPECT().ByToken(gomock.Any(), s.Token).Return(s, nil)
 		_, err := f.access.Download(f.ctx, f.opened(s), 0)
 		wantReason(t, err, "SHARE_LIMIT_REACHED")
 	})
@@ -397,6 +394,85 @@ func TestDownload(t *testing.T) {
 		f.subtree()
 		_, err := f.access.Download(f.ctx, f.opened(s), 900)
 		wantReason(t, err, "NOT_IN_SHARE")
+	})
+}
+
+// CheckDownload is the share as it is at each GET of a signed URL.
+func TestCheckDownload(t *testing.T) {
+	tests := []struct {
+		name   string
+		change func(f *fixture, s *Share)
+		expect func(f *fixture, s *Share) // beyond ByToken
+		owner  int64
+		ids    []int64
+		count  bool
+		reason string // "" for allowed
+	}{
+		{name: "a first byte counts one download", count: true, ids: []int64{300}, expect: func(f *fixture, s *Share) {
+			f.live(s)
+			f.subtree()
+			f.shares.EXPECT().TakeDownload(gomock.Any(), s.ID).Return(true, nil)
+		}},
+		{name: "a continuation is checked, not counted", ids: []int64{300}, expect: func(f *fixture, s *Share) {
+			f.live(s)
+			f.subtree()
+		}},
+		{name: "a continuation of the download that reached the limit goes on", ids: []int64{300},
+			change: func(f *fixture, s *Share) { s.MaxDownloads, s.Downloads = 1, 1 },
+			expect: func(f *fixture, s *Share) { f.live(s); f.subtree() }},
+		{name: "limit reached", count: true, ids: []int64{300}, reason: "SHARE_LIMIT_REACHED",
+			change: func(f *fixture, s *Share) { s.MaxDownloads, s.Downloads = 1, 1 }},
+		{name: "the last download taken by a racing GET", count: true, ids: []int64{300}, reason: "SHARE_LIMIT_REACHED",
+			change: func(f *fixture, s *Share) { s.MaxDownloads = 1 },
+			expect: func(f *fixture, s *Share) {
+				f.live(s)
+				f.subtree()
+				f.shares.EXPECT().TakeDownload(gomock.Any(), s.ID).Return(false, nil)
+				f.shares.EXPECT().ByToken(gomock.Any(), s.Token).Return(s, nil)
+			}},
+		{name: "revoked since the URL was signed", ids: []int64{300}, reason: "SHARE_REVOKED",
+			change: func(f *fixture, s *Share) { s.RevokedAt = ptr(f.now) }},
+		{name: "expired since", count: true, ids: []int64{300}, reason: "SHARE_EXPIRED",
+			change: func(f *fixture, s *Share) { s.ExpiresAt = ptr(f.now) }},
+		{name: "owner disabled since", count: true, ids: []int64{300}, reason: "SHARE_GONE",
+			expect: func(f *fixture, s *Share) {
+				f.users.EXPECT().GetUser(gomock.Any(), alice).Return(&User{ID: alice, Disabled: true}, nil)
+			}},
+		{name: "node moved out of the share since", count: true, ids: []int64{400}, reason: "NOT_IN_SHARE",
+			expect: func(f *fixture, s *Share) { f.live(s); f.subtree() }},
+		{name: "node purged since", count: true, ids: []int64{900}, reason: "NOT_IN_SHARE",
+			expect: func(f *fixture, s *Share) { f.live(s); f.subtree() }},
+		{name: "a URL of another owner never matches the share", owner: bob, count: true, ids: []int64{300}, reason: "SHARE_NOT_FOUND"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t)
+			s := f.share("")
+			if tt.change != nil {
+				tt.change(f, s)
+			}
+			f.shares.EXPECT().ByToken(gomock.Any(), s.Token).Return(s, nil)
+			if tt.expect != nil {
+				tt.expect(f, s)
+			}
+			owner := tt.owner
+			if owner == 0 {
+				owner = alice
+			}
+			err := f.access.CheckDownload(f.ctx, s.Token, owner, tt.ids, tt.count)
+			if tt.reason == "" {
+				if err != nil {
+					t.Fatalf("refused: %v", err)
+				}
+				return
+			}
+			wantReason(t, err, tt.reason)
+		})
+	}
+	t.Run("unknown share", func(t *testing.T) {
+		f := newFixture(t)
+		f.shares.EXPECT().ByToken(gomock.Any(), "nope").Return(nil, ErrNotFound)
+		wantReason(t, f.access.CheckDownload(f.ctx, "nope", alice, []int64{1}, true), "SHARE_NOT_FOUND")
 	})
 }
 

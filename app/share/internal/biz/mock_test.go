@@ -372,33 +372,33 @@ func (m *MockStorageService) EXPECT() *MockStorageServiceMockRecorder {
 }
 
 // SignDownload mocks base method.
-func (m *MockStorageService) SignDownload(ctx context.Context, owner, node int64) (*SignedURL, error) {
+func (m *MockStorageService) SignDownload(ctx context.Context, owner, node int64, share string) (*SignedURL, error) {
 	m.ctrl.T.Helper()
-	ret := m.ctrl.Call(m, "SignDownload", ctx, owner, node)
+	ret := m.ctrl.Call(m, "SignDownload", ctx, owner, node, share)
 	ret0, _ := ret[0].(*SignedURL)
 	ret1, _ := ret[1].(error)
 	return ret0, ret1
 }
 
 // SignDownload indicates an expected call of SignDownload.
-func (mr *MockStorageServiceMockRecorder) SignDownload(ctx, owner, node any) *gomock.Call {
+func (mr *MockStorageServiceMockRecorder) SignDownload(ctx, owner, node, share any) *gomock.Call {
 	mr.mock.ctrl.T.Helper()
-	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "SignDownload", reflect.TypeOf((*MockStorageService)(nil).SignDownload), ctx, owner, node)
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "SignDownload", reflect.TypeOf((*MockStorageService)(nil).SignDownload), ctx, owner, node, share)
 }
 
 // SignZip mocks base method.
-func (m *MockStorageService) SignZip(ctx context.Context, owner int64, ids []int64, name string) (*SignedURL, error) {
+func (m *MockStorageService) SignZip(ctx context.Context, owner int64, ids []int64, name, share string) (*SignedURL, error) {
 	m.ctrl.T.Helper()
-	ret := m.ctrl.Call(m, "SignZip", ctx, owner, ids, name)
+	ret := m.ctrl.Call(m, "SignZip", ctx, owner, ids, name, share)
 	ret0, _ := ret[0].(*SignedURL)
 	ret1, _ := ret[1].(error)
 	return ret0, ret1
 }
 
 // SignZip indicates an expected call of SignZip.
-func (mr *MockStorageServiceMockRecorder) SignZip(ctx, owner, ids, name any) *gomock.Call {
+func (mr *MockStorageServiceMockRecorder) SignZip(ctx, owner, ids, name, share any) *gomock.Call {
 	mr.mock.ctrl.T.Helper()
-	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "SignZip", reflect.TypeOf((*MockStorageService)(nil).SignZip), ctx, owner, ids, name)
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "SignZip", reflect.TypeOf((*MockStorageService)(nil).SignZip), ctx, owner, ids, name, share)
 }
 
 // MockUserService is a mock of UserService interface.

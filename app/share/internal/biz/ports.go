@@ -50,10 +50,12 @@ type SignedURL struct {
 	ExpiresAt time.Time
 }
 
-// StorageService is the storage service's internal API.
+// StorageService is the storage service's internal API. share is the
+// token of the share the download goes through, signed into the URL: each
+// GET of it asks CheckDownload again.
 type StorageService interface {
-	SignDownload(ctx context.Context, owner, node int64) (*SignedURL, error)
-	SignZip(ctx context.Context, owner int64, ids []int64, name string) (*SignedURL, error)
+	SignDownload(ctx context.Context, owner, node int64, share string) (*SignedURL, error)
+	SignZip(ctx context.Context, owner int64, ids []int64, name, share string) (*SignedURL, error)
 }
 
 // User is an account of the user service.

@@ -143,8 +143,8 @@ func toSigned(u *storagev1.SignedURL) *biz.SignedURL {
 }
 
 // SignDownload implements biz.StorageService.
-func (s *StorageClient) SignDownload(ctx context.Context, owner, node int64) (*biz.SignedURL, error) {
-	out, err := s.c.SignDownload(s.ctx(ctx), &storagev1.SignDownloadRequest{OwnerId: id(owner), NodeId: id(node)})
+func (s *StorageClient) SignDownload(ctx context.Context, owner, node int64, share string) (*biz.SignedURL, error) {
+	out, err := s.c.SignDownload(s.ctx(ctx), &storagev1.SignDownloadRequest{OwnerId: id(owner), NodeId: id(node), ShareToken: share})
 	if err != nil {
 		return nil, errOf(err)
 	}
@@ -152,8 +152,8 @@ func (s *StorageClient) SignDownload(ctx context.Context, owner, node int64) (*b
 }
 
 // SignZip implements biz.StorageService.
-func (s *StorageClient) SignZip(ctx context.Context, owner int64, nodeIDs []int64, name string) (*biz.SignedURL, error) {
-	out, err := s.c.SignZip(s.ctx(ctx), &storagev1.SignZipRequest{OwnerId: id(owner), Ids: ids(nodeIDs), Name: name})
+func (s *StorageClient) SignZip(ctx context.Context, owner int64, nodeIDs []int64, name, share string) (*biz.SignedURL, error) {
+	out, err := s.c.SignZip(s.ctx(ctx), &storagev1.SignZipRequest{OwnerId: id(owner), Ids: ids(nodeIDs), Name: name, ShareToken: share})
 	if err != nil {
 		return nil, errOf(err)
 	}

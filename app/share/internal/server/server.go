@@ -10,8 +10,12 @@ import (
 	"clouddrive/app/share/internal/service"
 )
 
-// RegisterGRPC adds the share service to s.
-func RegisterGRPC(s *grpc.Server, sh *service.ShareService) { v1.RegisterShareServer(s, sh) }
+// RegisterGRPC adds the share service, and its internal API for other
+// services, to s.
+func RegisterGRPC(s *grpc.Server, sh *service.ShareService, in *service.ShareInternalService) {
+	v1.RegisterShareServer(s, sh)
+	v1.RegisterShareInternalServer(s, in)
+}
 
 // RegisterHTTP adds the transcoded routes to s.
 func RegisterHTTP(s *http.Server, sh *service.ShareService) { v1.RegisterShareHTTPServer(s, sh) }

@@ -21,7 +21,7 @@ import (
 )
 
 // ProviderSet is service providers.
-var ProviderSet = wire.NewSet(NewShareService)
+var ProviderSet = wire.NewSet(NewShareService, NewShareInternalService)
 
 // ShareTokenHeader carries the share access token OpenShare returns.
 const ShareTokenHeader = "X-Share-Token"

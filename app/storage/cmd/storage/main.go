@@ -36,7 +36,12 @@ func run(confPath string, logger log.Logger) error {
 		return err
 	}
 	defer closeFiles()
-	m, cleanup, err := storage.New(c, files, logger)
+	shares, closeShares, err := storage.DialShares(c)
+	if err != nil {
+		return err
+	}
+	defer closeShares()
+	m, cleanup, err := storage.New(c, files, shares, logger)
 	if err != nil {
 		return err
 	}

@@ -13,7 +13,7 @@ import (
 )
 
 // ProviderSet is biz providers.
-var ProviderSet = wire.NewSet(NewUploadUsecase, NewDownloadUsecase, NewGCUsecase, NewScrubUsecase)
+var ProviderSet = wire.NewSet(NewUploadUsecase, NewDownloadUsecase, NewGCUsecase, NewScrubUsecase, NewShareGate)
 
 //go:generate go tool -modfile=../../../../tools/tools.mod mockgen -destination=mock_test.go -package=biz . UploadRepo,BlobRepo,BlobStore,FileService,URLSigner,ChunkIndex
 

@@ -38,6 +38,32 @@ type Link struct {
 // paramShare names the share a URL was signed through (signed with it).
 const paramShare = "share"
 
+// ShareService is the share service's internal API: whether a share still
+// allows a download of these nodes of owner, counting one when asked.
+type ShareService interface {
+	CheckDownload(ctx context.Context, share string, owner int64, ids []int64, count bool) error
+}
+
+// ShareGate checks a share's URL against the share as it is now, at every
+// request for its bytes: revoked, expired, limit reached, owner disabled,
+// node trashed or purged since the URL was signed all refuse it.
+type ShareGate struct {
+	shares ShareService
+}
+
+// NewShareGate builds the gate.
+func NewShareGate(shares ShareService) *ShareGate { return &ShareGate{shares: shares} }
+
+// Check passes a URL signed for its owner's own download; a share's is
+// asked about, and counted as one download when count is set (a request
+// served from the first byte).
+func (g *ShareGate) Check(ctx context.Context, l Link, count bool) error {
+	if l.Share == "" {
+		return nil
+	}
+	return g.shares.CheckDownload(ctx, l.Share, l.UserID, l.IDs, count)
+}
+
 // Paths of the signed download routes.
 const (
 	FilePath = "/v1/download/file"
@@ -82,6 +108,16 @@ func (uc *DownloadUsecase) liveFile(ctx context.Context, owner, id int64) (*File
 // FileURL signs a URL for one of the owner's files. inline asks browsers
 // to show rather than save it (previews).
 func (uc *DownloadUsecase) FileURL(ctx context.Context, owner, id int64, inline bool) (*SignedURL, error) {
+	return uc.fileURL(ctx, owner, id, inline, "")
+}
+
+// ShareFileURL signs a URL for a file of owner downloaded through share:
+// each GET of it asks the share again (ShareGate).
+func (uc *DownloadUsecase) ShareFileURL(ctx context.Context, owner, id int64, share string) (*SignedURL, error) {
+	return uc.fileURL(ctx, owner, id, false, share)
+}
+
+func (uc *DownloadUsecase) fileURL(ctx context.Context, owner, id int64, inline bool, share string) (*SignedURL, error) {
 	if _, err := uc.liveFile(ctx, owner, id); err != nil {
 		return nil, err
 	}
@@ -89,11 +125,24 @@ func (uc *DownloadUsecase) FileURL(ctx context.Context, owner, id int64, inline 
 	if inline {
 		q.Set("inline", "1")
 	}
+	if share != "" {
+		q.Set(paramShare, share)
+	}
 	return &SignedURL{URL: uc.signer.Sign(FilePath, q, owner, uc.policy.URLTTL), ExpiresAt: uc.now().Add(uc.policy.URLTTL)}, nil
 }
 
 // ZipURL signs a URL for a zip of the owner's selection.
 func (uc *DownloadUsecase) ZipURL(ctx context.Context, owner int64, ids []int64, name string) (*SignedURL, error) {
+	return uc.zipURL(ctx, owner, ids, name, "")
+}
+
+// ShareZipURL signs a URL for a zip of owner's selection downloaded
+// through share: each GET of it asks the share again (ShareGate).
+func (uc *DownloadUsecase) ShareZipURL(ctx context.Context, owner int64, ids []int64, name, share string) (*SignedURL, error) {
+	return uc.zipURL(ctx, owner, ids, name, share)
+}
+
+func (uc *DownloadUsecase) zipURL(ctx context.Context, owner int64, ids []int64, name, share string) (*SignedURL, error) {
 	if _, _, err := uc.selection(ctx, owner, ids); err != nil {
 		return nil, err
 	}
@@ -104,6 +153,9 @@ func (uc *DownloadUsecase) ZipURL(ctx context.Context, owner int64, ids []int64,
 	q := url.Values{"ids": {strings.Join(s, ",")}}
 	if name != "" {
 		q.Set("name", name)
+	}
+	if share != "" {
+		q.Set(paramShare, share)
 	}
 	return &SignedURL{URL: uc.signer.Sign(ZipPath, q, owner, uc.policy.URLTTL), ExpiresAt: uc.now().Add(uc.policy.URLTTL)}, nil
 }

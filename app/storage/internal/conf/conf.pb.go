@@ -32,6 +32,7 @@ type Bootstrap struct {
 	Upload        *Upload                `protobuf:"bytes,4,opt,name=upload,proto3" json:"upload,omitempty"`
 	Backend       *Backend               `protobuf:"bytes,5,opt,name=backend,proto3" json:"backend,omitempty"`
 	Files         *Files                 `protobuf:"bytes,6,opt,name=files,proto3" json:"files,omitempty"`
+	Shares        *Shares                `protobuf:"bytes,7,opt,name=shares,proto3" json:"shares,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -104,6 +105,13 @@ func (x *Bootstrap) GetBackend() *Backend {
 func (x *Bootstrap) GetFiles() *Files {
 	if x != nil {
 		return x.Files
+	}
+	return nil
+}
+
+func (x *Bootstrap) GetShares() *Shares {
+	if x != nil {
+		return x.Shares
 	}
 	return nil
 }
@@ -533,6 +541,52 @@ func (x *Files) GetEndpoint() string {
 	return ""
 }
 
+type Shares struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The share service's gRPC endpoint, asked at every GET of a share's
+	// download URL.
+	Endpoint      string `protobuf:"bytes,1,opt,name=endpoint,proto3" json:"endpoint,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Shares) Reset() {
+	*x = Shares{}
+	mi := &file_storage_internal_conf_conf_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Shares) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Shares) ProtoMessage() {}
+
+func (x *Shares) ProtoReflect() protoreflect.Message {
+	mi := &file_storage_internal_conf_conf_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Shares.ProtoReflect.Descriptor instead.
+func (*Shares) Descriptor() ([]byte, []int) {
+	return file_storage_internal_conf_conf_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *Shares) GetEndpoint() string {
+	if x != nil {
+		return x.Endpoint
+	}
+	return ""
+}
+
 type Server_HTTP struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Addr          string                 `protobuf:"bytes,1,opt,name=addr,proto3" json:"addr,omitempty"`
@@ -543,7 +597,7 @@ type Server_HTTP struct {
 
 func (x *Server_HTTP) Reset() {
 	*x = Server_HTTP{}
-	mi := &file_storage_internal_conf_conf_proto_msgTypes[7]
+	mi := &file_storage_internal_conf_conf_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -555,7 +609,7 @@ func (x *Server_HTTP) String() string {
 func (*Server_HTTP) ProtoMessage() {}
 
 func (x *Server_HTTP) ProtoReflect() protoreflect.Message {
-	mi := &file_storage_internal_conf_conf_proto_msgTypes[7]
+	mi := &file_storage_internal_conf_conf_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -595,7 +649,7 @@ type Server_GRPC struct {
 
 func (x *Server_GRPC) Reset() {
 	*x = Server_GRPC{}
-	mi := &file_storage_internal_conf_conf_proto_msgTypes[8]
+	mi := &file_storage_internal_conf_conf_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -607,7 +661,7 @@ func (x *Server_GRPC) String() string {
 func (*Server_GRPC) ProtoMessage() {}
 
 func (x *Server_GRPC) ProtoReflect() protoreflect.Message {
-	mi := &file_storage_internal_conf_conf_proto_msgTypes[8]
+	mi := &file_storage_internal_conf_conf_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -647,7 +701,7 @@ type Data_Database struct {
 
 func (x *Data_Database) Reset() {
 	*x = Data_Database{}
-	mi := &file_storage_internal_conf_conf_proto_msgTypes[9]
+	mi := &file_storage_internal_conf_conf_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -659,7 +713,7 @@ func (x *Data_Database) String() string {
 func (*Data_Database) ProtoMessage() {}
 
 func (x *Data_Database) ProtoReflect() protoreflect.Message {
-	mi := &file_storage_internal_conf_conf_proto_msgTypes[9]
+	mi := &file_storage_internal_conf_conf_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -701,7 +755,7 @@ type Data_Redis struct {
 
 func (x *Data_Redis) Reset() {
 	*x = Data_Redis{}
-	mi := &file_storage_internal_conf_conf_proto_msgTypes[10]
+	mi := &file_storage_internal_conf_conf_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -713,7 +767,7 @@ func (x *Data_Redis) String() string {
 func (*Data_Redis) ProtoMessage() {}
 
 func (x *Data_Redis) ProtoReflect() protoreflect.Message {
-	mi := &file_storage_internal_conf_conf_proto_msgTypes[10]
+	mi := &file_storage_internal_conf_conf_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -766,7 +820,7 @@ type Backend_Local struct {
 
 func (x *Backend_Local) Reset() {
 	*x = Backend_Local{}
-	mi := &file_storage_internal_conf_conf_proto_msgTypes[11]
+	mi := &file_storage_internal_conf_conf_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -778,7 +832,7 @@ func (x *Backend_Local) String() string {
 func (*Backend_Local) ProtoMessage() {}
 
 func (x *Backend_Local) ProtoReflect() protoreflect.Message {
-	mi := &file_storage_internal_conf_conf_proto_msgTypes[11]
+	mi := &file_storage_internal_conf_conf_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -815,7 +869,7 @@ type Backend_S3 struct {
 
 func (x *Backend_S3) Reset() {
 	*x = Backend_S3{}
-	mi := &file_storage_internal_conf_conf_proto_msgTypes[12]
+	mi := &file_storage_internal_conf_conf_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -827,7 +881,7 @@ func (x *Backend_S3) String() string {
 func (*Backend_S3) ProtoMessage() {}
 
 func (x *Backend_S3) ProtoReflect() protoreflect.Message {
-	mi := &file_storage_internal_conf_conf_proto_msgTypes[12]
+	mi := &file_storage_internal_conf_conf_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -897,7 +951,7 @@ type Backend_COS struct {
 
 func (x *Backend_COS) Reset() {
 	*x = Backend_COS{}
-	mi := &file_storage_internal_conf_conf_proto_msgTypes[13]
+	mi := &file_storage_internal_conf_conf_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -909,7 +963,7 @@ func (x *Backend_COS) String() string {
 func (*Backend_COS) ProtoMessage() {}
 
 func (x *Backend_COS) ProtoReflect() protoreflect.Message {
-	mi := &file_storage_internal_conf_conf_proto_msgTypes[13]
+	mi := &file_storage_internal_conf_conf_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -950,14 +1004,15 @@ var File_storage_internal_conf_conf_proto protoreflect.FileDescriptor
 
 const file_storage_internal_conf_conf_proto_rawDesc = "" +
 	"\n" +
-	" storage/internal/conf/conf.proto\x12\x17clouddrive.storage.conf\x1a\x1egoogle/protobuf/duration.proto\"\xd5\x02\n" +
+	" storage/internal/conf/conf.proto\x12\x17clouddrive.storage.conf\x1a\x1egoogle/protobuf/duration.proto\"\x8e\x03\n" +
 	"\tBootstrap\x127\n" +
 	"\x06server\x18\x01 \x01(\v2\x1f.clouddrive.storage.conf.ServerR\x06server\x121\n" +
 	"\x04data\x18\x02 \x01(\v2\x1d.clouddrive.storage.conf.DataR\x04data\x121\n" +
 	"\x04auth\x18\x03 \x01(\v2\x1d.clouddrive.storage.conf.AuthR\x04auth\x127\n" +
 	"\x06upload\x18\x04 \x01(\v2\x1f.clouddrive.storage.conf.UploadR\x06upload\x12:\n" +
 	"\abackend\x18\x05 \x01(\v2 .clouddrive.storage.conf.BackendR\abackend\x124\n" +
-	"\x05files\x18\x06 \x01(\v2\x1e.clouddrive.storage.conf.FilesR\x05files\"\xc7\x02\n" +
+	"\x05files\x18\x06 \x01(\v2\x1e.clouddrive.storage.conf.FilesR\x05files\x127\n" +
+	"\x06shares\x18\a \x01(\v2\x1f.clouddrive.storage.conf.SharesR\x06shares\"\xc7\x02\n" +
 	"\x06Server\x128\n" +
 	"\x04http\x18\x01 \x01(\v2$.clouddrive.storage.conf.Server.HTTPR\x04http\x128\n" +
 	"\x04grpc\x18\x02 \x01(\v2$.clouddrive.storage.conf.Server.GRPCR\x04grpc\x12'\n" +
@@ -1025,6 +1080,8 @@ const file_storage_internal_conf_conf_proto_rawDesc = "" +
 	"\n" +
 	"secret_key\x18\x03 \x01(\tR\tsecretKey\"#\n" +
 	"\x05Files\x12\x1a\n" +
+	"\bendpoint\x18\x01 \x01(\tR\bendpoint\"$\n" +
+	"\x06Shares\x12\x1a\n" +
 	"\bendpoint\x18\x01 \x01(\tR\bendpointB+Z)clouddrive/app/storage/internal/conf;confb\x06proto3"
 
 var (
@@ -1039,7 +1096,7 @@ func file_storage_internal_conf_conf_proto_rawDescGZIP() []byte {
 	return file_storage_internal_conf_conf_proto_rawDescData
 }
 
-var file_storage_internal_conf_conf_proto_msgTypes = make([]protoimpl.MessageInfo, 14)
+var file_storage_internal_conf_conf_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
 var file_storage_internal_conf_conf_proto_goTypes = []any{
 	(*Bootstrap)(nil),           // 0: clouddrive.storage.conf.Bootstrap
 	(*Server)(nil),              // 1: clouddrive.storage.conf.Server
@@ -1048,14 +1105,15 @@ var file_storage_internal_conf_conf_proto_goTypes = []any{
 	(*Upload)(nil),              // 4: clouddrive.storage.conf.Upload
 	(*Backend)(nil),             // 5: clouddrive.storage.conf.Backend
 	(*Files)(nil),               // 6: clouddrive.storage.conf.Files
-	(*Server_HTTP)(nil),         // 7: clouddrive.storage.conf.Server.HTTP
-	(*Server_GRPC)(nil),         // 8: clouddrive.storage.conf.Server.GRPC
-	(*Data_Database)(nil),       // 9: clouddrive.storage.conf.Data.Database
-	(*Data_Redis)(nil),          // 10: clouddrive.storage.conf.Data.Redis
-	(*Backend_Local)(nil),       // 11: clouddrive.storage.conf.Backend.Local
-	(*Backend_S3)(nil),          // 12: clouddrive.storage.conf.Backend.S3
-	(*Backend_COS)(nil),         // 13: clouddrive.storage.conf.Backend.COS
-	(*durationpb.Duration)(nil), // 14: google.protobuf.Duration
+	(*Shares)(nil),              // 7: clouddrive.storage.conf.Shares
+	(*Server_HTTP)(nil),         // 8: clouddrive.storage.conf.Server.HTTP
+	(*Server_GRPC)(nil),         // 9: clouddrive.storage.conf.Server.GRPC
+	(*Data_Database)(nil),       // 10: clouddrive.storage.conf.Data.Database
+	(*Data_Redis)(nil),          // 11: clouddrive.storage.conf.Data.Redis
+	(*Backend_Local)(nil),       // 12: clouddrive.storage.conf.Backend.Local
+	(*Backend_S3)(nil),          // 13: clouddrive.storage.conf.Backend.S3
+	(*Backend_COS)(nil),         // 14: clouddrive.storage.conf.Backend.COS
+	(*durationpb.Duration)(nil), // 15: google.protobuf.Duration
 }
 var file_storage_internal_conf_conf_proto_depIdxs = []int32{
 	1,  // 0: clouddrive.storage.conf.Bootstrap.server:type_name -> clouddrive.storage.conf.Server
@@ -1064,26 +1122,27 @@ var file_storage_internal_conf_conf_proto_depIdxs = []int32{
 	4,  // 3: clouddrive.storage.conf.Bootstrap.upload:type_name -> clouddrive.storage.conf.Upload
 	5,  // 4: clouddrive.storage.conf.Bootstrap.backend:type_name -> clouddrive.storage.conf.Backend
 	6,  // 5: clouddrive.storage.conf.Bootstrap.files:type_name -> clouddrive.storage.conf.Files
-	7,  // 6: clouddrive.storage.conf.Server.http:type_name -> clouddrive.storage.conf.Server.HTTP
-	8,  // 7: clouddrive.storage.conf.Server.grpc:type_name -> clouddrive.storage.conf.Server.GRPC
-	9,  // 8: clouddrive.storage.conf.Data.database:type_name -> clouddrive.storage.conf.Data.Database
-	10, // 9: clouddrive.storage.conf.Data.redis:type_name -> clouddrive.storage.conf.Data.Redis
-	14, // 10: clouddrive.storage.conf.Upload.upload_ttl:type_name -> google.protobuf.Duration
-	14, // 11: clouddrive.storage.conf.Upload.url_ttl:type_name -> google.protobuf.Duration
-	14, // 12: clouddrive.storage.conf.Upload.blob_grace:type_name -> google.protobuf.Duration
-	14, // 13: clouddrive.storage.conf.Upload.gc_interval:type_name -> google.protobuf.Duration
-	14, // 14: clouddrive.storage.conf.Upload.scrub_interval:type_name -> google.protobuf.Duration
-	14, // 15: clouddrive.storage.conf.Upload.proof_period:type_name -> google.protobuf.Duration
-	11, // 16: clouddrive.storage.conf.Backend.local:type_name -> clouddrive.storage.conf.Backend.Local
-	12, // 17: clouddrive.storage.conf.Backend.s3:type_name -> clouddrive.storage.conf.Backend.S3
-	13, // 18: clouddrive.storage.conf.Backend.cos:type_name -> clouddrive.storage.conf.Backend.COS
-	14, // 19: clouddrive.storage.conf.Server.HTTP.timeout:type_name -> google.protobuf.Duration
-	14, // 20: clouddrive.storage.conf.Server.GRPC.timeout:type_name -> google.protobuf.Duration
-	21, // [21:21] is the sub-list for method output_type
-	21, // [21:21] is the sub-list for method input_type
-	21, // [21:21] is the sub-list for extension type_name
-	21, // [21:21] is the sub-list for extension extendee
-	0,  // [0:21] is the sub-list for field type_name
+	7,  // 6: clouddrive.storage.conf.Bootstrap.shares:type_name -> clouddrive.storage.conf.Shares
+	8,  // 7: clouddrive.storage.conf.Server.http:type_name -> clouddrive.storage.conf.Server.HTTP
+	9,  // 8: clouddrive.storage.conf.Server.grpc:type_name -> clouddrive.storage.conf.Server.GRPC
+	10, // 9: clouddrive.storage.conf.Data.database:type_name -> clouddrive.storage.conf.Data.Database
+	11, // 10: clouddrive.storage.conf.Data.redis:type_name -> clouddrive.storage.conf.Data.Redis
+	15, // 11: clouddrive.storage.conf.Upload.upload_ttl:type_name -> google.protobuf.Duration
+	15, // 12: clouddrive.storage.conf.Upload.url_ttl:type_name -> google.protobuf.Duration
+	15, // 13: clouddrive.storage.conf.Upload.blob_grace:type_name -> google.protobuf.Duration
+	15, // 14: clouddrive.storage.conf.Upload.gc_interval:type_name -> google.protobuf.Duration
+	15, // 15: clouddrive.storage.conf.Upload.scrub_interval:type_name -> google.protobuf.Duration
+	15, // 16: clouddrive.storage.conf.Upload.proof_period:type_name -> google.protobuf.Duration
+	12, // 17: clouddrive.storage.conf.Backend.local:type_name -> clouddrive.storage.conf.Backend.Local
+	13, // 18: clouddrive.storage.conf.Backend.s3:type_name -> clouddrive.storage.conf.Backend.S3
+	14, // 19: clouddrive.storage.conf.Backend.cos:type_name -> clouddrive.storage.conf.Backend.COS
+	15, // 20: clouddrive.storage.conf.Server.HTTP.timeout:type_name -> google.protobuf.Duration
+	15, // 21: clouddrive.storage.conf.Server.GRPC.timeout:type_name -> google.protobuf.Duration
+	22, // [22:22] is the sub-list for method output_type
+	22, // [22:22] is the sub-list for method input_type
+	22, // [22:22] is the sub-list for extension type_name
+	22, // [22:22] is the sub-list for extension extendee
+	0,  // [0:22] is the sub-list for field type_name
 }
 
 func init() { file_storage_internal_conf_conf_proto_init() }
@@ -1097,7 +1156,7 @@ func file_storage_internal_conf_conf_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_storage_internal_conf_conf_proto_rawDesc), len(file_storage_internal_conf_conf_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   14,
+			NumMessages:   15,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

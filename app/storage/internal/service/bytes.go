@@ -34,14 +34,15 @@ const (
 type ByteRoutes struct {
 	uploads   *biz.UploadUsecase
 	downloads *biz.DownloadUsecase
+	shares    *biz.ShareGate
 	admit     *auth.Options
 	log       *log.Helper
 	logger    log.Logger
 }
 
 // NewByteRoutes builds the routes.
-func NewByteRoutes(uploads *biz.UploadUsecase, downloads *biz.DownloadUsecase, logger log.Logger) *ByteRoutes {
-	return &ByteRoutes{uploads: uploads, downloads: downloads, logger: logger,
+func NewByteRoutes(uploads *biz.UploadUsecase, downloads *biz.DownloadUsecase, shares *biz.ShareGate, logger log.Logger) *ByteRoutes {
+	return &ByteRoutes{uploads: uploads, downloads: downloads, shares: shares, logger: logger,
 		log: log.NewHelper(log.With(logger, "module", "service/bytes"))}
 }
 
@@ -155,12 +156,17 @@ func (b *ByteRoutes) File(w http.ResponseWriter, r *http.Request) {
 
 // checkLink is made at every request for bytes, whatever the URL said when
 // it was signed: its user's tokens must not have been revoked since
-// (disabled, password changed, email claimed, signed out everywhere).
+// (disabled, password changed, email claimed, signed out everywhere), and
+// a share's URL must still be allowed by the share, which counts a
+// download when counted is set.
 func (b *ByteRoutes) checkLink(ctx context.Context, l biz.Link, counted bool) error {
 	if b.admit == nil {
 		return errors.New("byte routes: no auth options")
 	}
-	return b.admit.CheckSignedURL(ctx, l.UserID, l.SignedAt)
+	if err := b.admit.CheckSignedURL(ctx, l.UserID, l.SignedAt); err != nil {
+		return err
+	}
+	return b.shares.Check(ctx, l, counted)
 }
 
 // startsDownload reports whether a request serves a file from its first

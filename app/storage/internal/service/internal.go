@@ -38,7 +38,12 @@ func (s *StorageInternalService) SignDownload(ctx context.Context, req *v1.SignD
 	if !ok {
 		return nil, v1.ErrorFileNotFound("no such file")
 	}
-	u, err := s.downloads.FileURL(ctx, uid, id, false)
+	var u *biz.SignedURL
+	if share := req.GetShareToken(); share != "" {
+		u, err = s.downloads.ShareFileURL(ctx, uid, id, share)
+	} else {
+		u, err = s.downloads.FileURL(ctx, uid, id, false)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -54,7 +59,12 @@ func (s *StorageInternalService) SignZip(ctx context.Context, req *v1.SignZipReq
 	if err != nil {
 		return nil, err
 	}
-	u, err := s.downloads.ZipURL(ctx, uid, ids, req.GetName())
+	var u *biz.SignedURL
+	if share := req.GetShareToken(); share != "" {
+		u, err = s.downloads.ShareZipURL(ctx, uid, ids, req.GetName(), share)
+	} else {
+		u, err = s.downloads.ZipURL(ctx, uid, ids, req.GetName())
+	}
 	if err != nil {
 		return nil, err
 	}
