@@ -30,7 +30,7 @@ func (b *Bus) Publish(ctx context.Context, msgs []Message) error {
 	defer b.mu.RUnlock()
 	for _, m := range msgs {
 		for _, h := range b.handlers[m.Topic] {
-			if err := h(ctx, m); err != nil {
+			if err := consume(ctx, "bus", m, h); err != nil {
 				return err
 			}
 		}

@@ -16,6 +16,9 @@ type Message struct {
 	Key string
 	// Payload is a protobuf message of api/events/v1.
 	Payload []byte
+	// Trace is the W3C trace context of the change that made the event
+	// (traceparent, tracestate), so its consumers join the same trace.
+	Trace map[string]string
 }
 
 // Publisher sends a batch of messages, all or nothing from the caller's view:

@@ -3,11 +3,15 @@ package events
 import (
 	"context"
 	"errors"
+	"strconv"
 	"sync"
 	"time"
 
 	"github.com/IBM/sarama"
 	"github.com/go-kratos/kratos/v2/log"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"clouddrive/pkg/telemetry"
 )
 
 // headerID carries Message.ID on Kafka.
@@ -75,8 +79,12 @@ func (k *KafkaPublisher) Publish(_ context.Context, msgs []Message) error {
 	}
 	pms := make([]*sarama.ProducerMessage, len(msgs))
 	for i, m := range msgs {
+		hs := []sarama.RecordHeader{{Key: []byte(headerID), Value: []byte(m.ID)}}
+		for k, v := range m.Trace { // the trace goes on in the consumers
+			hs = append(hs, sarama.RecordHeader{Key: []byte(k), Value: []byte(v)})
+		}
 		pms[i] = &sarama.ProducerMessage{Topic: m.Topic, Key: sarama.StringEncoder(m.Key), Value: sarama.ByteEncoder(m.Payload),
-			Headers: []sarama.RecordHeader{{Key: []byte(headerID), Value: []byte(m.ID)}}}
+			Headers: hs}
 	}
 	return p.SendMessages(pms)
 }
@@ -97,6 +105,7 @@ func (k *KafkaPublisher) Close() error {
 // a consumer killed mid-batch gets the rest again, and idempotent handlers
 // make that harmless. It is a kratos transport.Server.
 type KafkaConsumer struct {
+	name   string
 	group  sarama.ConsumerGroup
 	topics []string
 	h      Handler
@@ -112,7 +121,7 @@ func NewKafkaConsumer(brokers []string, group string, topics []string, h Handler
 	if err != nil {
 		return nil, err
 	}
-	return &KafkaConsumer{group: g, topics: topics, h: h, done: make(chan struct{}),
+	return &KafkaConsumer{name: group, group: g, topics: topics, h: h, done: make(chan struct{}),
 		log: log.NewHelper(log.With(logger, "module", "events/consumer", "group", group))}, nil
 }
 
@@ -157,15 +166,19 @@ func (groupHandler) Cleanup(sarama.ConsumerGroupSession) error { return nil }
 // ConsumeClaim handles one partition in order. A failing message is retried
 // (with backoff) rather than skipped: skipping would lose a notification.
 func (g groupHandler) ConsumeClaim(sess sarama.ConsumerGroupSession, claim sarama.ConsumerGroupClaim) error {
+	lag := telemetry.ConsumerLag.MustCurryWith(prometheus.Labels{"group": g.k.name})
 	for msg := range claim.Messages() {
-		m := Message{Topic: msg.Topic, Key: string(msg.Key), Payload: msg.Value}
+		m := Message{Topic: msg.Topic, Key: string(msg.Key), Payload: msg.Value, Trace: map[string]string{}}
 		for _, h := range msg.Headers {
 			if string(h.Key) == headerID {
 				m.ID = string(h.Value)
+			} else {
+				m.Trace[string(h.Key)] = string(h.Value)
 			}
 		}
+		lag.WithLabelValues(msg.Topic, strconv.Itoa(int(msg.Partition))).Set(float64(claim.HighWaterMarkOffset() - msg.Offset - 1))
 		for delay := 100 * time.Millisecond; ; delay = min(delay*2, 10*time.Second) {
-			err := g.k.h(sess.Context(), m)
+			err := consume(sess.Context(), g.k.name, m, g.k.h)
 			if err == nil {
 				break
 			}

@@ -6,12 +6,15 @@ import (
 
 	"github.com/go-kratos/kratos/v2/log"
 	"gorm.io/gorm"
+
+	"clouddrive/pkg/telemetry"
 )
 
 // Relay publishes a service's outbox in order, a batch at a time, and marks
 // what was sent. While the publisher fails (Kafka down) rows stay and are
 // sent once it is back. It is a kratos transport.Server.
 type Relay struct {
+	name      string
 	db        *gorm.DB
 	pub       Publisher
 	batch     int
@@ -28,6 +31,7 @@ type RelayOptions struct {
 	Batch     int           // rows per publish (500)
 	Interval  time.Duration // polling when idle (200ms)
 	Retention time.Duration // how long sent rows are kept (24h)
+	Name      string        // the outbox's name in metrics (the service)
 }
 
 // NewRelay relays the outbox of db to pub.
@@ -41,7 +45,7 @@ func NewRelay(db *gorm.DB, pub Publisher, o RelayOptions, logger log.Logger) *Re
 	if o.Retention <= 0 {
 		o.Retention = 24 * time.Hour
 	}
-	return &Relay{db: db, pub: pub, batch: o.Batch, interval: o.Interval, retention: o.Retention,
+	return &Relay{name: o.Name, db: db, pub: pub, batch: o.Batch, interval: o.Interval, retention: o.Retention,
 		log:  log.NewHelper(log.With(logger, "module", "events/relay")),
 		wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
 }
@@ -99,16 +103,32 @@ func (r *Relay) RunOnce(ctx context.Context) (int, error) {
 	msgs := make([]Message, len(rows))
 	ids := make([]int64, len(rows))
 	for i, row := range rows {
-		msgs[i] = Message{ID: row.EventID, Topic: row.Topic, Key: row.Key, Payload: row.Payload}
+		msgs[i] = Message{ID: row.EventID, Topic: row.Topic, Key: row.Key, Payload: row.Payload, Trace: decodeTrace(row.Trace)}
 		ids[i] = row.ID
 	}
 	if err := r.pub.Publish(ctx, msgs); err != nil {
+		r.measureBacklog(ctx, -1)
 		return 0, err
 	}
 	// Marked after the publish: a crash in between sends them twice, which
 	// idempotent consumers absorb; never zero times.
 	err := r.db.WithContext(ctx).Model(&OutboxRecord{}).Where("id IN ?", ids).Update("sent_at", time.Now().UTC()).Error
+	if err == nil && len(rows) < r.batch {
+		r.measureBacklog(ctx, 0) // all that was waiting went out
+	} else {
+		r.measureBacklog(ctx, -1)
+	}
 	return len(rows), err
+}
+
+// measureBacklog sets the backlog gauge: to n when known, else counted.
+func (r *Relay) measureBacklog(ctx context.Context, n int64) {
+	if n < 0 {
+		if err := r.db.WithContext(ctx).Model(&OutboxRecord{}).Where("sent_at IS NULL").Count(&n).Error; err != nil {
+			return
+		}
+	}
+	telemetry.OutboxBacklog.WithLabelValues(r.name).Set(float64(n))
 }
 
 func (r *Relay) prune(ctx context.Context) {
