@@ -278,6 +278,7 @@ var (
 	reLastModified = regexp.MustCompile(`<D:getlastmodified>([^<]+)</D:getlastmodified>`)
 	reLength       = regexp.MustCompile(`<D:getcontentlength>([0-9]+)</D:getcontentlength>`)
 	reETag         = regexp.MustCompile(`<D:getetag>([^<]+)</D:getetag>`)
+	reContentType  = regexp.MustCompile(`<D:getcontenttype>([^<]+)</D:getcontenttype>`)
 	reQuotaUsed    = regexp.MustCompile(`<D:quota-used-bytes>([0-9]+)</D:quota-used-bytes>`)
 	reQuotaAvail   = regexp.MustCompile(`<D:quota-available-bytes>([0-9]+)</D:quota-available-bytes>`)
 )
@@ -304,6 +305,11 @@ func (d *davEnv) testProperties(t *testing.T) {
 	}
 	if lm, err := http.ParseTime(match(t, reLastModified, b)); err != nil || time.Since(lm) > time.Hour || time.Until(lm) > time.Hour {
 		t.Errorf("getlastmodified %v (%v), want about now", lm, err)
+	}
+	// A GET says the type PROPFIND says.
+	ct := match(t, reContentType, b)
+	if resp, _ := d.expect(t, http.StatusOK, "HEAD", "/props.bin", nil); resp.Header.Get("Content-Type") != ct {
+		t.Errorf("HEAD Content-Type %q, getcontenttype %q", resp.Header.Get("Content-Type"), ct)
 	}
 	quota := []byte(`<?xml version="1.0"?><D:propfind xmlns:D="DAV:"><D:prop><D:quota-available-bytes/><D:quota-used-bytes/></D:prop></D:propfind>`)
 	_, b = d.expect(t, http.StatusMultiStatus, "PROPFIND", "/", quota, "Depth", "0")

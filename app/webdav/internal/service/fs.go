@@ -25,6 +25,11 @@ type request struct {
 	// renew signs the client in again (cached while fresh): a PUT's body
 	// may take longer to arrive than the access token lives.
 	renew func(ctx context.Context) (*biz.User, error)
+	// get is the path of a GET or HEAD and header its response's: the
+	// file's type goes there, so http.ServeContent need not sniff it
+	// (a read of the first bytes, then a second stream from the start).
+	get    string
+	header http.Header
 }
 
 // fileSystem is x/net/webdav's FileSystem over the user's tree.
@@ -94,6 +99,11 @@ func (f *fileSystem) OpenFile(ctx context.Context, name string, flag int, _ os.F
 	}
 	if n.Folder {
 		return &dirFile{node: node{r: f.r, ctx: ctx, n: n}}, nil
+	}
+	if f.r.header != nil && path.Clean("/"+name) == path.Clean("/"+f.r.get) {
+		if t, err := (info{n}).ContentType(ctx); err == nil {
+			f.r.header.Set("Content-Type", t)
+		}
 	}
 	return &readFile{node: node{r: f.r, ctx: ctx, n: n}}, nil
 }

@@ -144,6 +144,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	if r.Method == http.MethodGet || r.Method == http.MethodHead {
+		req.get, req.header = strings.TrimPrefix(r.URL.Path, h.o.Prefix), w.Header()
+	}
 	fsys := &fileSystem{r: req}
 	ls := &lockSystem{ctx: ctx, owner: u.ID, uc: h.locks, fs: fsys}
 	if li, ok := sharedLock(r); ok {
