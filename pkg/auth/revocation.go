@@ -2,6 +2,8 @@ package auth
 
 import (
 	"context"
+	"errors"
+	"net"
 	"strconv"
 	"strings"
 	"sync"
@@ -126,19 +128,89 @@ func (r *MemoryRevocations) Get(_ context.Context, uid int64) (Revocation, error
 }
 
 // RedisRevocations is shared by every service instance of a cluster: one
-// hash per user, read with one HGETALL per request.
+// hash per user. Every request looks its user up, so lookups are cached in
+// process, but only while a subscription to the invalidation channel is
+// alive: every write publishes the user's id and every instance drops its
+// cache, so a revocation takes effect at once in the process that made it
+// and as soon as Redis delivers it everywhere else. The cache's TTL only
+// bounds what a message lost in flight could leave behind.
 type RedisRevocations struct {
 	rdb    redis.UniversalClient
 	prefix string
+	cache  *revocationCache
+	stop   context.CancelFunc
 }
 
-// NewRedisRevocations stores records under prefix+"auth:revocation:"+uid.
+// Cache tunables: how long an entry lives, how often the subscription is
+// pinged, and how long without a sign of life it is trusted.
+const (
+	revocationCacheTTL = 5 * time.Second
+	revocationPing     = time.Second
+	revocationAlive    = 3 * time.Second
+)
+
+// NewRedisRevocations stores records under prefix+"auth:revocation:"+uid
+// and watches prefix+"auth:revocation" for invalidations until Close (or
+// until rdb is closed).
 func NewRedisRevocations(rdb redis.UniversalClient, prefix string) *RedisRevocations {
-	return &RedisRevocations{rdb: rdb, prefix: prefix}
+	return newRedisRevocations(rdb, prefix, revocationCacheTTL)
 }
+
+func newRedisRevocations(rdb redis.UniversalClient, prefix string, ttl time.Duration) *RedisRevocations {
+	ctx, stop := context.WithCancel(context.Background())
+	r := &RedisRevocations{rdb: rdb, prefix: prefix, cache: newRevocationCache(ttl), stop: stop}
+	go r.watch(ctx)
+	return r
+}
+
+// Close stops watching for invalidations (the cache is then bypassed).
+func (r *RedisRevocations) Close() { r.stop() }
+
+func (r *RedisRevocations) channel() string { return r.prefix + "auth:revocation" }
 
 func (r *RedisRevocations) key(uid int64) string {
 	return r.prefix + "auth:revocation:" + strconv.FormatInt(uid, 10)
+}
+
+// watch keeps the cache in step with the channel: any message drops it,
+// and so does losing the subscription, during which nothing is cached.
+func (r *RedisRevocations) watch(ctx context.Context) {
+	ps := r.rdb.Subscribe(ctx, r.channel())
+	defer ps.Close()
+	for {
+		msg, err := ps.ReceiveTimeout(ctx, revocationPing)
+		if ctx.Err() != nil || errors.Is(err, redis.ErrClosed) {
+			r.cache.down()
+			return
+		}
+		var ne net.Error
+		switch {
+		case errors.As(err, &ne) && ne.Timeout():
+			// Quiet: ask for a sign of life (a Pong arrives as a message).
+			if err := ps.Ping(ctx); err != nil && errors.Is(err, redis.ErrClosed) {
+				r.cache.down()
+				return
+			}
+			continue
+		case err != nil:
+			r.cache.down()
+			select { // the next Receive reconnects; do not spin meanwhile
+			case <-ctx.Done():
+				return
+			case <-time.After(100 * time.Millisecond):
+			}
+			continue
+		}
+		switch msg.(type) {
+		case *redis.Subscription:
+			r.cache.up() // (re)subscribed: anything cached before is suspect
+		case *redis.Message:
+			r.cache.invalidate()
+			r.cache.alive()
+		default:
+			r.cache.alive()
+		}
+	}
 }
 
 // Hash fields: the user-wide time and kept session, and one per session.
@@ -155,8 +227,10 @@ func (r *RedisRevocations) set(ctx context.Context, uid int64, ttl time.Duration
 		// Every write is the newest event and every ttl the same bound:
 		// extending the whole hash from now keeps each field long enough.
 		p.PExpire(ctx, k, ttl)
+		p.Publish(ctx, r.channel(), uid)
 		return nil
 	})
+	r.cache.invalidate() // at once in this process, whatever Redis said
 	return err
 }
 
@@ -172,6 +246,18 @@ func (r *RedisRevocations) RevokeSession(ctx context.Context, uid int64, sid str
 
 // Get implements Revocations.
 func (r *RedisRevocations) Get(ctx context.Context, uid int64) (Revocation, error) {
+	if rec, ok := r.cache.get(uid); ok {
+		return rec, nil
+	}
+	gen := r.cache.generation()
+	rec, err := r.load(ctx, uid)
+	if err == nil {
+		r.cache.put(uid, rec, gen)
+	}
+	return rec, err
+}
+
+func (r *RedisRevocations) load(ctx context.Context, uid int64) (Revocation, error) {
 	m, err := r.rdb.HGetAll(ctx, r.key(uid)).Result()
 	if err != nil {
 		return Revocation{}, err
@@ -194,4 +280,92 @@ func (r *RedisRevocations) Get(ctx context.Context, uid int64) (Revocation, erro
 		}
 	}
 	return out, nil
+}
+
+// revocationCache is RedisRevocations' in-process copy. An entry is served
+// only while the subscription shows signs of life and no invalidation came
+// since it was read: a read that raced an invalidation is not stored.
+type revocationCache struct {
+	ttl time.Duration
+
+	mu       sync.Mutex
+	m        map[int64]cachedRevocation
+	gen      uint64
+	subbed   bool
+	lastSign time.Time
+}
+
+type cachedRevocation struct {
+	r    Revocation
+	read time.Time
+}
+
+// maxCachedRevocations bounds the cache; past it, it starts again empty.
+const maxCachedRevocations = 100_000
+
+func newRevocationCache(ttl time.Duration) *revocationCache {
+	return &revocationCache{ttl: ttl, m: map[int64]cachedRevocation{}}
+}
+
+func (c *revocationCache) trusted(now time.Time) bool {
+	return c.subbed && now.Sub(c.lastSign) < revocationAlive
+}
+
+func (c *revocationCache) get(uid int64) (Revocation, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	now := time.Now()
+	e, ok := c.m[uid]
+	if !ok || !c.trusted(now) || now.Sub(e.read) >= c.ttl {
+		return Revocation{}, false
+	}
+	return e.r, true
+}
+
+func (c *revocationCache) generation() uint64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.gen
+}
+
+// put stores what was read at generation gen, unless an invalidation came
+// in between.
+func (c *revocationCache) put(uid int64, r Revocation, gen uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	now := time.Now()
+	if gen != c.gen || !c.trusted(now) {
+		return
+	}
+	if len(c.m) >= maxCachedRevocations {
+		clear(c.m)
+	}
+	c.m[uid] = cachedRevocation{r: r, read: now}
+}
+
+func (c *revocationCache) invalidate() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.gen++
+	clear(c.m)
+}
+
+func (c *revocationCache) up() {
+	c.invalidate()
+	c.mu.Lock()
+	c.subbed, c.lastSign = true, time.Now()
+	c.mu.Unlock()
+}
+
+func (c *revocationCache) down() {
+	c.invalidate()
+	c.mu.Lock()
+	c.subbed = false
+	c.mu.Unlock()
+}
+
+func (c *revocationCache) alive() {
+	c.mu.Lock()
+	c.lastSign = time.Now()
+	c.mu.Unlock()
 }

@@ -19,8 +19,9 @@ var revocationStores = []struct {
 	{"redis", func(t *testing.T) Revocations {
 		addr, prefix := testkit.Redis(t)
 		rdb := redis.NewClient(&redis.Options{Addr: addr})
-		t.Cleanup(func() { _ = rdb.Close() })
-		return NewRedisRevocations(rdb, prefix)
+		r := NewRedisRevocations(rdb, prefix)
+		t.Cleanup(func() { r.Close(); _ = rdb.Close() })
+		return r
 	}},
 }
 
@@ -114,5 +115,95 @@ func TestRecordTTLOutlivesTokensAndURLs(t *testing.T) {
 		if got := RecordTTL(access); got <= access || got <= MaxURLTTL {
 			t.Errorf("RecordTTL(%v) = %v: shorter than a token or a URL", access, got)
 		}
+	}
+}
+
+// eventually polls cond until it holds or a generous deadline passes (pub/sub
+// delivery is asynchronous); it asserts nothing about how long it took.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); !cond(); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("never: %s", what)
+		}
+	}
+}
+
+// Instances cache lookups in process; a revocation made by one reaches the
+// others through the invalidation channel, not the cache's TTL (an hour
+// here), and the one that made it at once.
+func TestRedisRevocationsCacheInvalidatedEverywhere(t *testing.T) {
+	addr, prefix := testkit.Redis(t)
+	rdb := redis.NewClient(&redis.Options{Addr: addr})
+	defer rdb.Close()
+	ctx := context.Background()
+	a := newRedisRevocations(rdb, prefix, time.Hour)
+	b := newRedisRevocations(rdb, prefix, time.Hour)
+	defer a.Close()
+	defer b.Close()
+	for _, r := range []*RedisRevocations{a, b} {
+		eventually(t, "the invalidation channel subscribed", func() bool {
+			r.cache.mu.Lock()
+			defer r.cache.mu.Unlock()
+			return r.cache.trusted(time.Now())
+		})
+	}
+	for _, r := range []*RedisRevocations{a, b} {
+		if rec, err := r.Get(ctx, 7); err != nil || !rec.At.IsZero() {
+			t.Fatalf("fresh user: %+v, %v", rec, err)
+		}
+		if _, ok := r.cache.get(7); !ok {
+			t.Fatal("a lookup was not cached")
+		}
+	}
+	// Cached: a record written behind the instances' backs (no message) is
+	// not seen...
+	if err := rdb.HSet(ctx, prefix+"auth:revocation:7", fieldSession+"x", time.Now().UnixMilli()).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if rec, _ := b.Get(ctx, 7); len(rec.Sessions) != 0 {
+		t.Fatalf("lookup not served from the cache: %+v", rec)
+	}
+	// ...but a revocation is: at once where it was made, and through the
+	// channel elsewhere.
+	at := time.Now().Truncate(time.Millisecond)
+	if err := a.RevokeUser(ctx, 7, at, "", time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if rec, _ := a.Get(ctx, 7); !rec.VoidsSignedAt(at) {
+		t.Fatalf("the revoking instance does not see its own revocation: %+v", rec)
+	}
+	eventually(t, "the other instance sees the revocation", func() bool {
+		rec, err := b.Get(ctx, 7)
+		return err == nil && rec.VoidsSignedAt(at) && len(rec.Sessions) == 1
+	})
+}
+
+// Without its subscription an instance caches nothing.
+func TestRedisRevocationsNoCacheWithoutSubscription(t *testing.T) {
+	addr, prefix := testkit.Redis(t)
+	rdb := redis.NewClient(&redis.Options{Addr: addr})
+	defer rdb.Close()
+	ctx := context.Background()
+	r := newRedisRevocations(rdb, prefix, time.Hour)
+	r.Close()
+	eventually(t, "the watcher stopped", func() bool {
+		r.cache.mu.Lock()
+		defer r.cache.mu.Unlock()
+		return !r.cache.subbed
+	})
+	if _, err := r.Get(ctx, 8); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := r.cache.get(8); ok {
+		t.Fatal("cached without a live subscription")
+	}
+	other := NewRedisRevocations(rdb, prefix)
+	defer other.Close()
+	if err := other.RevokeUser(ctx, 8, time.Now(), "", time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if rec, _ := r.Get(ctx, 8); rec.At.IsZero() {
+		t.Fatal("an instance without its subscription missed a revocation")
 	}
 }
