@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"runtime"
+	"strings"
 	"sync"
 	"time"
 
@@ -23,7 +24,8 @@ import (
 
 // streamInterceptors is what kratos middleware (unary only) does for
 // streams, outermost first: recovery, public errors, admission, a cap per
-// caller, and the cut of a stalled send.
+// caller, validation of every message received, and the cut of a stalled
+// send.
 func streamInterceptors(c Config, l Limits) []grpcgo.StreamServerInterceptor {
 	h := log.NewHelper(log.With(c.Logger, "module", "stream"))
 	return []grpcgo.StreamServerInterceptor{
@@ -31,6 +33,7 @@ func streamInterceptors(c Config, l Limits) []grpcgo.StreamServerInterceptor {
 		streamErrors(c.Logger),
 		auth.StreamInterceptor(c.Auth),
 		newStreamCounter(l.StreamsPerUser).interceptor(),
+		validateStreams,
 		stallGuard(l.Stall, h),
 	}
 }
@@ -77,6 +80,31 @@ func streamErrors(logger log.Logger) grpcgo.StreamServerInterceptor {
 		_, err = public(func(context.Context, any) (any, error) { return nil, err })(ss.Context(), nil)
 		return err
 	}
+}
+
+// validateStreams checks each message a stream receives as the Validator
+// middleware checks a unary request, so a handler sees only valid messages.
+func validateStreams(srv any, ss grpcgo.ServerStream, _ *grpcgo.StreamServerInfo, handler grpcgo.StreamHandler) error {
+	return handler(srv, validatingStream{ss})
+}
+
+type validatingStream struct{ grpcgo.ServerStream }
+
+func (v validatingStream) RecvMsg(m any) error {
+	if err := v.ServerStream.RecvMsg(m); err != nil {
+		// grpc-go calls a message it cannot decode INTERNAL: it is the
+		// client's, and unary calls cannot be helped, but streams can.
+		if st, ok := status.FromError(err); ok && st.Code() == codes.Internal && strings.Contains(st.Message(), "unmarshal") {
+			return commonv1.ErrorMalformedRequest("a message of this stream could not be decoded")
+		}
+		return err
+	}
+	if m, ok := m.(interface{ Validate() error }); ok {
+		if err := m.Validate(); err != nil {
+			return apierror.ValidationError(err)
+		}
+	}
+	return nil
 }
 
 // streamCounter caps the concurrent streams of each caller: an unread

@@ -9,6 +9,7 @@ import (
 	filev1 "clouddrive/api/file/v1"
 	v1 "clouddrive/api/storage/v1"
 	"clouddrive/app/storage/internal/biz"
+	"clouddrive/pkg/apierror"
 )
 
 // StorageService implements the Storage API.
@@ -125,75 +126,138 @@ func (s *StorageService) ZipURL(ctx context.Context, req *v1.ZipURLRequest) (*v1
 	return toSignedURL(u), nil
 }
 
+// maxUploadID bounds the id a stream may name (ids are 32 hex digits).
+const maxUploadID = 64
+
 // UploadChunks takes chunks over a client stream. Messages of one chunk are
 // consecutive and share its index; each chunk is piped into PutChunk as its
-// messages arrive, so memory stays at one message.
+// messages arrive, so memory stays at one message. Every message is checked
+// (its upload, its index, the chunk's length so far) before it moves a
+// byte: the first names the caller's upload, later ones name no other.
 func (s *StorageService) UploadChunks(stream v1.Storage_UploadChunksServer) error {
 	ctx := stream.Context()
 	uid, err := owner(ctx)
 	if err != nil {
 		return err
 	}
-	var (
-		id      string
-		cur     int64 = -1
-		pw      *io.PipeWriter
-		errc    chan error
-		started bool
-	)
-	finish := func() error {
-		if pw == nil {
-			return nil
-		}
-		pw.Close()
-		err := <-errc
-		pw = nil
+	msg, err := stream.Recv()
+	if errors.Is(err, io.EOF) {
+		return v1.ErrorUploadNotFound("the stream named no upload")
+	}
+	if err != nil {
 		return err
 	}
+	id := msg.GetUploadId()
+	if id == "" || len(id) > maxUploadID {
+		return v1.ErrorUploadNotFound("the stream's first message must name the upload")
+	}
+	sess, err := s.uploads.Status(ctx, uid, id) // the caller's upload, or UPLOAD_NOT_FOUND
+	if err != nil {
+		return err
+	}
+	layout := sess.Upload.Layout()
+	var cur *chunkPipe
+	// A stream that ends early (an error, a bad message) drops the chunk
+	// it was sending: PutChunk sees the error and keeps nothing of it.
+	defer func() { cur.abort(errStreamEnded) }()
 	for {
-		msg, err := stream.Recv()
+		if other := msg.GetUploadId(); other != "" && other != id {
+			return v1.ErrorBadChunk("a stream carries one upload: it began with %s", id)
+		}
+		index := msg.GetIndex()
+		if index < 0 || index >= layout.Count() {
+			return v1.ErrorBadChunk("chunk %d is outside this upload (0..%d)", index, layout.Count()-1)
+		}
+		if cur == nil || index != cur.index {
+			if err := cur.finish(); err != nil {
+				cur = nil
+				return err
+			}
+			cur = s.startChunk(ctx, uid, id, index, layout.Len(index))
+		}
+		if err := cur.write(msg.GetData()); err != nil {
+			return err
+		}
+		msg, err = stream.Recv()
 		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
-			if pw != nil {
-				pw.CloseWithError(err)
-				<-errc
-			}
 			return err
 		}
-		if !started {
-			id, started = msg.GetUploadId(), true
-		}
-		if msg.GetIndex() != cur {
-			if err := finish(); err != nil {
-				return err
-			}
-			cur = msg.GetIndex()
-			var pr *io.PipeReader
-			pr, pw = io.Pipe()
-			errc = make(chan error, 1)
-			go func(index int64) {
-				err := s.uploads.PutChunk(ctx, uid, id, index, pr, nil)
-				pr.CloseWithError(err)
-				errc <- err
-			}(cur)
-		}
-		if _, err := pw.Write(msg.GetData()); err != nil {
-			return <-errc
-		}
 	}
-	if err := finish(); err != nil {
-		return err
-	}
-	if !started {
-		return v1.ErrorUploadNotFound("the stream named no upload")
-	}
-	sess, err := s.uploads.Status(ctx, uid, id)
+	err = cur.finish()
+	cur = nil
 	if err != nil {
 		return err
 	}
+	if sess, err = s.uploads.Status(ctx, uid, id); err != nil {
+		return err
+	}
 	return stream.SendAndClose(toSession(sess))
+}
+
+var errStreamEnded = errors.New("the stream ended before the chunk did")
+
+// chunkPipe feeds one chunk's messages to PutChunk running beside it.
+type chunkPipe struct {
+	index     int64
+	want, got int64
+	pw        *io.PipeWriter
+	errc      chan error
+	done      bool
+}
+
+func (s *StorageService) startChunk(ctx context.Context, uid int64, id string, index, want int64) *chunkPipe {
+	pr, pw := io.Pipe()
+	c := &chunkPipe{index: index, want: want, pw: pw, errc: make(chan error, 1)}
+	go func() {
+		err := s.uploads.PutChunk(ctx, uid, id, index, pr, nil)
+		pr.CloseWithError(err)
+		c.errc <- err
+	}()
+	return c
+}
+
+// write refuses bytes past the chunk's length before they reach PutChunk.
+func (c *chunkPipe) write(p []byte) error {
+	if c.got+int64(len(p)) > c.want {
+		return v1.ErrorBadChunk("chunk %d must be %d bytes, got more", c.index, c.want)
+	}
+	c.got += int64(len(p))
+	if _, err := c.pw.Write(p); err != nil {
+		if werr := c.wait(); werr != nil {
+			return werr // PutChunk stopped reading: its answer
+		}
+		return err
+	}
+	return nil
+}
+
+// finish ends the chunk's bytes and returns PutChunk's answer.
+func (c *chunkPipe) finish() error {
+	if c == nil {
+		return nil
+	}
+	c.pw.Close()
+	return c.wait()
+}
+
+// abort drops the chunk (no-op once it is finished).
+func (c *chunkPipe) abort(cause error) {
+	if c == nil || c.done {
+		return
+	}
+	c.pw.CloseWithError(cause)
+	_ = c.wait()
+}
+
+func (c *chunkPipe) wait() error {
+	if c.done {
+		return nil
+	}
+	c.done = true
+	return <-c.errc
 }
 
 // downloadMessage is the size of one streamed message.
@@ -201,8 +265,8 @@ const downloadMessage = 256 << 10
 
 // Download streams a file from an offset.
 func (s *StorageService) Download(req *v1.DownloadRequest, stream v1.Storage_DownloadServer) error {
-	if err := req.Validate(); err != nil {
-		return err
+	if err := req.Validate(); err != nil { // the stream chain validated it already
+		return apierror.ValidationError(err)
 	}
 	ctx := stream.Context()
 	uid, err := owner(ctx)
