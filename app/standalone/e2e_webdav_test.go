@@ -38,6 +38,7 @@ func TestWebDAV(t *testing.T) {
 	t.Run("range_and_etag", d.testRangeAndETag)
 	t.Run("delete_goes_to_trash", d.testDeleteToTrash)
 	t.Run("quota_and_chunked_put", d.testQuota)
+	t.Run("interrupted_put_stores_nothing", d.testInterruptedPut)
 	t.Run("hostile_paths_and_headers", d.testHostile)
 	t.Run("litmus", d.testLitmus)
 	t.Run("rclone", d.testRclone)
@@ -678,5 +679,54 @@ func (d *davEnv) testQuota(t *testing.T) {
 	}
 	if resp, got := d.doAs(t, user, app, "GET", "/fits.txt", nil); resp.StatusCode != 200 || !bytes.Equal(got, body) {
 		t.Fatalf("GET after a chunked PUT: %d, %d bytes", resp.StatusCode, len(got))
+	}
+}
+
+// testInterruptedPut: a PUT whose body stops short (the client went away)
+// stores nothing: the file it would have replaced keeps its bytes, and no
+// partial file appears, live or in the trash.
+func (d *davEnv) testInterruptedPut(t *testing.T) {
+	d.expect(t, http.StatusCreated, "MKCOL", "/cut", nil)
+	d.expect(t, http.StatusCreated, "PUT", "/cut/doc.txt", []byte("the whole old text"))
+	before := d.snapshot(t, d.token)
+	for _, chunked := range []bool{false, true} {
+		conn, err := net.Dial("tcp", d.srv.httpAddr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		framing := "Content-Length: 100000\r\n"
+		if chunked {
+			framing = "Transfer-Encoding: chunked\r\n"
+		}
+		head := fmt.Sprintf("PUT /dav/cut/doc.txt HTTP/1.1\r\nHost: %s\r\nAuthorization: Basic %s\r\n%s\r\n",
+			d.srv.httpAddr, basic(d.user, d.app), framing)
+		body := bytes.Repeat([]byte("x"), 50000)
+		if chunked {
+			// A chunk, then a broken chunk header: the body fails while
+			// the connection (and the request's context) stays open.
+			body = append([]byte(fmt.Sprintf("%x\r\n", len(body))), append(body, "\r\nzz\r\n"...)...)
+		}
+		if _, err := conn.Write(append([]byte(head), body...)); err != nil {
+			t.Fatal(err)
+		}
+		if !chunked {
+			// Half-close: the body ends early; the answer still comes
+			// back, once the handler is done.
+			_ = conn.(*net.TCPConn).CloseWrite()
+		}
+		resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+		if err == nil {
+			_ = resp.Body.Close()
+			if resp.StatusCode < 400 {
+				t.Errorf("cut PUT (chunked %v): %d, want an error", chunked, resp.StatusCode)
+			}
+		}
+		_ = conn.Close()
+	}
+	if _, got := d.expect(t, http.StatusOK, "GET", "/cut/doc.txt", nil); string(got) != "the whole old text" {
+		t.Fatalf("after cut PUTs the file holds %d bytes: %.40q", len(got), got)
+	}
+	if after := d.snapshot(t, d.token); after != before {
+		t.Fatalf("cut PUTs changed the drive:\nbefore:\n%s\nafter:\n%s", before, after)
 	}
 }

@@ -238,6 +238,9 @@ type writeFile struct {
 	src   *biz.Node
 	props []webdav.Proppatch
 	done  *biz.Node
+	// failed: the body did not arrive whole (the client went away). x/net
+	// /webdav closes the file all the same; nothing may be stored then.
+	failed error
 }
 
 func (w *writeFile) spool() (*spool, error) {
@@ -255,9 +258,14 @@ func (w *writeFile) Write(p []byte) (int, error) {
 	w.src = nil
 	sp, err := w.spool()
 	if err != nil {
+		w.failed = err
 		return 0, err
 	}
-	return sp.Write(p)
+	n, err := sp.Write(p)
+	if err != nil {
+		w.failed = err
+	}
+	return n, err
 }
 
 // ReadFrom takes a PUT's body through a fixed buffer, or notes the source
@@ -269,9 +277,14 @@ func (w *writeFile) ReadFrom(r io.Reader) (int64, error) {
 	}
 	sp, err := w.spool()
 	if err != nil {
+		w.failed = err
 		return 0, err
 	}
-	return sp.ReadFrom(r)
+	n, err := sp.ReadFrom(r)
+	if err != nil {
+		w.failed = err
+	}
+	return n, err
 }
 
 func (w *writeFile) Read([]byte) (int, error)       { return 0, fs.ErrInvalid }
@@ -301,6 +314,12 @@ func (w *writeFile) Patch(p []webdav.Proppatch) ([]webdav.Propstat, error) {
 func (w *writeFile) Close() error {
 	if w.done != nil {
 		return nil
+	}
+	if w.failed != nil {
+		if w.sp != nil {
+			_ = w.sp.Close()
+		}
+		return w.failed
 	}
 	if w.r.renew != nil {
 		u, err := w.r.renew(w.ctx)
