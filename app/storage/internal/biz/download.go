@@ -128,7 +128,7 @@ func (uc *DownloadUsecase) fileURL(ctx context.Context, owner, id int64, inline 
 	if share != "" {
 		q.Set(paramShare, share)
 	}
-	return &SignedURL{URL: uc.signer.Sign(FilePath, q, owner, uc.policy.URLTTL), ExpiresAt: uc.now().Add(uc.policy.URLTTL)}, nil
+	return &SignedURL{URL: uc.signer.Sign(FilePath, q, owner, uc.policy.URLTTL), ExpiresAt: uc.now().Add(min(uc.policy.URLTTL, auth.MaxURLTTL))}, nil
 }
 
 // ZipURL signs a URL for a zip of the owner's selection.
@@ -157,7 +157,7 @@ func (uc *DownloadUsecase) zipURL(ctx context.Context, owner int64, ids []int64,
 	if share != "" {
 		q.Set(paramShare, share)
 	}
-	return &SignedURL{URL: uc.signer.Sign(ZipPath, q, owner, uc.policy.URLTTL), ExpiresAt: uc.now().Add(uc.policy.URLTTL)}, nil
+	return &SignedURL{URL: uc.signer.Sign(ZipPath, q, owner, uc.policy.URLTTL), ExpiresAt: uc.now().Add(min(uc.policy.URLTTL, auth.MaxURLTTL))}, nil
 }
 
 // linkError is the one answer to a bad or expired signature.
