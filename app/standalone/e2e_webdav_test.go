@@ -486,6 +486,12 @@ func (d *davEnv) testHostile(t *testing.T) {
 			}
 		}
 	}
+	// A whole tree in one PROPFIND is refused (RFC 4918's finite depth).
+	for _, depth := range []string{"infinity", ""} {
+		if resp, b := d.do(t, "PROPFIND", "/", nil, "Depth", depth); resp.StatusCode != http.StatusForbidden || !bytes.Contains(b, []byte("propfind-finite-depth")) {
+			t.Errorf("PROPFIND Depth %q: %d %s, want 403 propfind-finite-depth", depth, resp.StatusCode, b)
+		}
+	}
 	if after := d.snapshot(t, d.token, nToken); after != before {
 		t.Fatalf("hostile requests changed the drive:\nbefore:\n%s\nafter:\n%s", before, after)
 	}

@@ -128,6 +128,15 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		fail(w, http.StatusServiceUnavailable, "sign-in is unavailable; try again")
 		return
 	}
+	if r.Method == "PROPFIND" && !strings.EqualFold(r.Header.Get("Depth"), "0") && r.Header.Get("Depth") != "1" {
+		// RFC 4918 §9.1: a server may refuse Depth: infinity (the default),
+		// which would list a whole tree, a call per folder, in one answer.
+		w.Header().Set("Content-Type", "application/xml; charset=utf-8")
+		w.WriteHeader(http.StatusForbidden)
+		_, _ = w.Write([]byte(`<?xml version="1.0" encoding="utf-8"?>` + "\n" +
+			`<D:error xmlns:D="DAV:"><D:propfind-finite-depth/></D:error>`))
+		return
+	}
 	switch r.Method {
 	case "PROPFIND", "PROPPATCH", "LOCK":
 		if status, err := checkXMLBody(r); status != 0 {
