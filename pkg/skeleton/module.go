@@ -1,0 +1,15 @@
+package skeleton
+
+import (
+	"github.com/go-kratos/kratos/v2/transport"
+	"github.com/go-kratos/kratos/v2/transport/grpc"
+	"github.com/go-kratos/kratos/v2/transport/http"
+)
+
+// Module is the shape of every service: its handlers on the servers, and
+// its background workers (relays, janitors, consumers) to run beside them.
+type Module interface {
+	RegisterGRPC(*grpc.Server)
+	RegisterHTTP(*http.Server)
+	Servers() []transport.Server
+}
