@@ -19,7 +19,17 @@ import (
 type Config struct {
 	Driver string // "mysql" or "sqlite"
 	Source string // a DSN, or a file path for sqlite
+	// MaxOpenConns caps the pool (0: 50 on MySQL, SQLiteMaxOpen on SQLite).
+	MaxOpenConns int
 }
+
+// SQLite's pool: one file and one writer at a time, so a few connections
+// serve; without a cap a burst of requests opened one each (and its file
+// descriptors: the database, its WAL and shared memory) and kept them.
+const (
+	SQLiteMaxOpen = 16
+	SQLiteMaxIdle = 4
+)
 
 // Open connects, tunes the pool for the driver and traces statements.
 func Open(c Config) (*gorm.DB, error) {
@@ -53,7 +63,7 @@ func open(c Config) (*gorm.DB, error) {
 		if err != nil {
 			return nil, err
 		}
-		sqlDB.SetMaxOpenConns(50)
+		sqlDB.SetMaxOpenConns(orDefault(c.MaxOpenConns, 50))
 		sqlDB.SetMaxIdleConns(10)
 		sqlDB.SetConnMaxLifetime(time.Hour)
 		return db, nil
@@ -68,6 +78,13 @@ func open(c Config) (*gorm.DB, error) {
 		if err != nil {
 			return nil, fmt.Errorf("database: %w", err)
 		}
+		sqlDB, err := db.DB()
+		if err != nil {
+			return nil, err
+		}
+		sqlDB.SetMaxOpenConns(orDefault(c.MaxOpenConns, SQLiteMaxOpen))
+		sqlDB.SetMaxIdleConns(SQLiteMaxIdle)
+		sqlDB.SetConnMaxIdleTime(time.Minute)
 		return db, nil
 	default:
 		return nil, fmt.Errorf("database: unknown driver %q (mysql or sqlite)", c.Driver)
@@ -82,6 +99,13 @@ func Migrate(db *gorm.DB, models ...any) error {
 		db = db.Set("gorm:table_options", "DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin")
 	}
 	return db.AutoMigrate(models...)
+}
+
+func orDefault(n, def int) int {
+	if n > 0 {
+		return n
+	}
+	return def
 }
 
 func sep(dsn string) string {
