@@ -71,6 +71,7 @@ func TestE2EStorage(t *testing.T) {
 	t.Run("big_http", e.testBigHTTP)
 	t.Run("big_grpc", e.testBigGRPC)
 	t.Run("instant_upload", e.testInstantUpload)
+	t.Run("small_file", e.testSmallFile)
 	t.Run("ranges", e.testRanges)
 	t.Run("bad_input", e.testStorageBadInput)
 	t.Run("zip", e.testZip)

@@ -38,6 +38,7 @@ import (
 	"clouddrive/pkg/apiserver"
 	"clouddrive/pkg/auth"
 	"clouddrive/pkg/events"
+	"clouddrive/pkg/profiling"
 )
 
 // callTimeout bounds one API call (not a transfer: byte routes and streams
@@ -49,7 +50,9 @@ type Options struct {
 	DataDir  string
 	HTTPAddr string
 	GRPCAddr string
-	Logger   log.Logger
+	// DebugAddr serves /debug/pprof/ (off when empty).
+	DebugAddr string
+	Logger    log.Logger
 }
 
 // Run serves until ctx is done or a signal asks it to stop.
@@ -171,7 +174,7 @@ func Run(ctx context.Context, o Options) error {
 	hs.HandlePrefix("/", webapp.Handler())
 	hs.Handler = dav.Mount(hs.Handler) // /dav/, ahead of the router's path cleaning
 
-	srvs := []transport.Server{hs, gs, blobs.Collector()}
+	srvs := []transport.Server{hs, gs, blobs.Collector(), blobs.Scrubber(), profiling.New(o.DebugAddr)}
 	srvs = append(srvs, files.Servers()...)
 	srvs = append(srvs, shares.Servers()...)
 	srvs = append(srvs, notes.Servers()...)

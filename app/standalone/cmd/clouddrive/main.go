@@ -18,6 +18,7 @@ func main() {
 	flag.StringVar(&o.DataDir, "data", "./data", "folder for the databases, blobs and keys")
 	flag.StringVar(&o.HTTPAddr, "http", "127.0.0.1:8000", "HTTP API (and web app) address")
 	flag.StringVar(&o.GRPCAddr, "grpc", "127.0.0.1:9000", "gRPC address")
+	flag.StringVar(&o.DebugAddr, "debug", "", "profiling (net/http/pprof) address, e.g. 127.0.0.1:6060; off when empty")
 	flag.Parse()
 	o.Logger = apiserver.Logger(os.Stdout, "clouddrive")
 	log.SetLogger(o.Logger)

@@ -26,6 +26,7 @@ func RegisterHTTP(s *http.Server, st *service.StorageService, admin *service.Sto
 	v1.RegisterStorageHTTPServer(s, st)
 	v1.RegisterStorageAdminHTTPServer(s, admin)
 	b.SetAuth(o)
+	s.HandleFunc(service.SmallFilePath, b.PutFile)
 	s.HandleFunc(service.ChunkPrefix+"/{upload_id}/{index:[0-9]+}", b.PutChunk)
 	s.HandleFunc(biz.FilePath, b.File)
 	s.HandleFunc(biz.ZipPath, b.Zip)
