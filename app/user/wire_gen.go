@@ -43,7 +43,7 @@ func wireModule(confData *conf.Data, code *conf.Code, oAuth *conf.OAuth, policy 
 	oAuthProvider := data.NewGitHubProvider(oAuth)
 	oAuthRepo := data.NewOAuthRepo(dataData)
 	oAuthUsecase := biz.NewOAuthUsecase(oAuthProvider, oAuthRepo, userRepo, sessionUsecase, policy, clock, logger)
-	appPasswordUsecase := biz.NewAppPasswordUsecase(appPasswordRepo, userRepo, clock, logger)
+	appPasswordUsecase := biz.NewAppPasswordUsecase(appPasswordRepo, userRepo, revocations, policy, clock, logger)
 	userService := service.NewUserService(accountUsecase, sessionUsecase, codeUsecase, oAuthUsecase, appPasswordUsecase)
 	adminUsecase := biz.NewAdminUsecase(userRepo, sessionRepo, revocations, policy, clock, logger)
 	adminService := service.NewAdminService(adminUsecase)

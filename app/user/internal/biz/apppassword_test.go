@@ -9,6 +9,7 @@ import (
 	"go.uber.org/mock/gomock"
 
 	v1 "clouddrive/api/user/v1"
+	"clouddrive/pkg/auth"
 )
 
 // fakeAppPasswords backs the mock with a map so that Verify sees what Create stored.
@@ -121,8 +122,22 @@ func TestAppPasswordRevoke(t *testing.T) {
 	f.apps.EXPECT().Revoke(gomock.Any(), int64(7), int64(3)).Return(nil)
 	f.apps.EXPECT().Revoke(gomock.Any(), int64(7), int64(4)).Return(ErrNotFound)
 	uc := f.appPasswordUC()
+	// A token issued for app password 3 (what a WebDAV client holds) and
+	// one for app password 5.
+	mine, _ := f.issuer.Issue(auth.Caller{UserID: 7, Role: auth.RoleUser, SessionID: AppPasswordSession(3)})
+	other, _ := f.issuer.Issue(auth.Caller{UserID: 7, Role: auth.RoleUser, SessionID: AppPasswordSession(5)})
 	if err := uc.Revoke(context.Background(), 7, 3); err != nil {
 		t.Fatal(err)
 	}
 	wantReason(t, uc.Revoke(context.Background(), 7, 4), v1.IsAppPasswordNotFound, "APP_PASSWORD_NOT_FOUND")
+	rec, _ := f.revoked.Get(context.Background(), 7)
+	if c, _ := f.verifier.Verify(mine); !rec.Voids(c) {
+		t.Error("a token of the revoked app password still works")
+	}
+	if c, _ := f.verifier.Verify(other); rec.Voids(c) {
+		t.Error("a token of another app password was revoked")
+	}
+	if len(rec.Sessions) != 1 {
+		t.Errorf("revocations %+v, want app password 3's only", rec)
+	}
 }

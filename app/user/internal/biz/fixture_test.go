@@ -103,7 +103,7 @@ func (f *fixture) adminUC() *AdminUsecase {
 }
 
 func (f *fixture) appPasswordUC() *AppPasswordUsecase {
-	return NewAppPasswordUsecase(f.apps, f.users, f.clock(), f.logger)
+	return NewAppPasswordUsecase(f.apps, f.users, f.revoked, f.policy, f.clock(), f.logger)
 }
 
 // expectSessionCreate expects one new session for uid and records what was

@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"io"
+	"strings"
 	"testing"
 	"time"
 
@@ -43,7 +44,7 @@ func TestAppPasswordToken(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	apps := biz.NewAppPasswordUsecase(data.NewAppPasswordRepo(d), users, biz.NewClock(), logger)
+	apps := biz.NewAppPasswordUsecase(data.NewAppPasswordRepo(d), users, auth.NewMemoryRevocations(), &biz.Policy{AccessTTL: time.Minute}, biz.NewClock(), logger)
 	accounts := biz.NewAccountUsecase(users, nil, nil, &biz.Policy{}, logger)
 	s := service.NewUserInternalService(accounts, apps, auth.NewIssuer(priv, time.Minute))
 	_, secret, err := apps.Create(ctx, admin.ID, "webdav")
@@ -65,6 +66,10 @@ func TestAppPasswordToken(t *testing.T) {
 	}
 	if c.UserID != admin.ID || c.Role != auth.RoleUser || out.GetUser().GetUsername() != "root" || out.GetExpiresIn() != 60 {
 		t.Fatalf("token for %+v (reply %v), want user %d with the user role", c, out, admin.ID)
+	}
+	// The token carries the app password's session: revoking it voids the token.
+	if !strings.HasPrefix(c.SessionID, "app:") {
+		t.Errorf("token session %q, want the app password's (app:<id>)", c.SessionID)
 	}
 	for _, tc := range []struct{ name, user, pass string }{
 		{"wrong password", "root", secret + "x"},

@@ -46,11 +46,12 @@ func (s *UserInternalService) LookupUser(ctx context.Context, req *v1.LookupUser
 // and the token carries the user role only, whatever the account's, so an
 // app password never acts as an administrator.
 func (s *UserInternalService) AppPasswordToken(ctx context.Context, req *v1.AppPasswordTokenRequest) (*v1.AppPasswordTokenReply, error) {
-	u, err := s.apps.Verify(ctx, req.GetUsername(), req.GetPassword())
+	u, sid, err := s.apps.VerifySession(ctx, req.GetUsername(), req.GetPassword())
 	if err != nil {
 		return nil, err
 	}
-	token, err := s.issuer.Issue(auth.Caller{UserID: u.ID, Role: auth.RoleUser})
+	// The app password's own session id: revoking it voids the token at once.
+	token, err := s.issuer.Issue(auth.Caller{UserID: u.ID, Role: auth.RoleUser, SessionID: sid})
 	if err != nil {
 		return nil, err
 	}
