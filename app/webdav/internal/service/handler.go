@@ -5,11 +5,13 @@ package service
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/go-kratos/kratos/v2/log"
 	"golang.org/x/net/webdav"
@@ -36,13 +38,14 @@ type Handler struct {
 	tree    *biz.TreeUsecase
 	locks   *biz.LockUsecase
 	log     *log.Helper
+	access  *log.Helper
 }
 
 // NewHandler builds the handler.
 func NewHandler(o Options, signin *biz.SignInUsecase, tree *biz.TreeUsecase, locks *biz.LockUsecase, logger log.Logger) *Handler {
 	o.Prefix = "/" + strings.Trim(o.Prefix, "/")
 	return &Handler{o: o, trusted: apiserver.ParseProxies(o.TrustedProxies), signin: signin, tree: tree, locks: locks,
-		log: log.NewHelper(log.With(logger, "module", "service/webdav"))}
+		log: log.NewHelper(log.With(logger, "module", "service/webdav")), access: log.NewHelper(log.With(logger, "module", "access"))}
 }
 
 // Prefix is where the handler is mounted.
@@ -94,7 +97,24 @@ func fail(w http.ResponseWriter, status int, msg string) {
 	_, _ = w.Write([]byte(msg + "\n"))
 }
 
+// ServeHTTP serves one request, with an access line like every service's:
+// method, status, latency and user, never the path (file names are the
+// user's) nor the credentials.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start, sw := time.Now(), &statusWriter{ResponseWriter: w, req: &request{}}
+	h.serve(sw, r)
+	kv := []any{"kind", "webdav", "op", r.Method, "code", sw.code, "latency_ms", time.Since(start).Milliseconds()}
+	if sw.uid != 0 {
+		kv = append(kv, "uid", sw.uid)
+	}
+	if sw.code >= 500 {
+		h.access.WithContext(r.Context()).Infow(kv...)
+	} else {
+		h.access.WithContext(r.Context()).Debugw(kv...)
+	}
+}
+
+func (h *Handler) serve(w *statusWriter, r *http.Request) {
 	if status, why := h.checkPath(r.URL.Path, r.URL.EscapedPath()); status != 0 {
 		fail(w, status, why)
 		return
@@ -117,7 +137,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		fail(w, http.StatusTooManyRequests, "too many sign-in attempts; try again later")
 		return
 	}
-	if err == biz.ErrBadCredentials {
+	if errors.Is(err, biz.ErrBadCredentials) {
 		h.log.WithContext(ctx).Infow("msg", "webdav sign-in failed", "ip", ip)
 		w.Header().Set("WWW-Authenticate", `Basic realm="clouddrive", charset="UTF-8"`)
 		fail(w, http.StatusUnauthorized, "wrong username or app password (the account password is not accepted here)")
@@ -144,6 +164,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	w.uid = u.ID
 	req := &request{view: h.tree.View(u), tempDir: h.o.TempDir,
 		renew: func(ctx context.Context) (*biz.User, error) { return h.signin.SignIn(ctx, name, pass, ip) }}
 	if r.Method == http.MethodPut && r.ContentLength > 0 {
@@ -172,21 +193,35 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			}
 		},
 	}
-	dav.ServeHTTP(&statusWriter{ResponseWriter: w, req: req}, r)
+	w.req = req
+	dav.ServeHTTP(w, r)
 }
 
 // statusWriter gives the status x/net/webdav cannot pick (507 for quota,
-// 400 for a name the file service refused) where it would say 405.
+// 400 for a name the file service refused) where it would say 405, and
+// notes the status for the access line.
 type statusWriter struct {
 	http.ResponseWriter
-	req *request
+	req  *request
+	code int
+	uid  int64
 }
 
 func (s *statusWriter) WriteHeader(code int) {
 	if (code == http.StatusMethodNotAllowed || code == http.StatusForbidden || code == http.StatusInternalServerError) && s.req.status != 0 {
 		code = s.req.status
 	}
+	if s.code == 0 {
+		s.code = code
+	}
 	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusWriter) Write(p []byte) (int, error) {
+	if s.code == 0 {
+		s.code = http.StatusOK
+	}
+	return s.ResponseWriter.Write(p)
 }
 
 // Flush lets a long PROPFIND stream.
