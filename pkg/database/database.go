@@ -72,8 +72,10 @@ func open(c Config) (*gorm.DB, error) {
 			return nil, err
 		}
 		// WAL lets readers run beside the one writer; busy_timeout makes a
-		// second writer wait instead of failing.
-		dsn := c.Source + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+		// second writer wait instead of failing. synchronous(FULL) syncs the
+		// WAL at every commit: an upload acknowledged as complete keeps its
+		// node after a power loss (NORMAL could lose the last commits).
+		dsn := c.Source + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(FULL)&_txlock=immediate"
 		db, err := gorm.Open(sqlite.Open(dsn), gc)
 		if err != nil {
 			return nil, fmt.Errorf("database: %w", err)
