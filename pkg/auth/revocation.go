@@ -84,12 +84,20 @@ func NewMemoryRevocations() *MemoryRevocations {
 }
 
 func (r *MemoryRevocations) record(uid int64, ttl time.Duration) *memRevocation {
+	now := time.Now()
 	v, ok := r.m[uid]
-	if !ok || time.Now().After(v.until) {
+	if !ok || now.After(v.until) {
 		v = &memRevocation{r: Revocation{Sessions: map[string]time.Time{}}}
 		r.m[uid] = v
 	}
-	v.until = time.Now().Add(ttl)
+	v.until = now.Add(ttl)
+	// Each write extends the record: drop the sessions whose tokens have
+	// all expired, so a user who signs out often does not grow it forever.
+	for sid, at := range v.r.Sessions {
+		if at.Before(now.Add(-ttl)) {
+			delete(v.r.Sessions, sid)
+		}
+	}
 	return v
 }
 
@@ -222,7 +230,23 @@ const (
 
 func (r *RedisRevocations) set(ctx context.Context, uid int64, ttl time.Duration, kv ...any) error {
 	k := r.key(uid)
+	// Each write extends the hash: drop the sessions whose tokens have all
+	// expired, so a user who signs out often does not grow it forever.
+	// (Racing a rewrite of such a field can only lose a record that no
+	// live token needs.)
+	var stale []string
+	if old, err := r.rdb.HGetAll(ctx, k).Result(); err == nil {
+		horizon := time.Now().Add(-ttl).UnixMilli()
+		for f, v := range old {
+			if ms, err := strconv.ParseInt(v, 10, 64); err == nil && strings.HasPrefix(f, fieldSession) && ms < horizon {
+				stale = append(stale, f)
+			}
+		}
+	}
 	_, err := r.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		if len(stale) > 0 {
+			p.HDel(ctx, k, stale...)
+		}
 		p.HSet(ctx, k, kv...)
 		// Every write is the newest event and every ttl the same bound:
 		// extending the whole hash from now keeps each field long enough.

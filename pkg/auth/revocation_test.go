@@ -207,3 +207,31 @@ func TestRedisRevocationsNoCacheWithoutSubscription(t *testing.T) {
 		t.Fatal("an instance without its subscription missed a revocation")
 	}
 }
+
+// A record extended by every sign-out keeps only the sessions whose tokens
+// may still be alive.
+func TestRevocationsDropExpiredSessions(t *testing.T) {
+	for _, st := range revocationStores {
+		t.Run(st.name, func(t *testing.T) {
+			r := st.new(t)
+			ctx := context.Background()
+			now := time.Now()
+			if err := r.RevokeSession(ctx, 1, "ancient", now.Add(-2*time.Hour), time.Hour); err != nil {
+				t.Fatal(err)
+			}
+			if err := r.RevokeSession(ctx, 1, "recent", now.Add(-time.Minute), time.Hour); err != nil {
+				t.Fatal(err)
+			}
+			if err := r.RevokeSession(ctx, 1, "now", now, time.Hour); err != nil {
+				t.Fatal(err)
+			}
+			rec, err := r.Get(ctx, 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, ok := rec.Sessions["ancient"]; ok || len(rec.Sessions) != 2 {
+				t.Fatalf("sessions %v, want recent and now only", rec.Sessions)
+			}
+		})
+	}
+}
