@@ -102,6 +102,10 @@ func (f *userInternalFake) LookupUser(context.Context, *userv1.LookupUserRequest
 	return nil, status.Error(codes.Unimplemented, "not in this fake")
 }
 
+func (f *userInternalFake) AppPasswordToken(context.Context, *userv1.AppPasswordTokenRequest, ...grpc.CallOption) (*userv1.AppPasswordTokenReply, error) {
+	return nil, status.Error(codes.Unimplemented, "not in this fake")
+}
+
 // syncBuffer collects the service log, shown when a test fails.
 type syncBuffer struct {
 	mu sync.Mutex

@@ -65,7 +65,7 @@ func (m *Module) Handler() events.Handler { return m.events.Handle }
 // standalone binary).
 func (m *Module) Subscribe(bus *events.Bus) {
 	for _, t := range Topics {
-		bus.Subscribe(t, m.Handler())
+		bus.SubscribeAs(Group, t, m.Handler())
 	}
 }
 
@@ -98,9 +98,4 @@ func mailPolicyOf(c *Config) *biz.MailPolicy {
 func New(c *Config, users userv1.UserInternalClient, logger log.Logger) (*Module, func(), error) {
 	uc := data.NewUserClient(users, c.GetAuth().GetInternalSecret())
 	return wireModule(c.GetData(), c.GetMail(), mailPolicyOf(c), uc, logger)
-}
-
-// DialUsers connects to the user service the configuration names.
-func DialUsers(c *Config) (userv1.UserInternalClient, func(), error) {
-	return data.DialUsers(c.GetUsers().GetEndpoint())
 }

@@ -86,6 +86,10 @@ func (f *pipelineUsersFake) LookupUser(context.Context, *userv1.LookupUserReques
 	return nil, status.Error(codes.Unimplemented, "not in this fake")
 }
 
+func (f *pipelineUsersFake) AppPasswordToken(context.Context, *userv1.AppPasswordTokenRequest, ...grpc.CallOption) (*userv1.AppPasswordTokenReply, error) {
+	return nil, status.Error(codes.Unimplemented, "not in this fake")
+}
+
 // pipelineLog collects both services' log, shown when a test fails.
 type pipelineLog struct {
 	mu sync.Mutex

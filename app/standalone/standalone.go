@@ -9,7 +9,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net"
-	nethttp "net/http"
 	"os"
 	"path/filepath"
 	"time"
@@ -19,8 +18,6 @@ import (
 	"github.com/go-kratos/kratos/v2/transport"
 	"github.com/go-kratos/kratos/v2/transport/grpc"
 	"github.com/go-kratos/kratos/v2/transport/http"
-	grpcx "google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
 
 	filev1 "clouddrive/api/file/v1"
 	sharev1 "clouddrive/api/share/v1"
@@ -37,8 +34,10 @@ import (
 	"clouddrive/app/webdav"
 	"clouddrive/pkg/apiserver"
 	"clouddrive/pkg/auth"
+	"clouddrive/pkg/discovery"
 	"clouddrive/pkg/events"
 	"clouddrive/pkg/profiling"
+	"clouddrive/pkg/skeleton"
 )
 
 // callTimeout bounds one API call (not a transfer: byte routes and streams
@@ -97,18 +96,19 @@ func Run(ctx context.Context, o Options) error {
 	if err != nil {
 		return err
 	}
-	self, err := grpcx.NewClient(loopback(o.GRPCAddr), grpcx.WithTransportCredentials(insecure.NewCredentials()))
+	self, err := discovery.Dial(ctx, discovery.DialConfig{Target: loopback(o.GRPCAddr)}, nil)
 	if err != nil {
 		return err
 	}
 	defer self.Close()
+	authOpts := auth.Options{Verifier: keys.Verifier, Revocations: revocations, InternalSecret: internalSecret, Logger: logger}
 
 	sc, err := storageConfig(o.DataDir)
 	if err != nil {
 		return err
 	}
 	sc.Auth.InternalSecret = internalSecret
-	blobs, cleanupStorage, err := storage.New(sc, filev1.NewFileInternalClient(self), sharev1.NewShareInternalClient(self), logger)
+	blobs, cleanupStorage, err := storage.New(sc, filev1.NewFileInternalClient(self), sharev1.NewShareInternalClient(self), authOpts, logger)
 	if err != nil {
 		return err
 	}
@@ -151,7 +151,6 @@ func Run(ctx context.Context, o Options) error {
 	}
 	defer cleanupDAV()
 
-	authOpts := auth.Options{Verifier: keys.Verifier, Revocations: revocations, InternalSecret: internalSecret, Logger: logger}
 	mw := apiserver.Config{Logger: logger, Auth: authOpts}
 	hs := apiserver.NewHTTPServer(o.HTTPAddr, callTimeout, mw)
 	gs := apiserver.NewGRPCServer(o.GRPCAddr, callTimeout, mw)
@@ -163,12 +162,13 @@ func Run(ctx context.Context, o Options) error {
 		m.RegisterHTTP(hs)
 	}
 	blobs.RegisterGRPC(gs)
-	blobs.RegisterHTTP(hs, authOpts)
+	blobs.RegisterHTTP(hs)
 	docs.Register(hs) // /docs and /openapi.yaml
-	hs.HandleFunc("/healthz", func(w nethttp.ResponseWriter, _ *nethttp.Request) {
-		w.Header().Set("Content-Type", "text/plain")
-		_, _ = w.Write([]byte("ok\n"))
-	})
+	// Tracing, metrics and the adaptive limiter, as on every service;
+	// /healthz, /readyz (no outside dependency here) and /metrics.
+	gs.Use("/*", skeleton.Middleware("clouddrive")...)
+	hs.Use("/*", skeleton.Middleware("clouddrive")...)
+	skeleton.Observe(hs, "clouddrive", &skeleton.Checks{}, true)
 	// Last, so every route above wins: the web app (index.html for client-side
 	// routes such as /drive/42 and /s/<token>; JSON 404 for unknown /v1/ paths).
 	hs.HandlePrefix("/", webapp.Handler())

@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/go-kratos/kratos/v2/log"
+	"github.com/go-kratos/kratos/v2/transport"
 	"github.com/go-kratos/kratos/v2/transport/grpc"
 	"github.com/go-kratos/kratos/v2/transport/http"
 
@@ -48,6 +49,7 @@ type Module struct {
 	bytes     *service.ByteRoutes
 	collector *server.Job
 	scrubber  *server.Job
+	auth      auth.Options
 }
 
 func newModule(st *service.StorageService, admin *service.StorageAdminService, internal *service.StorageInternalService,
@@ -61,10 +63,14 @@ func newModule(st *service.StorageService, admin *service.StorageAdminService, i
 // to a gRPC server.
 func (m *Module) RegisterGRPC(s *grpc.Server) { server.RegisterGRPC(s, m.storage, m.admin, m.internal) }
 
-// RegisterHTTP adds the service's routes; the byte routes check tokens with o.
-func (m *Module) RegisterHTTP(s *http.Server, o auth.Options) {
-	server.RegisterHTTP(s, m.storage, m.admin, m.bytes, o)
+// RegisterHTTP adds the service's routes; the byte routes check tokens
+// with the auth options the module was built with.
+func (m *Module) RegisterHTTP(s *http.Server) {
+	server.RegisterHTTP(s, m.storage, m.admin, m.bytes, m.auth)
 }
+
+// Servers are the background jobs: the collector and the scrubber.
+func (m *Module) Servers() []transport.Server { return []transport.Server{m.collector, m.scrubber} }
 
 // Collector is the background garbage collector (a kratos server).
 func (m *Module) Collector() *server.Job { return m.collector }
@@ -114,7 +120,8 @@ func URLSecret(c *Config) ([]byte, error) {
 // New builds the service on its configuration. files and shares are the
 // file and share services' internal APIs: gRPC clients (of this very
 // process in the standalone binary).
-func New(c *Config, files filev1.FileInternalClient, shares sharev1.ShareInternalClient, logger log.Logger) (*Module, func(), error) {
+// o checks the tokens of the byte routes.
+func New(c *Config, files filev1.FileInternalClient, shares sharev1.ShareInternalClient, o auth.Options, logger log.Logger) (*Module, func(), error) {
 	secret, err := URLSecret(c)
 	if err != nil {
 		return nil, nil, err
@@ -123,16 +130,10 @@ func New(c *Config, files filev1.FileInternalClient, shares sharev1.ShareInterna
 	sc := data.NewShareClient(shares, c.GetAuth().GetInternalSecret())
 	p := policyOf(c)
 	p.ProofKey = proofKey(secret)
-	return wireModule(c.GetData(), c.GetBackend(), c.GetUpload(), p, fc, sc, auth.NewURLSigner(secret), logger)
-}
-
-// DialShares connects to the share service the configuration names: every
-// GET of a share's download URL asks it whether the share still allows it.
-func DialShares(c *Config) (sharev1.ShareInternalClient, func(), error) {
-	return data.DialShare(c.GetShares().GetEndpoint())
-}
-
-// DialFiles connects to the file service the configuration names.
-func DialFiles(c *Config) (filev1.FileInternalClient, func(), error) {
-	return data.DialFile(c.GetFiles().GetEndpoint())
+	m, cleanup, err := wireModule(c.GetData(), c.GetBackend(), c.GetUpload(), p, fc, sc, auth.NewURLSigner(secret), logger)
+	if err != nil {
+		return nil, nil, err
+	}
+	m.auth = o
+	return m, cleanup, nil
 }

@@ -13,3 +13,14 @@ type Module interface {
 	RegisterHTTP(*http.Server)
 	Servers() []transport.Server
 }
+
+// WithServers is m with more background workers (a Kafka consumer that only
+// the service's own binary runs).
+func WithServers(m Module, more ...transport.Server) Module { return withServers{m, more} }
+
+type withServers struct {
+	Module
+	more []transport.Server
+}
+
+func (w withServers) Servers() []transport.Server { return append(w.Module.Servers(), w.more...) }

@@ -189,7 +189,13 @@ func (p *Process) Auth() (auth.Options, error) {
 // Middleware is what the skeleton adds to the shared chain of a server:
 // tracing, metrics, the adaptive limiter and the per-client rate.
 func (p *Process) Middleware() []middleware.Middleware {
-	return []middleware.Middleware{tracing.Server(), telemetry.Server(p.Name), Adaptive(p.Name), p.rate.Middleware()}
+	return append(Middleware(p.Name), p.rate.Middleware())
+}
+
+// Middleware is tracing, metrics and the adaptive limiter under service's
+// name (the standalone binary adds them to its servers too).
+func Middleware(service string) []middleware.Middleware {
+	return []middleware.Middleware{tracing.Server(), telemetry.Server(service), Adaptive(service)}
 }
 
 // Servers builds the gRPC and HTTP servers with the shared chain, the

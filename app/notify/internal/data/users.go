@@ -4,8 +4,6 @@ import (
 	"context"
 	"strconv"
 
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/metadata"
 
 	userv1 "clouddrive/api/user/v1"
@@ -46,14 +44,4 @@ func (u *UserClient) GetUser(ctx context.Context, id int64) (*biz.User, error) {
 	}
 	return &biz.User{ID: uid, Nickname: out.GetNickname(), Email: out.GetEmail(),
 		EmailNotifications: out.GetEmailNotifications(), Disabled: out.GetDisabled()}, nil
-}
-
-// DialUsers connects to the user service's gRPC endpoint.
-func DialUsers(endpoint string) (userv1.UserInternalClient, func(), error) {
-	// Plain gRPC inside the cluster network; TLS ends at the gateway.
-	conn, err := grpc.NewClient(endpoint, grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		return nil, nil, err
-	}
-	return userv1.NewUserInternalClient(conn), func() { _ = conn.Close() }, nil
 }

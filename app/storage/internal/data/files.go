@@ -5,7 +5,6 @@ import (
 	"strconv"
 	"time"
 
-	"google.golang.org/grpc"
 	"google.golang.org/grpc/metadata"
 
 	filev1 "clouddrive/api/file/v1"
@@ -119,13 +118,4 @@ func (f *FileClient) ReferencedHashes(ctx context.Context, hashes []string) ([]s
 		return nil, errOf(err)
 	}
 	return out.GetReferenced(), nil
-}
-
-// DialFile connects to the file service's gRPC endpoint.
-func DialFile(endpoint string) (filev1.FileInternalClient, func(), error) {
-	conn, err := grpc.NewClient(endpoint, grpc.WithTransportCredentials(insecureCreds()))
-	if err != nil {
-		return nil, nil, err
-	}
-	return filev1.NewFileInternalClient(conn), func() { _ = conn.Close() }, nil
 }

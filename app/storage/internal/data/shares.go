@@ -4,7 +4,6 @@ import (
 	"context"
 	"strconv"
 
-	"google.golang.org/grpc"
 	"google.golang.org/grpc/metadata"
 
 	sharev1 "clouddrive/api/share/v1"
@@ -36,13 +35,4 @@ func (s *ShareClient) CheckDownload(ctx context.Context, share string, owner int
 	_, err := s.c.CheckDownload(metadata.AppendToOutgoingContext(ctx, auth.InternalHeader, s.secret),
 		&sharev1.CheckDownloadRequest{Token: share, OwnerId: strconv.FormatInt(owner, 10), NodeIds: nodes, Count: count})
 	return errOf(err)
-}
-
-// DialShare connects to the share service's gRPC endpoint.
-func DialShare(endpoint string) (sharev1.ShareInternalClient, func(), error) {
-	conn, err := grpc.NewClient(endpoint, grpc.WithTransportCredentials(insecureCreds()))
-	if err != nil {
-		return nil, nil, err
-	}
-	return sharev1.NewShareInternalClient(conn), func() { _ = conn.Close() }, nil
 }
