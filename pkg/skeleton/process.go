@@ -198,8 +198,9 @@ func Middleware(service string) []middleware.Middleware {
 	return []middleware.Middleware{tracing.Server(), telemetry.Server(service), Adaptive(service)}
 }
 
-// Servers builds the gRPC and HTTP servers with the shared chain, the
-// skeleton's middleware, /metrics, /healthz and /readyz.
+// Servers builds the gRPC and HTTP servers with the shared chain and the
+// skeleton's middleware. Without server.grpc.addr there is no gRPC server
+// (nil): WebDAV serves HTTP only.
 func (p *Process) Servers() (*grpc.Server, *http.Server, error) {
 	o, err := p.Auth()
 	if err != nil {
@@ -207,11 +208,13 @@ func (p *Process) Servers() (*grpc.Server, *http.Server, error) {
 	}
 	s := p.Common.GetServer()
 	mw := apiserver.Config{Logger: p.Logger, Auth: o, TrustedProxies: s.GetTrustedProxies()}
-	gs := apiserver.NewGRPCServer(s.GetGrpc().GetAddr(), s.GetGrpc().GetTimeout().AsDuration(), mw)
+	var gs *grpc.Server
+	if s.GetGrpc().GetAddr() != "" {
+		gs = apiserver.NewGRPCServer(s.GetGrpc().GetAddr(), s.GetGrpc().GetTimeout().AsDuration(), mw)
+		gs.Use("/*", p.Middleware()...)
+	}
 	hs := apiserver.NewHTTPServer(s.GetHttp().GetAddr(), s.GetHttp().GetTimeout().AsDuration(), mw)
-	gs.Use("/*", p.Middleware()...)
 	hs.Use("/*", p.Middleware()...)
-	Observe(hs, p.Name, &p.Ready, !p.Common.GetMetrics().GetDisabled())
 	return gs, hs, nil
 }
 
@@ -232,10 +235,17 @@ func (p *Process) Run(m Module) error {
 	if err != nil {
 		return err
 	}
-	m.RegisterGRPC(gs)
+	srvs := []transport.Server{hs}
+	if gs != nil {
+		m.RegisterGRPC(gs)
+		srvs = append(srvs, gs)
+	}
 	m.RegisterHTTP(hs)
+	// After the module, so that /healthz, /readyz and /metrics stay public
+	// and byte counting sees every route, however the module wrapped them.
+	Observe(hs, p.Name, &p.Ready, !p.Common.GetMetrics().GetDisabled())
 	opts := []kratos.Option{kratos.Name(p.Name), kratos.Logger(p.Logger),
-		kratos.Server(append([]transport.Server{gs, hs}, m.Servers()...)...)}
+		kratos.Server(append(srvs, m.Servers()...)...)}
 	if p.Registry != nil {
 		opts = append(opts, kratos.Registrar(p.Registry))
 	}
