@@ -8,7 +8,7 @@ DATA    ?= ./data
 HTTP    ?= 127.0.0.1:8000
 GRPC    ?= 127.0.0.1:9000
 
-.PHONY: run build web web-test web-e2e api apisix minio generate check-generated test test-short bench lint fmt clean
+.PHONY: run build web web-test web-e2e api apisix minio generate check-generated test test-short bench lint fmt clean cluster cluster-down test-cluster
 
 WEB_SRC := $(shell find app/web/src app/web/public -type f 2>/dev/null) \
 	app/web/index.html app/web/package.json app/web/package-lock.json \
@@ -67,10 +67,27 @@ lint:
 minio:
 	bash tools/scripts/minio.sh install
 
-# Unit, integration (MariaDB, Redis, MinIO, kfake) and end-to-end tests.
+# Unit, integration (MariaDB, Redis, MinIO, kfake) and end-to-end tests,
+# then the end-to-end suites again against the cluster.
 test: minio check-generated lint web-test web-e2e
 	bash tools/scripts/webdav-clients.sh
 	$(GO) test -count=1 -timeout 25m ./...
+	$(MAKE) test-cluster
+
+# The production topology as processes on this machine (deploy/local/):
+# etcd, MariaDB, Redis, kfake, MinIO, the services (two file, two storage)
+# and the gateway standing in for APISIX. State, ports and logs in
+# CLUSTER_DIR (default ./data/cluster).
+cluster: web minio
+	bash deploy/local/cluster.sh up
+
+cluster-down:
+	bash deploy/local/cluster.sh down
+
+# A fresh cluster, the HTTP/gRPC end-to-end suites and the cluster's
+# acceptance tests against it, then down (even on failure).
+test-cluster: web minio
+	bash deploy/local/test-cluster.sh
 
 # The inner loop: no databases, no binary, no codegen check.
 test-short:

@@ -62,9 +62,13 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// binary builds app/standalone/cmd/clouddrive from the module root once.
+// binary builds app/standalone/cmd/clouddrive from the module root once
+// (not against a cluster: nothing of it runs).
 func binary(t *testing.T) string {
 	t.Helper()
+	if clusterDir() != "" {
+		return ""
+	}
 	buildOnce.Do(func() {
 		start := time.Now()
 		out, err := exec.Command("go", "env", "GOMOD").Output()
@@ -99,8 +103,13 @@ func binary(t *testing.T) string {
 // Running the binary.
 
 type server struct {
-	dataDir  string
-	logPath  string
+	dataDir string
+	logPath string
+	// cluster is the state folder of the `make cluster` the test runs
+	// against instead of the binary (CLOUDDRIVE_E2E_CLUSTER); "" for the
+	// binary. dataDir is then the user service's folder (keys, codes.log)
+	// and logPath the gateway's log; log reads every process's.
+	cluster  string
 	httpAddr string
 	grpcAddr string
 	baseURL  string
@@ -125,9 +134,14 @@ func freeAddr(t *testing.T) string {
 }
 
 // startServer runs the binary on a fresh data folder and free ports and waits
-// for GET /healthz. A port taken between probe and bind is retried.
+// for GET /healthz. A port taken between probe and bind is retried. With
+// CLOUDDRIVE_E2E_CLUSTER set it returns the running cluster instead, emptied
+// of every account and file (see cluster_e2e_test.go).
 func startServer(t *testing.T, bin string) *server {
 	t.Helper()
+	if dir := clusterDir(); dir != "" {
+		return clusterServer(t, dir)
+	}
 	root := t.TempDir()
 	var lastErr error
 	for attempt := 1; attempt <= 3; attempt++ {
@@ -197,6 +211,9 @@ func (s *server) start(bin string) error {
 
 // stop sends SIGTERM and waits up to timeout for the process to exit.
 func (s *server) stop(timeout time.Duration) (exitErr error, took time.Duration, err error) {
+	if s.cluster != "" {
+		return nil, 0, fmt.Errorf("against the cluster: its processes are not the test's to stop")
+	}
 	if s.exited {
 		return s.exitErr, 0, fmt.Errorf("the process had already exited: %v", s.exitErr)
 	}
@@ -231,6 +248,9 @@ func (s *server) kill() {
 }
 
 func (s *server) log(t *testing.T) string {
+	if s.cluster != "" {
+		return clusterLogs(t, s.cluster)
+	}
 	b, err := os.ReadFile(s.logPath)
 	if err != nil {
 		t.Logf("reading the service log: %v", err)

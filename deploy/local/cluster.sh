@@ -10,6 +10,9 @@
 #   cluster.sh down     stop every process it started, by PID, and check
 #                       that none is left
 #   cluster.sh status   what runs, from the state folder
+#   cluster.sh stop NAME / start NAME
+#                       stop one process cleanly (SIGTERM), or start it again
+#                       as up started it (NAME as in run/: file-2, gateway...)
 #
 # Environment:
 #   CLUSTER_DIR   state folder (default ./data/cluster): ports in
@@ -85,6 +88,22 @@ spawn() {
 	setsid "$@" </dev/null >>"$LOGS/$name.log" 2>&1 &
 	local pid=$!
 	echo "$pid $(starttime "$pid")" >"$RUN/$name.pid"
+	printf '%q ' "$@" >"$RUN/$name.cmd" # for start NAME
+}
+
+start_again() { # NAME: as up started it
+	local name=$1
+	# shellcheck disable=SC1090
+	. "$ENVF"
+	pid_of "$name" >/dev/null && die "$name runs already"
+	[ -f "$RUN/$name.cmd" ] || die "no command recorded for $name in $RUN"
+	eval "spawn $name $(cat "$RUN/$name.cmd")"
+	case $name in
+	gateway) wait_port gateway "$GATEWAY_HTTP" && wait_http gateway "http://127.0.0.1:$GATEWAY_HTTP/healthz" ;;
+	user | file-* | storage-* | share | notify | webdav) wait_svc "$name" ;;
+	*) sleep 1 && pid_of "$name" >/dev/null || die "$name exited at start (log: $LOGS/$name.log)" ;;
+	esac
+	say "$name started again (pid $(pid_of "$name"))"
 }
 
 # pid_of NAME: the recorded PID when that very process still runs.
@@ -164,7 +183,7 @@ svc_conf() {
 	case $svc in
 	user) auth_extra="  private_key_file: \"$D/user/keys/access_ed25519.pem\"
   generate_keys: true" ;;
-	storage) auth_extra="  url_secret: \"$URL_SECRET\"" ;;
+	storage) auth_extra="  url_secret_file: \"$D/user/keys/url_secret\"" ;;
 	share) auth_extra="  secret: \"$SHARE_SECRET\"" ;;
 	esac
 	{
@@ -294,6 +313,7 @@ up() {
 	down_quiet
 	[ "${CLUSTER_KEEP:-1}" = 1 ] || rm -rf "$D"/{etcd,mariadb,redis,minio,user,conf,logs,run,webdav-tmp}
 	mkdir -p "$RUN" "$LOGS" "$D/conf" "$D/bin" "$D/user/keys" "$D/webdav-tmp"
+	chmod 700 "$D/user/keys"
 	# Whatever fails below, nothing that started stays behind.
 	trap 'rc=$?; if [ $rc != 0 ]; then say "start failed; stopping what started"; down_quiet; fi' EXIT
 
@@ -327,6 +347,8 @@ up() {
 	fi
 	# shellcheck disable=SC1090
 	. "$ENVF"
+	# Both storage instances sign and check download URLs with one secret.
+	[ -s "$D/user/keys/url_secret" ] || (umask 077 && echo "$URL_SECRET" >"$D/user/keys/url_secret")
 	for p in $ETCD_PORT $ETCD_PEER_PORT $MARIADB_PORT $REDIS_PORT $KAFKA_PORT $MINIO_PORT $GATEWAY_HTTP $GATEWAY_GRPC; do
 		ss -Htln "( sport = :$p )" | grep -q . && die "port $p of $ENVF is taken now; CLUSTER_KEEP=0 picks new ones"
 	done
@@ -487,5 +509,13 @@ case "${1:-}" in
 up) up ;;
 down) down ;;
 status) status ;;
-*) die "usage: cluster.sh up | down | status" ;;
+stop)
+	[ $# -eq 2 ] || die "usage: cluster.sh stop NAME"
+	stop_one "$2"
+	;;
+start)
+	[ $# -eq 2 ] || die "usage: cluster.sh start NAME"
+	start_again "$2"
+	;;
+*) die "usage: cluster.sh up | down | status | stop NAME | start NAME" ;;
 esac

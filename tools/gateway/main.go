@@ -19,6 +19,7 @@ import (
 	"syscall"
 	"time"
 
+	"clouddrive/app/standalone/docs"
 	"clouddrive/app/web/webapp"
 	"clouddrive/pkg/discovery"
 )
@@ -59,7 +60,10 @@ func run(httpAddr, grpcAddr string, etcd []string, namespace, routesFile string,
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 
-	g := &gateway{routes: rs, ups: map[string]*upstream{}, web: webapp.Handler()}
+	g := &gateway{routes: rs, ups: map[string]*upstream{}, web: webapp.Handler(), docs: map[string]http.Handler{}}
+	for _, p := range docs.Paths() {
+		g.docs[p] = docs.Handler()
+	}
 	for _, s := range rs.services() {
 		u := &upstream{name: s, fixed: fixed[s]}
 		u.set(nil)

@@ -24,13 +24,18 @@ type gateway struct {
 	routes *routes
 	ups    map[string]*upstream
 	web    http.Handler
-	h1     http.RoundTripper // to the services' HTTP servers
-	h2c    http.RoundTripper // to their gRPC servers (HTTP/2 without TLS)
+	docs   map[string]http.Handler // /docs and /openapi.yaml, as the binary serves them
+	h1     http.RoundTripper       // to the services' HTTP servers
+	h2c    http.RoundTripper       // to their gRPC servers (HTTP/2 without TLS)
 }
 
 func (g *gateway) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Path == "/healthz" {
 		_, _ = io.WriteString(w, "ok\n")
+		return
+	}
+	if h := g.docs[r.URL.Path]; h != nil {
+		h.ServeHTTP(w, r)
 		return
 	}
 	svc := g.routes.service(r.URL.Path)

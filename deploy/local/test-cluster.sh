@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# `make test-cluster`: a fresh cluster in a temporary folder, the HTTP and
+# gRPC end-to-end suites against it (app/standalone with
+# CLOUDDRIVE_E2E_CLUSTER), then the cluster's own acceptance tests
+# (deploy/local: balancing, SIGKILL, deregistration), and the cluster down
+# whatever happened.
+#
+# Environment:
+#   CLUSTER_DIR    the state folder (default: a new one under /tmp, removed after)
+#   CLUSTER_E2E    -run pattern of the end-to-end suites (default below)
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$ROOT"
+own_dir=
+if [ -z "${CLUSTER_DIR:-}" ]; then
+	CLUSTER_DIR=$(mktemp -d /tmp/clouddrive-cluster.XXXXXX)
+	own_dir=1
+fi
+export CLUSTER_DIR CLUSTER_KEEP=0
+
+finish() {
+	local rc=$?
+	bash deploy/local/cluster.sh down || rc=1
+	[ -z "$own_dir" ] || [ "$rc" != 0 ] || rm -rf "$CLUSTER_DIR"
+	[ "$rc" = 0 ] || echo "test-cluster: failed; logs in $CLUSTER_DIR/logs" >&2
+	exit "$rc"
+}
+trap finish EXIT
+
+bash deploy/local/cluster.sh up
+export CLOUDDRIVE_E2E_CLUSTER=$CLUSTER_DIR
+# The suites that go through the HTTP and gRPC API; the WebDAV suite (litmus,
+# rclone and 300 MB) runs against the binary only, to keep this to minutes.
+go test -count=1 -timeout 20m -run "${CLUSTER_E2E:-^TestE2E}" ./app/standalone/
+# Last: they kill and stop instances.
+go test -count=1 -timeout 10m ./deploy/local/
