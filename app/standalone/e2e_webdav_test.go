@@ -33,6 +33,7 @@ func TestWebDAV(t *testing.T) {
 	d := newDAVEnv(t, srv)
 
 	t.Run("auth", d.testAuth)
+	t.Run("revoked_app_password", d.testRevoked)
 	t.Run("clients", d.testClients)
 	t.Run("properties", d.testProperties)
 	t.Run("range_and_etag", d.testRangeAndETag)
@@ -123,7 +124,20 @@ func (d *davEnv) do(t *testing.T, method, path string, body []byte, hdr ...strin
 	return d.doAs(t, d.user, d.app, method, path, body, hdr...)
 }
 
+// doAs sends a request as a WebDAV client does: a 503 with Retry-After
+// (a service shedding load) is sent again, a few times.
 func (d *davEnv) doAs(t *testing.T, user, pass, method, path string, body []byte, hdr ...string) (*http.Response, []byte) {
+	t.Helper()
+	for attempt := 1; ; attempt++ {
+		resp, b := d.doOnce(t, user, pass, method, path, body, hdr...)
+		if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" || attempt == 10 {
+			return resp, b
+		}
+		time.Sleep(time.Second)
+	}
+}
+
+func (d *davEnv) doOnce(t *testing.T, user, pass, method, path string, body []byte, hdr ...string) (*http.Response, []byte) {
 	t.Helper()
 	var rd io.Reader
 	if body != nil {
@@ -382,6 +396,17 @@ func (d *davEnv) testDeleteToTrash(t *testing.T) {
 // would clean or escape the path), and returns the status.
 func (d *davEnv) rawRequest(t *testing.T, method, target string, hdr ...string) int {
 	t.Helper()
+	for attempt := 1; ; attempt++ {
+		st, retry := d.rawOnce(t, method, target, hdr...)
+		if st != http.StatusServiceUnavailable || !retry || attempt == 10 {
+			return st
+		}
+		time.Sleep(time.Second)
+	}
+}
+
+func (d *davEnv) rawOnce(t *testing.T, method, target string, hdr ...string) (int, bool) {
+	t.Helper()
 	conn, err := net.Dial("tcp", d.srv.httpAddr)
 	if err != nil {
 		t.Fatal(err)
@@ -402,7 +427,7 @@ func (d *davEnv) rawRequest(t *testing.T, method, target string, hdr ...string) 
 		t.Fatalf("%s %s: %v", method, target, err)
 	}
 	_ = resp.Body.Close()
-	return resp.StatusCode
+	return resp.StatusCode, resp.Header.Get("Retry-After") != ""
 }
 
 func basic(user, pass string) string {
@@ -734,5 +759,36 @@ func (d *davEnv) testInterruptedPut(t *testing.T) {
 	}
 	if after := d.snapshot(t, d.token); after != before {
 		t.Fatalf("cut PUTs changed the drive:\nbefore:\n%s\nafter:\n%s", before, after)
+	}
+}
+
+// testRevoked: a revoked app password stops working at once, though the
+// service remembers sign-ins for a minute: its token is refused, the
+// remembered sign-in dropped, and the client asked to sign in again.
+func (d *davEnv) testRevoked(t *testing.T) {
+	var ap struct {
+		AppPassword struct {
+			ID string `json:"id"`
+		} `json:"app_password"`
+		Password string `json:"password"`
+	}
+	d.api(t, "/v1/user/app_password", d.token, map[string]string{"name": "to revoke"}, &ap)
+	if resp, _ := d.doAs(t, d.user, ap.Password, "PROPFIND", "/", nil, "Depth", "1"); resp.StatusCode != http.StatusMultiStatus {
+		t.Fatalf("before the revocation: %d", resp.StatusCode)
+	}
+	d.api(t, "/v1/user/app_password/revoke", d.token, map[string]string{"id": ap.AppPassword.ID}, nil)
+	for i, m := range []string{"PROPFIND", "GET", "PUT"} {
+		var body []byte
+		if m == "PUT" {
+			body = []byte("after the revocation")
+		}
+		resp, b := d.doAs(t, d.user, ap.Password, m, "/revoked.txt", body, "Depth", "0")
+		if resp.StatusCode != http.StatusUnauthorized || resp.Header.Get("WWW-Authenticate") == "" {
+			t.Fatalf("request %d (%s) after the revocation: %d %s, want 401 asking to sign in", i+1, m, resp.StatusCode, b)
+		}
+	}
+	// The other app password still works.
+	if resp, _ := d.do(t, "PROPFIND", "/", nil, "Depth", "0"); resp.StatusCode != http.StatusMultiStatus {
+		t.Fatalf("another app password after the revocation: %d", resp.StatusCode)
 	}
 }

@@ -56,6 +56,9 @@ var (
 	ErrBadCredentials = errors.New("webdav: wrong username or app password")
 	// ErrTooLarge: more than the quota leaves.
 	ErrTooLarge = errors.New("webdav: not enough space")
+	// ErrBusy: a service shed the call (overload, rate limit); the client
+	// may try again shortly.
+	ErrBusy = errors.New("webdav: busy, try again")
 )
 
 // Throttled is returned when sign-in attempts are over the limit.

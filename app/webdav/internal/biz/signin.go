@@ -91,6 +91,15 @@ func (uc *SignInUsecase) SignIn(ctx context.Context, username, password, ip stri
 	return u, nil
 }
 
+// Forget drops a remembered sign-in (its token was refused: the app
+// password was revoked), so the next request checks it again.
+func (uc *SignInUsecase) Forget(username, password string) {
+	key := sha256.Sum256([]byte(username + "\x00" + password))
+	uc.mu.Lock()
+	delete(uc.cache, key)
+	uc.mu.Unlock()
+}
+
 // IsThrottled reports a Throttled error.
 func IsThrottled(err error) (*Throttled, bool) {
 	var t *Throttled

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"strings"
+	"time"
 )
 
 // TreeUsecase resolves WebDAV paths in a user's tree and changes it.
@@ -26,11 +27,12 @@ type View struct {
 	uc       *TreeUsecase
 	u        *User
 	listings map[int64][]*Node
+	props    map[int64][]Prop
 }
 
 // View starts a request's view of u's tree.
 func (uc *TreeUsecase) View(u *User) *View {
-	return &View{uc: uc, u: u, listings: map[int64][]*Node{}}
+	return &View{uc: uc, u: u, listings: map[int64][]*Node{}, props: map[int64][]Prop{}}
 }
 
 // User is the view's user.
@@ -255,7 +257,7 @@ func (v *View) Put(ctx context.Context, p, mime string, body Content) (*Node, er
 		return nil, ErrIsFolder
 	}
 	defer v.changed()
-	n, err := v.uc.blobs.Upload(ctx, v.u, &NewFile{Parent: dir.ID, Name: name, Mime: mime, RenameOnConflict: old != nil, Body: body})
+	n, err := v.upload(ctx, &NewFile{Parent: dir.ID, Name: name, Mime: mime, RenameOnConflict: old != nil, Body: body})
 	if err != nil || old == nil {
 		return n, err
 	}
@@ -319,12 +321,37 @@ func (v *View) Open(ctx context.Context, n *Node, offset int64) (io.ReadCloser, 
 // Usage is the user's quota.
 func (v *View) Usage(ctx context.Context) (*Usage, error) { return v.uc.files.Usage(ctx, v.u) }
 
-// Props returns a node's dead properties.
+// Props returns a node's dead properties (kept for the request).
 func (v *View) Props(ctx context.Context, n *Node) ([]Prop, error) {
-	return v.uc.props.Get(ctx, v.u.ID, n.ID)
+	if p, ok := v.props[n.ID]; ok {
+		return p, nil
+	}
+	p, err := v.uc.props.Get(ctx, v.u.ID, n.ID)
+	if err == nil {
+		v.props[n.ID] = p
+	}
+	return p, err
 }
 
 // SetProps replaces a node's dead properties.
 func (v *View) SetProps(ctx context.Context, n *Node, props []Prop) error {
+	delete(v.props, n.ID)
 	return v.uc.props.Set(ctx, v.u.ID, n.ID, props)
+}
+
+// upload stores a file, trying again a few times when the storage service
+// sheds the call: the bytes are at hand, and a client would send them all
+// again.
+func (v *View) upload(ctx context.Context, f *NewFile) (*Node, error) {
+	for attempt := 1; ; attempt++ {
+		n, err := v.uc.blobs.Upload(ctx, v.u, f)
+		if !errors.Is(err, ErrBusy) || attempt == 4 {
+			return n, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(time.Duration(attempt) * 250 * time.Millisecond):
+		}
+	}
 }

@@ -12,6 +12,7 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/metadata"
 
+	commonv1 "clouddrive/api/common/v1"
 	filev1 "clouddrive/api/file/v1"
 	storagev1 "clouddrive/api/storage/v1"
 	userv1 "clouddrive/api/user/v1"
@@ -56,6 +57,12 @@ func errOf(err error) error {
 	}
 	err = apierror.FromRemote(err)
 	switch {
+	case commonv1.IsUnauthenticated(err), commonv1.IsTokenRevoked(err):
+		// The app password was revoked (or the account disabled) since
+		// the sign-in was remembered.
+		return errors.Join(biz.ErrBadCredentials, err)
+	case kerrors.FromError(err).Code == 429, kerrors.FromError(err).Code == 503:
+		return errors.Join(biz.ErrBusy, err)
 	case filev1.IsNameConflict(err):
 		return errors.Join(biz.ErrExists, err)
 	case filev1.IsNodeNotFound(err), filev1.IsParentNotFound(err), storagev1.IsFileNotFound(err):

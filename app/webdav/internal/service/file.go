@@ -146,7 +146,7 @@ func (d *dirFile) Readdir(count int) ([]fs.FileInfo, error) {
 	if !d.listed {
 		c, err := d.r.view.Children(d.ctx, d.n)
 		if err != nil {
-			return nil, err
+			return nil, d.r.osErr("readdir", d.n.Name, err)
 		}
 		d.children, d.listed = c, true
 	}
@@ -191,7 +191,7 @@ func (f *readFile) Read(p []byte) (int, error) {
 	if f.rd == nil {
 		rd, err := f.r.view.Open(f.ctx, f.n, f.pos)
 		if err != nil {
-			return 0, err
+			return 0, f.r.osErr("read", f.n.Name, err)
 		}
 		f.rd, f.rdPos = rd, f.pos
 	}

@@ -50,6 +50,10 @@ func (r *request) osErr(op, name string, err error) error {
 		return &fs.PathError{Op: op, Path: name, Err: fs.ErrExist}
 	case errors.Is(err, biz.ErrRoot), errors.Is(err, biz.ErrIsFolder):
 		return &fs.PathError{Op: op, Path: name, Err: fs.ErrPermission}
+	case errors.Is(err, biz.ErrBadCredentials):
+		r.status = http.StatusUnauthorized
+	case errors.Is(err, biz.ErrBusy):
+		r.status = http.StatusServiceUnavailable
 	case errors.Is(err, biz.ErrTooLarge):
 		r.status = webdav.StatusInsufficientStorage
 	case errors.As(err, &bad):

@@ -145,6 +145,7 @@ func (h *Handler) serve(w *statusWriter, r *http.Request) {
 	}
 	if err != nil {
 		h.log.WithContext(ctx).Errorw("msg", "webdav sign-in", "err", err)
+		w.Header().Set("Retry-After", "1")
 		fail(w, http.StatusServiceUnavailable, "sign-in is unavailable; try again")
 		return
 	}
@@ -194,7 +195,19 @@ func (h *Handler) serve(w *statusWriter, r *http.Request) {
 		},
 	}
 	w.req = req
+	if r.Method == "PROPFIND" {
+		if status := h.prefetch(ctx, req, strings.TrimPrefix(r.URL.Path, h.o.Prefix), r.Header.Get("Depth") == "1"); status != 0 {
+			if status == http.StatusUnauthorized {
+				h.signin.Forget(name, pass)
+			}
+			w.WriteHeader(status)
+			return
+		}
+	}
 	dav.ServeHTTP(w, r)
+	if req.status == http.StatusUnauthorized {
+		h.signin.Forget(name, pass)
+	}
 }
 
 // statusWriter gives the status x/net/webdav cannot pick (507 for quota,
@@ -208,7 +221,17 @@ type statusWriter struct {
 }
 
 func (s *statusWriter) WriteHeader(code int) {
-	if (code == http.StatusMethodNotAllowed || code == http.StatusForbidden || code == http.StatusInternalServerError) && s.req.status != 0 {
+	switch {
+	case s.req.status == http.StatusUnauthorized && code >= 400:
+		// Signed out meanwhile (a revoked app password): whatever
+		// x/net/webdav made of the failure, the client must sign in.
+		code = http.StatusUnauthorized
+		s.Header().Set("WWW-Authenticate", `Basic realm="clouddrive", charset="UTF-8"`)
+	case s.req.status == http.StatusServiceUnavailable && code >= 400:
+		// A service shed the call: a client retries a 503, not a 405.
+		code = http.StatusServiceUnavailable
+		s.Header().Set("Retry-After", "1")
+	case (code == http.StatusMethodNotAllowed || code == http.StatusForbidden || code == http.StatusInternalServerError) && s.req.status != 0:
 		code = s.req.status
 	}
 	if s.code == 0 {
@@ -229,4 +252,47 @@ func (s *statusWriter) Flush() {
 	if f, ok := s.ResponseWriter.(http.Flusher); ok {
 		f.Flush()
 	}
+}
+
+// prefetch reads, before x/net/webdav writes a byte, everything a PROPFIND
+// answer needs: the node, its folder's listing (Depth: 1), the quota and
+// the dead properties. x/net/webdav streams its 207 and, when a listing
+// fails half way, closes it as if the folder were empty, which a sync
+// client takes for deleted files; a failure here is a clean 503 (or 401)
+// instead. It returns 0 when the request may go on.
+func (h *Handler) prefetch(ctx context.Context, req *request, name string, depth1 bool) int {
+	fail := func(err error) int {
+		_ = req.osErr("propfind", name, err)
+		if req.status == 0 {
+			req.status = http.StatusInternalServerError
+		}
+		h.log.WithContext(ctx).Infow("msg", "webdav propfind refused", "err", err)
+		return req.status
+	}
+	n, err := req.view.Resolve(ctx, name)
+	if errors.Is(err, biz.ErrNotFound) || errors.Is(err, biz.ErrNotFolder) {
+		return 0 // x/net/webdav answers 404
+	}
+	if err != nil {
+		return fail(err)
+	}
+	nodes := []*biz.Node{n}
+	if n.Folder {
+		if req.usage, err = req.view.Usage(ctx); err != nil {
+			return fail(err)
+		}
+		if depth1 {
+			children, err := req.view.Children(ctx, n)
+			if err != nil {
+				return fail(err)
+			}
+			nodes = append(nodes, children...)
+		}
+	}
+	for _, c := range nodes {
+		if _, err := req.view.Props(ctx, c); err != nil {
+			return fail(err)
+		}
+	}
+	return 0
 }
