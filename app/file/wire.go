@@ -6,6 +6,7 @@ import (
 	"github.com/go-kratos/kratos/v2/log"
 	"github.com/google/wire"
 
+	confv1 "clouddrive/api/conf/v1"
 	"clouddrive/app/file/internal/biz"
 	"clouddrive/app/file/internal/conf"
 	"clouddrive/app/file/internal/data"
@@ -13,6 +14,6 @@ import (
 	"clouddrive/pkg/events"
 )
 
-func wireModule(*conf.Data, *conf.Tree, *biz.Policy, events.Publisher, log.Logger) (*Module, func(), error) {
+func wireModule(*confv1.Data, *conf.Tree, *biz.Policy, events.Publisher, log.Logger) (*Module, func(), error) {
 	panic(wire.Build(data.ProviderSet, biz.ProviderSet, biz.NewClock, service.ProviderSet, newModule))
 }

@@ -7,6 +7,7 @@
 package file
 
 import (
+	"clouddrive/api/conf/v1"
 	"clouddrive/app/file/internal/biz"
 	"clouddrive/app/file/internal/conf"
 	"clouddrive/app/file/internal/data"
@@ -21,8 +22,8 @@ import (
 
 // Injectors from wire.go:
 
-func wireModule(confData *conf.Data, tree *conf.Tree, policy *biz.Policy, publisher events.Publisher, logger log.Logger) (*Module, func(), error) {
-	dataData, cleanup, err := data.NewData(confData, logger)
+func wireModule(confv1Data *confv1.Data, tree *conf.Tree, policy *biz.Policy, publisher events.Publisher, logger log.Logger) (*Module, func(), error) {
+	dataData, cleanup, err := data.NewData(confv1Data, logger)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -7,6 +7,7 @@
 package notify
 
 import (
+	"clouddrive/api/conf/v1"
 	"clouddrive/app/notify/internal/biz"
 	"clouddrive/app/notify/internal/conf"
 	"clouddrive/app/notify/internal/data"
@@ -20,8 +21,8 @@ import (
 
 // Injectors from wire.go:
 
-func wireModule(confData *conf.Data, mail *conf.Mail, mailPolicy *biz.MailPolicy, userService biz.UserService, logger log.Logger) (*Module, func(), error) {
-	dataData, cleanup, err := data.NewData(confData, logger)
+func wireModule(confv1Data *confv1.Data, mail *conf.Mail, mailPolicy *biz.MailPolicy, userService biz.UserService, logger log.Logger) (*Module, func(), error) {
+	dataData, cleanup, err := data.NewData(confv1Data, logger)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -6,6 +6,7 @@ import (
 	"github.com/go-kratos/kratos/v2/log"
 	"github.com/google/wire"
 
+	confv1 "clouddrive/api/conf/v1"
 	"clouddrive/app/storage/internal/biz"
 	"clouddrive/app/storage/internal/conf"
 	"clouddrive/app/storage/internal/data"
@@ -13,7 +14,7 @@ import (
 	"clouddrive/pkg/auth"
 )
 
-func wireModule(*conf.Data, *conf.Backend, *conf.Upload, *biz.Policy, *data.FileClient, *data.ShareClient, *auth.URLSigner, log.Logger) (*Module, func(), error) {
+func wireModule(*confv1.Data, *conf.Backend, *conf.Upload, *biz.Policy, *data.FileClient, *data.ShareClient, *auth.URLSigner, log.Logger) (*Module, func(), error) {
 	panic(wire.Build(data.ProviderSet, biz.ProviderSet, biz.NewClock, service.ProviderSet, newModule,
 		wire.Bind(new(biz.FileService), new(*data.FileClient)),
 		wire.Bind(new(biz.ShareService), new(*data.ShareClient)),

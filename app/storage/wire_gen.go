@@ -7,6 +7,7 @@
 package storage
 
 import (
+	"clouddrive/api/conf/v1"
 	"clouddrive/app/storage/internal/biz"
 	"clouddrive/app/storage/internal/conf"
 	"clouddrive/app/storage/internal/data"
@@ -21,8 +22,8 @@ import (
 
 // Injectors from wire.go:
 
-func wireModule(confData *conf.Data, backend *conf.Backend, upload *conf.Upload, policy *biz.Policy, fileClient *data.FileClient, shareClient *data.ShareClient, urlSigner *auth.URLSigner, logger log.Logger) (*Module, func(), error) {
-	dataData, cleanup, err := data.NewData(confData, logger)
+func wireModule(confv1Data *confv1.Data, backend *conf.Backend, upload *conf.Upload, policy *biz.Policy, fileClient *data.FileClient, shareClient *data.ShareClient, urlSigner *auth.URLSigner, logger log.Logger) (*Module, func(), error) {
+	dataData, cleanup, err := data.NewData(confv1Data, logger)
 	if err != nil {
 		return nil, nil, err
 	}

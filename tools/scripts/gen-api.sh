@@ -41,5 +41,5 @@ cd ..
 # The proto path starts at app/ so that each file registers under a unique
 # name (user/internal/conf/conf.proto) when services share one binary.
 mapfile -t confs < <(cd app && ls */internal/conf/*.proto)
-(cd app && protoc --proto_path=. --proto_path=/usr/include "$(plugin protoc-gen-go)" \
+(cd app && protoc --proto_path=. --proto_path=../api --proto_path=/usr/include "$(plugin protoc-gen-go)" \
   --go_out=paths=source_relative:. "${confs[@]}")

@@ -9,6 +9,7 @@
 package conf
 
 import (
+	v1 "clouddrive/api/conf/v1"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	durationpb "google.golang.org/protobuf/types/known/durationpb"
@@ -24,11 +25,14 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// server, data and auth are the shared messages every service has (api/conf/v1);
+// the skeleton reads the rest of Common (registry, tracing, log...) from
+// the same file.
 type Bootstrap struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
-	Server        *Server                `protobuf:"bytes,1,opt,name=server,proto3" json:"server,omitempty"`
-	Data          *Data                  `protobuf:"bytes,2,opt,name=data,proto3" json:"data,omitempty"`
-	Auth          *Auth                  `protobuf:"bytes,3,opt,name=auth,proto3" json:"auth,omitempty"`
+	Server        *v1.Server             `protobuf:"bytes,1,opt,name=server,proto3" json:"server,omitempty"`
+	Data          *v1.Data               `protobuf:"bytes,2,opt,name=data,proto3" json:"data,omitempty"`
+	Auth          *v1.Auth               `protobuf:"bytes,3,opt,name=auth,proto3" json:"auth,omitempty"`
 	Tree          *Tree                  `protobuf:"bytes,4,opt,name=tree,proto3" json:"tree,omitempty"`
 	Events        *Events                `protobuf:"bytes,5,opt,name=events,proto3" json:"events,omitempty"`
 	unknownFields protoimpl.UnknownFields
@@ -65,21 +69,21 @@ func (*Bootstrap) Descriptor() ([]byte, []int) {
 	return file_file_internal_conf_conf_proto_rawDescGZIP(), []int{0}
 }
 
-func (x *Bootstrap) GetServer() *Server {
+func (x *Bootstrap) GetServer() *v1.Server {
 	if x != nil {
 		return x.Server
 	}
 	return nil
 }
 
-func (x *Bootstrap) GetData() *Data {
+func (x *Bootstrap) GetData() *v1.Data {
 	if x != nil {
 		return x.Data
 	}
 	return nil
 }
 
-func (x *Bootstrap) GetAuth() *Auth {
+func (x *Bootstrap) GetAuth() *v1.Auth {
 	if x != nil {
 		return x.Auth
 	}
@@ -146,172 +150,6 @@ func (x *Events) GetBrokers() []string {
 	return nil
 }
 
-type Server struct {
-	state          protoimpl.MessageState `protogen:"open.v1"`
-	Http           *Server_HTTP           `protobuf:"bytes,1,opt,name=http,proto3" json:"http,omitempty"`
-	Grpc           *Server_GRPC           `protobuf:"bytes,2,opt,name=grpc,proto3" json:"grpc,omitempty"`
-	TrustedProxies []string               `protobuf:"bytes,3,rep,name=trusted_proxies,json=trustedProxies,proto3" json:"trusted_proxies,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
-}
-
-func (x *Server) Reset() {
-	*x = Server{}
-	mi := &file_file_internal_conf_conf_proto_msgTypes[2]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *Server) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*Server) ProtoMessage() {}
-
-func (x *Server) ProtoReflect() protoreflect.Message {
-	mi := &file_file_internal_conf_conf_proto_msgTypes[2]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use Server.ProtoReflect.Descriptor instead.
-func (*Server) Descriptor() ([]byte, []int) {
-	return file_file_internal_conf_conf_proto_rawDescGZIP(), []int{2}
-}
-
-func (x *Server) GetHttp() *Server_HTTP {
-	if x != nil {
-		return x.Http
-	}
-	return nil
-}
-
-func (x *Server) GetGrpc() *Server_GRPC {
-	if x != nil {
-		return x.Grpc
-	}
-	return nil
-}
-
-func (x *Server) GetTrustedProxies() []string {
-	if x != nil {
-		return x.TrustedProxies
-	}
-	return nil
-}
-
-type Data struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Database      *Data_Database         `protobuf:"bytes,1,opt,name=database,proto3" json:"database,omitempty"`
-	Redis         *Data_Redis            `protobuf:"bytes,2,opt,name=redis,proto3" json:"redis,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
-}
-
-func (x *Data) Reset() {
-	*x = Data{}
-	mi := &file_file_internal_conf_conf_proto_msgTypes[3]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *Data) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*Data) ProtoMessage() {}
-
-func (x *Data) ProtoReflect() protoreflect.Message {
-	mi := &file_file_internal_conf_conf_proto_msgTypes[3]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use Data.ProtoReflect.Descriptor instead.
-func (*Data) Descriptor() ([]byte, []int) {
-	return file_file_internal_conf_conf_proto_rawDescGZIP(), []int{3}
-}
-
-func (x *Data) GetDatabase() *Data_Database {
-	if x != nil {
-		return x.Database
-	}
-	return nil
-}
-
-func (x *Data) GetRedis() *Data_Redis {
-	if x != nil {
-		return x.Redis
-	}
-	return nil
-}
-
-type Auth struct {
-	state protoimpl.MessageState `protogen:"open.v1"`
-	// The user service's public key: access tokens are verified with it.
-	PublicKeyFile string `protobuf:"bytes,1,opt,name=public_key_file,json=publicKeyFile,proto3" json:"public_key_file,omitempty"`
-	// Secret of service-to-service calls (ACCESS_INTERNAL RPCs).
-	InternalSecret string `protobuf:"bytes,2,opt,name=internal_secret,json=internalSecret,proto3" json:"internal_secret,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
-}
-
-func (x *Auth) Reset() {
-	*x = Auth{}
-	mi := &file_file_internal_conf_conf_proto_msgTypes[4]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *Auth) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*Auth) ProtoMessage() {}
-
-func (x *Auth) ProtoReflect() protoreflect.Message {
-	mi := &file_file_internal_conf_conf_proto_msgTypes[4]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use Auth.ProtoReflect.Descriptor instead.
-func (*Auth) Descriptor() ([]byte, []int) {
-	return file_file_internal_conf_conf_proto_rawDescGZIP(), []int{4}
-}
-
-func (x *Auth) GetPublicKeyFile() string {
-	if x != nil {
-		return x.PublicKeyFile
-	}
-	return ""
-}
-
-func (x *Auth) GetInternalSecret() string {
-	if x != nil {
-		return x.InternalSecret
-	}
-	return ""
-}
-
 type Tree struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Each user's quota until an admin sets another.
@@ -328,7 +166,7 @@ type Tree struct {
 
 func (x *Tree) Reset() {
 	*x = Tree{}
-	mi := &file_file_internal_conf_conf_proto_msgTypes[5]
+	mi := &file_file_internal_conf_conf_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -340,7 +178,7 @@ func (x *Tree) String() string {
 func (*Tree) ProtoMessage() {}
 
 func (x *Tree) ProtoReflect() protoreflect.Message {
-	mi := &file_file_internal_conf_conf_proto_msgTypes[5]
+	mi := &file_file_internal_conf_conf_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -353,7 +191,7 @@ func (x *Tree) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Tree.ProtoReflect.Descriptor instead.
 func (*Tree) Descriptor() ([]byte, []int) {
-	return file_file_internal_conf_conf_proto_rawDescGZIP(), []int{5}
+	return file_file_internal_conf_conf_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *Tree) GetDefaultQuotaBytes() int64 {
@@ -384,268 +222,19 @@ func (x *Tree) GetQuotaWarnRatio() float64 {
 	return 0
 }
 
-type Server_HTTP struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Addr          string                 `protobuf:"bytes,1,opt,name=addr,proto3" json:"addr,omitempty"`
-	Timeout       *durationpb.Duration   `protobuf:"bytes,2,opt,name=timeout,proto3" json:"timeout,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
-}
-
-func (x *Server_HTTP) Reset() {
-	*x = Server_HTTP{}
-	mi := &file_file_internal_conf_conf_proto_msgTypes[6]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *Server_HTTP) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*Server_HTTP) ProtoMessage() {}
-
-func (x *Server_HTTP) ProtoReflect() protoreflect.Message {
-	mi := &file_file_internal_conf_conf_proto_msgTypes[6]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use Server_HTTP.ProtoReflect.Descriptor instead.
-func (*Server_HTTP) Descriptor() ([]byte, []int) {
-	return file_file_internal_conf_conf_proto_rawDescGZIP(), []int{2, 0}
-}
-
-func (x *Server_HTTP) GetAddr() string {
-	if x != nil {
-		return x.Addr
-	}
-	return ""
-}
-
-func (x *Server_HTTP) GetTimeout() *durationpb.Duration {
-	if x != nil {
-		return x.Timeout
-	}
-	return nil
-}
-
-type Server_GRPC struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Addr          string                 `protobuf:"bytes,1,opt,name=addr,proto3" json:"addr,omitempty"`
-	Timeout       *durationpb.Duration   `protobuf:"bytes,2,opt,name=timeout,proto3" json:"timeout,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
-}
-
-func (x *Server_GRPC) Reset() {
-	*x = Server_GRPC{}
-	mi := &file_file_internal_conf_conf_proto_msgTypes[7]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *Server_GRPC) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*Server_GRPC) ProtoMessage() {}
-
-func (x *Server_GRPC) ProtoReflect() protoreflect.Message {
-	mi := &file_file_internal_conf_conf_proto_msgTypes[7]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use Server_GRPC.ProtoReflect.Descriptor instead.
-func (*Server_GRPC) Descriptor() ([]byte, []int) {
-	return file_file_internal_conf_conf_proto_rawDescGZIP(), []int{2, 1}
-}
-
-func (x *Server_GRPC) GetAddr() string {
-	if x != nil {
-		return x.Addr
-	}
-	return ""
-}
-
-func (x *Server_GRPC) GetTimeout() *durationpb.Duration {
-	if x != nil {
-		return x.Timeout
-	}
-	return nil
-}
-
-type Data_Database struct {
-	state protoimpl.MessageState `protogen:"open.v1"`
-	// "mysql" or "sqlite".
-	Driver        string `protobuf:"bytes,1,opt,name=driver,proto3" json:"driver,omitempty"`
-	Source        string `protobuf:"bytes,2,opt,name=source,proto3" json:"source,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
-}
-
-func (x *Data_Database) Reset() {
-	*x = Data_Database{}
-	mi := &file_file_internal_conf_conf_proto_msgTypes[8]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *Data_Database) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*Data_Database) ProtoMessage() {}
-
-func (x *Data_Database) ProtoReflect() protoreflect.Message {
-	mi := &file_file_internal_conf_conf_proto_msgTypes[8]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use Data_Database.ProtoReflect.Descriptor instead.
-func (*Data_Database) Descriptor() ([]byte, []int) {
-	return file_file_internal_conf_conf_proto_rawDescGZIP(), []int{3, 0}
-}
-
-func (x *Data_Database) GetDriver() string {
-	if x != nil {
-		return x.Driver
-	}
-	return ""
-}
-
-func (x *Data_Database) GetSource() string {
-	if x != nil {
-		return x.Source
-	}
-	return ""
-}
-
-type Data_Redis struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Addr          string                 `protobuf:"bytes,1,opt,name=addr,proto3" json:"addr,omitempty"`
-	Password      string                 `protobuf:"bytes,2,opt,name=password,proto3" json:"password,omitempty"`
-	Db            int32                  `protobuf:"varint,3,opt,name=db,proto3" json:"db,omitempty"`
-	Prefix        string                 `protobuf:"bytes,4,opt,name=prefix,proto3" json:"prefix,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
-}
-
-func (x *Data_Redis) Reset() {
-	*x = Data_Redis{}
-	mi := &file_file_internal_conf_conf_proto_msgTypes[9]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *Data_Redis) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*Data_Redis) ProtoMessage() {}
-
-func (x *Data_Redis) ProtoReflect() protoreflect.Message {
-	mi := &file_file_internal_conf_conf_proto_msgTypes[9]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use Data_Redis.ProtoReflect.Descriptor instead.
-func (*Data_Redis) Descriptor() ([]byte, []int) {
-	return file_file_internal_conf_conf_proto_rawDescGZIP(), []int{3, 1}
-}
-
-func (x *Data_Redis) GetAddr() string {
-	if x != nil {
-		return x.Addr
-	}
-	return ""
-}
-
-func (x *Data_Redis) GetPassword() string {
-	if x != nil {
-		return x.Password
-	}
-	return ""
-}
-
-func (x *Data_Redis) GetDb() int32 {
-	if x != nil {
-		return x.Db
-	}
-	return 0
-}
-
-func (x *Data_Redis) GetPrefix() string {
-	if x != nil {
-		return x.Prefix
-	}
-	return ""
-}
-
 var File_file_internal_conf_conf_proto protoreflect.FileDescriptor
 
 const file_file_internal_conf_conf_proto_rawDesc = "" +
 	"\n" +
-	"\x1dfile/internal/conf/conf.proto\x12\x14clouddrive.file.conf\x1a\x1egoogle/protobuf/duration.proto\"\x87\x02\n" +
-	"\tBootstrap\x124\n" +
-	"\x06server\x18\x01 \x01(\v2\x1c.clouddrive.file.conf.ServerR\x06server\x12.\n" +
-	"\x04data\x18\x02 \x01(\v2\x1a.clouddrive.file.conf.DataR\x04data\x12.\n" +
-	"\x04auth\x18\x03 \x01(\v2\x1a.clouddrive.file.conf.AuthR\x04auth\x12.\n" +
+	"\x1dfile/internal/conf/conf.proto\x12\x14clouddrive.file.conf\x1a\x12conf/v1/conf.proto\x1a\x1egoogle/protobuf/duration.proto\"\x81\x02\n" +
+	"\tBootstrap\x122\n" +
+	"\x06server\x18\x01 \x01(\v2\x1a.clouddrive.conf.v1.ServerR\x06server\x12,\n" +
+	"\x04data\x18\x02 \x01(\v2\x18.clouddrive.conf.v1.DataR\x04data\x12,\n" +
+	"\x04auth\x18\x03 \x01(\v2\x18.clouddrive.conf.v1.AuthR\x04auth\x12.\n" +
 	"\x04tree\x18\x04 \x01(\v2\x1a.clouddrive.file.conf.TreeR\x04tree\x124\n" +
 	"\x06events\x18\x05 \x01(\v2\x1c.clouddrive.file.conf.EventsR\x06events\"\"\n" +
 	"\x06Events\x12\x18\n" +
-	"\abrokers\x18\x01 \x03(\tR\abrokers\"\xc1\x02\n" +
-	"\x06Server\x125\n" +
-	"\x04http\x18\x01 \x01(\v2!.clouddrive.file.conf.Server.HTTPR\x04http\x125\n" +
-	"\x04grpc\x18\x02 \x01(\v2!.clouddrive.file.conf.Server.GRPCR\x04grpc\x12'\n" +
-	"\x0ftrusted_proxies\x18\x03 \x03(\tR\x0etrustedProxies\x1aO\n" +
-	"\x04HTTP\x12\x12\n" +
-	"\x04addr\x18\x01 \x01(\tR\x04addr\x123\n" +
-	"\atimeout\x18\x02 \x01(\v2\x19.google.protobuf.DurationR\atimeout\x1aO\n" +
-	"\x04GRPC\x12\x12\n" +
-	"\x04addr\x18\x01 \x01(\tR\x04addr\x123\n" +
-	"\atimeout\x18\x02 \x01(\v2\x19.google.protobuf.DurationR\atimeout\"\x9c\x02\n" +
-	"\x04Data\x12?\n" +
-	"\bdatabase\x18\x01 \x01(\v2#.clouddrive.file.conf.Data.DatabaseR\bdatabase\x126\n" +
-	"\x05redis\x18\x02 \x01(\v2 .clouddrive.file.conf.Data.RedisR\x05redis\x1a:\n" +
-	"\bDatabase\x12\x16\n" +
-	"\x06driver\x18\x01 \x01(\tR\x06driver\x12\x16\n" +
-	"\x06source\x18\x02 \x01(\tR\x06source\x1a_\n" +
-	"\x05Redis\x12\x12\n" +
-	"\x04addr\x18\x01 \x01(\tR\x04addr\x12\x1a\n" +
-	"\bpassword\x18\x02 \x01(\tR\bpassword\x12\x0e\n" +
-	"\x02db\x18\x03 \x01(\x05R\x02db\x12\x16\n" +
-	"\x06prefix\x18\x04 \x01(\tR\x06prefix\"W\n" +
-	"\x04Auth\x12&\n" +
-	"\x0fpublic_key_file\x18\x01 \x01(\tR\rpublicKeyFile\x12'\n" +
-	"\x0finternal_secret\x18\x02 \x01(\tR\x0einternalSecret\"\xea\x01\n" +
+	"\abrokers\x18\x01 \x03(\tR\abrokers\"\xea\x01\n" +
 	"\x04Tree\x12.\n" +
 	"\x13default_quota_bytes\x18\x01 \x01(\x03R\x11defaultQuotaBytes\x12B\n" +
 	"\x0ftrash_retention\x18\x02 \x01(\v2\x19.google.protobuf.DurationR\x0etrashRetention\x12D\n" +
@@ -664,39 +253,29 @@ func file_file_internal_conf_conf_proto_rawDescGZIP() []byte {
 	return file_file_internal_conf_conf_proto_rawDescData
 }
 
-var file_file_internal_conf_conf_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
+var file_file_internal_conf_conf_proto_msgTypes = make([]protoimpl.MessageInfo, 3)
 var file_file_internal_conf_conf_proto_goTypes = []any{
 	(*Bootstrap)(nil),           // 0: clouddrive.file.conf.Bootstrap
 	(*Events)(nil),              // 1: clouddrive.file.conf.Events
-	(*Server)(nil),              // 2: clouddrive.file.conf.Server
-	(*Data)(nil),                // 3: clouddrive.file.conf.Data
-	(*Auth)(nil),                // 4: clouddrive.file.conf.Auth
-	(*Tree)(nil),                // 5: clouddrive.file.conf.Tree
-	(*Server_HTTP)(nil),         // 6: clouddrive.file.conf.Server.HTTP
-	(*Server_GRPC)(nil),         // 7: clouddrive.file.conf.Server.GRPC
-	(*Data_Database)(nil),       // 8: clouddrive.file.conf.Data.Database
-	(*Data_Redis)(nil),          // 9: clouddrive.file.conf.Data.Redis
-	(*durationpb.Duration)(nil), // 10: google.protobuf.Duration
+	(*Tree)(nil),                // 2: clouddrive.file.conf.Tree
+	(*v1.Server)(nil),           // 3: clouddrive.conf.v1.Server
+	(*v1.Data)(nil),             // 4: clouddrive.conf.v1.Data
+	(*v1.Auth)(nil),             // 5: clouddrive.conf.v1.Auth
+	(*durationpb.Duration)(nil), // 6: google.protobuf.Duration
 }
 var file_file_internal_conf_conf_proto_depIdxs = []int32{
-	2,  // 0: clouddrive.file.conf.Bootstrap.server:type_name -> clouddrive.file.conf.Server
-	3,  // 1: clouddrive.file.conf.Bootstrap.data:type_name -> clouddrive.file.conf.Data
-	4,  // 2: clouddrive.file.conf.Bootstrap.auth:type_name -> clouddrive.file.conf.Auth
-	5,  // 3: clouddrive.file.conf.Bootstrap.tree:type_name -> clouddrive.file.conf.Tree
-	1,  // 4: clouddrive.file.conf.Bootstrap.events:type_name -> clouddrive.file.conf.Events
-	6,  // 5: clouddrive.file.conf.Server.http:type_name -> clouddrive.file.conf.Server.HTTP
-	7,  // 6: clouddrive.file.conf.Server.grpc:type_name -> clouddrive.file.conf.Server.GRPC
-	8,  // 7: clouddrive.file.conf.Data.database:type_name -> clouddrive.file.conf.Data.Database
-	9,  // 8: clouddrive.file.conf.Data.redis:type_name -> clouddrive.file.conf.Data.Redis
-	10, // 9: clouddrive.file.conf.Tree.trash_retention:type_name -> google.protobuf.Duration
-	10, // 10: clouddrive.file.conf.Tree.janitor_interval:type_name -> google.protobuf.Duration
-	10, // 11: clouddrive.file.conf.Server.HTTP.timeout:type_name -> google.protobuf.Duration
-	10, // 12: clouddrive.file.conf.Server.GRPC.timeout:type_name -> google.protobuf.Duration
-	13, // [13:13] is the sub-list for method output_type
-	13, // [13:13] is the sub-list for method input_type
-	13, // [13:13] is the sub-list for extension type_name
-	13, // [13:13] is the sub-list for extension extendee
-	0,  // [0:13] is the sub-list for field type_name
+	3, // 0: clouddrive.file.conf.Bootstrap.server:type_name -> clouddrive.conf.v1.Server
+	4, // 1: clouddrive.file.conf.Bootstrap.data:type_name -> clouddrive.conf.v1.Data
+	5, // 2: clouddrive.file.conf.Bootstrap.auth:type_name -> clouddrive.conf.v1.Auth
+	2, // 3: clouddrive.file.conf.Bootstrap.tree:type_name -> clouddrive.file.conf.Tree
+	1, // 4: clouddrive.file.conf.Bootstrap.events:type_name -> clouddrive.file.conf.Events
+	6, // 5: clouddrive.file.conf.Tree.trash_retention:type_name -> google.protobuf.Duration
+	6, // 6: clouddrive.file.conf.Tree.janitor_interval:type_name -> google.protobuf.Duration
+	7, // [7:7] is the sub-list for method output_type
+	7, // [7:7] is the sub-list for method input_type
+	7, // [7:7] is the sub-list for extension type_name
+	7, // [7:7] is the sub-list for extension extendee
+	0, // [0:7] is the sub-list for field type_name
 }
 
 func init() { file_file_internal_conf_conf_proto_init() }
@@ -710,7 +289,7 @@ func file_file_internal_conf_conf_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_file_internal_conf_conf_proto_rawDesc), len(file_file_internal_conf_conf_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   10,
+			NumMessages:   3,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

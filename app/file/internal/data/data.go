@@ -12,8 +12,8 @@ import (
 	"github.com/google/wire"
 	"gorm.io/gorm"
 
+	confv1 "clouddrive/api/conf/v1"
 	"clouddrive/app/file/internal/biz"
-	"clouddrive/app/file/internal/conf"
 	"clouddrive/pkg/database"
 	"clouddrive/pkg/events"
 )
@@ -32,20 +32,12 @@ type Data struct {
 }
 
 // NewData opens the database and creates the tables.
-func NewData(c *conf.Data, logger log.Logger) (*Data, func(), error) {
-	db, err := database.Open(database.Config{Driver: c.GetDatabase().GetDriver(), Source: c.GetDatabase().GetSource()})
+func NewData(c *confv1.Data, logger log.Logger) (*Data, func(), error) {
+	d, cleanup, err := database.OpenData(c, Migrate, "file", logger)
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := Migrate(db); err != nil {
-		return nil, nil, err
-	}
-	return &Data{DB: db}, func() {
-		if sqlDB, err := db.DB(); err == nil {
-			_ = sqlDB.Close()
-		}
-		log.NewHelper(logger).Info("file data closed")
-	}, nil
+	return &Data{DB: d.DB}, cleanup, nil
 }
 
 // Migrate creates or updates the tables.

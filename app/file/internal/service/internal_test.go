@@ -10,9 +10,9 @@ import (
 	kerrors "github.com/go-kratos/kratos/v2/errors"
 	"github.com/go-kratos/kratos/v2/log"
 
+	confv1 "clouddrive/api/conf/v1"
 	v1 "clouddrive/api/file/v1"
 	"clouddrive/app/file/internal/biz"
-	"clouddrive/app/file/internal/conf"
 	"clouddrive/app/file/internal/data"
 	"clouddrive/app/file/internal/service"
 	"clouddrive/pkg/auth"
@@ -29,7 +29,7 @@ const (
 func newInternal(t *testing.T) (*service.FileInternalService, *service.FileService) {
 	t.Helper()
 	logger := log.NewStdLogger(io.Discard)
-	d, cleanup, err := data.NewData(&conf.Data{Database: &conf.Data_Database{Driver: "sqlite", Source: testkit.SQLite(t)}}, logger)
+	d, cleanup, err := data.NewData(&confv1.Data{Database: &confv1.Data_Database{Driver: "sqlite", Source: testkit.SQLite(t)}}, logger)
 	if err != nil {
 		t.Fatal(err)
 	}

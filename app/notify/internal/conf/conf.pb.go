@@ -9,6 +9,7 @@
 package conf
 
 import (
+	v1 "clouddrive/api/conf/v1"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	durationpb "google.golang.org/protobuf/types/known/durationpb"
@@ -24,11 +25,14 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// server, data and auth are the shared messages every service has (api/conf/v1);
+// the skeleton reads the rest of Common (registry, tracing, log...) from
+// the same file.
 type Bootstrap struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
-	Server        *Server                `protobuf:"bytes,1,opt,name=server,proto3" json:"server,omitempty"`
-	Data          *Data                  `protobuf:"bytes,2,opt,name=data,proto3" json:"data,omitempty"`
-	Auth          *Auth                  `protobuf:"bytes,3,opt,name=auth,proto3" json:"auth,omitempty"`
+	Server        *v1.Server             `protobuf:"bytes,1,opt,name=server,proto3" json:"server,omitempty"`
+	Data          *v1.Data               `protobuf:"bytes,2,opt,name=data,proto3" json:"data,omitempty"`
+	Auth          *v1.Auth               `protobuf:"bytes,3,opt,name=auth,proto3" json:"auth,omitempty"`
 	Events        *Events                `protobuf:"bytes,4,opt,name=events,proto3" json:"events,omitempty"`
 	Users         *Users                 `protobuf:"bytes,5,opt,name=users,proto3" json:"users,omitempty"`
 	Mail          *Mail                  `protobuf:"bytes,6,opt,name=mail,proto3" json:"mail,omitempty"`
@@ -66,21 +70,21 @@ func (*Bootstrap) Descriptor() ([]byte, []int) {
 	return file_notify_internal_conf_conf_proto_rawDescGZIP(), []int{0}
 }
 
-func (x *Bootstrap) GetServer() *Server {
+func (x *Bootstrap) GetServer() *v1.Server {
 	if x != nil {
 		return x.Server
 	}
 	return nil
 }
 
-func (x *Bootstrap) GetData() *Data {
+func (x *Bootstrap) GetData() *v1.Data {
 	if x != nil {
 		return x.Data
 	}
 	return nil
 }
 
-func (x *Bootstrap) GetAuth() *Auth {
+func (x *Bootstrap) GetAuth() *v1.Auth {
 	if x != nil {
 		return x.Auth
 	}
@@ -108,173 +112,6 @@ func (x *Bootstrap) GetMail() *Mail {
 	return nil
 }
 
-type Server struct {
-	state          protoimpl.MessageState `protogen:"open.v1"`
-	Http           *Server_HTTP           `protobuf:"bytes,1,opt,name=http,proto3" json:"http,omitempty"`
-	Grpc           *Server_GRPC           `protobuf:"bytes,2,opt,name=grpc,proto3" json:"grpc,omitempty"`
-	TrustedProxies []string               `protobuf:"bytes,3,rep,name=trusted_proxies,json=trustedProxies,proto3" json:"trusted_proxies,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
-}
-
-func (x *Server) Reset() {
-	*x = Server{}
-	mi := &file_notify_internal_conf_conf_proto_msgTypes[1]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *Server) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*Server) ProtoMessage() {}
-
-func (x *Server) ProtoReflect() protoreflect.Message {
-	mi := &file_notify_internal_conf_conf_proto_msgTypes[1]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use Server.ProtoReflect.Descriptor instead.
-func (*Server) Descriptor() ([]byte, []int) {
-	return file_notify_internal_conf_conf_proto_rawDescGZIP(), []int{1}
-}
-
-func (x *Server) GetHttp() *Server_HTTP {
-	if x != nil {
-		return x.Http
-	}
-	return nil
-}
-
-func (x *Server) GetGrpc() *Server_GRPC {
-	if x != nil {
-		return x.Grpc
-	}
-	return nil
-}
-
-func (x *Server) GetTrustedProxies() []string {
-	if x != nil {
-		return x.TrustedProxies
-	}
-	return nil
-}
-
-type Data struct {
-	state    protoimpl.MessageState `protogen:"open.v1"`
-	Database *Data_Database         `protobuf:"bytes,1,opt,name=database,proto3" json:"database,omitempty"`
-	// Only for token revocations (the notify service caches nothing).
-	Redis         *Data_Redis `protobuf:"bytes,2,opt,name=redis,proto3" json:"redis,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
-}
-
-func (x *Data) Reset() {
-	*x = Data{}
-	mi := &file_notify_internal_conf_conf_proto_msgTypes[2]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *Data) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*Data) ProtoMessage() {}
-
-func (x *Data) ProtoReflect() protoreflect.Message {
-	mi := &file_notify_internal_conf_conf_proto_msgTypes[2]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use Data.ProtoReflect.Descriptor instead.
-func (*Data) Descriptor() ([]byte, []int) {
-	return file_notify_internal_conf_conf_proto_rawDescGZIP(), []int{2}
-}
-
-func (x *Data) GetDatabase() *Data_Database {
-	if x != nil {
-		return x.Database
-	}
-	return nil
-}
-
-func (x *Data) GetRedis() *Data_Redis {
-	if x != nil {
-		return x.Redis
-	}
-	return nil
-}
-
-type Auth struct {
-	state protoimpl.MessageState `protogen:"open.v1"`
-	// The user service's public key: access tokens are verified with it.
-	PublicKeyFile string `protobuf:"bytes,1,opt,name=public_key_file,json=publicKeyFile,proto3" json:"public_key_file,omitempty"`
-	// Secret of service-to-service calls (sent to the user service).
-	InternalSecret string `protobuf:"bytes,2,opt,name=internal_secret,json=internalSecret,proto3" json:"internal_secret,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
-}
-
-func (x *Auth) Reset() {
-	*x = Auth{}
-	mi := &file_notify_internal_conf_conf_proto_msgTypes[3]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *Auth) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*Auth) ProtoMessage() {}
-
-func (x *Auth) ProtoReflect() protoreflect.Message {
-	mi := &file_notify_internal_conf_conf_proto_msgTypes[3]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use Auth.ProtoReflect.Descriptor instead.
-func (*Auth) Descriptor() ([]byte, []int) {
-	return file_notify_internal_conf_conf_proto_rawDescGZIP(), []int{3}
-}
-
-func (x *Auth) GetPublicKeyFile() string {
-	if x != nil {
-		return x.PublicKeyFile
-	}
-	return ""
-}
-
-func (x *Auth) GetInternalSecret() string {
-	if x != nil {
-		return x.InternalSecret
-	}
-	return ""
-}
-
 type Events struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Kafka brokers the domain events are consumed from; empty on one
@@ -288,7 +125,7 @@ type Events struct {
 
 func (x *Events) Reset() {
 	*x = Events{}
-	mi := &file_notify_internal_conf_conf_proto_msgTypes[4]
+	mi := &file_notify_internal_conf_conf_proto_msgTypes[1]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -300,7 +137,7 @@ func (x *Events) String() string {
 func (*Events) ProtoMessage() {}
 
 func (x *Events) ProtoReflect() protoreflect.Message {
-	mi := &file_notify_internal_conf_conf_proto_msgTypes[4]
+	mi := &file_notify_internal_conf_conf_proto_msgTypes[1]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -313,7 +150,7 @@ func (x *Events) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Events.ProtoReflect.Descriptor instead.
 func (*Events) Descriptor() ([]byte, []int) {
-	return file_notify_internal_conf_conf_proto_rawDescGZIP(), []int{4}
+	return file_notify_internal_conf_conf_proto_rawDescGZIP(), []int{1}
 }
 
 func (x *Events) GetBrokers() []string {
@@ -340,7 +177,7 @@ type Users struct {
 
 func (x *Users) Reset() {
 	*x = Users{}
-	mi := &file_notify_internal_conf_conf_proto_msgTypes[5]
+	mi := &file_notify_internal_conf_conf_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -352,7 +189,7 @@ func (x *Users) String() string {
 func (*Users) ProtoMessage() {}
 
 func (x *Users) ProtoReflect() protoreflect.Message {
-	mi := &file_notify_internal_conf_conf_proto_msgTypes[5]
+	mi := &file_notify_internal_conf_conf_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -365,7 +202,7 @@ func (x *Users) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Users.ProtoReflect.Descriptor instead.
 func (*Users) Descriptor() ([]byte, []int) {
-	return file_notify_internal_conf_conf_proto_rawDescGZIP(), []int{5}
+	return file_notify_internal_conf_conf_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *Users) GetEndpoint() string {
@@ -395,7 +232,7 @@ type Mail struct {
 
 func (x *Mail) Reset() {
 	*x = Mail{}
-	mi := &file_notify_internal_conf_conf_proto_msgTypes[6]
+	mi := &file_notify_internal_conf_conf_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -407,7 +244,7 @@ func (x *Mail) String() string {
 func (*Mail) ProtoMessage() {}
 
 func (x *Mail) ProtoReflect() protoreflect.Message {
-	mi := &file_notify_internal_conf_conf_proto_msgTypes[6]
+	mi := &file_notify_internal_conf_conf_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -420,7 +257,7 @@ func (x *Mail) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Mail.ProtoReflect.Descriptor instead.
 func (*Mail) Descriptor() ([]byte, []int) {
-	return file_notify_internal_conf_conf_proto_rawDescGZIP(), []int{6}
+	return file_notify_internal_conf_conf_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *Mail) GetSmtp() *SMTP {
@@ -474,7 +311,7 @@ type SMTP struct {
 
 func (x *SMTP) Reset() {
 	*x = SMTP{}
-	mi := &file_notify_internal_conf_conf_proto_msgTypes[7]
+	mi := &file_notify_internal_conf_conf_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -486,7 +323,7 @@ func (x *SMTP) String() string {
 func (*SMTP) ProtoMessage() {}
 
 func (x *SMTP) ProtoReflect() protoreflect.Message {
-	mi := &file_notify_internal_conf_conf_proto_msgTypes[7]
+	mi := &file_notify_internal_conf_conf_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -499,7 +336,7 @@ func (x *SMTP) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SMTP.ProtoReflect.Descriptor instead.
 func (*SMTP) Descriptor() ([]byte, []int) {
-	return file_notify_internal_conf_conf_proto_rawDescGZIP(), []int{7}
+	return file_notify_internal_conf_conf_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *SMTP) GetHost() string {
@@ -544,267 +381,18 @@ func (x *SMTP) GetTls() string {
 	return ""
 }
 
-type Server_HTTP struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Addr          string                 `protobuf:"bytes,1,opt,name=addr,proto3" json:"addr,omitempty"`
-	Timeout       *durationpb.Duration   `protobuf:"bytes,2,opt,name=timeout,proto3" json:"timeout,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
-}
-
-func (x *Server_HTTP) Reset() {
-	*x = Server_HTTP{}
-	mi := &file_notify_internal_conf_conf_proto_msgTypes[8]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *Server_HTTP) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*Server_HTTP) ProtoMessage() {}
-
-func (x *Server_HTTP) ProtoReflect() protoreflect.Message {
-	mi := &file_notify_internal_conf_conf_proto_msgTypes[8]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use Server_HTTP.ProtoReflect.Descriptor instead.
-func (*Server_HTTP) Descriptor() ([]byte, []int) {
-	return file_notify_internal_conf_conf_proto_rawDescGZIP(), []int{1, 0}
-}
-
-func (x *Server_HTTP) GetAddr() string {
-	if x != nil {
-		return x.Addr
-	}
-	return ""
-}
-
-func (x *Server_HTTP) GetTimeout() *durationpb.Duration {
-	if x != nil {
-		return x.Timeout
-	}
-	return nil
-}
-
-type Server_GRPC struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Addr          string                 `protobuf:"bytes,1,opt,name=addr,proto3" json:"addr,omitempty"`
-	Timeout       *durationpb.Duration   `protobuf:"bytes,2,opt,name=timeout,proto3" json:"timeout,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
-}
-
-func (x *Server_GRPC) Reset() {
-	*x = Server_GRPC{}
-	mi := &file_notify_internal_conf_conf_proto_msgTypes[9]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *Server_GRPC) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*Server_GRPC) ProtoMessage() {}
-
-func (x *Server_GRPC) ProtoReflect() protoreflect.Message {
-	mi := &file_notify_internal_conf_conf_proto_msgTypes[9]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use Server_GRPC.ProtoReflect.Descriptor instead.
-func (*Server_GRPC) Descriptor() ([]byte, []int) {
-	return file_notify_internal_conf_conf_proto_rawDescGZIP(), []int{1, 1}
-}
-
-func (x *Server_GRPC) GetAddr() string {
-	if x != nil {
-		return x.Addr
-	}
-	return ""
-}
-
-func (x *Server_GRPC) GetTimeout() *durationpb.Duration {
-	if x != nil {
-		return x.Timeout
-	}
-	return nil
-}
-
-type Data_Database struct {
-	state protoimpl.MessageState `protogen:"open.v1"`
-	// "mysql" or "sqlite".
-	Driver        string `protobuf:"bytes,1,opt,name=driver,proto3" json:"driver,omitempty"`
-	Source        string `protobuf:"bytes,2,opt,name=source,proto3" json:"source,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
-}
-
-func (x *Data_Database) Reset() {
-	*x = Data_Database{}
-	mi := &file_notify_internal_conf_conf_proto_msgTypes[10]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *Data_Database) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*Data_Database) ProtoMessage() {}
-
-func (x *Data_Database) ProtoReflect() protoreflect.Message {
-	mi := &file_notify_internal_conf_conf_proto_msgTypes[10]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use Data_Database.ProtoReflect.Descriptor instead.
-func (*Data_Database) Descriptor() ([]byte, []int) {
-	return file_notify_internal_conf_conf_proto_rawDescGZIP(), []int{2, 0}
-}
-
-func (x *Data_Database) GetDriver() string {
-	if x != nil {
-		return x.Driver
-	}
-	return ""
-}
-
-func (x *Data_Database) GetSource() string {
-	if x != nil {
-		return x.Source
-	}
-	return ""
-}
-
-type Data_Redis struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Addr          string                 `protobuf:"bytes,1,opt,name=addr,proto3" json:"addr,omitempty"`
-	Password      string                 `protobuf:"bytes,2,opt,name=password,proto3" json:"password,omitempty"`
-	Db            int32                  `protobuf:"varint,3,opt,name=db,proto3" json:"db,omitempty"`
-	Prefix        string                 `protobuf:"bytes,4,opt,name=prefix,proto3" json:"prefix,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
-}
-
-func (x *Data_Redis) Reset() {
-	*x = Data_Redis{}
-	mi := &file_notify_internal_conf_conf_proto_msgTypes[11]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *Data_Redis) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*Data_Redis) ProtoMessage() {}
-
-func (x *Data_Redis) ProtoReflect() protoreflect.Message {
-	mi := &file_notify_internal_conf_conf_proto_msgTypes[11]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use Data_Redis.ProtoReflect.Descriptor instead.
-func (*Data_Redis) Descriptor() ([]byte, []int) {
-	return file_notify_internal_conf_conf_proto_rawDescGZIP(), []int{2, 1}
-}
-
-func (x *Data_Redis) GetAddr() string {
-	if x != nil {
-		return x.Addr
-	}
-	return ""
-}
-
-func (x *Data_Redis) GetPassword() string {
-	if x != nil {
-		return x.Password
-	}
-	return ""
-}
-
-func (x *Data_Redis) GetDb() int32 {
-	if x != nil {
-		return x.Db
-	}
-	return 0
-}
-
-func (x *Data_Redis) GetPrefix() string {
-	if x != nil {
-		return x.Prefix
-	}
-	return ""
-}
-
 var File_notify_internal_conf_conf_proto protoreflect.FileDescriptor
 
 const file_notify_internal_conf_conf_proto_rawDesc = "" +
 	"\n" +
-	"\x1fnotify/internal/conf/conf.proto\x12\x16clouddrive.notify.conf\x1a\x1egoogle/protobuf/duration.proto\"\xc6\x02\n" +
-	"\tBootstrap\x126\n" +
-	"\x06server\x18\x01 \x01(\v2\x1e.clouddrive.notify.conf.ServerR\x06server\x120\n" +
-	"\x04data\x18\x02 \x01(\v2\x1c.clouddrive.notify.conf.DataR\x04data\x120\n" +
-	"\x04auth\x18\x03 \x01(\v2\x1c.clouddrive.notify.conf.AuthR\x04auth\x126\n" +
+	"\x1fnotify/internal/conf/conf.proto\x12\x16clouddrive.notify.conf\x1a\x12conf/v1/conf.proto\x1a\x1egoogle/protobuf/duration.proto\"\xba\x02\n" +
+	"\tBootstrap\x122\n" +
+	"\x06server\x18\x01 \x01(\v2\x1a.clouddrive.conf.v1.ServerR\x06server\x12,\n" +
+	"\x04data\x18\x02 \x01(\v2\x18.clouddrive.conf.v1.DataR\x04data\x12,\n" +
+	"\x04auth\x18\x03 \x01(\v2\x18.clouddrive.conf.v1.AuthR\x04auth\x126\n" +
 	"\x06events\x18\x04 \x01(\v2\x1e.clouddrive.notify.conf.EventsR\x06events\x123\n" +
 	"\x05users\x18\x05 \x01(\v2\x1d.clouddrive.notify.conf.UsersR\x05users\x120\n" +
-	"\x04mail\x18\x06 \x01(\v2\x1c.clouddrive.notify.conf.MailR\x04mail\"\xc5\x02\n" +
-	"\x06Server\x127\n" +
-	"\x04http\x18\x01 \x01(\v2#.clouddrive.notify.conf.Server.HTTPR\x04http\x127\n" +
-	"\x04grpc\x18\x02 \x01(\v2#.clouddrive.notify.conf.Server.GRPCR\x04grpc\x12'\n" +
-	"\x0ftrusted_proxies\x18\x03 \x03(\tR\x0etrustedProxies\x1aO\n" +
-	"\x04HTTP\x12\x12\n" +
-	"\x04addr\x18\x01 \x01(\tR\x04addr\x123\n" +
-	"\atimeout\x18\x02 \x01(\v2\x19.google.protobuf.DurationR\atimeout\x1aO\n" +
-	"\x04GRPC\x12\x12\n" +
-	"\x04addr\x18\x01 \x01(\tR\x04addr\x123\n" +
-	"\atimeout\x18\x02 \x01(\v2\x19.google.protobuf.DurationR\atimeout\"\xa0\x02\n" +
-	"\x04Data\x12A\n" +
-	"\bdatabase\x18\x01 \x01(\v2%.clouddrive.notify.conf.Data.DatabaseR\bdatabase\x128\n" +
-	"\x05redis\x18\x02 \x01(\v2\".clouddrive.notify.conf.Data.RedisR\x05redis\x1a:\n" +
-	"\bDatabase\x12\x16\n" +
-	"\x06driver\x18\x01 \x01(\tR\x06driver\x12\x16\n" +
-	"\x06source\x18\x02 \x01(\tR\x06source\x1a_\n" +
-	"\x05Redis\x12\x12\n" +
-	"\x04addr\x18\x01 \x01(\tR\x04addr\x12\x1a\n" +
-	"\bpassword\x18\x02 \x01(\tR\bpassword\x12\x0e\n" +
-	"\x02db\x18\x03 \x01(\x05R\x02db\x12\x16\n" +
-	"\x06prefix\x18\x04 \x01(\tR\x06prefix\"W\n" +
-	"\x04Auth\x12&\n" +
-	"\x0fpublic_key_file\x18\x01 \x01(\tR\rpublicKeyFile\x12'\n" +
-	"\x0finternal_secret\x18\x02 \x01(\tR\x0einternalSecret\"8\n" +
+	"\x04mail\x18\x06 \x01(\v2\x1c.clouddrive.notify.conf.MailR\x04mail\"8\n" +
 	"\x06Events\x12\x18\n" +
 	"\abrokers\x18\x01 \x03(\tR\abrokers\x12\x14\n" +
 	"\x05group\x18\x02 \x01(\tR\x05group\"#\n" +
@@ -836,43 +424,33 @@ func file_notify_internal_conf_conf_proto_rawDescGZIP() []byte {
 	return file_notify_internal_conf_conf_proto_rawDescData
 }
 
-var file_notify_internal_conf_conf_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
+var file_notify_internal_conf_conf_proto_msgTypes = make([]protoimpl.MessageInfo, 5)
 var file_notify_internal_conf_conf_proto_goTypes = []any{
 	(*Bootstrap)(nil),           // 0: clouddrive.notify.conf.Bootstrap
-	(*Server)(nil),              // 1: clouddrive.notify.conf.Server
-	(*Data)(nil),                // 2: clouddrive.notify.conf.Data
-	(*Auth)(nil),                // 3: clouddrive.notify.conf.Auth
-	(*Events)(nil),              // 4: clouddrive.notify.conf.Events
-	(*Users)(nil),               // 5: clouddrive.notify.conf.Users
-	(*Mail)(nil),                // 6: clouddrive.notify.conf.Mail
-	(*SMTP)(nil),                // 7: clouddrive.notify.conf.SMTP
-	(*Server_HTTP)(nil),         // 8: clouddrive.notify.conf.Server.HTTP
-	(*Server_GRPC)(nil),         // 9: clouddrive.notify.conf.Server.GRPC
-	(*Data_Database)(nil),       // 10: clouddrive.notify.conf.Data.Database
-	(*Data_Redis)(nil),          // 11: clouddrive.notify.conf.Data.Redis
-	(*durationpb.Duration)(nil), // 12: google.protobuf.Duration
+	(*Events)(nil),              // 1: clouddrive.notify.conf.Events
+	(*Users)(nil),               // 2: clouddrive.notify.conf.Users
+	(*Mail)(nil),                // 3: clouddrive.notify.conf.Mail
+	(*SMTP)(nil),                // 4: clouddrive.notify.conf.SMTP
+	(*v1.Server)(nil),           // 5: clouddrive.conf.v1.Server
+	(*v1.Data)(nil),             // 6: clouddrive.conf.v1.Data
+	(*v1.Auth)(nil),             // 7: clouddrive.conf.v1.Auth
+	(*durationpb.Duration)(nil), // 8: google.protobuf.Duration
 }
 var file_notify_internal_conf_conf_proto_depIdxs = []int32{
-	1,  // 0: clouddrive.notify.conf.Bootstrap.server:type_name -> clouddrive.notify.conf.Server
-	2,  // 1: clouddrive.notify.conf.Bootstrap.data:type_name -> clouddrive.notify.conf.Data
-	3,  // 2: clouddrive.notify.conf.Bootstrap.auth:type_name -> clouddrive.notify.conf.Auth
-	4,  // 3: clouddrive.notify.conf.Bootstrap.events:type_name -> clouddrive.notify.conf.Events
-	5,  // 4: clouddrive.notify.conf.Bootstrap.users:type_name -> clouddrive.notify.conf.Users
-	6,  // 5: clouddrive.notify.conf.Bootstrap.mail:type_name -> clouddrive.notify.conf.Mail
-	8,  // 6: clouddrive.notify.conf.Server.http:type_name -> clouddrive.notify.conf.Server.HTTP
-	9,  // 7: clouddrive.notify.conf.Server.grpc:type_name -> clouddrive.notify.conf.Server.GRPC
-	10, // 8: clouddrive.notify.conf.Data.database:type_name -> clouddrive.notify.conf.Data.Database
-	11, // 9: clouddrive.notify.conf.Data.redis:type_name -> clouddrive.notify.conf.Data.Redis
-	7,  // 10: clouddrive.notify.conf.Mail.smtp:type_name -> clouddrive.notify.conf.SMTP
-	12, // 11: clouddrive.notify.conf.Mail.retry_backoff:type_name -> google.protobuf.Duration
-	12, // 12: clouddrive.notify.conf.Mail.poll_interval:type_name -> google.protobuf.Duration
-	12, // 13: clouddrive.notify.conf.Server.HTTP.timeout:type_name -> google.protobuf.Duration
-	12, // 14: clouddrive.notify.conf.Server.GRPC.timeout:type_name -> google.protobuf.Duration
-	15, // [15:15] is the sub-list for method output_type
-	15, // [15:15] is the sub-list for method input_type
-	15, // [15:15] is the sub-list for extension type_name
-	15, // [15:15] is the sub-list for extension extendee
-	0,  // [0:15] is the sub-list for field type_name
+	5, // 0: clouddrive.notify.conf.Bootstrap.server:type_name -> clouddrive.conf.v1.Server
+	6, // 1: clouddrive.notify.conf.Bootstrap.data:type_name -> clouddrive.conf.v1.Data
+	7, // 2: clouddrive.notify.conf.Bootstrap.auth:type_name -> clouddrive.conf.v1.Auth
+	1, // 3: clouddrive.notify.conf.Bootstrap.events:type_name -> clouddrive.notify.conf.Events
+	2, // 4: clouddrive.notify.conf.Bootstrap.users:type_name -> clouddrive.notify.conf.Users
+	3, // 5: clouddrive.notify.conf.Bootstrap.mail:type_name -> clouddrive.notify.conf.Mail
+	4, // 6: clouddrive.notify.conf.Mail.smtp:type_name -> clouddrive.notify.conf.SMTP
+	8, // 7: clouddrive.notify.conf.Mail.retry_backoff:type_name -> google.protobuf.Duration
+	8, // 8: clouddrive.notify.conf.Mail.poll_interval:type_name -> google.protobuf.Duration
+	9, // [9:9] is the sub-list for method output_type
+	9, // [9:9] is the sub-list for method input_type
+	9, // [9:9] is the sub-list for extension type_name
+	9, // [9:9] is the sub-list for extension extendee
+	0, // [0:9] is the sub-list for field type_name
 }
 
 func init() { file_notify_internal_conf_conf_proto_init() }
@@ -886,7 +464,7 @@ func file_notify_internal_conf_conf_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_notify_internal_conf_conf_proto_rawDesc), len(file_notify_internal_conf_conf_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   12,
+			NumMessages:   5,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

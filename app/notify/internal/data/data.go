@@ -8,7 +8,7 @@ import (
 	"github.com/google/wire"
 	"gorm.io/gorm"
 
-	"clouddrive/app/notify/internal/conf"
+	confv1 "clouddrive/api/conf/v1"
 	"clouddrive/pkg/database"
 )
 
@@ -21,20 +21,12 @@ type Data struct {
 }
 
 // NewData opens the database and creates the tables.
-func NewData(c *conf.Data, logger log.Logger) (*Data, func(), error) {
-	db, err := database.Open(database.Config{Driver: c.GetDatabase().GetDriver(), Source: c.GetDatabase().GetSource()})
+func NewData(c *confv1.Data, logger log.Logger) (*Data, func(), error) {
+	d, cleanup, err := database.OpenData(c, Migrate, "notify", logger)
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := Migrate(db); err != nil {
-		return nil, nil, err
-	}
-	return &Data{DB: db}, func() {
-		if sqlDB, err := db.DB(); err == nil {
-			_ = sqlDB.Close()
-		}
-		log.NewHelper(logger).Info("notify data closed")
-	}, nil
+	return &Data{DB: d.DB}, cleanup, nil
 }
 
 // Migrate creates or updates the tables.

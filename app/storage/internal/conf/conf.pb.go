@@ -9,6 +9,7 @@
 package conf
 
 import (
+	v1 "clouddrive/api/conf/v1"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	durationpb "google.golang.org/protobuf/types/known/durationpb"
@@ -24,10 +25,13 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// server, data are the shared messages every service has (api/conf/v1);
+// the skeleton reads the rest of Common (registry, tracing, log...) from
+// the same file.
 type Bootstrap struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
-	Server        *Server                `protobuf:"bytes,1,opt,name=server,proto3" json:"server,omitempty"`
-	Data          *Data                  `protobuf:"bytes,2,opt,name=data,proto3" json:"data,omitempty"`
+	Server        *v1.Server             `protobuf:"bytes,1,opt,name=server,proto3" json:"server,omitempty"`
+	Data          *v1.Data               `protobuf:"bytes,2,opt,name=data,proto3" json:"data,omitempty"`
 	Auth          *Auth                  `protobuf:"bytes,3,opt,name=auth,proto3" json:"auth,omitempty"`
 	Upload        *Upload                `protobuf:"bytes,4,opt,name=upload,proto3" json:"upload,omitempty"`
 	Backend       *Backend               `protobuf:"bytes,5,opt,name=backend,proto3" json:"backend,omitempty"`
@@ -67,14 +71,14 @@ func (*Bootstrap) Descriptor() ([]byte, []int) {
 	return file_storage_internal_conf_conf_proto_rawDescGZIP(), []int{0}
 }
 
-func (x *Bootstrap) GetServer() *Server {
+func (x *Bootstrap) GetServer() *v1.Server {
 	if x != nil {
 		return x.Server
 	}
 	return nil
 }
 
-func (x *Bootstrap) GetData() *Data {
+func (x *Bootstrap) GetData() *v1.Data {
 	if x != nil {
 		return x.Data
 	}
@@ -116,118 +120,6 @@ func (x *Bootstrap) GetShares() *Shares {
 	return nil
 }
 
-type Server struct {
-	state          protoimpl.MessageState `protogen:"open.v1"`
-	Http           *Server_HTTP           `protobuf:"bytes,1,opt,name=http,proto3" json:"http,omitempty"`
-	Grpc           *Server_GRPC           `protobuf:"bytes,2,opt,name=grpc,proto3" json:"grpc,omitempty"`
-	TrustedProxies []string               `protobuf:"bytes,3,rep,name=trusted_proxies,json=trustedProxies,proto3" json:"trusted_proxies,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
-}
-
-func (x *Server) Reset() {
-	*x = Server{}
-	mi := &file_storage_internal_conf_conf_proto_msgTypes[1]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *Server) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*Server) ProtoMessage() {}
-
-func (x *Server) ProtoReflect() protoreflect.Message {
-	mi := &file_storage_internal_conf_conf_proto_msgTypes[1]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use Server.ProtoReflect.Descriptor instead.
-func (*Server) Descriptor() ([]byte, []int) {
-	return file_storage_internal_conf_conf_proto_rawDescGZIP(), []int{1}
-}
-
-func (x *Server) GetHttp() *Server_HTTP {
-	if x != nil {
-		return x.Http
-	}
-	return nil
-}
-
-func (x *Server) GetGrpc() *Server_GRPC {
-	if x != nil {
-		return x.Grpc
-	}
-	return nil
-}
-
-func (x *Server) GetTrustedProxies() []string {
-	if x != nil {
-		return x.TrustedProxies
-	}
-	return nil
-}
-
-type Data struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Database      *Data_Database         `protobuf:"bytes,1,opt,name=database,proto3" json:"database,omitempty"`
-	Redis         *Data_Redis            `protobuf:"bytes,2,opt,name=redis,proto3" json:"redis,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
-}
-
-func (x *Data) Reset() {
-	*x = Data{}
-	mi := &file_storage_internal_conf_conf_proto_msgTypes[2]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *Data) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*Data) ProtoMessage() {}
-
-func (x *Data) ProtoReflect() protoreflect.Message {
-	mi := &file_storage_internal_conf_conf_proto_msgTypes[2]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use Data.ProtoReflect.Descriptor instead.
-func (*Data) Descriptor() ([]byte, []int) {
-	return file_storage_internal_conf_conf_proto_rawDescGZIP(), []int{2}
-}
-
-func (x *Data) GetDatabase() *Data_Database {
-	if x != nil {
-		return x.Database
-	}
-	return nil
-}
-
-func (x *Data) GetRedis() *Data_Redis {
-	if x != nil {
-		return x.Redis
-	}
-	return nil
-}
-
 type Auth struct {
 	state          protoimpl.MessageState `protogen:"open.v1"`
 	PublicKeyFile  string                 `protobuf:"bytes,1,opt,name=public_key_file,json=publicKeyFile,proto3" json:"public_key_file,omitempty"`
@@ -242,7 +134,7 @@ type Auth struct {
 
 func (x *Auth) Reset() {
 	*x = Auth{}
-	mi := &file_storage_internal_conf_conf_proto_msgTypes[3]
+	mi := &file_storage_internal_conf_conf_proto_msgTypes[1]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -254,7 +146,7 @@ func (x *Auth) String() string {
 func (*Auth) ProtoMessage() {}
 
 func (x *Auth) ProtoReflect() protoreflect.Message {
-	mi := &file_storage_internal_conf_conf_proto_msgTypes[3]
+	mi := &file_storage_internal_conf_conf_proto_msgTypes[1]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -267,7 +159,7 @@ func (x *Auth) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Auth.ProtoReflect.Descriptor instead.
 func (*Auth) Descriptor() ([]byte, []int) {
-	return file_storage_internal_conf_conf_proto_rawDescGZIP(), []int{3}
+	return file_storage_internal_conf_conf_proto_rawDescGZIP(), []int{1}
 }
 
 func (x *Auth) GetPublicKeyFile() string {
@@ -322,7 +214,7 @@ type Upload struct {
 
 func (x *Upload) Reset() {
 	*x = Upload{}
-	mi := &file_storage_internal_conf_conf_proto_msgTypes[4]
+	mi := &file_storage_internal_conf_conf_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -334,7 +226,7 @@ func (x *Upload) String() string {
 func (*Upload) ProtoMessage() {}
 
 func (x *Upload) ProtoReflect() protoreflect.Message {
-	mi := &file_storage_internal_conf_conf_proto_msgTypes[4]
+	mi := &file_storage_internal_conf_conf_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -347,7 +239,7 @@ func (x *Upload) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Upload.ProtoReflect.Descriptor instead.
 func (*Upload) Descriptor() ([]byte, []int) {
-	return file_storage_internal_conf_conf_proto_rawDescGZIP(), []int{4}
+	return file_storage_internal_conf_conf_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *Upload) GetChunkSize() int64 {
@@ -440,7 +332,7 @@ type Backend struct {
 
 func (x *Backend) Reset() {
 	*x = Backend{}
-	mi := &file_storage_internal_conf_conf_proto_msgTypes[5]
+	mi := &file_storage_internal_conf_conf_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -452,7 +344,7 @@ func (x *Backend) String() string {
 func (*Backend) ProtoMessage() {}
 
 func (x *Backend) ProtoReflect() protoreflect.Message {
-	mi := &file_storage_internal_conf_conf_proto_msgTypes[5]
+	mi := &file_storage_internal_conf_conf_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -465,7 +357,7 @@ func (x *Backend) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Backend.ProtoReflect.Descriptor instead.
 func (*Backend) Descriptor() ([]byte, []int) {
-	return file_storage_internal_conf_conf_proto_rawDescGZIP(), []int{5}
+	return file_storage_internal_conf_conf_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *Backend) GetKind() string {
@@ -506,7 +398,7 @@ type Files struct {
 
 func (x *Files) Reset() {
 	*x = Files{}
-	mi := &file_storage_internal_conf_conf_proto_msgTypes[6]
+	mi := &file_storage_internal_conf_conf_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -518,7 +410,7 @@ func (x *Files) String() string {
 func (*Files) ProtoMessage() {}
 
 func (x *Files) ProtoReflect() protoreflect.Message {
-	mi := &file_storage_internal_conf_conf_proto_msgTypes[6]
+	mi := &file_storage_internal_conf_conf_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -531,7 +423,7 @@ func (x *Files) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Files.ProtoReflect.Descriptor instead.
 func (*Files) Descriptor() ([]byte, []int) {
-	return file_storage_internal_conf_conf_proto_rawDescGZIP(), []int{6}
+	return file_storage_internal_conf_conf_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *Files) GetEndpoint() string {
@@ -552,7 +444,7 @@ type Shares struct {
 
 func (x *Shares) Reset() {
 	*x = Shares{}
-	mi := &file_storage_internal_conf_conf_proto_msgTypes[7]
+	mi := &file_storage_internal_conf_conf_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -564,7 +456,7 @@ func (x *Shares) String() string {
 func (*Shares) ProtoMessage() {}
 
 func (x *Shares) ProtoReflect() protoreflect.Message {
-	mi := &file_storage_internal_conf_conf_proto_msgTypes[7]
+	mi := &file_storage_internal_conf_conf_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -577,236 +469,12 @@ func (x *Shares) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Shares.ProtoReflect.Descriptor instead.
 func (*Shares) Descriptor() ([]byte, []int) {
-	return file_storage_internal_conf_conf_proto_rawDescGZIP(), []int{7}
+	return file_storage_internal_conf_conf_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *Shares) GetEndpoint() string {
 	if x != nil {
 		return x.Endpoint
-	}
-	return ""
-}
-
-type Server_HTTP struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Addr          string                 `protobuf:"bytes,1,opt,name=addr,proto3" json:"addr,omitempty"`
-	Timeout       *durationpb.Duration   `protobuf:"bytes,2,opt,name=timeout,proto3" json:"timeout,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
-}
-
-func (x *Server_HTTP) Reset() {
-	*x = Server_HTTP{}
-	mi := &file_storage_internal_conf_conf_proto_msgTypes[8]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *Server_HTTP) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*Server_HTTP) ProtoMessage() {}
-
-func (x *Server_HTTP) ProtoReflect() protoreflect.Message {
-	mi := &file_storage_internal_conf_conf_proto_msgTypes[8]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use Server_HTTP.ProtoReflect.Descriptor instead.
-func (*Server_HTTP) Descriptor() ([]byte, []int) {
-	return file_storage_internal_conf_conf_proto_rawDescGZIP(), []int{1, 0}
-}
-
-func (x *Server_HTTP) GetAddr() string {
-	if x != nil {
-		return x.Addr
-	}
-	return ""
-}
-
-func (x *Server_HTTP) GetTimeout() *durationpb.Duration {
-	if x != nil {
-		return x.Timeout
-	}
-	return nil
-}
-
-type Server_GRPC struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Addr          string                 `protobuf:"bytes,1,opt,name=addr,proto3" json:"addr,omitempty"`
-	Timeout       *durationpb.Duration   `protobuf:"bytes,2,opt,name=timeout,proto3" json:"timeout,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
-}
-
-func (x *Server_GRPC) Reset() {
-	*x = Server_GRPC{}
-	mi := &file_storage_internal_conf_conf_proto_msgTypes[9]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *Server_GRPC) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*Server_GRPC) ProtoMessage() {}
-
-func (x *Server_GRPC) ProtoReflect() protoreflect.Message {
-	mi := &file_storage_internal_conf_conf_proto_msgTypes[9]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use Server_GRPC.ProtoReflect.Descriptor instead.
-func (*Server_GRPC) Descriptor() ([]byte, []int) {
-	return file_storage_internal_conf_conf_proto_rawDescGZIP(), []int{1, 1}
-}
-
-func (x *Server_GRPC) GetAddr() string {
-	if x != nil {
-		return x.Addr
-	}
-	return ""
-}
-
-func (x *Server_GRPC) GetTimeout() *durationpb.Duration {
-	if x != nil {
-		return x.Timeout
-	}
-	return nil
-}
-
-type Data_Database struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Driver        string                 `protobuf:"bytes,1,opt,name=driver,proto3" json:"driver,omitempty"`
-	Source        string                 `protobuf:"bytes,2,opt,name=source,proto3" json:"source,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
-}
-
-func (x *Data_Database) Reset() {
-	*x = Data_Database{}
-	mi := &file_storage_internal_conf_conf_proto_msgTypes[10]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *Data_Database) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*Data_Database) ProtoMessage() {}
-
-func (x *Data_Database) ProtoReflect() protoreflect.Message {
-	mi := &file_storage_internal_conf_conf_proto_msgTypes[10]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use Data_Database.ProtoReflect.Descriptor instead.
-func (*Data_Database) Descriptor() ([]byte, []int) {
-	return file_storage_internal_conf_conf_proto_rawDescGZIP(), []int{2, 0}
-}
-
-func (x *Data_Database) GetDriver() string {
-	if x != nil {
-		return x.Driver
-	}
-	return ""
-}
-
-func (x *Data_Database) GetSource() string {
-	if x != nil {
-		return x.Source
-	}
-	return ""
-}
-
-type Data_Redis struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Addr          string                 `protobuf:"bytes,1,opt,name=addr,proto3" json:"addr,omitempty"`
-	Password      string                 `protobuf:"bytes,2,opt,name=password,proto3" json:"password,omitempty"`
-	Db            int32                  `protobuf:"varint,3,opt,name=db,proto3" json:"db,omitempty"`
-	Prefix        string                 `protobuf:"bytes,4,opt,name=prefix,proto3" json:"prefix,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
-}
-
-func (x *Data_Redis) Reset() {
-	*x = Data_Redis{}
-	mi := &file_storage_internal_conf_conf_proto_msgTypes[11]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *Data_Redis) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*Data_Redis) ProtoMessage() {}
-
-func (x *Data_Redis) ProtoReflect() protoreflect.Message {
-	mi := &file_storage_internal_conf_conf_proto_msgTypes[11]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use Data_Redis.ProtoReflect.Descriptor instead.
-func (*Data_Redis) Descriptor() ([]byte, []int) {
-	return file_storage_internal_conf_conf_proto_rawDescGZIP(), []int{2, 1}
-}
-
-func (x *Data_Redis) GetAddr() string {
-	if x != nil {
-		return x.Addr
-	}
-	return ""
-}
-
-func (x *Data_Redis) GetPassword() string {
-	if x != nil {
-		return x.Password
-	}
-	return ""
-}
-
-func (x *Data_Redis) GetDb() int32 {
-	if x != nil {
-		return x.Db
-	}
-	return 0
-}
-
-func (x *Data_Redis) GetPrefix() string {
-	if x != nil {
-		return x.Prefix
 	}
 	return ""
 }
@@ -820,7 +488,7 @@ type Backend_Local struct {
 
 func (x *Backend_Local) Reset() {
 	*x = Backend_Local{}
-	mi := &file_storage_internal_conf_conf_proto_msgTypes[12]
+	mi := &file_storage_internal_conf_conf_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -832,7 +500,7 @@ func (x *Backend_Local) String() string {
 func (*Backend_Local) ProtoMessage() {}
 
 func (x *Backend_Local) ProtoReflect() protoreflect.Message {
-	mi := &file_storage_internal_conf_conf_proto_msgTypes[12]
+	mi := &file_storage_internal_conf_conf_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -845,7 +513,7 @@ func (x *Backend_Local) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Backend_Local.ProtoReflect.Descriptor instead.
 func (*Backend_Local) Descriptor() ([]byte, []int) {
-	return file_storage_internal_conf_conf_proto_rawDescGZIP(), []int{5, 0}
+	return file_storage_internal_conf_conf_proto_rawDescGZIP(), []int{3, 0}
 }
 
 func (x *Backend_Local) GetRoot() string {
@@ -869,7 +537,7 @@ type Backend_S3 struct {
 
 func (x *Backend_S3) Reset() {
 	*x = Backend_S3{}
-	mi := &file_storage_internal_conf_conf_proto_msgTypes[13]
+	mi := &file_storage_internal_conf_conf_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -881,7 +549,7 @@ func (x *Backend_S3) String() string {
 func (*Backend_S3) ProtoMessage() {}
 
 func (x *Backend_S3) ProtoReflect() protoreflect.Message {
-	mi := &file_storage_internal_conf_conf_proto_msgTypes[13]
+	mi := &file_storage_internal_conf_conf_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -894,7 +562,7 @@ func (x *Backend_S3) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Backend_S3.ProtoReflect.Descriptor instead.
 func (*Backend_S3) Descriptor() ([]byte, []int) {
-	return file_storage_internal_conf_conf_proto_rawDescGZIP(), []int{5, 1}
+	return file_storage_internal_conf_conf_proto_rawDescGZIP(), []int{3, 1}
 }
 
 func (x *Backend_S3) GetEndpoint() string {
@@ -951,7 +619,7 @@ type Backend_COS struct {
 
 func (x *Backend_COS) Reset() {
 	*x = Backend_COS{}
-	mi := &file_storage_internal_conf_conf_proto_msgTypes[14]
+	mi := &file_storage_internal_conf_conf_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -963,7 +631,7 @@ func (x *Backend_COS) String() string {
 func (*Backend_COS) ProtoMessage() {}
 
 func (x *Backend_COS) ProtoReflect() protoreflect.Message {
-	mi := &file_storage_internal_conf_conf_proto_msgTypes[14]
+	mi := &file_storage_internal_conf_conf_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -976,7 +644,7 @@ func (x *Backend_COS) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Backend_COS.ProtoReflect.Descriptor instead.
 func (*Backend_COS) Descriptor() ([]byte, []int) {
-	return file_storage_internal_conf_conf_proto_rawDescGZIP(), []int{5, 2}
+	return file_storage_internal_conf_conf_proto_rawDescGZIP(), []int{3, 2}
 }
 
 func (x *Backend_COS) GetBucketUrl() string {
@@ -1004,36 +672,15 @@ var File_storage_internal_conf_conf_proto protoreflect.FileDescriptor
 
 const file_storage_internal_conf_conf_proto_rawDesc = "" +
 	"\n" +
-	" storage/internal/conf/conf.proto\x12\x17clouddrive.storage.conf\x1a\x1egoogle/protobuf/duration.proto\"\x8e\x03\n" +
-	"\tBootstrap\x127\n" +
-	"\x06server\x18\x01 \x01(\v2\x1f.clouddrive.storage.conf.ServerR\x06server\x121\n" +
-	"\x04data\x18\x02 \x01(\v2\x1d.clouddrive.storage.conf.DataR\x04data\x121\n" +
+	" storage/internal/conf/conf.proto\x12\x17clouddrive.storage.conf\x1a\x12conf/v1/conf.proto\x1a\x1egoogle/protobuf/duration.proto\"\x84\x03\n" +
+	"\tBootstrap\x122\n" +
+	"\x06server\x18\x01 \x01(\v2\x1a.clouddrive.conf.v1.ServerR\x06server\x12,\n" +
+	"\x04data\x18\x02 \x01(\v2\x18.clouddrive.conf.v1.DataR\x04data\x121\n" +
 	"\x04auth\x18\x03 \x01(\v2\x1d.clouddrive.storage.conf.AuthR\x04auth\x127\n" +
 	"\x06upload\x18\x04 \x01(\v2\x1f.clouddrive.storage.conf.UploadR\x06upload\x12:\n" +
 	"\abackend\x18\x05 \x01(\v2 .clouddrive.storage.conf.BackendR\abackend\x124\n" +
 	"\x05files\x18\x06 \x01(\v2\x1e.clouddrive.storage.conf.FilesR\x05files\x127\n" +
-	"\x06shares\x18\a \x01(\v2\x1f.clouddrive.storage.conf.SharesR\x06shares\"\xc7\x02\n" +
-	"\x06Server\x128\n" +
-	"\x04http\x18\x01 \x01(\v2$.clouddrive.storage.conf.Server.HTTPR\x04http\x128\n" +
-	"\x04grpc\x18\x02 \x01(\v2$.clouddrive.storage.conf.Server.GRPCR\x04grpc\x12'\n" +
-	"\x0ftrusted_proxies\x18\x03 \x03(\tR\x0etrustedProxies\x1aO\n" +
-	"\x04HTTP\x12\x12\n" +
-	"\x04addr\x18\x01 \x01(\tR\x04addr\x123\n" +
-	"\atimeout\x18\x02 \x01(\v2\x19.google.protobuf.DurationR\atimeout\x1aO\n" +
-	"\x04GRPC\x12\x12\n" +
-	"\x04addr\x18\x01 \x01(\tR\x04addr\x123\n" +
-	"\atimeout\x18\x02 \x01(\v2\x19.google.protobuf.DurationR\atimeout\"\xa2\x02\n" +
-	"\x04Data\x12B\n" +
-	"\bdatabase\x18\x01 \x01(\v2&.clouddrive.storage.conf.Data.DatabaseR\bdatabase\x129\n" +
-	"\x05redis\x18\x02 \x01(\v2#.clouddrive.storage.conf.Data.RedisR\x05redis\x1a:\n" +
-	"\bDatabase\x12\x16\n" +
-	"\x06driver\x18\x01 \x01(\tR\x06driver\x12\x16\n" +
-	"\x06source\x18\x02 \x01(\tR\x06source\x1a_\n" +
-	"\x05Redis\x12\x12\n" +
-	"\x04addr\x18\x01 \x01(\tR\x04addr\x12\x1a\n" +
-	"\bpassword\x18\x02 \x01(\tR\bpassword\x12\x0e\n" +
-	"\x02db\x18\x03 \x01(\x05R\x02db\x12\x16\n" +
-	"\x06prefix\x18\x04 \x01(\tR\x06prefix\"\x9e\x01\n" +
+	"\x06shares\x18\a \x01(\v2\x1f.clouddrive.storage.conf.SharesR\x06shares\"\x9e\x01\n" +
 	"\x04Auth\x12&\n" +
 	"\x0fpublic_key_file\x18\x01 \x01(\tR\rpublicKeyFile\x12'\n" +
 	"\x0finternal_secret\x18\x02 \x01(\tR\x0einternalSecret\x12\x1d\n" +
@@ -1096,53 +743,43 @@ func file_storage_internal_conf_conf_proto_rawDescGZIP() []byte {
 	return file_storage_internal_conf_conf_proto_rawDescData
 }
 
-var file_storage_internal_conf_conf_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
+var file_storage_internal_conf_conf_proto_msgTypes = make([]protoimpl.MessageInfo, 9)
 var file_storage_internal_conf_conf_proto_goTypes = []any{
 	(*Bootstrap)(nil),           // 0: clouddrive.storage.conf.Bootstrap
-	(*Server)(nil),              // 1: clouddrive.storage.conf.Server
-	(*Data)(nil),                // 2: clouddrive.storage.conf.Data
-	(*Auth)(nil),                // 3: clouddrive.storage.conf.Auth
-	(*Upload)(nil),              // 4: clouddrive.storage.conf.Upload
-	(*Backend)(nil),             // 5: clouddrive.storage.conf.Backend
-	(*Files)(nil),               // 6: clouddrive.storage.conf.Files
-	(*Shares)(nil),              // 7: clouddrive.storage.conf.Shares
-	(*Server_HTTP)(nil),         // 8: clouddrive.storage.conf.Server.HTTP
-	(*Server_GRPC)(nil),         // 9: clouddrive.storage.conf.Server.GRPC
-	(*Data_Database)(nil),       // 10: clouddrive.storage.conf.Data.Database
-	(*Data_Redis)(nil),          // 11: clouddrive.storage.conf.Data.Redis
-	(*Backend_Local)(nil),       // 12: clouddrive.storage.conf.Backend.Local
-	(*Backend_S3)(nil),          // 13: clouddrive.storage.conf.Backend.S3
-	(*Backend_COS)(nil),         // 14: clouddrive.storage.conf.Backend.COS
-	(*durationpb.Duration)(nil), // 15: google.protobuf.Duration
+	(*Auth)(nil),                // 1: clouddrive.storage.conf.Auth
+	(*Upload)(nil),              // 2: clouddrive.storage.conf.Upload
+	(*Backend)(nil),             // 3: clouddrive.storage.conf.Backend
+	(*Files)(nil),               // 4: clouddrive.storage.conf.Files
+	(*Shares)(nil),              // 5: clouddrive.storage.conf.Shares
+	(*Backend_Local)(nil),       // 6: clouddrive.storage.conf.Backend.Local
+	(*Backend_S3)(nil),          // 7: clouddrive.storage.conf.Backend.S3
+	(*Backend_COS)(nil),         // 8: clouddrive.storage.conf.Backend.COS
+	(*v1.Server)(nil),           // 9: clouddrive.conf.v1.Server
+	(*v1.Data)(nil),             // 10: clouddrive.conf.v1.Data
+	(*durationpb.Duration)(nil), // 11: google.protobuf.Duration
 }
 var file_storage_internal_conf_conf_proto_depIdxs = []int32{
-	1,  // 0: clouddrive.storage.conf.Bootstrap.server:type_name -> clouddrive.storage.conf.Server
-	2,  // 1: clouddrive.storage.conf.Bootstrap.data:type_name -> clouddrive.storage.conf.Data
-	3,  // 2: clouddrive.storage.conf.Bootstrap.auth:type_name -> clouddrive.storage.conf.Auth
-	4,  // 3: clouddrive.storage.conf.Bootstrap.upload:type_name -> clouddrive.storage.conf.Upload
-	5,  // 4: clouddrive.storage.conf.Bootstrap.backend:type_name -> clouddrive.storage.conf.Backend
-	6,  // 5: clouddrive.storage.conf.Bootstrap.files:type_name -> clouddrive.storage.conf.Files
-	7,  // 6: clouddrive.storage.conf.Bootstrap.shares:type_name -> clouddrive.storage.conf.Shares
-	8,  // 7: clouddrive.storage.conf.Server.http:type_name -> clouddrive.storage.conf.Server.HTTP
-	9,  // 8: clouddrive.storage.conf.Server.grpc:type_name -> clouddrive.storage.conf.Server.GRPC
-	10, // 9: clouddrive.storage.conf.Data.database:type_name -> clouddrive.storage.conf.Data.Database
-	11, // 10: clouddrive.storage.conf.Data.redis:type_name -> clouddrive.storage.conf.Data.Redis
-	15, // 11: clouddrive.storage.conf.Upload.upload_ttl:type_name -> google.protobuf.Duration
-	15, // 12: clouddrive.storage.conf.Upload.url_ttl:type_name -> google.protobuf.Duration
-	15, // 13: clouddrive.storage.conf.Upload.blob_grace:type_name -> google.protobuf.Duration
-	15, // 14: clouddrive.storage.conf.Upload.gc_interval:type_name -> google.protobuf.Duration
-	15, // 15: clouddrive.storage.conf.Upload.scrub_interval:type_name -> google.protobuf.Duration
-	15, // 16: clouddrive.storage.conf.Upload.proof_period:type_name -> google.protobuf.Duration
-	12, // 17: clouddrive.storage.conf.Backend.local:type_name -> clouddrive.storage.conf.Backend.Local
-	13, // 18: clouddrive.storage.conf.Backend.s3:type_name -> clouddrive.storage.conf.Backend.S3
-	14, // 19: clouddrive.storage.conf.Backend.cos:type_name -> clouddrive.storage.conf.Backend.COS
-	15, // 20: clouddrive.storage.conf.Server.HTTP.timeout:type_name -> google.protobuf.Duration
-	15, // 21: clouddrive.storage.conf.Server.GRPC.timeout:type_name -> google.protobuf.Duration
-	22, // [22:22] is the sub-list for method output_type
-	22, // [22:22] is the sub-list for method input_type
-	22, // [22:22] is the sub-list for extension type_name
-	22, // [22:22] is the sub-list for extension extendee
-	0,  // [0:22] is the sub-list for field type_name
+	9,  // 0: clouddrive.storage.conf.Bootstrap.server:type_name -> clouddrive.conf.v1.Server
+	10, // 1: clouddrive.storage.conf.Bootstrap.data:type_name -> clouddrive.conf.v1.Data
+	1,  // 2: clouddrive.storage.conf.Bootstrap.auth:type_name -> clouddrive.storage.conf.Auth
+	2,  // 3: clouddrive.storage.conf.Bootstrap.upload:type_name -> clouddrive.storage.conf.Upload
+	3,  // 4: clouddrive.storage.conf.Bootstrap.backend:type_name -> clouddrive.storage.conf.Backend
+	4,  // 5: clouddrive.storage.conf.Bootstrap.files:type_name -> clouddrive.storage.conf.Files
+	5,  // 6: clouddrive.storage.conf.Bootstrap.shares:type_name -> clouddrive.storage.conf.Shares
+	11, // 7: clouddrive.storage.conf.Upload.upload_ttl:type_name -> google.protobuf.Duration
+	11, // 8: clouddrive.storage.conf.Upload.url_ttl:type_name -> google.protobuf.Duration
+	11, // 9: clouddrive.storage.conf.Upload.blob_grace:type_name -> google.protobuf.Duration
+	11, // 10: clouddrive.storage.conf.Upload.gc_interval:type_name -> google.protobuf.Duration
+	11, // 11: clouddrive.storage.conf.Upload.scrub_interval:type_name -> google.protobuf.Duration
+	11, // 12: clouddrive.storage.conf.Upload.proof_period:type_name -> google.protobuf.Duration
+	6,  // 13: clouddrive.storage.conf.Backend.local:type_name -> clouddrive.storage.conf.Backend.Local
+	7,  // 14: clouddrive.storage.conf.Backend.s3:type_name -> clouddrive.storage.conf.Backend.S3
+	8,  // 15: clouddrive.storage.conf.Backend.cos:type_name -> clouddrive.storage.conf.Backend.COS
+	16, // [16:16] is the sub-list for method output_type
+	16, // [16:16] is the sub-list for method input_type
+	16, // [16:16] is the sub-list for extension type_name
+	16, // [16:16] is the sub-list for extension extendee
+	0,  // [0:16] is the sub-list for field type_name
 }
 
 func init() { file_storage_internal_conf_conf_proto_init() }
@@ -1156,7 +793,7 @@ func file_storage_internal_conf_conf_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_storage_internal_conf_conf_proto_rawDesc), len(file_storage_internal_conf_conf_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   15,
+			NumMessages:   9,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

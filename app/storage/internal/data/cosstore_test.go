@@ -23,6 +23,7 @@ import (
 
 	"github.com/go-kratos/kratos/v2/log"
 
+	confv1 "clouddrive/api/conf/v1"
 	"clouddrive/app/storage/internal/biz"
 	"clouddrive/app/storage/internal/conf"
 )
@@ -626,7 +627,7 @@ var _ biz.FileService = (*cosFakeFileService)(nil)
 func TestUploadUsecase_FakeCOS_FakeFileService(t *testing.T) {
 	ctx := context.Background()
 	logger := log.NewStdLogger(io.Discard)
-	d, cleanup, err := NewData(&conf.Data{Database: &conf.Data_Database{Driver: "sqlite",
+	d, cleanup, err := NewData(&confv1.Data{Database: &confv1.Data_Database{Driver: "sqlite",
 		Source: filepath.Join(t.TempDir(), "storage.db")}}, logger)
 	if err != nil {
 		t.Fatal(err)

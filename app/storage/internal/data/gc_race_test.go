@@ -23,8 +23,8 @@ import (
 	kerrors "github.com/go-kratos/kratos/v2/errors"
 	"github.com/go-kratos/kratos/v2/log"
 
+	confv1 "clouddrive/api/conf/v1"
 	"clouddrive/app/storage/internal/biz"
-	"clouddrive/app/storage/internal/conf"
 	"clouddrive/app/storage/internal/data"
 )
 
@@ -178,7 +178,7 @@ func newGCRace(t *testing.T, grace time.Duration) *gcRace {
 	t.Helper()
 	dir := t.TempDir()
 	logger := log.NewStdLogger(io.Discard)
-	d, cleanup, err := data.NewData(&conf.Data{Database: &conf.Data_Database{Driver: "sqlite", Source: filepath.Join(dir, "storage.db")}}, logger)
+	d, cleanup, err := data.NewData(&confv1.Data{Database: &confv1.Data_Database{Driver: "sqlite", Source: filepath.Join(dir, "storage.db")}}, logger)
 	if err != nil {
 		t.Fatal(err)
 	}

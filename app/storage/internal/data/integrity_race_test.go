@@ -21,8 +21,8 @@ import (
 	kerrors "github.com/go-kratos/kratos/v2/errors"
 	"github.com/go-kratos/kratos/v2/log"
 
+	confv1 "clouddrive/api/conf/v1"
 	"clouddrive/app/storage/internal/biz"
-	"clouddrive/app/storage/internal/conf"
 	"clouddrive/app/storage/internal/data"
 	"clouddrive/pkg/testkit"
 )
@@ -37,20 +37,20 @@ type integrityWorld struct {
 }
 
 // integrityDatabases are the databases every integrity test runs on.
-func integrityDatabases(t *testing.T) map[string]*conf.Data_Database {
-	dbs := map[string]*conf.Data_Database{
+func integrityDatabases(t *testing.T) map[string]*confv1.Data_Database {
+	dbs := map[string]*confv1.Data_Database{
 		"sqlite": {Driver: "sqlite", Source: filepath.Join(t.TempDir(), "storage.db")},
 	}
 	if !testing.Short() {
-		dbs["mariadb"] = &conf.Data_Database{Driver: "mysql", Source: testkit.MySQL(t)}
+		dbs["mariadb"] = &confv1.Data_Database{Driver: "mysql", Source: testkit.MySQL(t)}
 	}
 	return dbs
 }
 
-func newIntegrityWorld(t *testing.T, db *conf.Data_Database) *integrityWorld {
+func newIntegrityWorld(t *testing.T, db *confv1.Data_Database) *integrityWorld {
 	t.Helper()
 	logger := log.NewStdLogger(io.Discard)
-	d, cleanup, err := data.NewData(&conf.Data{Database: db}, logger)
+	d, cleanup, err := data.NewData(&confv1.Data{Database: db}, logger)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -21,6 +21,7 @@ import (
 
 	"github.com/go-kratos/kratos/v2/log"
 
+	confv1 "clouddrive/api/conf/v1"
 	"clouddrive/app/storage/internal/biz"
 	"clouddrive/app/storage/internal/conf"
 )
@@ -244,7 +245,7 @@ func (f *s3FakeFileService) ReferencedHashes(_ context.Context, hashes []string)
 func TestUploadUsecase_MinIO_FakeFileService(t *testing.T) {
 	srv := startMinIO(t)
 	ctx := context.Background()
-	d, cleanup, err := NewData(&conf.Data{Database: &conf.Data_Database{Driver: "sqlite",
+	d, cleanup, err := NewData(&confv1.Data{Database: &confv1.Data_Database{Driver: "sqlite",
 		Source: filepath.Join(t.TempDir(), "storage.db")}}, log.DefaultLogger)
 	if err != nil {
 		t.Fatal(err)
