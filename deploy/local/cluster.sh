@@ -78,7 +78,10 @@ free_port() { # a port nobody listens on and not picked yet
 	die "no free port found"
 }
 
-starttime() { awk '{print $22}' "/proc/$1/stat" 2>/dev/null; }
+# starttime PID: when the process started (clock ticks since boot), empty
+# when none runs with PID. A zombie (killed, not yet reaped by an init that
+# may never reap) does not run.
+starttime() { awk '$3 != "Z" {print $22}' "/proc/$1/stat" 2>/dev/null; }
 
 # spawn NAME CMD...: run CMD in its own session, log to logs/NAME.log, and
 # record its PID and start time in run/NAME.pid.
@@ -266,10 +269,12 @@ EOF
 	echo "$f"
 }
 
-# target SVC: how the others reach SVC: through etcd when the services
-# register there, else the first instance's fixed address.
+# target SVC: how the service being configured ($svc) reaches SVC: through
+# etcd when both binaries are built on the service skeleton (which registers
+# one and dials discovery:/// from the other), else the first instance's
+# fixed address.
 target() {
-	if [ "$DISCOVERY" = 1 ]; then
+	if registers "$1" && registers "$svc"; then
 		echo "discovery:///$1"
 		return
 	fi
@@ -279,6 +284,11 @@ target() {
 	up=${up//-/_}
 	echo "127.0.0.1:$(grep "^${up}_GRPC=" "$ENVF" | cut -d= -f2)"
 }
+
+# registers SVC: its binary has the skeleton (pkg/skeleton), so it registers
+# in etcd. A binary from before it does not: the others reach it at a fixed
+# address and the gateway is told where it is (-fixed).
+registers() { grep -q "clouddrive/pkg/skeleton" "$D/bin/$1"; }
 
 registered() { # SVC: the instances of SVC registered in etcd
 	ETCDCTL_API=3 etcdctl --endpoints="127.0.0.1:$ETCD_PORT" get --prefix --keys-only "/clouddrive/$1/" 2>/dev/null | grep -c . || true
@@ -399,22 +409,12 @@ up() {
 	done
 	"$(bin_of mariadb)" --no-defaults -uroot -h127.0.0.1 -P"$MARIADB_PORT" -e "$sql"
 
-	# The user service first: it makes the signing keys the others read,
-	# and shows whether the services register in etcd.
-	DISCOVERY=0
+	# The user service first: it makes the signing keys the others read.
 	start_svc user user
 	wait_svc user
-	for i in $(seq 1 50); do
-		[ "$(registered user)" -gt 0 ] && break
-		sleep 0.1
-	done
-	if [ "$(registered user)" -gt 0 ]; then
-		DISCOVERY=1
-	else
-		say "WARNING: the user service did not register in etcd: the services call each other at fixed addresses (first instance) and the gateway routes by its -fixed list"
-	fi
-	sed -i '/^DISCOVERY=/d' "$ENVF"
-	echo "DISCOVERY=$DISCOVERY" >>"$ENVF"
+	local svc unreg=()
+	for svc in user file storage share notify webdav; do registers "$svc" || unreg+=("$svc"); done
+	[ ${#unreg[@]} = 0 ] || say "WARNING: not on the service skeleton, so not registered in etcd: ${unreg[*]} (reached at fixed addresses)"
 
 	# One instance of each first: two instances migrating one empty
 	# database at once would race.
@@ -429,15 +429,29 @@ up() {
 	start_svc storage-2 storage
 	for i in file-2 storage-2; do wait_svc "$i"; done
 
-	local fixed=()
-	if [ "$DISCOVERY" = 0 ]; then
-		for i in user file-1 file-2 storage-1 storage-2 share notify webdav; do
-			local up=${i^^}
-			up=${up//-/_}
-			local hv=${up}_HTTP gv=${up}_GRPC
-			fixed+=(-fixed "${i%-[12]}=http://127.0.0.1:${!hv},grpc://127.0.0.1:${!gv}")
+	# Every instance of a service on the skeleton is in etcd before the
+	# gateway opens.
+	local n want
+	for svc in user file storage share notify webdav; do
+		registers "$svc" || continue
+		want=1
+		case $svc in file | storage) want=2 ;; esac
+		for i in $(seq 1 100); do
+			n=$(registered "$svc")
+			[ "$n" -ge "$want" ] && break
+			sleep 0.1
 		done
-	fi
+		[ "$n" -ge "$want" ] || die "$svc: $n instance(s) registered in etcd, want $want"
+	done
+
+	local fixed=()
+	for i in user file-1 file-2 storage-1 storage-2 share notify webdav; do
+		registers "${i%-[12]}" && continue
+		local up=${i^^}
+		up=${up//-/_}
+		local hv=${up}_HTTP gv=${up}_GRPC
+		fixed+=(-fixed "${i%-[12]}=http://127.0.0.1:${!hv},grpc://127.0.0.1:${!gv}")
+	done
 	spawn gateway "$D/bin/gateway" -http "127.0.0.1:$GATEWAY_HTTP" -grpc "127.0.0.1:$GATEWAY_GRPC" \
 		-etcd "127.0.0.1:$ETCD_PORT" -routes "$ROOT/apisix/routes.json" "${fixed[@]}"
 	wait_port gateway "$GATEWAY_HTTP"

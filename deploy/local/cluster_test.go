@@ -159,7 +159,7 @@ func (c *cluster) upload(token string) error {
 		UploadID string `json:"upload_id"`
 	}
 	_ = json.Unmarshal(b, &ir)
-	if st, b, err = c.call("PUT", "/v1/upload/"+ir.UploadID+"/0", token, data); err != nil || st != 200 {
+	if st, b, err = c.call("PUT", "/v1/upload/"+ir.UploadID+"/0", token, data); err != nil || st/100 != 2 {
 		return fmt.Errorf("chunk: %d %s %v", st, b, err)
 	}
 	if st, b, err = c.call("POST", "/v1/upload/complete", token, map[string]string{"upload_id": ir.UploadID}); err != nil || st != 200 {
