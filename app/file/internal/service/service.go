@@ -4,34 +4,21 @@
 package service
 
 import (
-	"context"
-	"time"
-
 	"github.com/google/wire"
 
-	commonv1 "clouddrive/api/common/v1"
 	v1 "clouddrive/api/file/v1"
 	"clouddrive/app/file/internal/biz"
-	"clouddrive/pkg/auth"
+	"clouddrive/pkg/apimsg"
 )
 
 // ProviderSet is service providers.
 var ProviderSet = wire.NewSet(NewFileService, NewFileAdminService, NewFileInternalService)
 
-func owner(ctx context.Context) (int64, error) {
-	c, ok := auth.FromContext(ctx)
-	if !ok {
-		return 0, commonv1.ErrorUnauthenticated("a bearer access token is required")
-	}
-	return c.UserID, nil
-}
-
-func timestamp(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	return t.UTC().Format(time.RFC3339Nano)
-}
+// The helpers every service layer shares (pkg/apimsg).
+var (
+	owner     = apimsg.Owner
+	timestamp = apimsg.Timestamp
+)
 
 func toNode(n *biz.Node) *v1.Node {
 	out := &v1.Node{Id: biz.FormatID(n.ID), ParentId: biz.FormatID(n.ParentID), Name: n.Name, Kind: n.Kind.String(),

@@ -5,27 +5,23 @@ package service
 
 import (
 	"context"
-	"time"
 
 	"github.com/go-kratos/kratos/v2/transport"
 	"github.com/google/wire"
 
-	commonv1 "clouddrive/api/common/v1"
 	"clouddrive/app/notify/internal/biz"
 	"clouddrive/pkg/apierror"
-	"clouddrive/pkg/auth"
+	"clouddrive/pkg/apimsg"
 )
 
 // ProviderSet is service providers.
 var ProviderSet = wire.NewSet(NewNotifyService, NewEventHandler)
 
-func owner(ctx context.Context) (int64, error) {
-	c, ok := auth.FromContext(ctx)
-	if !ok {
-		return 0, commonv1.ErrorUnauthenticated("a bearer access token is required")
-	}
-	return c.UserID, nil
-}
+// The helpers every service layer shares (pkg/apimsg).
+var (
+	owner     = apimsg.Owner
+	timestamp = apimsg.Timestamp
+)
 
 // lang is the language the request asks for (Accept-Language; gRPC
 // metadata "accept-language" the same).
@@ -34,11 +30,4 @@ func lang(ctx context.Context) biz.Lang {
 		return biz.Chinese
 	}
 	return biz.English
-}
-
-func timestamp(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	return t.UTC().Format(time.RFC3339Nano)
 }

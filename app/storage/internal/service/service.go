@@ -3,48 +3,24 @@
 package service
 
 import (
-	"context"
-	"strconv"
-	"time"
-
 	"github.com/google/wire"
 
-	commonv1 "clouddrive/api/common/v1"
 	filev1 "clouddrive/api/file/v1"
 	v1 "clouddrive/api/storage/v1"
 	"clouddrive/app/storage/internal/biz"
-	"clouddrive/pkg/auth"
+	"clouddrive/pkg/apimsg"
 )
 
 // ProviderSet is service providers.
 var ProviderSet = wire.NewSet(NewStorageService, NewStorageAdminService, NewStorageInternalService, NewByteRoutes)
 
-func owner(ctx context.Context) (int64, error) {
-	c, ok := auth.FromContext(ctx)
-	if !ok {
-		return 0, commonv1.ErrorUnauthenticated("a bearer access token is required")
-	}
-	return c.UserID, nil
-}
-
-func timestamp(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	return t.UTC().Format(time.RFC3339Nano)
-}
-
-func formatID(n int64) string {
-	if n == 0 {
-		return ""
-	}
-	return strconv.FormatInt(n, 10)
-}
-
-func parseID(s string) (int64, bool) {
-	n, err := strconv.ParseInt(s, 10, 64)
-	return n, err == nil && n > 0
-}
+// The helpers every service layer shares (pkg/apimsg).
+var (
+	owner     = apimsg.Owner
+	timestamp = apimsg.Timestamp
+	formatID  = apimsg.FormatID
+	parseID   = apimsg.ParseID
+)
 
 // nodeIDs reads the ids of a selection; one that cannot be a node is not found.
 func nodeIDs(ss []string) ([]int64, error) {
