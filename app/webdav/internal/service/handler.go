@@ -6,6 +6,7 @@ package service
 import (
 	"context"
 	"errors"
+	"io/fs"
 	"net/http"
 	"net/netip"
 	"net/url"
@@ -190,6 +191,11 @@ func (h *Handler) serve(w *statusWriter, r *http.Request) {
 		LockSystem: ls,
 		Logger: func(r *http.Request, err error) {
 			if err != nil {
+				// Without the path a PathError names: file names stay out of logs.
+				var pe *fs.PathError
+				if errors.As(err, &pe) {
+					err = pe.Err
+				}
 				h.log.WithContext(r.Context()).Debugw("msg", "webdav", "method", r.Method, "err", err)
 			}
 		},
