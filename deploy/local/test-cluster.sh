@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# `make test-cluster`: a fresh cluster in a temporary folder, the HTTP and
-# gRPC end-to-end suites against it (app/standalone with
-# CLOUDDRIVE_E2E_CLUSTER), then the cluster's own acceptance tests
+# `make test-cluster`: a fresh cluster in a temporary folder, the CLI's and
+# the HTTP and gRPC end-to-end suites against it (app/cli, app/standalone
+# with CLOUDDRIVE_E2E_CLUSTER), then the cluster's own acceptance tests
 # (deploy/local: balancing, SIGKILL, deregistration), and the cluster down
 # whatever happened.
 #
@@ -30,6 +30,9 @@ trap finish EXIT
 
 bash deploy/local/cluster.sh up
 export CLOUDDRIVE_E2E_CLUSTER=$CLUSTER_DIR
+# The CLI over gRPC first, on the fresh cluster: it counts instant uploads,
+# which content stored by an earlier suite would add to.
+go test -count=1 -timeout 10m -run '^TestDrive$' ./app/cli/internal/cli/
 # The suites that go through the HTTP and gRPC API; the WebDAV suite (litmus,
 # rclone and 300 MB) runs against the binary only, to keep this to minutes.
 go test -count=1 -timeout 20m -run "${CLUSTER_E2E:-^TestE2E}" ./app/standalone/

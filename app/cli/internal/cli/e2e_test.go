@@ -92,6 +92,9 @@ func freeAddr(t *testing.T) string {
 type server struct {
 	httpAddr, grpcAddr string
 	dataDir, logPath   string
+	// cluster: the running `make cluster` (CLOUDDRIVE_E2E_CLUSTER), not the
+	// test's own binary.
+	cluster bool
 
 	cmd  *exec.Cmd
 	done chan struct{}
@@ -102,6 +105,9 @@ type server struct {
 // the test ends; a port taken between probe and bind is retried.
 func startServer(t *testing.T) *server {
 	t.Helper()
+	if s := clusterServer(t); s != nil {
+		return s
+	}
 	root := t.TempDir()
 	for attempt := 1; attempt <= 3; attempt++ {
 		s := &server{httpAddr: freeAddr(t), grpcAddr: freeAddr(t),
@@ -184,6 +190,9 @@ func tail(s string, n int) string {
 // register creates an account over HTTP.
 func (s *server) register(t *testing.T, name string) *user {
 	t.Helper()
+	if s.cluster {
+		name += randHex(t, 3) // the cluster keeps the accounts of earlier runs
+	}
 	u := &user{name: name, password: "Pw-" + randHex(t, 8) + "-x9", creds: filepath.Join(t.TempDir(), "config", "clouddrive", "credentials.json")}
 	body, _ := json.Marshal(map[string]string{"username": name, "password": u.password})
 	resp, err := http.Post("http://"+s.httpAddr+"/v1/user/register", "application/json", bytes.NewReader(body))
@@ -337,7 +346,7 @@ func TestDrive(t *testing.T) {
 			t.Fatalf("login without a password: %s", r)
 		}
 		r = s.ok(t, alice, "login", "-u", alice.name, "-p", alice.password)
-		if !strings.Contains(r.out, "logged in as alice on "+s.grpcAddr) {
+		if !strings.Contains(r.out, "logged in as "+alice.name+" on "+s.grpcAddr) {
 			t.Errorf("login said %q", r.out)
 		}
 		fi, err := os.Stat(alice.creds)
@@ -365,7 +374,7 @@ func TestDrive(t *testing.T) {
 		if r.code != 0 {
 			t.Fatalf("login with DRIVE_PASSWORD: %s", r)
 		}
-		if r := s.ok(t, bob, "whoami"); !strings.HasPrefix(r.out, "bob (id ") {
+		if r := s.ok(t, bob, "whoami"); !strings.HasPrefix(r.out, bob.name+" (id ") {
 			t.Errorf("whoami: %q", r.out)
 		}
 	})
@@ -543,6 +552,9 @@ func TestDrive(t *testing.T) {
 	})
 
 	t.Run("put resumes after a server crash", func(t *testing.T) {
+		if s.cluster {
+			t.Skip("against the cluster (CLOUDDRIVE_E2E_CLUSTER): kills and restarts the server, which is not the test's")
+		}
 		file := filepath.Join(local, "crash.bin")
 		writeRandom(t, file, bigSize)
 		var acked atomic.Int64
