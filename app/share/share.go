@@ -16,7 +16,6 @@ import (
 	"github.com/go-kratos/kratos/v2/transport"
 	"github.com/go-kratos/kratos/v2/transport/grpc"
 	"github.com/go-kratos/kratos/v2/transport/http"
-	grpcx "google.golang.org/grpc"
 
 	filev1 "clouddrive/api/file/v1"
 	storagev1 "clouddrive/api/storage/v1"
@@ -71,30 +70,6 @@ type Clients struct {
 	Files   filev1.FileInternalClient
 	Storage storagev1.StorageInternalClient
 	Users   userv1.UserInternalClient
-}
-
-// Dial connects to the file, storage and user services the configuration names.
-func Dial(c *Config) (Clients, func(), error) {
-	s := c.GetServices()
-	if s.GetFile() == "" || s.GetStorage() == "" || s.GetUser() == "" {
-		return Clients{}, nil, errors.New("share: services.file, services.storage and services.user must be set")
-	}
-	var conns []*grpcx.ClientConn
-	cleanup := func() {
-		for _, cc := range conns {
-			_ = cc.Close()
-		}
-	}
-	for _, addr := range []string{s.GetFile(), s.GetStorage(), s.GetUser()} {
-		cc, err := data.Dial(addr)
-		if err != nil {
-			cleanup()
-			return Clients{}, nil, err
-		}
-		conns = append(conns, cc)
-	}
-	return Clients{Files: filev1.NewFileInternalClient(conns[0]), Storage: storagev1.NewStorageInternalClient(conns[1]),
-		Users: userv1.NewUserInternalClient(conns[2])}, cleanup, nil
 }
 
 // Secret is the configured secret, or the one kept in secret_file (made on

@@ -5,8 +5,6 @@ import (
 	"strconv"
 	"time"
 
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/metadata"
 
 	filev1 "clouddrive/api/file/v1"
@@ -193,10 +191,4 @@ func (u *UserClient) LookupUser(ctx context.Context, username string) (*biz.User
 		return nil, errOf(err)
 	}
 	return toUser(out), nil
-}
-
-// Dial connects to a service's gRPC endpoint (plain gRPC inside the
-// cluster network; TLS ends at the gateway).
-func Dial(endpoint string) (*grpc.ClientConn, error) {
-	return grpc.NewClient(endpoint, grpc.WithTransportCredentials(insecure.NewCredentials()))
 }
