@@ -223,6 +223,8 @@ func storageConfig(dir string) (*storage.Config, error) {
 	if err != nil {
 		return nil, err
 	}
+	// One process writes every upload: what a crash left is dead at start.
+	c.Upload.SoleInstance = true
 	c.Data.Database.Driver = "sqlite"
 	c.Data.Database.Source = filepath.Join(dir, "storage.db")
 	c.Data.Redis.Addr = ""

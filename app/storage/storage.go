@@ -50,11 +50,12 @@ type Module struct {
 	collector *server.Job
 	scrubber  *server.Job
 	auth      auth.Options
+	uploads   *biz.UploadUsecase
 }
 
 func newModule(st *service.StorageService, admin *service.StorageAdminService, internal *service.StorageInternalService,
-	b *service.ByteRoutes, gc *biz.GCUsecase, scrub *biz.ScrubUsecase, c *conf.Upload, logger log.Logger) *Module {
-	return &Module{storage: st, admin: admin, internal: internal, bytes: b,
+	b *service.ByteRoutes, uploads *biz.UploadUsecase, gc *biz.GCUsecase, scrub *biz.ScrubUsecase, c *conf.Upload, logger log.Logger) *Module {
+	return &Module{storage: st, admin: admin, internal: internal, bytes: b, uploads: uploads,
 		collector: server.NewCollector(gc, c.GetGcInterval().AsDuration(), logger),
 		scrubber:  server.NewScrubber(scrub, c.GetScrubInterval().AsDuration(), logger)}
 }
@@ -135,5 +136,11 @@ func New(c *Config, files filev1.FileInternalClient, shares sharev1.ShareInterna
 		return nil, nil, err
 	}
 	m.auth = o
+	if c.GetUpload().GetSoleInstance() {
+		if err := m.uploads.RecoverSoleInstance(context.Background()); err != nil {
+			cleanup()
+			return nil, nil, err
+		}
+	}
 	return m, cleanup, nil
 }

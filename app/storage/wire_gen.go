@@ -45,7 +45,7 @@ func wireModule(confv1Data *confv1.Data, backend *conf.Backend, upload *conf.Upl
 	shareGate := biz.NewShareGate(shareClient)
 	byteRoutes := service.NewByteRoutes(uploadUsecase, downloadUsecase, shareGate, logger)
 	gcUsecase := biz.NewGCUsecase(uploadRepo, blobRepo, blobStore, fileClient, policy, clock, logger)
-	module := newModule(storageService, storageAdminService, storageInternalService, byteRoutes, gcUsecase, scrubUsecase, upload, logger)
+	module := newModule(storageService, storageAdminService, storageInternalService, byteRoutes, uploadUsecase, gcUsecase, scrubUsecase, upload, logger)
 	return module, func() {
 		cleanup()
 	}, nil

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -19,6 +20,8 @@ type Server struct {
 	addr string
 	srv  *http.Server
 	ln   atomic.Pointer[net.Listener]
+	stop chan struct{}
+	once sync.Once
 }
 
 // New serves /debug/pprof/ on addr ("" for off). Bind it to loopback or an
@@ -30,7 +33,7 @@ func New(addr string) *Server {
 	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
 	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
-	return &Server{addr: addr, srv: &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}}
+	return &Server{addr: addr, srv: &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}, stop: make(chan struct{})}
 }
 
 // Addr is where it listens once started ("" when off).
@@ -45,7 +48,11 @@ func (s *Server) Addr() string {
 // Start serves until Stop.
 func (s *Server) Start(ctx context.Context) error {
 	if s.addr == "" {
-		<-ctx.Done()
+		// kratos stops servers with Stop, not by ending ctx.
+		select {
+		case <-ctx.Done():
+		case <-s.stop:
+		}
 		return nil
 	}
 	ln, err := net.Listen("tcp", s.addr)
@@ -61,6 +68,7 @@ func (s *Server) Start(ctx context.Context) error {
 
 // Stop ends Start.
 func (s *Server) Stop(ctx context.Context) error {
+	s.once.Do(func() { close(s.stop) })
 	if s.addr == "" {
 		return nil
 	}

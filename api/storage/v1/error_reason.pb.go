@@ -49,7 +49,8 @@ const (
 	ErrorReason_FILE_TOO_LARGE ErrorReason = 11
 	// complete has started: the upload's bytes are sealed, no chunk is taken.
 	ErrorReason_UPLOAD_COMPLETING ErrorReason = 12
-	// Another request is writing this chunk right now.
+	// Another request is writing this chunk right now; retry after
+	// metadata.retry_after_seconds.
 	ErrorReason_CHUNK_BUSY ErrorReason = 13
 	// The stored content failed an integrity check; it is withheld.
 	ErrorReason_CONTENT_QUARANTINED ErrorReason = 14
@@ -141,7 +142,7 @@ const file_storage_v1_error_reason_proto_rawDesc = "" +
 	"\x0eFILE_TOO_LARGE\x10\v\x1a\x04\xa8E\x9d\x03\x12\x1b\n" +
 	"\x11UPLOAD_COMPLETING\x10\f\x1a\x04\xa8E\x99\x03\x12\x14\n" +
 	"\n" +
-	"CHUNK_BUSY\x10\r\x1a\x04\xa8E\x99\x03\x12\x1d\n" +
+	"CHUNK_BUSY\x10\r\x1a\x04\xa8E\xf7\x03\x12\x1d\n" +
 	"\x13CONTENT_QUARANTINED\x10\x0e\x1a\x04\xa8E\x9a\x03\x1a\x04\xa0E\xf4\x03B\x1eZ\x1cclouddrive/api/storage/v1;v1b\x06proto3"
 
 var (

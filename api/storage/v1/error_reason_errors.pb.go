@@ -185,18 +185,20 @@ func ErrorUploadCompleting(format string, args ...interface{}) *errors.Error {
 	return errors.New(409, ErrorReason_UPLOAD_COMPLETING.String(), fmt.Sprintf(format, args...))
 }
 
-// Another request is writing this chunk right now.
+// Another request is writing this chunk right now; retry after
+// metadata.retry_after_seconds.
 func IsChunkBusy(err error) bool {
 	if err == nil {
 		return false
 	}
 	e := errors.FromError(err)
-	return e.Reason == ErrorReason_CHUNK_BUSY.String() && e.Code == 409
+	return e.Reason == ErrorReason_CHUNK_BUSY.String() && e.Code == 503
 }
 
-// Another request is writing this chunk right now.
+// Another request is writing this chunk right now; retry after
+// metadata.retry_after_seconds.
 func ErrorChunkBusy(format string, args ...interface{}) *errors.Error {
-	return errors.New(409, ErrorReason_CHUNK_BUSY.String(), fmt.Sprintf(format, args...))
+	return errors.New(503, ErrorReason_CHUNK_BUSY.String(), fmt.Sprintf(format, args...))
 }
 
 // The stored content failed an integrity check; it is withheld.

@@ -3,6 +3,7 @@ package biz
 import (
 	"errors"
 	"fmt"
+	"time"
 
 	v1 "clouddrive/api/storage/v1"
 )
@@ -31,6 +32,13 @@ func errProofRejected() error {
 type LostChunksError struct{ Indexes []int64 }
 
 func (e *LostChunksError) Error() string { return fmt.Sprintf("%d chunks were lost", len(e.Indexes)) }
+
+// errChunkBusy asks the client to retry shortly (503 with a delay): the
+// other writer ends, or is found dead, within staleWrite.
+func errChunkBusy(format string, args ...any) error {
+	return v1.ErrorChunkBusy(format, args...).WithMetadata(map[string]string{
+		"retry_after_seconds": fmt.Sprint(int(heartbeatEvery / time.Second))})
+}
 
 func errCompleting() error {
 	return v1.ErrorUploadCompleting("this upload is being completed; its chunks can no longer change")

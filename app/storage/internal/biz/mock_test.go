@@ -87,6 +87,21 @@ func (mr *MockUploadRepoMockRecorder) Chunks(ctx, owner, id any) *gomock.Call {
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Chunks", reflect.TypeOf((*MockUploadRepo)(nil).Chunks), ctx, owner, id)
 }
 
+// ClearWriters mocks base method.
+func (m *MockUploadRepo) ClearWriters(ctx context.Context, before time.Time) (int64, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "ClearWriters", ctx, before)
+	ret0, _ := ret[0].(int64)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// ClearWriters indicates an expected call of ClearWriters.
+func (mr *MockUploadRepoMockRecorder) ClearWriters(ctx, before any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "ClearWriters", reflect.TypeOf((*MockUploadRepo)(nil).ClearWriters), ctx, before)
+}
+
 // CountProof mocks base method.
 func (m *MockUploadRepo) CountProof(ctx context.Context, owner int64, hash string, period int64, max int) (bool, error) {
 	m.ctrl.T.Helper()
@@ -272,6 +287,20 @@ func (m *MockUploadRepo) Restart(ctx context.Context, owner int64, id, backendRe
 func (mr *MockUploadRepoMockRecorder) Restart(ctx, owner, id, backendRef any) *gomock.Call {
 	mr.mock.ctrl.T.Helper()
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Restart", reflect.TypeOf((*MockUploadRepo)(nil).Restart), ctx, owner, id, backendRef)
+}
+
+// TouchChunk mocks base method.
+func (m *MockUploadRepo) TouchChunk(ctx context.Context, owner int64, id string, index int64, w string, now time.Time) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "TouchChunk", ctx, owner, id, index, w, now)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// TouchChunk indicates an expected call of TouchChunk.
+func (mr *MockUploadRepoMockRecorder) TouchChunk(ctx, owner, id, index, w, now any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "TouchChunk", reflect.TypeOf((*MockUploadRepo)(nil).TouchChunk), ctx, owner, id, index, w, now)
 }
 
 // Writing mocks base method.

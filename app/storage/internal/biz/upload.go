@@ -95,6 +95,11 @@ type UploadRepo interface {
 	EndChunk(ctx context.Context, c *Chunk, w string) error
 	// AbortChunk forgets the chunk w failed to write.
 	AbortChunk(ctx context.Context, owner int64, id string, index int64, w string) error
+	// TouchChunk renews w's claim on the chunk; ErrBusy when w lost it.
+	TouchChunk(ctx context.Context, owner int64, id string, index int64, w string, now time.Time) error
+	// ClearWriters forgets every chunk write of any upload begun or renewed
+	// before before (the writes a crashed sole instance left).
+	ClearWriters(ctx context.Context, before time.Time) (int64, error)
 	// Writing counts writes begun since staleBefore and not ended.
 	Writing(ctx context.Context, owner int64, id string, staleBefore time.Time) (int, error)
 	// Restart forgets every chunk and records the backend's new handle.
@@ -119,8 +124,9 @@ type UploadUsecase struct {
 	// completing joins concurrent completes of one upload in this process:
 	// every caller gets the node.
 	completing singleflight.Group
-	// wait is completeWait (shorter in tests).
+	// wait is completeWait, beat heartbeatEvery (shorter in tests).
 	wait    time.Duration
+	beat    time.Duration
 	uploads UploadRepo
 	index   ChunkIndex
 	blobs   BlobRepo
@@ -133,7 +139,7 @@ type UploadUsecase struct {
 
 // NewUploadUsecase builds the use case.
 func NewUploadUsecase(uploads UploadRepo, index ChunkIndex, blobs BlobRepo, store BlobStore, files FileService, p *Policy, now Clock, logger log.Logger) *UploadUsecase {
-	return &UploadUsecase{wait: completeWait, uploads: uploads, index: index, blobs: blobs, store: store, files: files, policy: p, now: now,
+	return &UploadUsecase{wait: completeWait, beat: heartbeatEvery, uploads: uploads, index: index, blobs: blobs, store: store, files: files, policy: p, now: now,
 		log: log.NewHelper(log.With(logger, "module", "biz/upload"))}
 }
 

@@ -15,12 +15,16 @@ import (
 )
 
 // A chunk write may take chunkWriteTTL (a slow link sending 8 MiB); after
-// it the write stops reading. A write begun more than staleWrite ago is
-// dead (its process crashed): Complete does not wait for it and another
-// writer may take its chunk. The margin covers a write in its last syscall.
+// it the write stops reading. While it runs, its writer beats every
+// heartbeatEvery; a write whose last beat is older than staleWrite is dead
+// (its process crashed): Complete does not wait for it and another writer
+// may take its chunk. A writer that could not beat for selfStop stops
+// writing, well before anyone may take its chunk over.
 const (
-	chunkWriteTTL = 10 * time.Minute
-	staleWrite    = chunkWriteTTL + time.Minute
+	chunkWriteTTL  = 10 * time.Minute
+	heartbeatEvery = 3 * time.Second
+	selfStop       = 9 * time.Second
+	staleWrite     = 15 * time.Second
 )
 
 // PutChunk stores one chunk. It is idempotent and chunks may come in any
@@ -66,6 +70,8 @@ func (uc *UploadUsecase) PutChunk(ctx context.Context, owner int64, id string, i
 	}()
 	ctx, cancel := context.WithTimeout(ctx, chunkWriteTTL)
 	defer cancel()
+	stopBeat := uc.heartbeat(ctx, cancel, owner, id, index, writer)
+	defer stopBeat()
 
 	blocks := NewBlockHasher()
 	counted := &countingReader{r: io.LimitReader(r, want+1), ctx: ctx}
@@ -106,11 +112,55 @@ func (uc *UploadUsecase) PutChunk(ctx context.Context, owner int64, id string, i
 	return nil
 }
 
+// heartbeat keeps the write's claim on its chunk fresh while it runs; when
+// the claim cannot be renewed (taken over, or the database out of reach for
+// selfStop) it cancels the write, so a writer others may think dead has
+// stopped writing.
+func (uc *UploadUsecase) heartbeat(ctx context.Context, cancel context.CancelFunc, owner int64, id string, index int64, writer string) (stop func()) {
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		t := time.NewTicker(uc.beat)
+		defer t.Stop()
+		last := time.Now()
+		for {
+			select {
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+			err := uc.uploads.TouchChunk(ctx, owner, id, index, writer, uc.now())
+			switch {
+			case err == nil:
+				last = time.Now()
+			case errors.Is(err, ErrBusy) || time.Since(last) > selfStop:
+				uc.log.WithContext(ctx).Warnw("msg", "chunk write stopped: its claim could not be renewed", "upload", id, "chunk", index, "err", err)
+				cancel()
+				return
+			}
+		}
+	}()
+	return func() { close(done); <-finished }
+}
+
+// RecoverSoleInstance forgets the chunk writes a crashed predecessor left
+// begun: when this instance is the only writer, none of them is running.
+func (uc *UploadUsecase) RecoverSoleInstance(ctx context.Context) error {
+	n, err := uc.uploads.ClearWriters(ctx, uc.now())
+	if n > 0 {
+		uc.log.WithContext(ctx).Infow("msg", "chunk writes of a crashed process forgotten", "chunks", n)
+	}
+	return err
+}
+
 // chunkRefused turns the repo's refusal of a chunk write into a reason.
 func (uc *UploadUsecase) chunkRefused(ctx context.Context, owner int64, id string, index int64, err error) error {
 	switch {
 	case errors.Is(err, ErrBusy):
-		return v1.ErrorChunkBusy("chunk %d is being written by another request; retry once it is done", index)
+		return errChunkBusy("chunk %d is being written by another request; retry in a moment", index)
 	case errors.Is(err, ErrSealed):
 		u, gerr := uc.open(ctx, owner, id)
 		if gerr != nil {

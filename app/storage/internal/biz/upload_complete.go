@@ -164,7 +164,7 @@ func (uc *UploadUsecase) drain(ctx context.Context, owner int64, id string) erro
 			return err
 		}
 		if time.Now().After(deadline) {
-			return v1.ErrorChunkBusy("%d chunks are still being written; complete once they are done", n)
+			return errChunkBusy("%d chunks are still being written; complete once they are done", n)
 		}
 		if err := sleep(ctx, pollEvery); err != nil {
 			return err

@@ -337,7 +337,7 @@ func TestPutChunk(t *testing.T) {
 		u := f.open(data)
 		f.has(u)
 		f.uploads.EXPECT().BeginChunk(gomock.Any(), int64(1), u.ID, int64(0), gomock.Any(), gomock.Any(), gomock.Any()).Return(ErrBusy)
-		wantReason(t, f.uc.PutChunk(f.ctx, 1, u.ID, 0, bytes.NewReader(chunk(0)), nil), 409, "CHUNK_BUSY")
+		wantReason(t, f.uc.PutChunk(f.ctx, 1, u.ID, 0, bytes.NewReader(chunk(0)), nil), 503, "CHUNK_BUSY")
 	})
 	t.Run("taken over as stale while writing", func(t *testing.T) {
 		f := newUpFixture(t)
@@ -348,7 +348,7 @@ func TestPutChunk(t *testing.T) {
 		f.store.EXPECT().WriteChunk(gomock.Any(), u, int64(0), gomock.Any(), l.Len(0)).DoAndReturn(writeLike)
 		f.uploads.EXPECT().EndChunk(gomock.Any(), gomock.Any(), gomock.Any()).Return(ErrBusy)
 		f.uploads.EXPECT().AbortChunk(gomock.Any(), int64(1), u.ID, int64(0), gomock.Any()).Return(nil)
-		wantReason(t, f.uc.PutChunk(f.ctx, 1, u.ID, 0, bytes.NewReader(chunk(0)), nil), 409, "CHUNK_BUSY")
+		wantReason(t, f.uc.PutChunk(f.ctx, 1, u.ID, 0, bytes.NewReader(chunk(0)), nil), 503, "CHUNK_BUSY")
 	})
 	t.Run("another owner", func(t *testing.T) {
 		f := newUpFixture(t)
@@ -563,7 +563,7 @@ func TestCompleteGivesUpOnWritesThatDoNotEnd(t *testing.T) {
 	f.uploads.EXPECT().Release(gomock.Any(), u.OwnerID, u.ID).Return(nil)
 	// No Chunks, no Publish.
 	_, err := f.uc.Complete(f.ctx, 1, u.ID)
-	wantReason(t, err, 409, "CHUNK_BUSY")
+	wantReason(t, err, 503, "CHUNK_BUSY")
 }
 
 // seekCloser is a blob opened from memory.
@@ -693,4 +693,34 @@ func TestAbort(t *testing.T) {
 	f.has(busy)
 	f.uploads.EXPECT().Lease(gomock.Any(), int64(1), busy.ID, gomock.Any(), gomock.Any()).Return(false, nil)
 	wantReason(t, f.uc.Abort(f.ctx, 1, busy.ID), 409, "UPLOAD_COMPLETING")
+}
+
+// A writer whose claim on its chunk is taken over (it was thought dead)
+// stops writing at its next heartbeat instead of writing on.
+func TestChunkWriteStopsWhenItsClaimIsLost(t *testing.T) {
+	f := newUpFixture(t)
+	f.noView()
+	f.uc.beat = 10 * time.Millisecond
+	data := randomBytes(18, 3*BlockSize)
+	u := f.open(data)
+	f.has(u)
+	f.uploads.EXPECT().BeginChunk(gomock.Any(), int64(1), u.ID, int64(0), gomock.Any(), gomock.Any(), gomock.Any()).Return(nil)
+	f.uploads.EXPECT().TouchChunk(gomock.Any(), int64(1), u.ID, int64(0), gomock.Any(), gomock.Any()).Return(ErrBusy)
+	f.store.EXPECT().WriteChunk(gomock.Any(), u, int64(0), gomock.Any(), gomock.Any()).DoAndReturn(
+		func(ctx context.Context, _ *Upload, _ int64, r io.Reader, n int64) (string, error) {
+			// A slow client: the write is still reading when the claim is lost.
+			buf := make([]byte, 1024)
+			for {
+				if _, err := r.Read(buf); err != nil {
+					return "", err
+				}
+				time.Sleep(time.Millisecond)
+			}
+		})
+	f.uploads.EXPECT().AbortChunk(gomock.Any(), int64(1), u.ID, int64(0), gomock.Any()).Return(nil)
+	slow := io.MultiReader(bytes.NewReader(data[:2*BlockSize]))
+	err := f.uc.PutChunk(f.ctx, 1, u.ID, 0, slow, nil)
+	if err == nil {
+		t.Fatal("a write that lost its claim completed")
+	}
 }

@@ -207,7 +207,11 @@ type Upload struct {
 	ScrubInterval *durationpb.Duration `protobuf:"bytes,10,opt,name=scrub_interval,json=scrubInterval,proto3" json:"scrub_interval,omitempty"`
 	// How long a proof-of-possession challenge stays the same for a user and
 	// a content (prove_attempts are counted per period); 24 h when 0.
-	ProofPeriod   *durationpb.Duration `protobuf:"bytes,11,opt,name=proof_period,json=proofPeriod,proto3" json:"proof_period,omitempty"`
+	ProofPeriod *durationpb.Duration `protobuf:"bytes,11,opt,name=proof_period,json=proofPeriod,proto3" json:"proof_period,omitempty"`
+	// This instance is the only one writing uploads (the standalone binary):
+	// at start, chunk writes left by a crashed process are forgotten at once
+	// instead of after the heartbeat timeout.
+	SoleInstance  bool `protobuf:"varint,12,opt,name=sole_instance,json=soleInstance,proto3" json:"sole_instance,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -317,6 +321,13 @@ func (x *Upload) GetProofPeriod() *durationpb.Duration {
 		return x.ProofPeriod
 	}
 	return nil
+}
+
+func (x *Upload) GetSoleInstance() bool {
+	if x != nil {
+		return x.SoleInstance
+	}
+	return false
 }
 
 type Backend struct {
@@ -686,7 +697,7 @@ const file_storage_internal_conf_conf_proto_rawDesc = "" +
 	"\x0finternal_secret\x18\x02 \x01(\tR\x0einternalSecret\x12\x1d\n" +
 	"\n" +
 	"url_secret\x18\x03 \x01(\tR\turlSecret\x12&\n" +
-	"\x0furl_secret_file\x18\x04 \x01(\tR\rurlSecretFile\"\xa2\x04\n" +
+	"\x0furl_secret_file\x18\x04 \x01(\tR\rurlSecretFile\"\xc7\x04\n" +
 	"\x06Upload\x12\x1d\n" +
 	"\n" +
 	"chunk_size\x18\x01 \x01(\x03R\tchunkSize\x12\"\n" +
@@ -703,7 +714,8 @@ const file_storage_internal_conf_conf_proto_rawDesc = "" +
 	"gcInterval\x12@\n" +
 	"\x0escrub_interval\x18\n" +
 	" \x01(\v2\x19.google.protobuf.DurationR\rscrubInterval\x12<\n" +
-	"\fproof_period\x18\v \x01(\v2\x19.google.protobuf.DurationR\vproofPeriod\"\xf1\x03\n" +
+	"\fproof_period\x18\v \x01(\v2\x19.google.protobuf.DurationR\vproofPeriod\x12#\n" +
+	"\rsole_instance\x18\f \x01(\bR\fsoleInstance\"\xf1\x03\n" +
 	"\aBackend\x12\x12\n" +
 	"\x04kind\x18\x01 \x01(\tR\x04kind\x12<\n" +
 	"\x05local\x18\x02 \x01(\v2&.clouddrive.storage.conf.Backend.LocalR\x05local\x123\n" +

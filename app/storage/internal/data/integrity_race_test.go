@@ -28,12 +28,13 @@ import (
 )
 
 type integrityWorld struct {
-	ctx   context.Context
-	up    *biz.UploadUsecase
-	scrub *biz.ScrubUsecase
-	blobs biz.BlobRepo
-	store *data.LocalStore
-	files *gcRaceFakeFileService
+	ctx     context.Context
+	uploads biz.UploadRepo
+	up      *biz.UploadUsecase
+	scrub   *biz.ScrubUsecase
+	blobs   biz.BlobRepo
+	store   *data.LocalStore
+	files   *gcRaceFakeFileService
 }
 
 // integrityDatabases are the databases every integrity test runs on.
@@ -63,7 +64,8 @@ func newIntegrityWorld(t *testing.T, db *confv1.Data_Database) *integrityWorld {
 		URLTTL: time.Minute, BlobGrace: time.Hour, ProofKey: []byte("integrity test key")}
 	blobs := data.NewBlobRepo(d)
 	w := &integrityWorld{ctx: context.Background(), blobs: blobs, store: store, files: newGCRaceFakeFileService()}
-	w.up = biz.NewUploadUsecase(data.NewUploadRepo(d), data.NewChunkIndex(d), blobs, store, w.files, policy, biz.NewClock(), logger)
+	w.uploads = data.NewUploadRepo(d)
+	w.up = biz.NewUploadUsecase(w.uploads, data.NewChunkIndex(d), blobs, store, w.files, policy, biz.NewClock(), logger)
 	w.scrub = biz.NewScrubUsecase(blobs, store, biz.NewClock(), logger)
 	return w
 }
@@ -429,5 +431,60 @@ func TestChunksLostInACrashAreSentAgain(t *testing.T) {
 	}
 	if got := w.download(t, n.ContentHash, n.Size); !bytes.Equal(got, content) {
 		t.Fatal("the published blob is not the content")
+	}
+}
+
+// A chunk write left by a crashed process blocks its chunk only until its
+// heartbeat is stale; a sole instance forgets it at start.
+func TestCrashedChunkWrites(t *testing.T) {
+	for name, db := range integrityDatabases(t) {
+		t.Run(name, func(t *testing.T) {
+			w := newIntegrityWorld(t, db)
+			content := randomContent(t, biz.BlockSize+10)
+			s, err := w.up.Init(w.ctx, biz.NewFile{Owner: 1, Name: "a.bin", ContentHash: biz.HashBytes(content), Size: int64(len(content))})
+			if err != nil {
+				t.Fatal(err)
+			}
+			id := s.Upload.ID
+			// A minute ago: every time below is in the past, as real ones are.
+			t0 := time.Now().UTC().Add(-time.Minute).Truncate(time.Millisecond)
+			const stale = 15 * time.Second
+			// The crashed writer began (and last beat) at t0.
+			if err := w.uploads.BeginChunk(w.ctx, 1, id, 0, "dead", t0, t0.Add(-stale)); err != nil {
+				t.Fatal(err)
+			}
+			// While its beat is fresh, nobody may take the chunk, and it counts
+			// as a write complete must wait for.
+			if err := w.uploads.BeginChunk(w.ctx, 1, id, 0, "new", t0.Add(5*time.Second), t0.Add(5*time.Second-stale)); err != biz.ErrBusy {
+				t.Fatalf("a fresh claim was taken over: %v", err)
+			}
+			if n, err := w.uploads.Writing(w.ctx, 1, id, t0.Add(5*time.Second-stale)); err != nil || n != 1 {
+				t.Fatalf("writing = %d, %v; want 1", n, err)
+			}
+			// Once stale, it is dead: not waited for, and taken over.
+			if n, err := w.uploads.Writing(w.ctx, 1, id, t0.Add(16*time.Second-stale)); err != nil || n != 0 {
+				t.Fatalf("writing once stale = %d, %v; want 0", n, err)
+			}
+			if err := w.uploads.BeginChunk(w.ctx, 1, id, 0, "new", t0.Add(16*time.Second), t0.Add(16*time.Second-stale)); err != nil {
+				t.Fatalf("a stale claim was not taken over: %v", err)
+			}
+			// The dead writer can neither renew nor end what it lost.
+			if err := w.uploads.TouchChunk(w.ctx, 1, id, 0, "dead", t0.Add(17*time.Second)); err != biz.ErrBusy {
+				t.Fatalf("the dead writer renewed: %v", err)
+			}
+			if err := w.uploads.EndChunk(w.ctx, &biz.Chunk{UploadID: id, OwnerID: 1, Index: 0, Size: 1, Digests: []byte{1}}, "dead"); err != biz.ErrBusy {
+				t.Fatalf("the dead writer ended the chunk: %v", err)
+			}
+			// A sole instance at start forgets every begun write.
+			if err := w.up.RecoverSoleInstance(w.ctx); err != nil {
+				t.Fatal(err)
+			}
+			if n, err := w.uploads.Writing(w.ctx, 1, id, time.Time{}); err != nil || n != 0 {
+				t.Fatalf("writing after recovery = %d, %v", n, err)
+			}
+			if err := w.up.PutChunk(w.ctx, 1, id, 0, bytes.NewReader(content[:biz.BlockSize]), nil); err != nil {
+				t.Fatalf("the chunk after recovery: %v", err)
+			}
+		})
 	}
 }

@@ -137,6 +137,23 @@ func (r *uploadRepo) ForgetChunks(ctx context.Context, owner int64, id string, i
 		Delete(&chunkModel{}).Error
 }
 
+func (r *uploadRepo) TouchChunk(ctx context.Context, owner int64, id string, index int64, w string, now time.Time) error {
+	res := r.d.db(ctx).Model(&chunkModel{}).Where("upload_id = ? AND owner_id = ? AND idx = ? AND writer = ?", id, owner, index, w).
+		Update("write_started", now)
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected == 0 {
+		return biz.ErrBusy
+	}
+	return nil
+}
+
+func (r *uploadRepo) ClearWriters(ctx context.Context, before time.Time) (int64, error) {
+	res := r.d.db(ctx).Where("writer <> '' AND write_started < ?", before).Delete(&chunkModel{})
+	return res.RowsAffected, res.Error
+}
+
 func (r *uploadRepo) Writing(ctx context.Context, owner int64, id string, staleBefore time.Time) (int, error) {
 	var n int64
 	err := r.d.db(ctx).Model(&chunkModel{}).
