@@ -7,11 +7,14 @@ package webdav
 import (
 	_ "embed"
 	"errors"
-	"net/http"
+	nethttp "net/http"
 	"strings"
 	"time"
 
 	"github.com/go-kratos/kratos/v2/log"
+	"github.com/go-kratos/kratos/v2/transport"
+	"github.com/go-kratos/kratos/v2/transport/grpc"
+	"github.com/go-kratos/kratos/v2/transport/http"
 	grpcx "google.golang.org/grpc"
 
 	filev1 "clouddrive/api/file/v1"
@@ -107,15 +110,24 @@ func New(c *Config, cl Clients, logger log.Logger) (*Module, func(), error) {
 	return &Module{h: h}, cleanup, nil
 }
 
+// RegisterGRPC adds nothing: WebDAV is HTTP only (pkg/skeleton.Module).
+func (m *Module) RegisterGRPC(*grpc.Server) {}
+
+// RegisterHTTP mounts WebDAV ahead of the server's router.
+func (m *Module) RegisterHTTP(hs *http.Server) { hs.Handler = m.Mount(hs.Handler) }
+
+// Servers are none: WebDAV has no background worker.
+func (m *Module) Servers() []transport.Server { return nil }
+
 // Handler serves WebDAV under the prefix.
-func (m *Module) Handler() http.Handler { return m.h }
+func (m *Module) Handler() nethttp.Handler { return m.h }
 
 // Mount puts WebDAV in front of next: requests under the prefix go to
 // WebDAV, before next's router could clean (and redirect) their paths,
 // everything else to next.
-func (m *Module) Mount(next http.Handler) http.Handler {
+func (m *Module) Mount(next nethttp.Handler) nethttp.Handler {
 	p := m.h.Prefix()
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return nethttp.HandlerFunc(func(w nethttp.ResponseWriter, r *nethttp.Request) {
 		if r.URL.Path == p || strings.HasPrefix(r.URL.Path, p+"/") {
 			m.h.ServeHTTP(w, r)
 			return
