@@ -7,14 +7,11 @@ package webdav
 import (
 	_ "embed"
 	"errors"
-	nethttp "net/http"
+	"net/http"
 	"strings"
 	"time"
 
 	"github.com/go-kratos/kratos/v2/log"
-	"github.com/go-kratos/kratos/v2/transport"
-	"github.com/go-kratos/kratos/v2/transport/grpc"
-	"github.com/go-kratos/kratos/v2/transport/http"
 	grpcx "google.golang.org/grpc"
 
 	filev1 "clouddrive/api/file/v1"
@@ -110,24 +107,15 @@ func New(c *Config, cl Clients, logger log.Logger) (*Module, func(), error) {
 	return &Module{h: h}, cleanup, nil
 }
 
-// RegisterGRPC adds nothing: WebDAV is HTTP only (pkg/skeleton.Module).
-func (m *Module) RegisterGRPC(*grpc.Server) {}
-
-// RegisterHTTP mounts WebDAV ahead of the server's router.
-func (m *Module) RegisterHTTP(hs *http.Server) { hs.Handler = m.Mount(hs.Handler) }
-
-// Servers are none: WebDAV has no background worker.
-func (m *Module) Servers() []transport.Server { return nil }
-
 // Handler serves WebDAV under the prefix.
-func (m *Module) Handler() nethttp.Handler { return m.h }
+func (m *Module) Handler() http.Handler { return m.h }
 
 // Mount puts WebDAV in front of next: requests under the prefix go to
 // WebDAV, before next's router could clean (and redirect) their paths,
 // everything else to next.
-func (m *Module) Mount(next nethttp.Handler) nethttp.Handler {
+func (m *Module) Mount(next http.Handler) http.Handler {
 	p := m.h.Prefix()
-	return nethttp.HandlerFunc(func(w nethttp.ResponseWriter, r *nethttp.Request) {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == p || strings.HasPrefix(r.URL.Path, p+"/") {
 			m.h.ServeHTTP(w, r)
 			return
