@@ -32,9 +32,12 @@ bash deploy/local/cluster.sh up
 export CLOUDDRIVE_E2E_CLUSTER=$CLUSTER_DIR
 # The CLI over gRPC first, on the fresh cluster: it counts instant uploads,
 # which content stored by an earlier suite would add to.
-go test -count=1 -timeout 10m -run '^TestDrive$' ./app/cli/internal/cli/
+# Each runs whatever the one before did; the target fails if any failed.
+failed=0
+go test -count=1 -timeout 10m -run '^TestDrive$' ./app/cli/internal/cli/ || failed=1
 # The suites that go through the HTTP and gRPC API; the WebDAV suite (litmus,
 # rclone and 300 MB) runs against the binary only, to keep this to minutes.
-go test -count=1 -timeout 20m -run "${CLUSTER_E2E:-^TestE2E}" ./app/standalone/
+go test -count=1 -timeout 20m -run "${CLUSTER_E2E:-^TestE2E}" ./app/standalone/ || failed=1
 # Last: they kill and stop instances.
-go test -count=1 -timeout 10m ./deploy/local/
+go test -count=1 -timeout 10m ./deploy/local/ || failed=1
+exit "$failed"
