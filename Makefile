@@ -49,7 +49,7 @@ apisix:
 # Everything generated: protos, wire injectors, mocks, gateway config.
 generate: api
 	$(TOOL) wire ./app/user/ ./app/file/ ./app/storage/ ./app/share/ ./app/notify/
-	$(GO) generate ./app/user/internal/biz/ ./app/file/internal/biz/ ./app/storage/internal/biz/ ./app/share/internal/biz/ ./app/notify/internal/biz/
+	$(GO) generate ./app/user/internal/biz/ ./app/file/internal/biz/ ./app/storage/internal/biz/ ./app/share/internal/biz/ ./app/notify/internal/biz/ ./app/webdav/internal/biz/
 	$(GO) run ./tools/apisixgen -out apisix
 
 # Fails when regenerating would change a committed file.
