@@ -151,7 +151,8 @@ func Run(ctx context.Context, o Options) error {
 	}
 	defer cleanupDAV()
 
-	mw := apiserver.Config{Logger: logger, Auth: authOpts}
+	// Tracing, metrics and the adaptive limiter, as on every service.
+	mw := apiserver.Config{Logger: logger, Auth: authOpts, Guard: skeleton.Middleware("clouddrive")}
 	hs := apiserver.NewHTTPServer(o.HTTPAddr, callTimeout, mw)
 	gs := apiserver.NewGRPCServer(o.GRPCAddr, callTimeout, mw)
 	for _, m := range []interface {
@@ -164,10 +165,7 @@ func Run(ctx context.Context, o Options) error {
 	blobs.RegisterGRPC(gs)
 	blobs.RegisterHTTP(hs)
 	docs.Register(hs) // /docs and /openapi.yaml
-	// Tracing, metrics and the adaptive limiter, as on every service;
 	// /healthz, /readyz (no outside dependency here) and /metrics.
-	gs.Use("/*", skeleton.Middleware("clouddrive")...)
-	hs.Use("/*", skeleton.Middleware("clouddrive")...)
 	skeleton.Observe(hs, "clouddrive", &skeleton.Checks{}, true)
 	// Last, so every route above wins: the web app (index.html for client-side
 	// routes such as /drive/42 and /s/<token>; JSON 404 for unknown /v1/ paths).

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -41,10 +42,14 @@ func TestOneUploadIsOneTrace(t *testing.T) {
 	}()
 	defer func() { cancel(); <-done }()
 	base := "http://" + httpAddr
+	// Both listeners up: services call each other on the gRPC one.
 	for i := 0; ; i++ {
-		if resp, err := http.Get(base + "/healthz"); err == nil {
-			resp.Body.Close()
-			break
+		if conn, err := net.Dial("tcp", grpcAddr); err == nil {
+			conn.Close()
+			if resp, err := http.Get(base + "/healthz"); err == nil {
+				resp.Body.Close()
+				break
+			}
 		}
 		if i == 500 {
 			t.Fatal("the drive did not start")

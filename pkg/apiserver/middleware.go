@@ -22,18 +22,25 @@ type Config struct {
 	TrustedProxies []string
 	// Limits on bodies, headers, streams and stalls; zero: the defaults.
 	Limits Limits
+	// Guard runs after client info and before the access log and auth:
+	// tracing, metrics and overload protection (pkg/skeleton), so that
+	// refused and unauthenticated calls are traced, counted and shed too.
+	Guard []middleware.Middleware
 }
 
 // Middleware is the chain every server runs, outermost first.
 func Middleware(c Config) []middleware.Middleware {
-	return []middleware.Middleware{
+	ms := []middleware.Middleware{
 		apierror.Server(c.Logger),
 		recovery.Recovery(),
 		ClientInfo(ParseProxies(c.TrustedProxies)),
+	}
+	ms = append(ms, c.Guard...)
+	return append(ms,
 		AccessLog(c.Logger),
 		auth.Server(c.Auth),
 		apierror.Validator(),
-	}
+	)
 }
 
 // AccessLog logs one line per call: operation, outcome and latency. It never

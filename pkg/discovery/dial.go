@@ -14,6 +14,7 @@ import (
 	"github.com/go-kratos/kratos/v2/registry"
 	kgrpc "github.com/go-kratos/kratos/v2/transport/grpc"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/backoff"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 )
@@ -54,6 +55,15 @@ func Dial(ctx context.Context, c DialConfig, disc registry.Discovery) (*grpc.Cli
 		kgrpc.WithMiddleware(ms...),
 		kgrpc.WithUnaryInterceptor(retryIdempotent(retries)),
 		kgrpc.WithPrintDiscoveryDebugLog(false),
+		kgrpc.WithOptions(
+			// A call waits (within its timeout) for a connection being made
+			// rather than failing at once: an instance starting, or one
+			// reconnecting after a restart. Nothing is sent twice by this.
+			grpc.WithDefaultCallOptions(grpc.WaitForReady(true)),
+			// Reconnect within seconds, not gRPC's default of up to 2 min.
+			grpc.WithConnectParams(grpc.ConnectParams{MinConnectTimeout: 5 * time.Second,
+				Backoff: backoff.Config{BaseDelay: 100 * time.Millisecond, Multiplier: 1.6, Jitter: 0.2, MaxDelay: 5 * time.Second}}),
+		),
 	}
 	if strings.HasPrefix(c.Target, "discovery:") {
 		if disc == nil {

@@ -175,12 +175,13 @@ func TestFixedEndpointNeedsNoRegistry(t *testing.T) {
 	h := &countingHealth{Server: health.NewServer()}
 	gs := kgrpc.NewServer(kgrpc.Address("127.0.0.1:0"), kgrpc.CustomHealth())
 	healthpb.RegisterHealthServer(gs, h)
-	go func() { _ = gs.Start(context.Background()) }()
-	defer gs.Stop(context.Background())
+	// Endpoint listens: before Start, or both would make a listener.
 	u, err := gs.Endpoint()
 	if err != nil {
 		t.Fatal(err)
 	}
+	go func() { _ = gs.Start(context.Background()) }()
+	defer gs.Stop(context.Background())
 	conn, err := Dial(context.Background(), DialConfig{Target: u.Host}, nil)
 	if err != nil {
 		t.Fatal(err)

@@ -47,12 +47,13 @@ func TestRateLimitChangesLiveWithFakeNacos(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	go func() { _ = gs.Start(context.Background()) }()
-	defer gs.Stop(context.Background())
+	// Endpoint listens: before Start, or both would make a listener.
 	u, err := gs.Endpoint()
 	if err != nil {
 		t.Fatal(err)
 	}
+	go func() { _ = gs.Start(context.Background()) }()
+	defer gs.Stop(context.Background())
 	conn, err := grpc.NewClient(u.Host, grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
 		t.Fatal(err)

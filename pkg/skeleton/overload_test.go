@@ -39,12 +39,13 @@ func TestAdaptiveLimiterRefusesInsteadOfQueueing(t *testing.T) {
 		}
 		return ctx.Result(200, out)
 	})
-	go func() { _ = hs.Start(context.Background()) }()
-	defer hs.Stop(context.Background())
+	// Endpoint listens: before Start, or both would make a listener.
 	u, err := hs.Endpoint()
 	if err != nil {
 		t.Fatal(err)
 	}
+	go func() { _ = hs.Start(context.Background()) }()
+	defer hs.Stop(context.Background())
 
 	const n = 40
 	codes := make(chan int, n)

@@ -207,14 +207,12 @@ func (p *Process) Servers() (*grpc.Server, *http.Server, error) {
 		return nil, nil, err
 	}
 	s := p.Common.GetServer()
-	mw := apiserver.Config{Logger: p.Logger, Auth: o, TrustedProxies: s.GetTrustedProxies()}
+	mw := apiserver.Config{Logger: p.Logger, Auth: o, TrustedProxies: s.GetTrustedProxies(), Guard: p.Middleware()}
 	var gs *grpc.Server
 	if s.GetGrpc().GetAddr() != "" {
 		gs = apiserver.NewGRPCServer(s.GetGrpc().GetAddr(), s.GetGrpc().GetTimeout().AsDuration(), mw)
-		gs.Use("/*", p.Middleware()...)
 	}
 	hs := apiserver.NewHTTPServer(s.GetHttp().GetAddr(), s.GetHttp().GetTimeout().AsDuration(), mw)
-	hs.Use("/*", p.Middleware()...)
 	return gs, hs, nil
 }
 
