@@ -23,7 +23,7 @@ var ProviderSet = wire.NewSet(NewData, NewTransaction, NewNodeRepo, NewQuotaRepo
 
 // NewRelay publishes this service's outbox.
 func NewRelay(d *Data, pub events.Publisher, logger log.Logger) *events.Relay {
-	return events.NewRelay(d.DB, pub, events.RelayOptions{}, logger)
+	return events.NewRelay(d.DB, pub, events.RelayOptions{Name: "file"}, logger)
 }
 
 // Data holds the connection.

@@ -72,7 +72,7 @@ func NewLimiter(d *Data) ratelimit.Limiter {
 
 // NewRelay publishes this service's outbox.
 func NewRelay(d *Data, pub events.Publisher, logger log.Logger) *events.Relay {
-	return events.NewRelay(d.DB, pub, events.RelayOptions{}, logger)
+	return events.NewRelay(d.DB, pub, events.RelayOptions{Name: "share"}, logger)
 }
 
 // db is the transaction in ctx, or the pool.
