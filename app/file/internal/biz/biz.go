@@ -7,10 +7,11 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"strconv"
 	"time"
 
 	"github.com/google/wire"
+
+	"clouddrive/pkg/apimsg"
 )
 
 // ProviderSet is biz providers.
@@ -40,19 +41,11 @@ func NewClock() Clock { return func() time.Time { return time.Now().UTC() } }
 
 // FormatID renders an id for clients: ids are opaque strings in JSON; the
 // root is "".
-func FormatID(id int64) string {
-	if id == 0 {
-		return ""
-	}
-	return strconv.FormatInt(id, 10)
-}
+func FormatID(id int64) string { return apimsg.FormatID(id) }
 
 // ParseID reads a node id a client sent. ok is false for anything that
 // cannot be a node: the caller answers "not found".
-func ParseID(s string) (int64, bool) {
-	id, err := strconv.ParseInt(s, 10, 64)
-	return id, err == nil && id > 0
-}
+func ParseID(s string) (int64, bool) { return apimsg.ParseID(s) }
 
 // ParseParentID reads a parent id where "" means the root (0).
 func ParseParentID(s string) (int64, bool) {
