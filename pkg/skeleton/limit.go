@@ -10,8 +10,10 @@ import (
 	"github.com/go-kratos/kratos/v2/errors"
 	"github.com/go-kratos/kratos/v2/middleware"
 	kratelimit "github.com/go-kratos/kratos/v2/middleware/ratelimit"
+	"github.com/go-kratos/kratos/v2/transport"
 
 	"clouddrive/pkg/apiserver"
+	"clouddrive/pkg/auth"
 	"clouddrive/pkg/ratelimit"
 	"clouddrive/pkg/telemetry"
 )
@@ -19,12 +21,20 @@ import (
 // Adaptive refuses calls at once (429 RATELIMIT) while the process is
 // overloaded (aegis BBR: CPU past its threshold and more calls in flight
 // than the measured capacity) instead of queueing them.
+//
+// Load is shed at the edge only: a call between services (ACCESS_INTERNAL)
+// is part of an operation some service already admitted, such as the
+// CreateFile of an upload's complete, and refusing it would fail that
+// operation half way instead of refusing it whole.
 func Adaptive(service string, opts ...bbr.Option) middleware.Middleware {
 	refused := telemetry.Refused.WithLabelValues(service, "adaptive")
 	limit := kratelimit.Server(kratelimit.WithLimiter(bbr.NewLimiter(opts...)))
 	return func(next middleware.Handler) middleware.Handler {
 		h := limit(next)
 		return func(ctx context.Context, req any) (any, error) {
+			if tr, ok := transport.FromServerContext(ctx); ok && auth.AccessOf(tr.Operation()) == auth.Internal {
+				return next(ctx, req)
+			}
 			reply, err := h(ctx, req)
 			if errors.Is(err, kratelimit.ErrLimitExceed) {
 				refused.Inc()
