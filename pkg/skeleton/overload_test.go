@@ -12,25 +12,31 @@ import (
 	"github.com/go-kratos/kratos/v2/transport/http"
 	"google.golang.org/protobuf/types/known/emptypb"
 
+	_ "clouddrive/api/file/v1" // its FileInternal RPCs are ACCESS_INTERNAL
 	"clouddrive/pkg/apierror"
 )
 
-// Under overload the adaptive limiter answers 429 at once instead of
-// queueing: while admitted calls are still held, every other call has
-// already come back refused.
-func TestAdaptiveLimiterRefusesInsteadOfQueueing(t *testing.T) {
-	gate := make(chan struct{})
-	var entered atomic.Int64
-	// A CPU threshold of -1: the process counts as past its CPU limit,
-	// as on a saturated machine, so only in-flight capacity decides.
+// saturated is a server behind an adaptive limiter on a saturated machine
+// (a CPU threshold of -1: only in-flight capacity decides) whose one route,
+// named operation op, holds every admitted call until gate closes.
+type saturated struct {
+	host    string
+	entered atomic.Int64
+	gate    chan struct{}
+	codes   chan int
+	wg      sync.WaitGroup
+}
+
+func newSaturated(t *testing.T, op string) *saturated {
+	s := &saturated{gate: make(chan struct{})}
 	hs := http.NewServer(http.Address("127.0.0.1:0"),
 		http.Middleware(Adaptive("overload-test", bbr.WithCPUThreshold(-1))),
 		http.ErrorEncoder(apierror.HTTPErrorEncoder(nil)))
-	hs.Route("/").POST("/slow", func(ctx http.Context) error {
-		http.SetOperation(ctx, "/test.Slow/Call")
+	hs.Route("/").POST("/call", func(ctx http.Context) error {
+		http.SetOperation(ctx, op)
 		h := ctx.Middleware(func(context.Context, any) (any, error) {
-			entered.Add(1)
-			<-gate
+			s.entered.Add(1)
+			<-s.gate
 			return &emptypb.Empty{}, nil
 		})
 		out, err := h(ctx, &emptypb.Empty{})
@@ -45,34 +51,58 @@ func TestAdaptiveLimiterRefusesInsteadOfQueueing(t *testing.T) {
 		t.Fatal(err)
 	}
 	go func() { _ = hs.Start(context.Background()) }()
-	defer hs.Stop(context.Background())
+	t.Cleanup(func() { _ = hs.Stop(context.Background()) })
+	s.host = u.Host
+	return s
+}
 
-	const n = 40
-	codes := make(chan int, n)
-	var wg sync.WaitGroup
+// call sends n calls at once; their statuses arrive on s.codes.
+func (s *saturated) call(n int) {
+	s.codes = make(chan int, n)
 	for i := 0; i < n; i++ {
-		wg.Add(1)
+		s.wg.Add(1)
 		go func() {
-			defer wg.Done()
-			resp, err := nethttp.Post("http://"+u.Host+"/slow", "application/json", nil)
+			defer s.wg.Done()
+			resp, err := nethttp.Post("http://"+s.host+"/call", "application/json", nil)
 			if err != nil {
-				codes <- -1
+				s.codes <- -1
 				return
 			}
 			resp.Body.Close()
-			codes <- resp.StatusCode
+			s.codes <- resp.StatusCode
 		}()
 	}
+}
+
+// release lets the held calls end and checks each ended with 200.
+func (s *saturated) release(t *testing.T) {
+	close(s.gate)
+	s.wg.Wait()
+	close(s.codes)
+	for c := range s.codes {
+		if c != nethttp.StatusOK {
+			t.Fatalf("an admitted call ended with %d", c)
+		}
+	}
+}
+
+// Under overload the adaptive limiter answers 429 at once instead of
+// queueing: while admitted calls are still held, every other call has
+// already come back refused.
+func TestAdaptiveLimiterRefusesInsteadOfQueueing(t *testing.T) {
+	s := newSaturated(t, "/test.Slow/Call")
+	const n = 40
+	s.call(n)
 	// Every call is either held inside (entered) or already answered.
 	var early []int
-	for int64(len(early))+entered.Load() < n {
+	for int64(len(early))+s.entered.Load() < n {
 		select {
-		case c := <-codes:
+		case c := <-s.codes:
 			early = append(early, c)
 		case <-time.After(10 * time.Millisecond): // poll entered again
 		}
 	}
-	admitted := entered.Load()
+	admitted := s.entered.Load()
 	for _, c := range early {
 		if c != nethttp.StatusTooManyRequests {
 			t.Fatalf("a call came back with %d while the admitted ones were held", c)
@@ -81,12 +111,22 @@ func TestAdaptiveLimiterRefusesInsteadOfQueueing(t *testing.T) {
 	if admitted < 1 || admitted > 4 || len(early) < n-4 {
 		t.Fatalf("admitted %d, refused %d of %d: the limiter let the queue grow", admitted, len(early), n)
 	}
-	close(gate)
-	wg.Wait()
-	close(codes)
-	for c := range codes {
-		if c != nethttp.StatusOK {
-			t.Fatalf("an admitted call ended with %d", c)
+	s.release(t)
+}
+
+// Calls between services are never shed: they belong to operations already
+// admitted at the edge (an upload's complete creating its node). On the
+// same saturated limiter, every internal call gets in.
+func TestAdaptiveLimiterAdmitsInternalCalls(t *testing.T) {
+	s := newSaturated(t, "/clouddrive.file.v1.FileInternal/CreateFile")
+	const n = 40
+	s.call(n)
+	for s.entered.Load() < n {
+		select {
+		case c := <-s.codes:
+			t.Fatalf("an internal call came back with %d while others were held: it was shed", c)
+		case <-time.After(10 * time.Millisecond):
 		}
 	}
+	s.release(t)
 }
