@@ -221,6 +221,8 @@ func (uc *UploadUsecase) Abort(ctx context.Context, owner int64, id string) erro
 		return errCompleting()
 	}
 	if err := uc.uploads.Finish(ctx, owner, id, UploadAborted, 0); err != nil {
+		// Still open: unseal it, or it would refuse chunks until the lease ends.
+		_ = uc.uploads.Release(context.WithoutCancel(ctx), owner, id)
 		return err
 	}
 	_ = uc.index.Drop(ctx, id)

@@ -693,6 +693,17 @@ func TestAbort(t *testing.T) {
 	f.has(busy)
 	f.uploads.EXPECT().Lease(gomock.Any(), int64(1), busy.ID, gomock.Any(), gomock.Any()).Return(false, nil)
 	wantReason(t, f.uc.Abort(f.ctx, 1, busy.ID), 409, "UPLOAD_COMPLETING")
+	// An abort that fails after taking the lease gives it back: the upload
+	// is still open and must take chunks again.
+	failing := f.open(nil)
+	failing.ID = "u4"
+	f.has(failing)
+	f.uploads.EXPECT().Lease(gomock.Any(), int64(1), failing.ID, gomock.Any(), gomock.Any()).Return(true, nil)
+	f.uploads.EXPECT().Finish(gomock.Any(), int64(1), failing.ID, UploadAborted, int64(0)).Return(errors.New("database down"))
+	f.uploads.EXPECT().Release(gomock.Any(), int64(1), failing.ID).Return(nil)
+	if err := f.uc.Abort(f.ctx, 1, failing.ID); err == nil {
+		t.Fatal("a failed abort reported success")
+	}
 }
 
 // A writer whose claim on its chunk is taken over (it was thought dead)
