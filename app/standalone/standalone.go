@@ -151,8 +151,9 @@ func Run(ctx context.Context, o Options) error {
 	}
 	defer cleanupDAV()
 
-	// Tracing, metrics and the adaptive limiter, as on every service.
-	mw := apiserver.Config{Logger: logger, Auth: authOpts, Guard: skeleton.Middleware("clouddrive")}
+	// Tracing and metrics, as on every service; no shedding by CPU (see
+	// skeleton.Observed): the per-route throttles still apply.
+	mw := apiserver.Config{Logger: logger, Auth: authOpts, Guard: skeleton.Observed("clouddrive")}
 	hs := apiserver.NewHTTPServer(o.HTTPAddr, callTimeout, mw)
 	gs := apiserver.NewGRPCServer(o.GRPCAddr, callTimeout, mw)
 	for _, m := range []interface {

@@ -193,9 +193,17 @@ func (p *Process) Middleware() []middleware.Middleware {
 }
 
 // Middleware is tracing, metrics and the adaptive limiter under service's
-// name (the standalone binary adds them to its servers too).
+// name.
 func Middleware(service string) []middleware.Middleware {
-	return []middleware.Middleware{tracing.Server(), telemetry.Server(service), Adaptive(service)}
+	return append(Observed(service), Adaptive(service))
+}
+
+// Observed is tracing and metrics without the adaptive limiter: the
+// standalone binary's chain. One process on a laptop serves one person,
+// whose own upload is what keeps the CPU busy; shedding by CPU there refused
+// the page's own listing calls (429) mid-upload.
+func Observed(service string) []middleware.Middleware {
+	return []middleware.Middleware{tracing.Server(), telemetry.Server(service)}
 }
 
 // Servers builds the gRPC and HTTP servers with the shared chain and the
