@@ -64,14 +64,21 @@ bin_of() { command -v "$1" 2>/dev/null || echo "/usr/sbin/$1"; }
 # Ports and processes.
 
 declare -A PICKED=()
-free_port() { # a port nobody listens on and not picked yet
+# Ports are picked below the kernel's ephemeral range: a port inside it can be
+# the local end of some outgoing connection by the time its server binds it
+# ("address already in use").
+EPHEMERAL_LO=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
+[ "${EPHEMERAL_LO:-0}" -gt 22000 ] 2>/dev/null || EPHEMERAL_LO=32768
+# free_port sets FREE to a port nobody listens on and not picked yet. It is
+# not called as $(free_port): a subshell would forget what was picked.
+free_port() {
 	local p i
 	for i in $(seq 1 200); do
-		p=$((20000 + RANDOM % 25000))
+		p=$((20000 + RANDOM % (EPHEMERAL_LO - 20000)))
 		[ -n "${PICKED[$p]:-}" ] && continue
 		if ! ss -Htln "( sport = :$p )" | grep -q .; then
 			PICKED[$p]=1
-			echo "$p"
+			FREE=$p
 			return 0
 		fi
 	done
@@ -343,11 +350,14 @@ up() {
 	if [ ! -f "$ENVF" ] || [ "${CLUSTER_KEEP:-1}" != 1 ]; then
 		{
 			for k in ETCD_PORT ETCD_PEER_PORT MARIADB_PORT REDIS_PORT KAFKA_PORT MINIO_PORT GATEWAY_HTTP GATEWAY_GRPC; do
-				echo "$k=$(free_port)"
+				free_port
+				echo "$k=$FREE"
 			done
 			for i in USER FILE_1 FILE_2 STORAGE_1 STORAGE_2 SHARE NOTIFY WEBDAV; do
-				echo "${i}_HTTP=$(free_port)"
-				echo "${i}_GRPC=$(free_port)"
+				free_port
+				echo "${i}_HTTP=$FREE"
+				free_port
+				echo "${i}_GRPC=$FREE"
 			done
 			echo "INTERNAL_SECRET=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 			echo "URL_SECRET=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')"
