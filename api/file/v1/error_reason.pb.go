@@ -40,21 +40,31 @@ const (
 	ErrorReason_INVALID_PAGE_TOKEN ErrorReason = 7
 	ErrorReason_NOT_IN_TRASH       ErrorReason = 8
 	ErrorReason_IN_TRASH           ErrorReason = 9
+	// The change cursor is older than the changes kept (or from before a
+	// restore of the database): list the tree again and take a new cursor.
+	ErrorReason_CURSOR_RESET ErrorReason = 10
+	// Not a cursor of the caller's feed.
+	ErrorReason_INVALID_CURSOR ErrorReason = 11
+	// The file has no such kept version.
+	ErrorReason_VERSION_NOT_FOUND ErrorReason = 12
 )
 
 // Enum value maps for ErrorReason.
 var (
 	ErrorReason_name = map[int32]string{
-		0: "NODE_NOT_FOUND",
-		1: "PARENT_NOT_FOUND",
-		2: "NAME_CONFLICT",
-		3: "INVALID_NAME",
-		4: "NOT_A_FOLDER",
-		5: "MOVE_INTO_SELF",
-		6: "QUOTA_EXCEEDED",
-		7: "INVALID_PAGE_TOKEN",
-		8: "NOT_IN_TRASH",
-		9: "IN_TRASH",
+		0:  "NODE_NOT_FOUND",
+		1:  "PARENT_NOT_FOUND",
+		2:  "NAME_CONFLICT",
+		3:  "INVALID_NAME",
+		4:  "NOT_A_FOLDER",
+		5:  "MOVE_INTO_SELF",
+		6:  "QUOTA_EXCEEDED",
+		7:  "INVALID_PAGE_TOKEN",
+		8:  "NOT_IN_TRASH",
+		9:  "IN_TRASH",
+		10: "CURSOR_RESET",
+		11: "INVALID_CURSOR",
+		12: "VERSION_NOT_FOUND",
 	}
 	ErrorReason_value = map[string]int32{
 		"NODE_NOT_FOUND":     0,
@@ -67,6 +77,9 @@ var (
 		"INVALID_PAGE_TOKEN": 7,
 		"NOT_IN_TRASH":       8,
 		"IN_TRASH":           9,
+		"CURSOR_RESET":       10,
+		"INVALID_CURSOR":     11,
+		"VERSION_NOT_FOUND":  12,
 	}
 )
 
@@ -101,7 +114,7 @@ var File_file_v1_error_reason_proto protoreflect.FileDescriptor
 
 const file_file_v1_error_reason_proto_rawDesc = "" +
 	"\n" +
-	"\x1afile/v1/error_reason.proto\x12\x12clouddrive.file.v1\x1a\x13errors/errors.proto*\x90\x02\n" +
+	"\x1afile/v1/error_reason.proto\x12\x12clouddrive.file.v1\x1a\x13errors/errors.proto*\xdf\x02\n" +
 	"\vErrorReason\x12\x18\n" +
 	"\x0eNODE_NOT_FOUND\x10\x00\x1a\x04\xa8E\x94\x03\x12\x1a\n" +
 	"\x10PARENT_NOT_FOUND\x10\x01\x1a\x04\xa8E\x94\x03\x12\x17\n" +
@@ -112,7 +125,11 @@ const file_file_v1_error_reason_proto_rawDesc = "" +
 	"\x0eQUOTA_EXCEEDED\x10\x06\x1a\x04\xa8E\x9d\x03\x12\x1c\n" +
 	"\x12INVALID_PAGE_TOKEN\x10\a\x1a\x04\xa8E\x90\x03\x12\x16\n" +
 	"\fNOT_IN_TRASH\x10\b\x1a\x04\xa8E\x90\x03\x12\x12\n" +
-	"\bIN_TRASH\x10\t\x1a\x04\xa8E\x90\x03\x1a\x04\xa0E\xf4\x03B\x1bZ\x19clouddrive/api/file/v1;v1b\x06proto3"
+	"\bIN_TRASH\x10\t\x1a\x04\xa8E\x90\x03\x12\x16\n" +
+	"\fCURSOR_RESET\x10\n" +
+	"\x1a\x04\xa8E\x9a\x03\x12\x18\n" +
+	"\x0eINVALID_CURSOR\x10\v\x1a\x04\xa8E\x90\x03\x12\x1b\n" +
+	"\x11VERSION_NOT_FOUND\x10\f\x1a\x04\xa8E\x94\x03\x1a\x04\xa0E\xf4\x03B\x1bZ\x19clouddrive/api/file/v1;v1b\x06proto3"
 
 var (
 	file_file_v1_error_reason_proto_rawDescOnce sync.Once

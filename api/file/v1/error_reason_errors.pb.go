@@ -136,3 +136,47 @@ func IsInTrash(err error) bool {
 func ErrorInTrash(format string, args ...interface{}) *errors.Error {
 	return errors.New(400, ErrorReason_IN_TRASH.String(), fmt.Sprintf(format, args...))
 }
+
+// The change cursor is older than the changes kept (or from before a
+// restore of the database): list the tree again and take a new cursor.
+func IsCursorReset(err error) bool {
+	if err == nil {
+		return false
+	}
+	e := errors.FromError(err)
+	return e.Reason == ErrorReason_CURSOR_RESET.String() && e.Code == 410
+}
+
+// The change cursor is older than the changes kept (or from before a
+// restore of the database): list the tree again and take a new cursor.
+func ErrorCursorReset(format string, args ...interface{}) *errors.Error {
+	return errors.New(410, ErrorReason_CURSOR_RESET.String(), fmt.Sprintf(format, args...))
+}
+
+// Not a cursor of the caller's feed.
+func IsInvalidCursor(err error) bool {
+	if err == nil {
+		return false
+	}
+	e := errors.FromError(err)
+	return e.Reason == ErrorReason_INVALID_CURSOR.String() && e.Code == 400
+}
+
+// Not a cursor of the caller's feed.
+func ErrorInvalidCursor(format string, args ...interface{}) *errors.Error {
+	return errors.New(400, ErrorReason_INVALID_CURSOR.String(), fmt.Sprintf(format, args...))
+}
+
+// The file has no such kept version.
+func IsVersionNotFound(err error) bool {
+	if err == nil {
+		return false
+	}
+	e := errors.FromError(err)
+	return e.Reason == ErrorReason_VERSION_NOT_FOUND.String() && e.Code == 404
+}
+
+// The file has no such kept version.
+func ErrorVersionNotFound(format string, args ...interface{}) *errors.Error {
+	return errors.New(404, ErrorReason_VERSION_NOT_FOUND.String(), fmt.Sprintf(format, args...))
+}

@@ -1118,9 +1118,12 @@ func (*UsageRequest) Descriptor() ([]byte, []int) {
 }
 
 type UsageReply struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	UsedBytes     int64                  `protobuf:"varint,1,opt,name=used_bytes,json=usedBytes,proto3" json:"used_bytes,omitempty"`
-	LimitBytes    int64                  `protobuf:"varint,2,opt,name=limit_bytes,json=limitBytes,proto3" json:"limit_bytes,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Everything charged: live and trashed files and kept versions.
+	UsedBytes  int64 `protobuf:"varint,1,opt,name=used_bytes,json=usedBytes,proto3" json:"used_bytes,omitempty"`
+	LimitBytes int64 `protobuf:"varint,2,opt,name=limit_bytes,json=limitBytes,proto3" json:"limit_bytes,omitempty"`
+	// The part of used_bytes that older versions of files take.
+	VersionBytes  int64 `protobuf:"varint,3,opt,name=version_bytes,json=versionBytes,proto3" json:"version_bytes,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1169,6 +1172,690 @@ func (x *UsageReply) GetLimitBytes() int64 {
 	return 0
 }
 
+func (x *UsageReply) GetVersionBytes() int64 {
+	if x != nil {
+		return x.VersionBytes
+	}
+	return 0
+}
+
+type ListChangesRequest struct {
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Cursor string                 `protobuf:"bytes,1,opt,name=cursor,proto3" json:"cursor,omitempty"`
+	// 1 to 1000; 500 when absent.
+	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// Skip to now: no changes, the cursor after the latest one.
+	Latest        bool `protobuf:"varint,3,opt,name=latest,proto3" json:"latest,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListChangesRequest) Reset() {
+	*x = ListChangesRequest{}
+	mi := &file_file_v1_file_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListChangesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListChangesRequest) ProtoMessage() {}
+
+func (x *ListChangesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_file_v1_file_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListChangesRequest.ProtoReflect.Descriptor instead.
+func (*ListChangesRequest) Descriptor() ([]byte, []int) {
+	return file_file_v1_file_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *ListChangesRequest) GetCursor() string {
+	if x != nil {
+		return x.Cursor
+	}
+	return ""
+}
+
+func (x *ListChangesRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListChangesRequest) GetLatest() bool {
+	if x != nil {
+		return x.Latest
+	}
+	return false
+}
+
+type ListChangesReply struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Changes []*Change              `protobuf:"bytes,1,rep,name=changes,proto3" json:"changes,omitempty"`
+	// Pass it to the next ListChanges or WaitChanges; never empty.
+	Cursor string `protobuf:"bytes,2,opt,name=cursor,proto3" json:"cursor,omitempty"`
+	// More changes follow: ask again at once with cursor.
+	HasMore       bool `protobuf:"varint,3,opt,name=has_more,json=hasMore,proto3" json:"has_more,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListChangesReply) Reset() {
+	*x = ListChangesReply{}
+	mi := &file_file_v1_file_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListChangesReply) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListChangesReply) ProtoMessage() {}
+
+func (x *ListChangesReply) ProtoReflect() protoreflect.Message {
+	mi := &file_file_v1_file_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListChangesReply.ProtoReflect.Descriptor instead.
+func (*ListChangesReply) Descriptor() ([]byte, []int) {
+	return file_file_v1_file_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *ListChangesReply) GetChanges() []*Change {
+	if x != nil {
+		return x.Changes
+	}
+	return nil
+}
+
+func (x *ListChangesReply) GetCursor() string {
+	if x != nil {
+		return x.Cursor
+	}
+	return ""
+}
+
+func (x *ListChangesReply) GetHasMore() bool {
+	if x != nil {
+		return x.HasMore
+	}
+	return false
+}
+
+// One change to the caller's tree. A change to a folder (moved, renamed,
+// trashed, restored, purged, copied in) covers its whole subtree.
+type Change struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The change's position in the caller's feed, from 1, without gaps.
+	Seq int64 `protobuf:"varint,1,opt,name=seq,proto3" json:"seq,omitempty"`
+	// "created", "renamed", "moved", "trashed", "restored", "purged",
+	// "version" (new content written over the file) or "version_restored".
+	Type     string `protobuf:"bytes,2,opt,name=type,proto3" json:"type,omitempty"`
+	NodeId   string `protobuf:"bytes,3,opt,name=node_id,json=nodeId,proto3" json:"node_id,omitempty"`
+	ParentId string `protobuf:"bytes,4,opt,name=parent_id,json=parentId,proto3" json:"parent_id,omitempty"`
+	// "folder" or "file".
+	Kind string `protobuf:"bytes,5,opt,name=kind,proto3" json:"kind,omitempty"`
+	Name string `protobuf:"bytes,6,opt,name=name,proto3" json:"name,omitempty"`
+	// Slash-separated from the root ("/docs/a.txt") after the change; for
+	// trashed and purged, where the node was.
+	Path string `protobuf:"bytes,7,opt,name=path,proto3" json:"path,omitempty"`
+	// Before a rename or move; empty otherwise.
+	OldPath string `protobuf:"bytes,8,opt,name=old_path,json=oldPath,proto3" json:"old_path,omitempty"`
+	// Lowercase hex; empty for folders.
+	ContentHash string `protobuf:"bytes,9,opt,name=content_hash,json=contentHash,proto3" json:"content_hash,omitempty"`
+	Size        int64  `protobuf:"varint,10,opt,name=size,proto3" json:"size,omitempty"`
+	// RFC 3339.
+	At string `protobuf:"bytes,11,opt,name=at,proto3" json:"at,omitempty"`
+	// The node's version after the change.
+	NodeVersion   int64 `protobuf:"varint,12,opt,name=node_version,json=nodeVersion,proto3" json:"node_version,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Change) Reset() {
+	*x = Change{}
+	mi := &file_file_v1_file_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Change) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Change) ProtoMessage() {}
+
+func (x *Change) ProtoReflect() protoreflect.Message {
+	mi := &file_file_v1_file_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Change.ProtoReflect.Descriptor instead.
+func (*Change) Descriptor() ([]byte, []int) {
+	return file_file_v1_file_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *Change) GetSeq() int64 {
+	if x != nil {
+		return x.Seq
+	}
+	return 0
+}
+
+func (x *Change) GetType() string {
+	if x != nil {
+		return x.Type
+	}
+	return ""
+}
+
+func (x *Change) GetNodeId() string {
+	if x != nil {
+		return x.NodeId
+	}
+	return ""
+}
+
+func (x *Change) GetParentId() string {
+	if x != nil {
+		return x.ParentId
+	}
+	return ""
+}
+
+func (x *Change) GetKind() string {
+	if x != nil {
+		return x.Kind
+	}
+	return ""
+}
+
+func (x *Change) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *Change) GetPath() string {
+	if x != nil {
+		return x.Path
+	}
+	return ""
+}
+
+func (x *Change) GetOldPath() string {
+	if x != nil {
+		return x.OldPath
+	}
+	return ""
+}
+
+func (x *Change) GetContentHash() string {
+	if x != nil {
+		return x.ContentHash
+	}
+	return ""
+}
+
+func (x *Change) GetSize() int64 {
+	if x != nil {
+		return x.Size
+	}
+	return 0
+}
+
+func (x *Change) GetAt() string {
+	if x != nil {
+		return x.At
+	}
+	return ""
+}
+
+func (x *Change) GetNodeVersion() int64 {
+	if x != nil {
+		return x.NodeVersion
+	}
+	return 0
+}
+
+type WaitChangesRequest struct {
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Cursor string                 `protobuf:"bytes,1,opt,name=cursor,proto3" json:"cursor,omitempty"`
+	// 1 to 60; 30 when absent.
+	TimeoutSeconds int32 `protobuf:"varint,2,opt,name=timeout_seconds,json=timeoutSeconds,proto3" json:"timeout_seconds,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *WaitChangesRequest) Reset() {
+	*x = WaitChangesRequest{}
+	mi := &file_file_v1_file_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WaitChangesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WaitChangesRequest) ProtoMessage() {}
+
+func (x *WaitChangesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_file_v1_file_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WaitChangesRequest.ProtoReflect.Descriptor instead.
+func (*WaitChangesRequest) Descriptor() ([]byte, []int) {
+	return file_file_v1_file_proto_rawDescGZIP(), []int{24}
+}
+
+func (x *WaitChangesRequest) GetCursor() string {
+	if x != nil {
+		return x.Cursor
+	}
+	return ""
+}
+
+func (x *WaitChangesRequest) GetTimeoutSeconds() int32 {
+	if x != nil {
+		return x.TimeoutSeconds
+	}
+	return 0
+}
+
+type WaitChangesReply struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The feed has moved past the cursor: ListChanges has something.
+	Changes       bool `protobuf:"varint,1,opt,name=changes,proto3" json:"changes,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WaitChangesReply) Reset() {
+	*x = WaitChangesReply{}
+	mi := &file_file_v1_file_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WaitChangesReply) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WaitChangesReply) ProtoMessage() {}
+
+func (x *WaitChangesReply) ProtoReflect() protoreflect.Message {
+	mi := &file_file_v1_file_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WaitChangesReply.ProtoReflect.Descriptor instead.
+func (*WaitChangesReply) Descriptor() ([]byte, []int) {
+	return file_file_v1_file_proto_rawDescGZIP(), []int{25}
+}
+
+func (x *WaitChangesReply) GetChanges() bool {
+	if x != nil {
+		return x.Changes
+	}
+	return false
+}
+
+// An older content of a file, kept when it was replaced.
+type FileVersion struct {
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	Id          string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	NodeId      string                 `protobuf:"bytes,2,opt,name=node_id,json=nodeId,proto3" json:"node_id,omitempty"`
+	Size        int64                  `protobuf:"varint,3,opt,name=size,proto3" json:"size,omitempty"`
+	ContentHash string                 `protobuf:"bytes,4,opt,name=content_hash,json=contentHash,proto3" json:"content_hash,omitempty"`
+	Mime        string                 `protobuf:"bytes,5,opt,name=mime,proto3" json:"mime,omitempty"`
+	// RFC 3339: when this content was written, and when it was replaced.
+	CreatedAt  string `protobuf:"bytes,6,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	ReplacedAt string `protobuf:"bytes,7,opt,name=replaced_at,json=replacedAt,proto3" json:"replaced_at,omitempty"`
+	// The node's version number this content had.
+	NodeVersion   int64 `protobuf:"varint,8,opt,name=node_version,json=nodeVersion,proto3" json:"node_version,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *FileVersion) Reset() {
+	*x = FileVersion{}
+	mi := &file_file_v1_file_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *FileVersion) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*FileVersion) ProtoMessage() {}
+
+func (x *FileVersion) ProtoReflect() protoreflect.Message {
+	mi := &file_file_v1_file_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use FileVersion.ProtoReflect.Descriptor instead.
+func (*FileVersion) Descriptor() ([]byte, []int) {
+	return file_file_v1_file_proto_rawDescGZIP(), []int{26}
+}
+
+func (x *FileVersion) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *FileVersion) GetNodeId() string {
+	if x != nil {
+		return x.NodeId
+	}
+	return ""
+}
+
+func (x *FileVersion) GetSize() int64 {
+	if x != nil {
+		return x.Size
+	}
+	return 0
+}
+
+func (x *FileVersion) GetContentHash() string {
+	if x != nil {
+		return x.ContentHash
+	}
+	return ""
+}
+
+func (x *FileVersion) GetMime() string {
+	if x != nil {
+		return x.Mime
+	}
+	return ""
+}
+
+func (x *FileVersion) GetCreatedAt() string {
+	if x != nil {
+		return x.CreatedAt
+	}
+	return ""
+}
+
+func (x *FileVersion) GetReplacedAt() string {
+	if x != nil {
+		return x.ReplacedAt
+	}
+	return ""
+}
+
+func (x *FileVersion) GetNodeVersion() int64 {
+	if x != nil {
+		return x.NodeVersion
+	}
+	return 0
+}
+
+type ListVersionsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	NodeId        string                 `protobuf:"bytes,1,opt,name=node_id,json=nodeId,proto3" json:"node_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListVersionsRequest) Reset() {
+	*x = ListVersionsRequest{}
+	mi := &file_file_v1_file_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListVersionsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListVersionsRequest) ProtoMessage() {}
+
+func (x *ListVersionsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_file_v1_file_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListVersionsRequest.ProtoReflect.Descriptor instead.
+func (*ListVersionsRequest) Descriptor() ([]byte, []int) {
+	return file_file_v1_file_proto_rawDescGZIP(), []int{27}
+}
+
+func (x *ListVersionsRequest) GetNodeId() string {
+	if x != nil {
+		return x.NodeId
+	}
+	return ""
+}
+
+type ListVersionsReply struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Node          *Node                  `protobuf:"bytes,1,opt,name=node,proto3" json:"node,omitempty"`
+	Versions      []*FileVersion         `protobuf:"bytes,2,rep,name=versions,proto3" json:"versions,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListVersionsReply) Reset() {
+	*x = ListVersionsReply{}
+	mi := &file_file_v1_file_proto_msgTypes[28]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListVersionsReply) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListVersionsReply) ProtoMessage() {}
+
+func (x *ListVersionsReply) ProtoReflect() protoreflect.Message {
+	mi := &file_file_v1_file_proto_msgTypes[28]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListVersionsReply.ProtoReflect.Descriptor instead.
+func (*ListVersionsReply) Descriptor() ([]byte, []int) {
+	return file_file_v1_file_proto_rawDescGZIP(), []int{28}
+}
+
+func (x *ListVersionsReply) GetNode() *Node {
+	if x != nil {
+		return x.Node
+	}
+	return nil
+}
+
+func (x *ListVersionsReply) GetVersions() []*FileVersion {
+	if x != nil {
+		return x.Versions
+	}
+	return nil
+}
+
+type RestoreVersionRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	NodeId        string                 `protobuf:"bytes,1,opt,name=node_id,json=nodeId,proto3" json:"node_id,omitempty"`
+	VersionId     string                 `protobuf:"bytes,2,opt,name=version_id,json=versionId,proto3" json:"version_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RestoreVersionRequest) Reset() {
+	*x = RestoreVersionRequest{}
+	mi := &file_file_v1_file_proto_msgTypes[29]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RestoreVersionRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RestoreVersionRequest) ProtoMessage() {}
+
+func (x *RestoreVersionRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_file_v1_file_proto_msgTypes[29]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RestoreVersionRequest.ProtoReflect.Descriptor instead.
+func (*RestoreVersionRequest) Descriptor() ([]byte, []int) {
+	return file_file_v1_file_proto_rawDescGZIP(), []int{29}
+}
+
+func (x *RestoreVersionRequest) GetNodeId() string {
+	if x != nil {
+		return x.NodeId
+	}
+	return ""
+}
+
+func (x *RestoreVersionRequest) GetVersionId() string {
+	if x != nil {
+		return x.VersionId
+	}
+	return ""
+}
+
+type GetVersionRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	OwnerId       string                 `protobuf:"bytes,1,opt,name=owner_id,json=ownerId,proto3" json:"owner_id,omitempty"`
+	NodeId        string                 `protobuf:"bytes,2,opt,name=node_id,json=nodeId,proto3" json:"node_id,omitempty"`
+	VersionId     string                 `protobuf:"bytes,3,opt,name=version_id,json=versionId,proto3" json:"version_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetVersionRequest) Reset() {
+	*x = GetVersionRequest{}
+	mi := &file_file_v1_file_proto_msgTypes[30]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetVersionRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetVersionRequest) ProtoMessage() {}
+
+func (x *GetVersionRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_file_v1_file_proto_msgTypes[30]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetVersionRequest.ProtoReflect.Descriptor instead.
+func (*GetVersionRequest) Descriptor() ([]byte, []int) {
+	return file_file_v1_file_proto_rawDescGZIP(), []int{30}
+}
+
+func (x *GetVersionRequest) GetOwnerId() string {
+	if x != nil {
+		return x.OwnerId
+	}
+	return ""
+}
+
+func (x *GetVersionRequest) GetNodeId() string {
+	if x != nil {
+		return x.NodeId
+	}
+	return ""
+}
+
+func (x *GetVersionRequest) GetVersionId() string {
+	if x != nil {
+		return x.VersionId
+	}
+	return ""
+}
+
 type SetQuotaRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	UserId        string                 `protobuf:"bytes,1,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
@@ -1179,7 +1866,7 @@ type SetQuotaRequest struct {
 
 func (x *SetQuotaRequest) Reset() {
 	*x = SetQuotaRequest{}
-	mi := &file_file_v1_file_proto_msgTypes[21]
+	mi := &file_file_v1_file_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1191,7 +1878,7 @@ func (x *SetQuotaRequest) String() string {
 func (*SetQuotaRequest) ProtoMessage() {}
 
 func (x *SetQuotaRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_file_v1_file_proto_msgTypes[21]
+	mi := &file_file_v1_file_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1204,7 +1891,7 @@ func (x *SetQuotaRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetQuotaRequest.ProtoReflect.Descriptor instead.
 func (*SetQuotaRequest) Descriptor() ([]byte, []int) {
-	return file_file_v1_file_proto_rawDescGZIP(), []int{21}
+	return file_file_v1_file_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *SetQuotaRequest) GetUserId() string {
@@ -1230,7 +1917,7 @@ type GetQuotaRequest struct {
 
 func (x *GetQuotaRequest) Reset() {
 	*x = GetQuotaRequest{}
-	mi := &file_file_v1_file_proto_msgTypes[22]
+	mi := &file_file_v1_file_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1242,7 +1929,7 @@ func (x *GetQuotaRequest) String() string {
 func (*GetQuotaRequest) ProtoMessage() {}
 
 func (x *GetQuotaRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_file_v1_file_proto_msgTypes[22]
+	mi := &file_file_v1_file_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1255,7 +1942,7 @@ func (x *GetQuotaRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetQuotaRequest.ProtoReflect.Descriptor instead.
 func (*GetQuotaRequest) Descriptor() ([]byte, []int) {
-	return file_file_v1_file_proto_rawDescGZIP(), []int{22}
+	return file_file_v1_file_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *GetQuotaRequest) GetUserId() string {
@@ -1266,21 +1953,23 @@ func (x *GetQuotaRequest) GetUserId() string {
 }
 
 type CreateFileRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	OwnerId       string                 `protobuf:"bytes,1,opt,name=owner_id,json=ownerId,proto3" json:"owner_id,omitempty"`
-	ParentId      string                 `protobuf:"bytes,2,opt,name=parent_id,json=parentId,proto3" json:"parent_id,omitempty"`
-	Name          string                 `protobuf:"bytes,3,opt,name=name,proto3" json:"name,omitempty"`
-	ContentHash   string                 `protobuf:"bytes,4,opt,name=content_hash,json=contentHash,proto3" json:"content_hash,omitempty"`
-	Size          int64                  `protobuf:"varint,5,opt,name=size,proto3" json:"size,omitempty"`
-	Mime          string                 `protobuf:"bytes,6,opt,name=mime,proto3" json:"mime,omitempty"`
-	OnConflict    string                 `protobuf:"bytes,7,opt,name=on_conflict,json=onConflict,proto3" json:"on_conflict,omitempty"`
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	OwnerId     string                 `protobuf:"bytes,1,opt,name=owner_id,json=ownerId,proto3" json:"owner_id,omitempty"`
+	ParentId    string                 `protobuf:"bytes,2,opt,name=parent_id,json=parentId,proto3" json:"parent_id,omitempty"`
+	Name        string                 `protobuf:"bytes,3,opt,name=name,proto3" json:"name,omitempty"`
+	ContentHash string                 `protobuf:"bytes,4,opt,name=content_hash,json=contentHash,proto3" json:"content_hash,omitempty"`
+	Size        int64                  `protobuf:"varint,5,opt,name=size,proto3" json:"size,omitempty"`
+	Mime        string                 `protobuf:"bytes,6,opt,name=mime,proto3" json:"mime,omitempty"`
+	// "version" (the default when the name is an existing file: a new version
+	// of it), "rename" (keep both: "a (1).txt") or "fail" (NAME_CONFLICT).
+	OnConflict    string `protobuf:"bytes,7,opt,name=on_conflict,json=onConflict,proto3" json:"on_conflict,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *CreateFileRequest) Reset() {
 	*x = CreateFileRequest{}
-	mi := &file_file_v1_file_proto_msgTypes[23]
+	mi := &file_file_v1_file_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1292,7 +1981,7 @@ func (x *CreateFileRequest) String() string {
 func (*CreateFileRequest) ProtoMessage() {}
 
 func (x *CreateFileRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_file_v1_file_proto_msgTypes[23]
+	mi := &file_file_v1_file_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1305,7 +1994,7 @@ func (x *CreateFileRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateFileRequest.ProtoReflect.Descriptor instead.
 func (*CreateFileRequest) Descriptor() ([]byte, []int) {
-	return file_file_v1_file_proto_rawDescGZIP(), []int{23}
+	return file_file_v1_file_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *CreateFileRequest) GetOwnerId() string {
@@ -1366,7 +2055,7 @@ type ReferencedHashesRequest struct {
 
 func (x *ReferencedHashesRequest) Reset() {
 	*x = ReferencedHashesRequest{}
-	mi := &file_file_v1_file_proto_msgTypes[24]
+	mi := &file_file_v1_file_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1378,7 +2067,7 @@ func (x *ReferencedHashesRequest) String() string {
 func (*ReferencedHashesRequest) ProtoMessage() {}
 
 func (x *ReferencedHashesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_file_v1_file_proto_msgTypes[24]
+	mi := &file_file_v1_file_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1391,7 +2080,7 @@ func (x *ReferencedHashesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReferencedHashesRequest.ProtoReflect.Descriptor instead.
 func (*ReferencedHashesRequest) Descriptor() ([]byte, []int) {
-	return file_file_v1_file_proto_rawDescGZIP(), []int{24}
+	return file_file_v1_file_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *ReferencedHashesRequest) GetContentHashes() []string {
@@ -1410,7 +2099,7 @@ type ReferencedHashesReply struct {
 
 func (x *ReferencedHashesReply) Reset() {
 	*x = ReferencedHashesReply{}
-	mi := &file_file_v1_file_proto_msgTypes[25]
+	mi := &file_file_v1_file_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1422,7 +2111,7 @@ func (x *ReferencedHashesReply) String() string {
 func (*ReferencedHashesReply) ProtoMessage() {}
 
 func (x *ReferencedHashesReply) ProtoReflect() protoreflect.Message {
-	mi := &file_file_v1_file_proto_msgTypes[25]
+	mi := &file_file_v1_file_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1435,7 +2124,7 @@ func (x *ReferencedHashesReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReferencedHashesReply.ProtoReflect.Descriptor instead.
 func (*ReferencedHashesReply) Descriptor() ([]byte, []int) {
-	return file_file_v1_file_proto_rawDescGZIP(), []int{25}
+	return file_file_v1_file_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *ReferencedHashesReply) GetReferenced() []string {
@@ -1455,7 +2144,7 @@ type GetNodeRequest struct {
 
 func (x *GetNodeRequest) Reset() {
 	*x = GetNodeRequest{}
-	mi := &file_file_v1_file_proto_msgTypes[26]
+	mi := &file_file_v1_file_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1467,7 +2156,7 @@ func (x *GetNodeRequest) String() string {
 func (*GetNodeRequest) ProtoMessage() {}
 
 func (x *GetNodeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_file_v1_file_proto_msgTypes[26]
+	mi := &file_file_v1_file_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1480,7 +2169,7 @@ func (x *GetNodeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetNodeRequest.ProtoReflect.Descriptor instead.
 func (*GetNodeRequest) Descriptor() ([]byte, []int) {
-	return file_file_v1_file_proto_rawDescGZIP(), []int{26}
+	return file_file_v1_file_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *GetNodeRequest) GetOwnerId() string {
@@ -1498,19 +2187,20 @@ func (x *GetNodeRequest) GetId() string {
 }
 
 type CheckCreateRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	OwnerId       string                 `protobuf:"bytes,1,opt,name=owner_id,json=ownerId,proto3" json:"owner_id,omitempty"`
-	ParentId      string                 `protobuf:"bytes,2,opt,name=parent_id,json=parentId,proto3" json:"parent_id,omitempty"`
-	Name          string                 `protobuf:"bytes,3,opt,name=name,proto3" json:"name,omitempty"`
-	Size          int64                  `protobuf:"varint,4,opt,name=size,proto3" json:"size,omitempty"`
-	OnConflict    string                 `protobuf:"bytes,5,opt,name=on_conflict,json=onConflict,proto3" json:"on_conflict,omitempty"`
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	OwnerId  string                 `protobuf:"bytes,1,opt,name=owner_id,json=ownerId,proto3" json:"owner_id,omitempty"`
+	ParentId string                 `protobuf:"bytes,2,opt,name=parent_id,json=parentId,proto3" json:"parent_id,omitempty"`
+	Name     string                 `protobuf:"bytes,3,opt,name=name,proto3" json:"name,omitempty"`
+	Size     int64                  `protobuf:"varint,4,opt,name=size,proto3" json:"size,omitempty"`
+	// As in CreateFileRequest.
+	OnConflict    string `protobuf:"bytes,5,opt,name=on_conflict,json=onConflict,proto3" json:"on_conflict,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *CheckCreateRequest) Reset() {
 	*x = CheckCreateRequest{}
-	mi := &file_file_v1_file_proto_msgTypes[27]
+	mi := &file_file_v1_file_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1522,7 +2212,7 @@ func (x *CheckCreateRequest) String() string {
 func (*CheckCreateRequest) ProtoMessage() {}
 
 func (x *CheckCreateRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_file_v1_file_proto_msgTypes[27]
+	mi := &file_file_v1_file_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1535,7 +2225,7 @@ func (x *CheckCreateRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CheckCreateRequest.ProtoReflect.Descriptor instead.
 func (*CheckCreateRequest) Descriptor() ([]byte, []int) {
-	return file_file_v1_file_proto_rawDescGZIP(), []int{27}
+	return file_file_v1_file_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *CheckCreateRequest) GetOwnerId() string {
@@ -1581,7 +2271,7 @@ type CheckCreateReply struct {
 
 func (x *CheckCreateReply) Reset() {
 	*x = CheckCreateReply{}
-	mi := &file_file_v1_file_proto_msgTypes[28]
+	mi := &file_file_v1_file_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1593,7 +2283,7 @@ func (x *CheckCreateReply) String() string {
 func (*CheckCreateReply) ProtoMessage() {}
 
 func (x *CheckCreateReply) ProtoReflect() protoreflect.Message {
-	mi := &file_file_v1_file_proto_msgTypes[28]
+	mi := &file_file_v1_file_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1606,7 +2296,7 @@ func (x *CheckCreateReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CheckCreateReply.ProtoReflect.Descriptor instead.
 func (*CheckCreateReply) Descriptor() ([]byte, []int) {
-	return file_file_v1_file_proto_rawDescGZIP(), []int{28}
+	return file_file_v1_file_proto_rawDescGZIP(), []int{38}
 }
 
 type WalkRequest struct {
@@ -1621,7 +2311,7 @@ type WalkRequest struct {
 
 func (x *WalkRequest) Reset() {
 	*x = WalkRequest{}
-	mi := &file_file_v1_file_proto_msgTypes[29]
+	mi := &file_file_v1_file_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1633,7 +2323,7 @@ func (x *WalkRequest) String() string {
 func (*WalkRequest) ProtoMessage() {}
 
 func (x *WalkRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_file_v1_file_proto_msgTypes[29]
+	mi := &file_file_v1_file_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1646,7 +2336,7 @@ func (x *WalkRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WalkRequest.ProtoReflect.Descriptor instead.
 func (*WalkRequest) Descriptor() ([]byte, []int) {
-	return file_file_v1_file_proto_rawDescGZIP(), []int{29}
+	return file_file_v1_file_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *WalkRequest) GetOwnerId() string {
@@ -1681,7 +2371,7 @@ type WalkEntry struct {
 
 func (x *WalkEntry) Reset() {
 	*x = WalkEntry{}
-	mi := &file_file_v1_file_proto_msgTypes[30]
+	mi := &file_file_v1_file_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1693,7 +2383,7 @@ func (x *WalkEntry) String() string {
 func (*WalkEntry) ProtoMessage() {}
 
 func (x *WalkEntry) ProtoReflect() protoreflect.Message {
-	mi := &file_file_v1_file_proto_msgTypes[30]
+	mi := &file_file_v1_file_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1706,7 +2396,7 @@ func (x *WalkEntry) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WalkEntry.ProtoReflect.Descriptor instead.
 func (*WalkEntry) Descriptor() ([]byte, []int) {
-	return file_file_v1_file_proto_rawDescGZIP(), []int{30}
+	return file_file_v1_file_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *WalkEntry) GetPath() string {
@@ -1734,7 +2424,7 @@ type WalkReply struct {
 
 func (x *WalkReply) Reset() {
 	*x = WalkReply{}
-	mi := &file_file_v1_file_proto_msgTypes[31]
+	mi := &file_file_v1_file_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1746,7 +2436,7 @@ func (x *WalkReply) String() string {
 func (*WalkReply) ProtoMessage() {}
 
 func (x *WalkReply) ProtoReflect() protoreflect.Message {
-	mi := &file_file_v1_file_proto_msgTypes[31]
+	mi := &file_file_v1_file_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1759,7 +2449,7 @@ func (x *WalkReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WalkReply.ProtoReflect.Descriptor instead.
 func (*WalkReply) Descriptor() ([]byte, []int) {
-	return file_file_v1_file_proto_rawDescGZIP(), []int{31}
+	return file_file_v1_file_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *WalkReply) GetEntries() []*WalkEntry {
@@ -1788,7 +2478,7 @@ type ListChildrenRequest struct {
 
 func (x *ListChildrenRequest) Reset() {
 	*x = ListChildrenRequest{}
-	mi := &file_file_v1_file_proto_msgTypes[32]
+	mi := &file_file_v1_file_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1800,7 +2490,7 @@ func (x *ListChildrenRequest) String() string {
 func (*ListChildrenRequest) ProtoMessage() {}
 
 func (x *ListChildrenRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_file_v1_file_proto_msgTypes[32]
+	mi := &file_file_v1_file_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1813,7 +2503,7 @@ func (x *ListChildrenRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListChildrenRequest.ProtoReflect.Descriptor instead.
 func (*ListChildrenRequest) Descriptor() ([]byte, []int) {
-	return file_file_v1_file_proto_rawDescGZIP(), []int{32}
+	return file_file_v1_file_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *ListChildrenRequest) GetOwnerId() string {
@@ -1854,7 +2544,7 @@ type GetPathRequest struct {
 
 func (x *GetPathRequest) Reset() {
 	*x = GetPathRequest{}
-	mi := &file_file_v1_file_proto_msgTypes[33]
+	mi := &file_file_v1_file_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1866,7 +2556,7 @@ func (x *GetPathRequest) String() string {
 func (*GetPathRequest) ProtoMessage() {}
 
 func (x *GetPathRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_file_v1_file_proto_msgTypes[33]
+	mi := &file_file_v1_file_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1879,7 +2569,7 @@ func (x *GetPathRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetPathRequest.ProtoReflect.Descriptor instead.
 func (*GetPathRequest) Descriptor() ([]byte, []int) {
-	return file_file_v1_file_proto_rawDescGZIP(), []int{33}
+	return file_file_v1_file_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *GetPathRequest) GetOwnerId() string {
@@ -1909,7 +2599,7 @@ type CopyFromRequest struct {
 
 func (x *CopyFromRequest) Reset() {
 	*x = CopyFromRequest{}
-	mi := &file_file_v1_file_proto_msgTypes[34]
+	mi := &file_file_v1_file_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1921,7 +2611,7 @@ func (x *CopyFromRequest) String() string {
 func (*CopyFromRequest) ProtoMessage() {}
 
 func (x *CopyFromRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_file_v1_file_proto_msgTypes[34]
+	mi := &file_file_v1_file_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1934,7 +2624,7 @@ func (x *CopyFromRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CopyFromRequest.ProtoReflect.Descriptor instead.
 func (*CopyFromRequest) Descriptor() ([]byte, []int) {
-	return file_file_v1_file_proto_rawDescGZIP(), []int{34}
+	return file_file_v1_file_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *CopyFromRequest) GetSrcOwnerId() string {
@@ -2062,19 +2752,74 @@ const file_file_v1_file_proto_rawDesc = "" +
 	"\xfaB\a\x1a\x05\x18\xe8\a(\x00R\bpageSize\x12'\n" +
 	"\n" +
 	"page_token\x18\x03 \x01(\tB\b\xfaB\x05r\x03(\x80\bR\tpageToken\"\x0e\n" +
-	"\fUsageRequest\"L\n" +
+	"\fUsageRequest\"q\n" +
 	"\n" +
 	"UsageReply\x12\x1d\n" +
 	"\n" +
 	"used_bytes\x18\x01 \x01(\x03R\tusedBytes\x12\x1f\n" +
 	"\vlimit_bytes\x18\x02 \x01(\x03R\n" +
-	"limitBytes\"_\n" +
+	"limitBytes\x12#\n" +
+	"\rversion_bytes\x18\x03 \x01(\x03R\fversionBytes\"w\n" +
+	"\x12ListChangesRequest\x12 \n" +
+	"\x06cursor\x18\x01 \x01(\tB\b\xfaB\x05r\x03(\x80\x02R\x06cursor\x12'\n" +
+	"\tpage_size\x18\x02 \x01(\x05B\n" +
+	"\xfaB\a\x1a\x05\x18\xe8\a(\x00R\bpageSize\x12\x16\n" +
+	"\x06latest\x18\x03 \x01(\bR\x06latest\"{\n" +
+	"\x10ListChangesReply\x124\n" +
+	"\achanges\x18\x01 \x03(\v2\x1a.clouddrive.file.v1.ChangeR\achanges\x12\x16\n" +
+	"\x06cursor\x18\x02 \x01(\tR\x06cursor\x12\x19\n" +
+	"\bhas_more\x18\x03 \x01(\bR\ahasMore\"\xa5\x02\n" +
+	"\x06Change\x12\x10\n" +
+	"\x03seq\x18\x01 \x01(\x03R\x03seq\x12\x12\n" +
+	"\x04type\x18\x02 \x01(\tR\x04type\x12\x17\n" +
+	"\anode_id\x18\x03 \x01(\tR\x06nodeId\x12\x1b\n" +
+	"\tparent_id\x18\x04 \x01(\tR\bparentId\x12\x12\n" +
+	"\x04kind\x18\x05 \x01(\tR\x04kind\x12\x12\n" +
+	"\x04name\x18\x06 \x01(\tR\x04name\x12\x12\n" +
+	"\x04path\x18\a \x01(\tR\x04path\x12\x19\n" +
+	"\bold_path\x18\b \x01(\tR\aoldPath\x12!\n" +
+	"\fcontent_hash\x18\t \x01(\tR\vcontentHash\x12\x12\n" +
+	"\x04size\x18\n" +
+	" \x01(\x03R\x04size\x12\x0e\n" +
+	"\x02at\x18\v \x01(\tR\x02at\x12!\n" +
+	"\fnode_version\x18\f \x01(\x03R\vnodeVersion\"l\n" +
+	"\x12WaitChangesRequest\x12\"\n" +
+	"\x06cursor\x18\x01 \x01(\tB\n" +
+	"\xfaB\ar\x05\x10\x01(\x80\x02R\x06cursor\x122\n" +
+	"\x0ftimeout_seconds\x18\x02 \x01(\x05B\t\xfaB\x06\x1a\x04\x18<(\x00R\x0etimeoutSeconds\",\n" +
+	"\x10WaitChangesReply\x12\x18\n" +
+	"\achanges\x18\x01 \x01(\bR\achanges\"\xe4\x01\n" +
+	"\vFileVersion\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x17\n" +
+	"\anode_id\x18\x02 \x01(\tR\x06nodeId\x12\x12\n" +
+	"\x04size\x18\x03 \x01(\x03R\x04size\x12!\n" +
+	"\fcontent_hash\x18\x04 \x01(\tR\vcontentHash\x12\x12\n" +
+	"\x04mime\x18\x05 \x01(\tR\x04mime\x12\x1d\n" +
+	"\n" +
+	"created_at\x18\x06 \x01(\tR\tcreatedAt\x12\x1f\n" +
+	"\vreplaced_at\x18\a \x01(\tR\n" +
+	"replacedAt\x12!\n" +
+	"\fnode_version\x18\b \x01(\x03R\vnodeVersion\"9\n" +
+	"\x13ListVersionsRequest\x12\"\n" +
+	"\anode_id\x18\x01 \x01(\tB\t\xfaB\x06r\x04\x10\x01(\x14R\x06nodeId\"~\n" +
+	"\x11ListVersionsReply\x12,\n" +
+	"\x04node\x18\x01 \x01(\v2\x18.clouddrive.file.v1.NodeR\x04node\x12;\n" +
+	"\bversions\x18\x02 \x03(\v2\x1f.clouddrive.file.v1.FileVersionR\bversions\"e\n" +
+	"\x15RestoreVersionRequest\x12\"\n" +
+	"\anode_id\x18\x01 \x01(\tB\t\xfaB\x06r\x04\x10\x01(\x14R\x06nodeId\x12(\n" +
+	"\n" +
+	"version_id\x18\x02 \x01(\tB\t\xfaB\x06r\x04\x10\x01(\x14R\tversionId\"\x87\x01\n" +
+	"\x11GetVersionRequest\x12$\n" +
+	"\bowner_id\x18\x01 \x01(\tB\t\xfaB\x06r\x04\x10\x01(\x14R\aownerId\x12\"\n" +
+	"\anode_id\x18\x02 \x01(\tB\t\xfaB\x06r\x04\x10\x01(\x14R\x06nodeId\x12(\n" +
+	"\n" +
+	"version_id\x18\x03 \x01(\tB\t\xfaB\x06r\x04\x10\x01(\x14R\tversionId\"_\n" +
 	"\x0fSetQuotaRequest\x12\"\n" +
 	"\auser_id\x18\x01 \x01(\tB\t\xfaB\x06r\x04\x10\x01(\x14R\x06userId\x12(\n" +
 	"\vlimit_bytes\x18\x02 \x01(\x03B\a\xfaB\x04\"\x02(\x00R\n" +
 	"limitBytes\"5\n" +
 	"\x0fGetQuotaRequest\x12\"\n" +
-	"\auser_id\x18\x01 \x01(\tB\t\xfaB\x06r\x04\x10\x01(\x14R\x06userId\"\xaf\x02\n" +
+	"\auser_id\x18\x01 \x01(\tB\t\xfaB\x06r\x04\x10\x01(\x14R\x06userId\"\xb8\x02\n" +
 	"\x11CreateFileRequest\x12$\n" +
 	"\bowner_id\x18\x01 \x01(\tB\t\xfaB\x06r\x04\x10\x01(\x14R\aownerId\x12$\n" +
 	"\tparent_id\x18\x02 \x01(\tB\a\xfaB\x04r\x02(\x14R\bparentId\x12\x1e\n" +
@@ -2082,8 +2827,8 @@ const file_file_v1_file_proto_rawDesc = "" +
 	"\xfaB\ar\x05\x10\x01(\xff\x01R\x04name\x12;\n" +
 	"\fcontent_hash\x18\x04 \x01(\tB\x18\xfaB\x15r\x132\x0e^[0-9a-f]{64}$\x98\x01@R\vcontentHash\x12\x1b\n" +
 	"\x04size\x18\x05 \x01(\x03B\a\xfaB\x04\"\x02(\x00R\x04size\x12\x1c\n" +
-	"\x04mime\x18\x06 \x01(\tB\b\xfaB\x05r\x03(\xff\x01R\x04mime\x126\n" +
-	"\von_conflict\x18\a \x01(\tB\x15\xfaB\x12r\x10R\x00R\x04failR\x06renameR\n" +
+	"\x04mime\x18\x06 \x01(\tB\b\xfaB\x05r\x03(\xff\x01R\x04mime\x12?\n" +
+	"\von_conflict\x18\a \x01(\tB\x1e\xfaB\x1br\x19R\x00R\x04failR\x06renameR\aversionR\n" +
 	"onConflict\"K\n" +
 	"\x17ReferencedHashesRequest\x120\n" +
 	"\x0econtent_hashes\x18\x01 \x03(\tB\t\xfaB\x06\x92\x01\x03\x10\x90NR\rcontentHashes\"7\n" +
@@ -2093,14 +2838,14 @@ const file_file_v1_file_proto_rawDesc = "" +
 	"referenced\"Q\n" +
 	"\x0eGetNodeRequest\x12$\n" +
 	"\bowner_id\x18\x01 \x01(\tB\t\xfaB\x06r\x04\x10\x01(\x14R\aownerId\x12\x19\n" +
-	"\x02id\x18\x02 \x01(\tB\t\xfaB\x06r\x04\x10\x01(\x14R\x02id\"\xd5\x01\n" +
+	"\x02id\x18\x02 \x01(\tB\t\xfaB\x06r\x04\x10\x01(\x14R\x02id\"\xde\x01\n" +
 	"\x12CheckCreateRequest\x12$\n" +
 	"\bowner_id\x18\x01 \x01(\tB\t\xfaB\x06r\x04\x10\x01(\x14R\aownerId\x12$\n" +
 	"\tparent_id\x18\x02 \x01(\tB\a\xfaB\x04r\x02(\x14R\bparentId\x12\x1e\n" +
 	"\x04name\x18\x03 \x01(\tB\n" +
 	"\xfaB\ar\x05\x10\x01(\xff\x01R\x04name\x12\x1b\n" +
-	"\x04size\x18\x04 \x01(\x03B\a\xfaB\x04\"\x02(\x00R\x04size\x126\n" +
-	"\von_conflict\x18\x05 \x01(\tB\x15\xfaB\x12r\x10R\x00R\x04failR\x06renameR\n" +
+	"\x04size\x18\x04 \x01(\x03B\a\xfaB\x04\"\x02(\x00R\x04size\x12?\n" +
+	"\von_conflict\x18\x05 \x01(\tB\x1e\xfaB\x1br\x19R\x00R\x04failR\x06renameR\aversionR\n" +
 	"onConflict\"\x12\n" +
 	"\x10CheckCreateReply\"u\n" +
 	"\vWalkRequest\x12$\n" +
@@ -2131,7 +2876,7 @@ const file_file_v1_file_proto_rawDesc = "" +
 	"dstOwnerId\x12$\n" +
 	"\tparent_id\x18\x04 \x01(\tB\a\xfaB\x04r\x02(\x14R\bparentId\x126\n" +
 	"\von_conflict\x18\x05 \x01(\tB\x15\xfaB\x12r\x10R\x00R\x04failR\x06renameR\n" +
-	"onConflict2\x83\v\n" +
+	"onConflict2\xe4\x0e\n" +
 	"\x04File\x12]\n" +
 	"\x04List\x12\x1f.clouddrive.file.v1.ListRequest\x1a\x1d.clouddrive.file.v1.ListReply\"\x15\x82\xd3\xe4\x93\x02\x0f\x12\r/v1/file/list\x12X\n" +
 	"\x04Stat\x12\x1f.clouddrive.file.v1.StatRequest\x1a\x18.clouddrive.file.v1.Node\"\x15\x82\xd3\xe4\x93\x02\x0f\x12\r/v1/file/stat\x12]\n" +
@@ -2147,10 +2892,14 @@ const file_file_v1_file_proto_rawDesc = "" +
 	"\n" +
 	"EmptyTrash\x12%.clouddrive.file.v1.EmptyTrashRequest\x1a\x1e.clouddrive.file.v1.PurgeReply\"\x1f\x82\xd3\xe4\x93\x02\x19:\x01*\"\x14/v1/file/trash/empty\x12c\n" +
 	"\x06Search\x12!.clouddrive.file.v1.SearchRequest\x1a\x1d.clouddrive.file.v1.ListReply\"\x17\x82\xd3\xe4\x93\x02\x11\x12\x0f/v1/file/search\x12a\n" +
-	"\x05Usage\x12 .clouddrive.file.v1.UsageRequest\x1a\x1e.clouddrive.file.v1.UsageReply\"\x16\x82\xd3\xe4\x93\x02\x10\x12\x0e/v1/file/usage2\xf2\x01\n" +
+	"\x05Usage\x12 .clouddrive.file.v1.UsageRequest\x1a\x1e.clouddrive.file.v1.UsageReply\"\x16\x82\xd3\xe4\x93\x02\x10\x12\x0e/v1/file/usage\x12p\n" +
+	"\vListChanges\x12&.clouddrive.file.v1.ListChangesRequest\x1a$.clouddrive.file.v1.ListChangesReply\"\x13\x82\xd3\xe4\x93\x02\r\x12\v/v1/changes\x12u\n" +
+	"\vWaitChanges\x12&.clouddrive.file.v1.WaitChangesRequest\x1a$.clouddrive.file.v1.WaitChangesReply\"\x18\x82\xd3\xe4\x93\x02\x12\x12\x10/v1/changes/wait\x12y\n" +
+	"\fListVersions\x12'.clouddrive.file.v1.ListVersionsRequest\x1a%.clouddrive.file.v1.ListVersionsReply\"\x19\x82\xd3\xe4\x93\x02\x13\x12\x11/v1/file/versions\x12{\n" +
+	"\x0eRestoreVersion\x12).clouddrive.file.v1.RestoreVersionRequest\x1a\x18.clouddrive.file.v1.Node\"$\x82\xd3\xe4\x93\x02\x1e:\x01*\"\x19/v1/file/versions/restore2\xf2\x01\n" +
 	"\tFileAdmin\x12s\n" +
 	"\bSetQuota\x12#.clouddrive.file.v1.SetQuotaRequest\x1a\x1e.clouddrive.file.v1.UsageReply\"\"\xc8\xf3\x18\x02\x82\xd3\xe4\x93\x02\x18:\x01*\"\x13/v1/admin/quota/set\x12p\n" +
-	"\bGetQuota\x12#.clouddrive.file.v1.GetQuotaRequest\x1a\x1e.clouddrive.file.v1.UsageReply\"\x1f\xc8\xf3\x18\x02\x82\xd3\xe4\x93\x02\x15\x12\x13/v1/admin/quota/get2\xde\x05\n" +
+	"\bGetQuota\x12#.clouddrive.file.v1.GetQuotaRequest\x1a\x1e.clouddrive.file.v1.UsageReply\"\x1f\xc8\xf3\x18\x02\x82\xd3\xe4\x93\x02\x15\x12\x13/v1/admin/quota/get2\xba\x06\n" +
 	"\fFileInternal\x12S\n" +
 	"\n" +
 	"CreateFile\x12%.clouddrive.file.v1.CreateFileRequest\x1a\x18.clouddrive.file.v1.Node\"\x04\xc8\xf3\x18\x03\x12p\n" +
@@ -2160,7 +2909,9 @@ const file_file_v1_file_proto_rawDesc = "" +
 	"\x04Walk\x12\x1f.clouddrive.file.v1.WalkRequest\x1a\x1d.clouddrive.file.v1.WalkReply\"\x04\xc8\xf3\x18\x03\x12\\\n" +
 	"\fListChildren\x12'.clouddrive.file.v1.ListChildrenRequest\x1a\x1d.clouddrive.file.v1.ListReply\"\x04\xc8\xf3\x18\x03\x12R\n" +
 	"\aGetPath\x12\".clouddrive.file.v1.GetPathRequest\x1a\x1d.clouddrive.file.v1.PathReply\"\x04\xc8\xf3\x18\x03\x12U\n" +
-	"\bCopyFrom\x12#.clouddrive.file.v1.CopyFromRequest\x1a\x1e.clouddrive.file.v1.NodesReply\"\x04\xc8\xf3\x18\x03B\x1bZ\x19clouddrive/api/file/v1;v1b\x06proto3"
+	"\bCopyFrom\x12#.clouddrive.file.v1.CopyFromRequest\x1a\x1e.clouddrive.file.v1.NodesReply\"\x04\xc8\xf3\x18\x03\x12Z\n" +
+	"\n" +
+	"GetVersion\x12%.clouddrive.file.v1.GetVersionRequest\x1a\x1f.clouddrive.file.v1.FileVersion\"\x04\xc8\xf3\x18\x03B\x1bZ\x19clouddrive/api/file/v1;v1b\x06proto3"
 
 var (
 	file_file_v1_file_proto_rawDescOnce sync.Once
@@ -2174,7 +2925,7 @@ func file_file_v1_file_proto_rawDescGZIP() []byte {
 	return file_file_v1_file_proto_rawDescData
 }
 
-var file_file_v1_file_proto_msgTypes = make([]protoimpl.MessageInfo, 35)
+var file_file_v1_file_proto_msgTypes = make([]protoimpl.MessageInfo, 45)
 var file_file_v1_file_proto_goTypes = []any{
 	(*Node)(nil),                    // 0: clouddrive.file.v1.Node
 	(*ListRequest)(nil),             // 1: clouddrive.file.v1.ListRequest
@@ -2197,80 +2948,103 @@ var file_file_v1_file_proto_goTypes = []any{
 	(*SearchRequest)(nil),           // 18: clouddrive.file.v1.SearchRequest
 	(*UsageRequest)(nil),            // 19: clouddrive.file.v1.UsageRequest
 	(*UsageReply)(nil),              // 20: clouddrive.file.v1.UsageReply
-	(*SetQuotaRequest)(nil),         // 21: clouddrive.file.v1.SetQuotaRequest
-	(*GetQuotaRequest)(nil),         // 22: clouddrive.file.v1.GetQuotaRequest
-	(*CreateFileRequest)(nil),       // 23: clouddrive.file.v1.CreateFileRequest
-	(*ReferencedHashesRequest)(nil), // 24: clouddrive.file.v1.ReferencedHashesRequest
-	(*ReferencedHashesReply)(nil),   // 25: clouddrive.file.v1.ReferencedHashesReply
-	(*GetNodeRequest)(nil),          // 26: clouddrive.file.v1.GetNodeRequest
-	(*CheckCreateRequest)(nil),      // 27: clouddrive.file.v1.CheckCreateRequest
-	(*CheckCreateReply)(nil),        // 28: clouddrive.file.v1.CheckCreateReply
-	(*WalkRequest)(nil),             // 29: clouddrive.file.v1.WalkRequest
-	(*WalkEntry)(nil),               // 30: clouddrive.file.v1.WalkEntry
-	(*WalkReply)(nil),               // 31: clouddrive.file.v1.WalkReply
-	(*ListChildrenRequest)(nil),     // 32: clouddrive.file.v1.ListChildrenRequest
-	(*GetPathRequest)(nil),          // 33: clouddrive.file.v1.GetPathRequest
-	(*CopyFromRequest)(nil),         // 34: clouddrive.file.v1.CopyFromRequest
+	(*ListChangesRequest)(nil),      // 21: clouddrive.file.v1.ListChangesRequest
+	(*ListChangesReply)(nil),        // 22: clouddrive.file.v1.ListChangesReply
+	(*Change)(nil),                  // 23: clouddrive.file.v1.Change
+	(*WaitChangesRequest)(nil),      // 24: clouddrive.file.v1.WaitChangesRequest
+	(*WaitChangesReply)(nil),        // 25: clouddrive.file.v1.WaitChangesReply
+	(*FileVersion)(nil),             // 26: clouddrive.file.v1.FileVersion
+	(*ListVersionsRequest)(nil),     // 27: clouddrive.file.v1.ListVersionsRequest
+	(*ListVersionsReply)(nil),       // 28: clouddrive.file.v1.ListVersionsReply
+	(*RestoreVersionRequest)(nil),   // 29: clouddrive.file.v1.RestoreVersionRequest
+	(*GetVersionRequest)(nil),       // 30: clouddrive.file.v1.GetVersionRequest
+	(*SetQuotaRequest)(nil),         // 31: clouddrive.file.v1.SetQuotaRequest
+	(*GetQuotaRequest)(nil),         // 32: clouddrive.file.v1.GetQuotaRequest
+	(*CreateFileRequest)(nil),       // 33: clouddrive.file.v1.CreateFileRequest
+	(*ReferencedHashesRequest)(nil), // 34: clouddrive.file.v1.ReferencedHashesRequest
+	(*ReferencedHashesReply)(nil),   // 35: clouddrive.file.v1.ReferencedHashesReply
+	(*GetNodeRequest)(nil),          // 36: clouddrive.file.v1.GetNodeRequest
+	(*CheckCreateRequest)(nil),      // 37: clouddrive.file.v1.CheckCreateRequest
+	(*CheckCreateReply)(nil),        // 38: clouddrive.file.v1.CheckCreateReply
+	(*WalkRequest)(nil),             // 39: clouddrive.file.v1.WalkRequest
+	(*WalkEntry)(nil),               // 40: clouddrive.file.v1.WalkEntry
+	(*WalkReply)(nil),               // 41: clouddrive.file.v1.WalkReply
+	(*ListChildrenRequest)(nil),     // 42: clouddrive.file.v1.ListChildrenRequest
+	(*GetPathRequest)(nil),          // 43: clouddrive.file.v1.GetPathRequest
+	(*CopyFromRequest)(nil),         // 44: clouddrive.file.v1.CopyFromRequest
 }
 var file_file_v1_file_proto_depIdxs = []int32{
 	0,  // 0: clouddrive.file.v1.ListReply.items:type_name -> clouddrive.file.v1.Node
 	0,  // 1: clouddrive.file.v1.PathReply.items:type_name -> clouddrive.file.v1.Node
 	0,  // 2: clouddrive.file.v1.NodesReply.items:type_name -> clouddrive.file.v1.Node
-	0,  // 3: clouddrive.file.v1.WalkEntry.node:type_name -> clouddrive.file.v1.Node
-	30, // 4: clouddrive.file.v1.WalkReply.entries:type_name -> clouddrive.file.v1.WalkEntry
-	1,  // 5: clouddrive.file.v1.File.List:input_type -> clouddrive.file.v1.ListRequest
-	3,  // 6: clouddrive.file.v1.File.Stat:input_type -> clouddrive.file.v1.StatRequest
-	4,  // 7: clouddrive.file.v1.File.Path:input_type -> clouddrive.file.v1.PathRequest
-	6,  // 8: clouddrive.file.v1.File.Mkdir:input_type -> clouddrive.file.v1.MkdirRequest
-	7,  // 9: clouddrive.file.v1.File.Rename:input_type -> clouddrive.file.v1.RenameRequest
-	8,  // 10: clouddrive.file.v1.File.Move:input_type -> clouddrive.file.v1.MoveRequest
-	9,  // 11: clouddrive.file.v1.File.Copy:input_type -> clouddrive.file.v1.CopyRequest
-	11, // 12: clouddrive.file.v1.File.Delete:input_type -> clouddrive.file.v1.DeleteRequest
-	13, // 13: clouddrive.file.v1.File.Trash:input_type -> clouddrive.file.v1.TrashRequest
-	14, // 14: clouddrive.file.v1.File.Restore:input_type -> clouddrive.file.v1.RestoreRequest
-	15, // 15: clouddrive.file.v1.File.Purge:input_type -> clouddrive.file.v1.PurgeRequest
-	17, // 16: clouddrive.file.v1.File.EmptyTrash:input_type -> clouddrive.file.v1.EmptyTrashRequest
-	18, // 17: clouddrive.file.v1.File.Search:input_type -> clouddrive.file.v1.SearchRequest
-	19, // 18: clouddrive.file.v1.File.Usage:input_type -> clouddrive.file.v1.UsageRequest
-	21, // 19: clouddrive.file.v1.FileAdmin.SetQuota:input_type -> clouddrive.file.v1.SetQuotaRequest
-	22, // 20: clouddrive.file.v1.FileAdmin.GetQuota:input_type -> clouddrive.file.v1.GetQuotaRequest
-	23, // 21: clouddrive.file.v1.FileInternal.CreateFile:input_type -> clouddrive.file.v1.CreateFileRequest
-	24, // 22: clouddrive.file.v1.FileInternal.ReferencedHashes:input_type -> clouddrive.file.v1.ReferencedHashesRequest
-	26, // 23: clouddrive.file.v1.FileInternal.GetNode:input_type -> clouddrive.file.v1.GetNodeRequest
-	27, // 24: clouddrive.file.v1.FileInternal.CheckCreate:input_type -> clouddrive.file.v1.CheckCreateRequest
-	29, // 25: clouddrive.file.v1.FileInternal.Walk:input_type -> clouddrive.file.v1.WalkRequest
-	32, // 26: clouddrive.file.v1.FileInternal.ListChildren:input_type -> clouddrive.file.v1.ListChildrenRequest
-	33, // 27: clouddrive.file.v1.FileInternal.GetPath:input_type -> clouddrive.file.v1.GetPathRequest
-	34, // 28: clouddrive.file.v1.FileInternal.CopyFrom:input_type -> clouddrive.file.v1.CopyFromRequest
-	2,  // 29: clouddrive.file.v1.File.List:output_type -> clouddrive.file.v1.ListReply
-	0,  // 30: clouddrive.file.v1.File.Stat:output_type -> clouddrive.file.v1.Node
-	5,  // 31: clouddrive.file.v1.File.Path:output_type -> clouddrive.file.v1.PathReply
-	0,  // 32: clouddrive.file.v1.File.Mkdir:output_type -> clouddrive.file.v1.Node
-	0,  // 33: clouddrive.file.v1.File.Rename:output_type -> clouddrive.file.v1.Node
-	10, // 34: clouddrive.file.v1.File.Move:output_type -> clouddrive.file.v1.NodesReply
-	10, // 35: clouddrive.file.v1.File.Copy:output_type -> clouddrive.file.v1.NodesReply
-	12, // 36: clouddrive.file.v1.File.Delete:output_type -> clouddrive.file.v1.DeleteReply
-	2,  // 37: clouddrive.file.v1.File.Trash:output_type -> clouddrive.file.v1.ListReply
-	10, // 38: clouddrive.file.v1.File.Restore:output_type -> clouddrive.file.v1.NodesReply
-	16, // 39: clouddrive.file.v1.File.Purge:output_type -> clouddrive.file.v1.PurgeReply
-	16, // 40: clouddrive.file.v1.File.EmptyTrash:output_type -> clouddrive.file.v1.PurgeReply
-	2,  // 41: clouddrive.file.v1.File.Search:output_type -> clouddrive.file.v1.ListReply
-	20, // 42: clouddrive.file.v1.File.Usage:output_type -> clouddrive.file.v1.UsageReply
-	20, // 43: clouddrive.file.v1.FileAdmin.SetQuota:output_type -> clouddrive.file.v1.UsageReply
-	20, // 44: clouddrive.file.v1.FileAdmin.GetQuota:output_type -> clouddrive.file.v1.UsageReply
-	0,  // 45: clouddrive.file.v1.FileInternal.CreateFile:output_type -> clouddrive.file.v1.Node
-	25, // 46: clouddrive.file.v1.FileInternal.ReferencedHashes:output_type -> clouddrive.file.v1.ReferencedHashesReply
-	0,  // 47: clouddrive.file.v1.FileInternal.GetNode:output_type -> clouddrive.file.v1.Node
-	28, // 48: clouddrive.file.v1.FileInternal.CheckCreate:output_type -> clouddrive.file.v1.CheckCreateReply
-	31, // 49: clouddrive.file.v1.FileInternal.Walk:output_type -> clouddrive.file.v1.WalkReply
-	2,  // 50: clouddrive.file.v1.FileInternal.ListChildren:output_type -> clouddrive.file.v1.ListReply
-	5,  // 51: clouddrive.file.v1.FileInternal.GetPath:output_type -> clouddrive.file.v1.PathReply
-	10, // 52: clouddrive.file.v1.FileInternal.CopyFrom:output_type -> clouddrive.file.v1.NodesReply
-	29, // [29:53] is the sub-list for method output_type
-	5,  // [5:29] is the sub-list for method input_type
-	5,  // [5:5] is the sub-list for extension type_name
-	5,  // [5:5] is the sub-list for extension extendee
-	0,  // [0:5] is the sub-list for field type_name
+	23, // 3: clouddrive.file.v1.ListChangesReply.changes:type_name -> clouddrive.file.v1.Change
+	0,  // 4: clouddrive.file.v1.ListVersionsReply.node:type_name -> clouddrive.file.v1.Node
+	26, // 5: clouddrive.file.v1.ListVersionsReply.versions:type_name -> clouddrive.file.v1.FileVersion
+	0,  // 6: clouddrive.file.v1.WalkEntry.node:type_name -> clouddrive.file.v1.Node
+	40, // 7: clouddrive.file.v1.WalkReply.entries:type_name -> clouddrive.file.v1.WalkEntry
+	1,  // 8: clouddrive.file.v1.File.List:input_type -> clouddrive.file.v1.ListRequest
+	3,  // 9: clouddrive.file.v1.File.Stat:input_type -> clouddrive.file.v1.StatRequest
+	4,  // 10: clouddrive.file.v1.File.Path:input_type -> clouddrive.file.v1.PathRequest
+	6,  // 11: clouddrive.file.v1.File.Mkdir:input_type -> clouddrive.file.v1.MkdirRequest
+	7,  // 12: clouddrive.file.v1.File.Rename:input_type -> clouddrive.file.v1.RenameRequest
+	8,  // 13: clouddrive.file.v1.File.Move:input_type -> clouddrive.file.v1.MoveRequest
+	9,  // 14: clouddrive.file.v1.File.Copy:input_type -> clouddrive.file.v1.CopyRequest
+	11, // 15: clouddrive.file.v1.File.Delete:input_type -> clouddrive.file.v1.DeleteRequest
+	13, // 16: clouddrive.file.v1.File.Trash:input_type -> clouddrive.file.v1.TrashRequest
+	14, // 17: clouddrive.file.v1.File.Restore:input_type -> clouddrive.file.v1.RestoreRequest
+	15, // 18: clouddrive.file.v1.File.Purge:input_type -> clouddrive.file.v1.PurgeRequest
+	17, // 19: clouddrive.file.v1.File.EmptyTrash:input_type -> clouddrive.file.v1.EmptyTrashRequest
+	18, // 20: clouddrive.file.v1.File.Search:input_type -> clouddrive.file.v1.SearchRequest
+	19, // 21: clouddrive.file.v1.File.Usage:input_type -> clouddrive.file.v1.UsageRequest
+	21, // 22: clouddrive.file.v1.File.ListChanges:input_type -> clouddrive.file.v1.ListChangesRequest
+	24, // 23: clouddrive.file.v1.File.WaitChanges:input_type -> clouddrive.file.v1.WaitChangesRequest
+	27, // 24: clouddrive.file.v1.File.ListVersions:input_type -> clouddrive.file.v1.ListVersionsRequest
+	29, // 25: clouddrive.file.v1.File.RestoreVersion:input_type -> clouddrive.file.v1.RestoreVersionRequest
+	31, // 26: clouddrive.file.v1.FileAdmin.SetQuota:input_type -> clouddrive.file.v1.SetQuotaRequest
+	32, // 27: clouddrive.file.v1.FileAdmin.GetQuota:input_type -> clouddrive.file.v1.GetQuotaRequest
+	33, // 28: clouddrive.file.v1.FileInternal.CreateFile:input_type -> clouddrive.file.v1.CreateFileRequest
+	34, // 29: clouddrive.file.v1.FileInternal.ReferencedHashes:input_type -> clouddrive.file.v1.ReferencedHashesRequest
+	36, // 30: clouddrive.file.v1.FileInternal.GetNode:input_type -> clouddrive.file.v1.GetNodeRequest
+	37, // 31: clouddrive.file.v1.FileInternal.CheckCreate:input_type -> clouddrive.file.v1.CheckCreateRequest
+	39, // 32: clouddrive.file.v1.FileInternal.Walk:input_type -> clouddrive.file.v1.WalkRequest
+	42, // 33: clouddrive.file.v1.FileInternal.ListChildren:input_type -> clouddrive.file.v1.ListChildrenRequest
+	43, // 34: clouddrive.file.v1.FileInternal.GetPath:input_type -> clouddrive.file.v1.GetPathRequest
+	44, // 35: clouddrive.file.v1.FileInternal.CopyFrom:input_type -> clouddrive.file.v1.CopyFromRequest
+	30, // 36: clouddrive.file.v1.FileInternal.GetVersion:input_type -> clouddrive.file.v1.GetVersionRequest
+	2,  // 37: clouddrive.file.v1.File.List:output_type -> clouddrive.file.v1.ListReply
+	0,  // 38: clouddrive.file.v1.File.Stat:output_type -> clouddrive.file.v1.Node
+	5,  // 39: clouddrive.file.v1.File.Path:output_type -> clouddrive.file.v1.PathReply
+	0,  // 40: clouddrive.file.v1.File.Mkdir:output_type -> clouddrive.file.v1.Node
+	0,  // 41: clouddrive.file.v1.File.Rename:output_type -> clouddrive.file.v1.Node
+	10, // 42: clouddrive.file.v1.File.Move:output_type -> clouddrive.file.v1.NodesReply
+	10, // 43: clouddrive.file.v1.File.Copy:output_type -> clouddrive.file.v1.NodesReply
+	12, // 44: clouddrive.file.v1.File.Delete:output_type -> clouddrive.file.v1.DeleteReply
+	2,  // 45: clouddrive.file.v1.File.Trash:output_type -> clouddrive.file.v1.ListReply
+	10, // 46: clouddrive.file.v1.File.Restore:output_type -> clouddrive.file.v1.NodesReply
+	16, // 47: clouddrive.file.v1.File.Purge:output_type -> clouddrive.file.v1.PurgeReply
+	16, // 48: clouddrive.file.v1.File.EmptyTrash:output_type -> clouddrive.file.v1.PurgeReply
+	2,  // 49: clouddrive.file.v1.File.Search:output_type -> clouddrive.file.v1.ListReply
+	20, // 50: clouddrive.file.v1.File.Usage:output_type -> clouddrive.file.v1.UsageReply
+	22, // 51: clouddrive.file.v1.File.ListChanges:output_type -> clouddrive.file.v1.ListChangesReply
+	25, // 52: clouddrive.file.v1.File.WaitChanges:output_type -> clouddrive.file.v1.WaitChangesReply
+	28, // 53: clouddrive.file.v1.File.ListVersions:output_type -> clouddrive.file.v1.ListVersionsReply
+	0,  // 54: clouddrive.file.v1.File.RestoreVersion:output_type -> clouddrive.file.v1.Node
+	20, // 55: clouddrive.file.v1.FileAdmin.SetQuota:output_type -> clouddrive.file.v1.UsageReply
+	20, // 56: clouddrive.file.v1.FileAdmin.GetQuota:output_type -> clouddrive.file.v1.UsageReply
+	0,  // 57: clouddrive.file.v1.FileInternal.CreateFile:output_type -> clouddrive.file.v1.Node
+	35, // 58: clouddrive.file.v1.FileInternal.ReferencedHashes:output_type -> clouddrive.file.v1.ReferencedHashesReply
+	0,  // 59: clouddrive.file.v1.FileInternal.GetNode:output_type -> clouddrive.file.v1.Node
+	38, // 60: clouddrive.file.v1.FileInternal.CheckCreate:output_type -> clouddrive.file.v1.CheckCreateReply
+	41, // 61: clouddrive.file.v1.FileInternal.Walk:output_type -> clouddrive.file.v1.WalkReply
+	2,  // 62: clouddrive.file.v1.FileInternal.ListChildren:output_type -> clouddrive.file.v1.ListReply
+	5,  // 63: clouddrive.file.v1.FileInternal.GetPath:output_type -> clouddrive.file.v1.PathReply
+	10, // 64: clouddrive.file.v1.FileInternal.CopyFrom:output_type -> clouddrive.file.v1.NodesReply
+	26, // 65: clouddrive.file.v1.FileInternal.GetVersion:output_type -> clouddrive.file.v1.FileVersion
+	37, // [37:66] is the sub-list for method output_type
+	8,  // [8:37] is the sub-list for method input_type
+	8,  // [8:8] is the sub-list for extension type_name
+	8,  // [8:8] is the sub-list for extension extendee
+	0,  // [0:8] is the sub-list for field type_name
 }
 
 func init() { file_file_v1_file_proto_init() }
@@ -2284,7 +3058,7 @@ func file_file_v1_file_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_file_v1_file_proto_rawDesc), len(file_file_v1_file_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   35,
+			NumMessages:   45,
 			NumExtensions: 0,
 			NumServices:   3,
 		},

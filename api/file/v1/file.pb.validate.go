@@ -2564,6 +2564,8 @@ func (m *UsageReply) validate(all bool) error {
 
 	// no validation rules for LimitBytes
 
+	// no validation rules for VersionBytes
+
 	if len(errors) > 0 {
 		return UsageReplyMultiError(errors)
 	}
@@ -2640,6 +2642,1347 @@ var _ interface {
 	Cause() error
 	ErrorName() string
 } = UsageReplyValidationError{}
+
+// Validate checks the field values on ListChangesRequest with the rules
+// defined in the proto definition for this message. If any rules are
+// violated, the first error encountered is returned, or nil if there are no violations.
+func (m *ListChangesRequest) Validate() error {
+	return m.validate(false)
+}
+
+// ValidateAll checks the field values on ListChangesRequest with the rules
+// defined in the proto definition for this message. If any rules are
+// violated, the result is a list of violation errors wrapped in
+// ListChangesRequestMultiError, or nil if none found.
+func (m *ListChangesRequest) ValidateAll() error {
+	return m.validate(true)
+}
+
+func (m *ListChangesRequest) validate(all bool) error {
+	if m == nil {
+		return nil
+	}
+
+	var errors []error
+
+	if len(m.GetCursor()) > 256 {
+		err := ListChangesRequestValidationError{
+			field:  "Cursor",
+			reason: "value length must be at most 256 bytes",
+		}
+		if !all {
+			return err
+		}
+		errors = append(errors, err)
+	}
+
+	if val := m.GetPageSize(); val < 0 || val > 1000 {
+		err := ListChangesRequestValidationError{
+			field:  "PageSize",
+			reason: "value must be inside range [0, 1000]",
+		}
+		if !all {
+			return err
+		}
+		errors = append(errors, err)
+	}
+
+	// no validation rules for Latest
+
+	if len(errors) > 0 {
+		return ListChangesRequestMultiError(errors)
+	}
+
+	return nil
+}
+
+// ListChangesRequestMultiError is an error wrapping multiple validation errors
+// returned by ListChangesRequest.ValidateAll() if the designated constraints
+// aren't met.
+type ListChangesRequestMultiError []error
+
+// Error returns a concatenation of all the error messages it wraps.
+func (m ListChangesRequestMultiError) Error() string {
+	msgs := make([]string, 0, len(m))
+	for _, err := range m {
+		msgs = append(msgs, err.Error())
+	}
+	return strings.Join(msgs, "; ")
+}
+
+// AllErrors returns a list of validation violation errors.
+func (m ListChangesRequestMultiError) AllErrors() []error { return m }
+
+// ListChangesRequestValidationError is the validation error returned by
+// ListChangesRequest.Validate if the designated constraints aren't met.
+type ListChangesRequestValidationError struct {
+	field  string
+	reason string
+	cause  error
+	key    bool
+}
+
+// Field function returns field value.
+func (e ListChangesRequestValidationError) Field() string { return e.field }
+
+// Reason function returns reason value.
+func (e ListChangesRequestValidationError) Reason() string { return e.reason }
+
+// Cause function returns cause value.
+func (e ListChangesRequestValidationError) Cause() error { return e.cause }
+
+// Key function returns key value.
+func (e ListChangesRequestValidationError) Key() bool { return e.key }
+
+// ErrorName returns error name.
+func (e ListChangesRequestValidationError) ErrorName() string {
+	return "ListChangesRequestValidationError"
+}
+
+// Error satisfies the builtin error interface
+func (e ListChangesRequestValidationError) Error() string {
+	cause := ""
+	if e.cause != nil {
+		cause = fmt.Sprintf(" | caused by: %v", e.cause)
+	}
+
+	key := ""
+	if e.key {
+		key = "key for "
+	}
+
+	return fmt.Sprintf(
+		"invalid %sListChangesRequest.%s: %s%s",
+		key,
+		e.field,
+		e.reason,
+		cause)
+}
+
+var _ error = ListChangesRequestValidationError{}
+
+var _ interface {
+	Field() string
+	Reason() string
+	Key() bool
+	Cause() error
+	ErrorName() string
+} = ListChangesRequestValidationError{}
+
+// Validate checks the field values on ListChangesReply with the rules defined
+// in the proto definition for this message. If any rules are violated, the
+// first error encountered is returned, or nil if there are no violations.
+func (m *ListChangesReply) Validate() error {
+	return m.validate(false)
+}
+
+// ValidateAll checks the field values on ListChangesReply with the rules
+// defined in the proto definition for this message. If any rules are
+// violated, the result is a list of violation errors wrapped in
+// ListChangesReplyMultiError, or nil if none found.
+func (m *ListChangesReply) ValidateAll() error {
+	return m.validate(true)
+}
+
+func (m *ListChangesReply) validate(all bool) error {
+	if m == nil {
+		return nil
+	}
+
+	var errors []error
+
+	for idx, item := range m.GetChanges() {
+		_, _ = idx, item
+
+		if all {
+			switch v := interface{}(item).(type) {
+			case interface{ ValidateAll() error }:
+				if err := v.ValidateAll(); err != nil {
+					errors = append(errors, ListChangesReplyValidationError{
+						field:  fmt.Sprintf("Changes[%v]", idx),
+						reason: "embedded message failed validation",
+						cause:  err,
+					})
+				}
+			case interface{ Validate() error }:
+				if err := v.Validate(); err != nil {
+					errors = append(errors, ListChangesReplyValidationError{
+						field:  fmt.Sprintf("Changes[%v]", idx),
+						reason: "embedded message failed validation",
+						cause:  err,
+					})
+				}
+			}
+		} else if v, ok := interface{}(item).(interface{ Validate() error }); ok {
+			if err := v.Validate(); err != nil {
+				return ListChangesReplyValidationError{
+					field:  fmt.Sprintf("Changes[%v]", idx),
+					reason: "embedded message failed validation",
+					cause:  err,
+				}
+			}
+		}
+
+	}
+
+	// no validation rules for Cursor
+
+	// no validation rules for HasMore
+
+	if len(errors) > 0 {
+		return ListChangesReplyMultiError(errors)
+	}
+
+	return nil
+}
+
+// ListChangesReplyMultiError is an error wrapping multiple validation errors
+// returned by ListChangesReply.ValidateAll() if the designated constraints
+// aren't met.
+type ListChangesReplyMultiError []error
+
+// Error returns a concatenation of all the error messages it wraps.
+func (m ListChangesReplyMultiError) Error() string {
+	msgs := make([]string, 0, len(m))
+	for _, err := range m {
+		msgs = append(msgs, err.Error())
+	}
+	return strings.Join(msgs, "; ")
+}
+
+// AllErrors returns a list of validation violation errors.
+func (m ListChangesReplyMultiError) AllErrors() []error { return m }
+
+// ListChangesReplyValidationError is the validation error returned by
+// ListChangesReply.Validate if the designated constraints aren't met.
+type ListChangesReplyValidationError struct {
+	field  string
+	reason string
+	cause  error
+	key    bool
+}
+
+// Field function returns field value.
+func (e ListChangesReplyValidationError) Field() string { return e.field }
+
+// Reason function returns reason value.
+func (e ListChangesReplyValidationError) Reason() string { return e.reason }
+
+// Cause function returns cause value.
+func (e ListChangesReplyValidationError) Cause() error { return e.cause }
+
+// Key function returns key value.
+func (e ListChangesReplyValidationError) Key() bool { return e.key }
+
+// ErrorName returns error name.
+func (e ListChangesReplyValidationError) ErrorName() string { return "ListChangesReplyValidationError" }
+
+// Error satisfies the builtin error interface
+func (e ListChangesReplyValidationError) Error() string {
+	cause := ""
+	if e.cause != nil {
+		cause = fmt.Sprintf(" | caused by: %v", e.cause)
+	}
+
+	key := ""
+	if e.key {
+		key = "key for "
+	}
+
+	return fmt.Sprintf(
+		"invalid %sListChangesReply.%s: %s%s",
+		key,
+		e.field,
+		e.reason,
+		cause)
+}
+
+var _ error = ListChangesReplyValidationError{}
+
+var _ interface {
+	Field() string
+	Reason() string
+	Key() bool
+	Cause() error
+	ErrorName() string
+} = ListChangesReplyValidationError{}
+
+// Validate checks the field values on Change with the rules defined in the
+// proto definition for this message. If any rules are violated, the first
+// error encountered is returned, or nil if there are no violations.
+func (m *Change) Validate() error {
+	return m.validate(false)
+}
+
+// ValidateAll checks the field values on Change with the rules defined in the
+// proto definition for this message. If any rules are violated, the result is
+// a list of violation errors wrapped in ChangeMultiError, or nil if none found.
+func (m *Change) ValidateAll() error {
+	return m.validate(true)
+}
+
+func (m *Change) validate(all bool) error {
+	if m == nil {
+		return nil
+	}
+
+	var errors []error
+
+	// no validation rules for Seq
+
+	// no validation rules for Type
+
+	// no validation rules for NodeId
+
+	// no validation rules for ParentId
+
+	// no validation rules for Kind
+
+	// no validation rules for Name
+
+	// no validation rules for Path
+
+	// no validation rules for OldPath
+
+	// no validation rules for ContentHash
+
+	// no validation rules for Size
+
+	// no validation rules for At
+
+	// no validation rules for NodeVersion
+
+	if len(errors) > 0 {
+		return ChangeMultiError(errors)
+	}
+
+	return nil
+}
+
+// ChangeMultiError is an error wrapping multiple validation errors returned by
+// Change.ValidateAll() if the designated constraints aren't met.
+type ChangeMultiError []error
+
+// Error returns a concatenation of all the error messages it wraps.
+func (m ChangeMultiError) Error() string {
+	msgs := make([]string, 0, len(m))
+	for _, err := range m {
+		msgs = append(msgs, err.Error())
+	}
+	return strings.Join(msgs, "; ")
+}
+
+// AllErrors returns a list of validation violation errors.
+func (m ChangeMultiError) AllErrors() []error { return m }
+
+// ChangeValidationError is the validation error returned by Change.Validate if
+// the designated constraints aren't met.
+type ChangeValidationError struct {
+	field  string
+	reason string
+	cause  error
+	key    bool
+}
+
+// Field function returns field value.
+func (e ChangeValidationError) Field() string { return e.field }
+
+// Reason function returns reason value.
+func (e ChangeValidationError) Reason() string { return e.reason }
+
+// Cause function returns cause value.
+func (e ChangeValidationError) Cause() error { return e.cause }
+
+// Key function returns key value.
+func (e ChangeValidationError) Key() bool { return e.key }
+
+// ErrorName returns error name.
+func (e ChangeValidationError) ErrorName() string { return "ChangeValidationError" }
+
+// Error satisfies the builtin error interface
+func (e ChangeValidationError) Error() string {
+	cause := ""
+	if e.cause != nil {
+		cause = fmt.Sprintf(" | caused by: %v", e.cause)
+	}
+
+	key := ""
+	if e.key {
+		key = "key for "
+	}
+
+	return fmt.Sprintf(
+		"invalid %sChange.%s: %s%s",
+		key,
+		e.field,
+		e.reason,
+		cause)
+}
+
+var _ error = ChangeValidationError{}
+
+var _ interface {
+	Field() string
+	Reason() string
+	Key() bool
+	Cause() error
+	ErrorName() string
+} = ChangeValidationError{}
+
+// Validate checks the field values on WaitChangesRequest with the rules
+// defined in the proto definition for this message. If any rules are
+// violated, the first error encountered is returned, or nil if there are no violations.
+func (m *WaitChangesRequest) Validate() error {
+	return m.validate(false)
+}
+
+// ValidateAll checks the field values on WaitChangesRequest with the rules
+// defined in the proto definition for this message. If any rules are
+// violated, the result is a list of violation errors wrapped in
+// WaitChangesRequestMultiError, or nil if none found.
+func (m *WaitChangesRequest) ValidateAll() error {
+	return m.validate(true)
+}
+
+func (m *WaitChangesRequest) validate(all bool) error {
+	if m == nil {
+		return nil
+	}
+
+	var errors []error
+
+	if utf8.RuneCountInString(m.GetCursor()) < 1 {
+		err := WaitChangesRequestValidationError{
+			field:  "Cursor",
+			reason: "value length must be at least 1 runes",
+		}
+		if !all {
+			return err
+		}
+		errors = append(errors, err)
+	}
+
+	if len(m.GetCursor()) > 256 {
+		err := WaitChangesRequestValidationError{
+			field:  "Cursor",
+			reason: "value length must be at most 256 bytes",
+		}
+		if !all {
+			return err
+		}
+		errors = append(errors, err)
+	}
+
+	if val := m.GetTimeoutSeconds(); val < 0 || val > 60 {
+		err := WaitChangesRequestValidationError{
+			field:  "TimeoutSeconds",
+			reason: "value must be inside range [0, 60]",
+		}
+		if !all {
+			return err
+		}
+		errors = append(errors, err)
+	}
+
+	if len(errors) > 0 {
+		return WaitChangesRequestMultiError(errors)
+	}
+
+	return nil
+}
+
+// WaitChangesRequestMultiError is an error wrapping multiple validation errors
+// returned by WaitChangesRequest.ValidateAll() if the designated constraints
+// aren't met.
+type WaitChangesRequestMultiError []error
+
+// Error returns a concatenation of all the error messages it wraps.
+func (m WaitChangesRequestMultiError) Error() string {
+	msgs := make([]string, 0, len(m))
+	for _, err := range m {
+		msgs = append(msgs, err.Error())
+	}
+	return strings.Join(msgs, "; ")
+}
+
+// AllErrors returns a list of validation violation errors.
+func (m WaitChangesRequestMultiError) AllErrors() []error { return m }
+
+// WaitChangesRequestValidationError is the validation error returned by
+// WaitChangesRequest.Validate if the designated constraints aren't met.
+type WaitChangesRequestValidationError struct {
+	field  string
+	reason string
+	cause  error
+	key    bool
+}
+
+// Field function returns field value.
+func (e WaitChangesRequestValidationError) Field() string { return e.field }
+
+// Reason function returns reason value.
+func (e WaitChangesRequestValidationError) Reason() string { return e.reason }
+
+// Cause function returns cause value.
+func (e WaitChangesRequestValidationError) Cause() error { return e.cause }
+
+// Key function returns key value.
+func (e WaitChangesRequestValidationError) Key() bool { return e.key }
+
+// ErrorName returns error name.
+func (e WaitChangesRequestValidationError) ErrorName() string {
+	return "WaitChangesRequestValidationError"
+}
+
+// Error satisfies the builtin error interface
+func (e WaitChangesRequestValidationError) Error() string {
+	cause := ""
+	if e.cause != nil {
+		cause = fmt.Sprintf(" | caused by: %v", e.cause)
+	}
+
+	key := ""
+	if e.key {
+		key = "key for "
+	}
+
+	return fmt.Sprintf(
+		"invalid %sWaitChangesRequest.%s: %s%s",
+		key,
+		e.field,
+		e.reason,
+		cause)
+}
+
+var _ error = WaitChangesRequestValidationError{}
+
+var _ interface {
+	Field() string
+	Reason() string
+	Key() bool
+	Cause() error
+	ErrorName() string
+} = WaitChangesRequestValidationError{}
+
+// Validate checks the field values on WaitChangesReply with the rules defined
+// in the proto definition for this message. If any rules are violated, the
+// first error encountered is returned, or nil if there are no violations.
+func (m *WaitChangesReply) Validate() error {
+	return m.validate(false)
+}
+
+// ValidateAll checks the field values on WaitChangesReply with the rules
+// defined in the proto definition for this message. If any rules are
+// violated, the result is a list of violation errors wrapped in
+// WaitChangesReplyMultiError, or nil if none found.
+func (m *WaitChangesReply) ValidateAll() error {
+	return m.validate(true)
+}
+
+func (m *WaitChangesReply) validate(all bool) error {
+	if m == nil {
+		return nil
+	}
+
+	var errors []error
+
+	// no validation rules for Changes
+
+	if len(errors) > 0 {
+		return WaitChangesReplyMultiError(errors)
+	}
+
+	return nil
+}
+
+// WaitChangesReplyMultiError is an error wrapping multiple validation errors
+// returned by WaitChangesReply.ValidateAll() if the designated constraints
+// aren't met.
+type WaitChangesReplyMultiError []error
+
+// Error returns a concatenation of all the error messages it wraps.
+func (m WaitChangesReplyMultiError) Error() string {
+	msgs := make([]string, 0, len(m))
+	for _, err := range m {
+		msgs = append(msgs, err.Error())
+	}
+	return strings.Join(msgs, "; ")
+}
+
+// AllErrors returns a list of validation violation errors.
+func (m WaitChangesReplyMultiError) AllErrors() []error { return m }
+
+// WaitChangesReplyValidationError is the validation error returned by
+// WaitChangesReply.Validate if the designated constraints aren't met.
+type WaitChangesReplyValidationError struct {
+	field  string
+	reason string
+	cause  error
+	key    bool
+}
+
+// Field function returns field value.
+func (e WaitChangesReplyValidationError) Field() string { return e.field }
+
+// Reason function returns reason value.
+func (e WaitChangesReplyValidationError) Reason() string { return e.reason }
+
+// Cause function returns cause value.
+func (e WaitChangesReplyValidationError) Cause() error { return e.cause }
+
+// Key function returns key value.
+func (e WaitChangesReplyValidationError) Key() bool { return e.key }
+
+// ErrorName returns error name.
+func (e WaitChangesReplyValidationError) ErrorName() string { return "WaitChangesReplyValidationError" }
+
+// Error satisfies the builtin error interface
+func (e WaitChangesReplyValidationError) Error() string {
+	cause := ""
+	if e.cause != nil {
+		cause = fmt.Sprintf(" | caused by: %v", e.cause)
+	}
+
+	key := ""
+	if e.key {
+		key = "key for "
+	}
+
+	return fmt.Sprintf(
+		"invalid %sWaitChangesReply.%s: %s%s",
+		key,
+		e.field,
+		e.reason,
+		cause)
+}
+
+var _ error = WaitChangesReplyValidationError{}
+
+var _ interface {
+	Field() string
+	Reason() string
+	Key() bool
+	Cause() error
+	ErrorName() string
+} = WaitChangesReplyValidationError{}
+
+// Validate checks the field values on FileVersion with the rules defined in
+// the proto definition for this message. If any rules are violated, the first
+// error encountered is returned, or nil if there are no violations.
+func (m *FileVersion) Validate() error {
+	return m.validate(false)
+}
+
+// ValidateAll checks the field values on FileVersion with the rules defined in
+// the proto definition for this message. If any rules are violated, the
+// result is a list of violation errors wrapped in FileVersionMultiError, or
+// nil if none found.
+func (m *FileVersion) ValidateAll() error {
+	return m.validate(true)
+}
+
+func (m *FileVersion) validate(all bool) error {
+	if m == nil {
+		return nil
+	}
+
+	var errors []error
+
+	// no validation rules for Id
+
+	// no validation rules for NodeId
+
+	// no validation rules for Size
+
+	// no validation rules for ContentHash
+
+	// no validation rules for Mime
+
+	// no validation rules for CreatedAt
+
+	// no validation rules for ReplacedAt
+
+	// no validation rules for NodeVersion
+
+	if len(errors) > 0 {
+		return FileVersionMultiError(errors)
+	}
+
+	return nil
+}
+
+// FileVersionMultiError is an error wrapping multiple validation errors
+// returned by FileVersion.ValidateAll() if the designated constraints aren't met.
+type FileVersionMultiError []error
+
+// Error returns a concatenation of all the error messages it wraps.
+func (m FileVersionMultiError) Error() string {
+	msgs := make([]string, 0, len(m))
+	for _, err := range m {
+		msgs = append(msgs, err.Error())
+	}
+	return strings.Join(msgs, "; ")
+}
+
+// AllErrors returns a list of validation violation errors.
+func (m FileVersionMultiError) AllErrors() []error { return m }
+
+// FileVersionValidationError is the validation error returned by
+// FileVersion.Validate if the designated constraints aren't met.
+type FileVersionValidationError struct {
+	field  string
+	reason string
+	cause  error
+	key    bool
+}
+
+// Field function returns field value.
+func (e FileVersionValidationError) Field() string { return e.field }
+
+// Reason function returns reason value.
+func (e FileVersionValidationError) Reason() string { return e.reason }
+
+// Cause function returns cause value.
+func (e FileVersionValidationError) Cause() error { return e.cause }
+
+// Key function returns key value.
+func (e FileVersionValidationError) Key() bool { return e.key }
+
+// ErrorName returns error name.
+func (e FileVersionValidationError) ErrorName() string { return "FileVersionValidationError" }
+
+// Error satisfies the builtin error interface
+func (e FileVersionValidationError) Error() string {
+	cause := ""
+	if e.cause != nil {
+		cause = fmt.Sprintf(" | caused by: %v", e.cause)
+	}
+
+	key := ""
+	if e.key {
+		key = "key for "
+	}
+
+	return fmt.Sprintf(
+		"invalid %sFileVersion.%s: %s%s",
+		key,
+		e.field,
+		e.reason,
+		cause)
+}
+
+var _ error = FileVersionValidationError{}
+
+var _ interface {
+	Field() string
+	Reason() string
+	Key() bool
+	Cause() error
+	ErrorName() string
+} = FileVersionValidationError{}
+
+// Validate checks the field values on ListVersionsRequest with the rules
+// defined in the proto definition for this message. If any rules are
+// violated, the first error encountered is returned, or nil if there are no violations.
+func (m *ListVersionsRequest) Validate() error {
+	return m.validate(false)
+}
+
+// ValidateAll checks the field values on ListVersionsRequest with the rules
+// defined in the proto definition for this message. If any rules are
+// violated, the result is a list of violation errors wrapped in
+// ListVersionsRequestMultiError, or nil if none found.
+func (m *ListVersionsRequest) ValidateAll() error {
+	return m.validate(true)
+}
+
+func (m *ListVersionsRequest) validate(all bool) error {
+	if m == nil {
+		return nil
+	}
+
+	var errors []error
+
+	if utf8.RuneCountInString(m.GetNodeId()) < 1 {
+		err := ListVersionsRequestValidationError{
+			field:  "NodeId",
+			reason: "value length must be at least 1 runes",
+		}
+		if !all {
+			return err
+		}
+		errors = append(errors, err)
+	}
+
+	if len(m.GetNodeId()) > 20 {
+		err := ListVersionsRequestValidationError{
+			field:  "NodeId",
+			reason: "value length must be at most 20 bytes",
+		}
+		if !all {
+			return err
+		}
+		errors = append(errors, err)
+	}
+
+	if len(errors) > 0 {
+		return ListVersionsRequestMultiError(errors)
+	}
+
+	return nil
+}
+
+// ListVersionsRequestMultiError is an error wrapping multiple validation
+// errors returned by ListVersionsRequest.ValidateAll() if the designated
+// constraints aren't met.
+type ListVersionsRequestMultiError []error
+
+// Error returns a concatenation of all the error messages it wraps.
+func (m ListVersionsRequestMultiError) Error() string {
+	msgs := make([]string, 0, len(m))
+	for _, err := range m {
+		msgs = append(msgs, err.Error())
+	}
+	return strings.Join(msgs, "; ")
+}
+
+// AllErrors returns a list of validation violation errors.
+func (m ListVersionsRequestMultiError) AllErrors() []error { return m }
+
+// ListVersionsRequestValidationError is the validation error returned by
+// ListVersionsRequest.Validate if the designated constraints aren't met.
+type ListVersionsRequestValidationError struct {
+	field  string
+	reason string
+	cause  error
+	key    bool
+}
+
+// Field function returns field value.
+func (e ListVersionsRequestValidationError) Field() string { return e.field }
+
+// Reason function returns reason value.
+func (e ListVersionsRequestValidationError) Reason() string { return e.reason }
+
+// Cause function returns cause value.
+func (e ListVersionsRequestValidationError) Cause() error { return e.cause }
+
+// Key function returns key value.
+func (e ListVersionsRequestValidationError) Key() bool { return e.key }
+
+// ErrorName returns error name.
+func (e ListVersionsRequestValidationError) ErrorName() string {
+	return "ListVersionsRequestValidationError"
+}
+
+// Error satisfies the builtin error interface
+func (e ListVersionsRequestValidationError) Error() string {
+	cause := ""
+	if e.cause != nil {
+		cause = fmt.Sprintf(" | caused by: %v", e.cause)
+	}
+
+	key := ""
+	if e.key {
+		key = "key for "
+	}
+
+	return fmt.Sprintf(
+		"invalid %sListVersionsRequest.%s: %s%s",
+		key,
+		e.field,
+		e.reason,
+		cause)
+}
+
+var _ error = ListVersionsRequestValidationError{}
+
+var _ interface {
+	Field() string
+	Reason() string
+	Key() bool
+	Cause() error
+	ErrorName() string
+} = ListVersionsRequestValidationError{}
+
+// Validate checks the field values on ListVersionsReply with the rules defined
+// in the proto definition for this message. If any rules are violated, the
+// first error encountered is returned, or nil if there are no violations.
+func (m *ListVersionsReply) Validate() error {
+	return m.validate(false)
+}
+
+// ValidateAll checks the field values on ListVersionsReply with the rules
+// defined in the proto definition for this message. If any rules are
+// violated, the result is a list of violation errors wrapped in
+// ListVersionsReplyMultiError, or nil if none found.
+func (m *ListVersionsReply) ValidateAll() error {
+	return m.validate(true)
+}
+
+func (m *ListVersionsReply) validate(all bool) error {
+	if m == nil {
+		return nil
+	}
+
+	var errors []error
+
+	if all {
+		switch v := interface{}(m.GetNode()).(type) {
+		case interface{ ValidateAll() error }:
+			if err := v.ValidateAll(); err != nil {
+				errors = append(errors, ListVersionsReplyValidationError{
+					field:  "Node",
+					reason: "embedded message failed validation",
+					cause:  err,
+				})
+			}
+		case interface{ Validate() error }:
+			if err := v.Validate(); err != nil {
+				errors = append(errors, ListVersionsReplyValidationError{
+					field:  "Node",
+					reason: "embedded message failed validation",
+					cause:  err,
+				})
+			}
+		}
+	} else if v, ok := interface{}(m.GetNode()).(interface{ Validate() error }); ok {
+		if err := v.Validate(); err != nil {
+			return ListVersionsReplyValidationError{
+				field:  "Node",
+				reason: "embedded message failed validation",
+				cause:  err,
+			}
+		}
+	}
+
+	for idx, item := range m.GetVersions() {
+		_, _ = idx, item
+
+		if all {
+			switch v := interface{}(item).(type) {
+			case interface{ ValidateAll() error }:
+				if err := v.ValidateAll(); err != nil {
+					errors = append(errors, ListVersionsReplyValidationError{
+						field:  fmt.Sprintf("Versions[%v]", idx),
+						reason: "embedded message failed validation",
+						cause:  err,
+					})
+				}
+			case interface{ Validate() error }:
+				if err := v.Validate(); err != nil {
+					errors = append(errors, ListVersionsReplyValidationError{
+						field:  fmt.Sprintf("Versions[%v]", idx),
+						reason: "embedded message failed validation",
+						cause:  err,
+					})
+				}
+			}
+		} else if v, ok := interface{}(item).(interface{ Validate() error }); ok {
+			if err := v.Validate(); err != nil {
+				return ListVersionsReplyValidationError{
+					field:  fmt.Sprintf("Versions[%v]", idx),
+					reason: "embedded message failed validation",
+					cause:  err,
+				}
+			}
+		}
+
+	}
+
+	if len(errors) > 0 {
+		return ListVersionsReplyMultiError(errors)
+	}
+
+	return nil
+}
+
+// ListVersionsReplyMultiError is an error wrapping multiple validation errors
+// returned by ListVersionsReply.ValidateAll() if the designated constraints
+// aren't met.
+type ListVersionsReplyMultiError []error
+
+// Error returns a concatenation of all the error messages it wraps.
+func (m ListVersionsReplyMultiError) Error() string {
+	msgs := make([]string, 0, len(m))
+	for _, err := range m {
+		msgs = append(msgs, err.Error())
+	}
+	return strings.Join(msgs, "; ")
+}
+
+// AllErrors returns a list of validation violation errors.
+func (m ListVersionsReplyMultiError) AllErrors() []error { return m }
+
+// ListVersionsReplyValidationError is the validation error returned by
+// ListVersionsReply.Validate if the designated constraints aren't met.
+type ListVersionsReplyValidationError struct {
+	field  string
+	reason string
+	cause  error
+	key    bool
+}
+
+// Field function returns field value.
+func (e ListVersionsReplyValidationError) Field() string { return e.field }
+
+// Reason function returns reason value.
+func (e ListVersionsReplyValidationError) Reason() string { return e.reason }
+
+// Cause function returns cause value.
+func (e ListVersionsReplyValidationError) Cause() error { return e.cause }
+
+// Key function returns key value.
+func (e ListVersionsReplyValidationError) Key() bool { return e.key }
+
+// ErrorName returns error name.
+func (e ListVersionsReplyValidationError) ErrorName() string {
+	return "ListVersionsReplyValidationError"
+}
+
+// Error satisfies the builtin error interface
+func (e ListVersionsReplyValidationError) Error() string {
+	cause := ""
+	if e.cause != nil {
+		cause = fmt.Sprintf(" | caused by: %v", e.cause)
+	}
+
+	key := ""
+	if e.key {
+		key = "key for "
+	}
+
+	return fmt.Sprintf(
+		"invalid %sListVersionsReply.%s: %s%s",
+		key,
+		e.field,
+		e.reason,
+		cause)
+}
+
+var _ error = ListVersionsReplyValidationError{}
+
+var _ interface {
+	Field() string
+	Reason() string
+	Key() bool
+	Cause() error
+	ErrorName() string
+} = ListVersionsReplyValidationError{}
+
+// Validate checks the field values on RestoreVersionRequest with the rules
+// defined in the proto definition for this message. If any rules are
+// violated, the first error encountered is returned, or nil if there are no violations.
+func (m *RestoreVersionRequest) Validate() error {
+	return m.validate(false)
+}
+
+// ValidateAll checks the field values on RestoreVersionRequest with the rules
+// defined in the proto definition for this message. If any rules are
+// violated, the result is a list of violation errors wrapped in
+// RestoreVersionRequestMultiError, or nil if none found.
+func (m *RestoreVersionRequest) ValidateAll() error {
+	return m.validate(true)
+}
+
+func (m *RestoreVersionRequest) validate(all bool) error {
+	if m == nil {
+		return nil
+	}
+
+	var errors []error
+
+	if utf8.RuneCountInString(m.GetNodeId()) < 1 {
+		err := RestoreVersionRequestValidationError{
+			field:  "NodeId",
+			reason: "value length must be at least 1 runes",
+		}
+		if !all {
+			return err
+		}
+		errors = append(errors, err)
+	}
+
+	if len(m.GetNodeId()) > 20 {
+		err := RestoreVersionRequestValidationError{
+			field:  "NodeId",
+			reason: "value length must be at most 20 bytes",
+		}
+		if !all {
+			return err
+		}
+		errors = append(errors, err)
+	}
+
+	if utf8.RuneCountInString(m.GetVersionId()) < 1 {
+		err := RestoreVersionRequestValidationError{
+			field:  "VersionId",
+			reason: "value length must be at least 1 runes",
+		}
+		if !all {
+			return err
+		}
+		errors = append(errors, err)
+	}
+
+	if len(m.GetVersionId()) > 20 {
+		err := RestoreVersionRequestValidationError{
+			field:  "VersionId",
+			reason: "value length must be at most 20 bytes",
+		}
+		if !all {
+			return err
+		}
+		errors = append(errors, err)
+	}
+
+	if len(errors) > 0 {
+		return RestoreVersionRequestMultiError(errors)
+	}
+
+	return nil
+}
+
+// RestoreVersionRequestMultiError is an error wrapping multiple validation
+// errors returned by RestoreVersionRequest.ValidateAll() if the designated
+// constraints aren't met.
+type RestoreVersionRequestMultiError []error
+
+// Error returns a concatenation of all the error messages it wraps.
+func (m RestoreVersionRequestMultiError) Error() string {
+	msgs := make([]string, 0, len(m))
+	for _, err := range m {
+		msgs = append(msgs, err.Error())
+	}
+	return strings.Join(msgs, "; ")
+}
+
+// AllErrors returns a list of validation violation errors.
+func (m RestoreVersionRequestMultiError) AllErrors() []error { return m }
+
+// RestoreVersionRequestValidationError is the validation error returned by
+// RestoreVersionRequest.Validate if the designated constraints aren't met.
+type RestoreVersionRequestValidationError struct {
+	field  string
+	reason string
+	cause  error
+	key    bool
+}
+
+// Field function returns field value.
+func (e RestoreVersionRequestValidationError) Field() string { return e.field }
+
+// Reason function returns reason value.
+func (e RestoreVersionRequestValidationError) Reason() string { return e.reason }
+
+// Cause function returns cause value.
+func (e RestoreVersionRequestValidationError) Cause() error { return e.cause }
+
+// Key function returns key value.
+func (e RestoreVersionRequestValidationError) Key() bool { return e.key }
+
+// ErrorName returns error name.
+func (e RestoreVersionRequestValidationError) ErrorName() string {
+	return "RestoreVersionRequestValidationError"
+}
+
+// Error satisfies the builtin error interface
+func (e RestoreVersionRequestValidationError) Error() string {
+	cause := ""
+	if e.cause != nil {
+		cause = fmt.Sprintf(" | caused by: %v", e.cause)
+	}
+
+	key := ""
+	if e.key {
+		key = "key for "
+	}
+
+	return fmt.Sprintf(
+		"invalid %sRestoreVersionRequest.%s: %s%s",
+		key,
+		e.field,
+		e.reason,
+		cause)
+}
+
+var _ error = RestoreVersionRequestValidationError{}
+
+var _ interface {
+	Field() string
+	Reason() string
+	Key() bool
+	Cause() error
+	ErrorName() string
+} = RestoreVersionRequestValidationError{}
+
+// Validate checks the field values on GetVersionRequest with the rules defined
+// in the proto definition for this message. If any rules are violated, the
+// first error encountered is returned, or nil if there are no violations.
+func (m *GetVersionRequest) Validate() error {
+	return m.validate(false)
+}
+
+// ValidateAll checks the field values on GetVersionRequest with the rules
+// defined in the proto definition for this message. If any rules are
+// violated, the result is a list of violation errors wrapped in
+// GetVersionRequestMultiError, or nil if none found.
+func (m *GetVersionRequest) ValidateAll() error {
+	return m.validate(true)
+}
+
+func (m *GetVersionRequest) validate(all bool) error {
+	if m == nil {
+		return nil
+	}
+
+	var errors []error
+
+	if utf8.RuneCountInString(m.GetOwnerId()) < 1 {
+		err := GetVersionRequestValidationError{
+			field:  "OwnerId",
+			reason: "value length must be at least 1 runes",
+		}
+		if !all {
+			return err
+		}
+		errors = append(errors, err)
+	}
+
+	if len(m.GetOwnerId()) > 20 {
+		err := GetVersionRequestValidationError{
+			field:  "OwnerId",
+			reason: "value length must be at most 20 bytes",
+		}
+		if !all {
+			return err
+		}
+		errors = append(errors, err)
+	}
+
+	if utf8.RuneCountInString(m.GetNodeId()) < 1 {
+		err := GetVersionRequestValidationError{
+			field:  "NodeId",
+			reason: "value length must be at least 1 runes",
+		}
+		if !all {
+			return err
+		}
+		errors = append(errors, err)
+	}
+
+	if len(m.GetNodeId()) > 20 {
+		err := GetVersionRequestValidationError{
+			field:  "NodeId",
+			reason: "value length must be at most 20 bytes",
+		}
+		if !all {
+			return err
+		}
+		errors = append(errors, err)
+	}
+
+	if utf8.RuneCountInString(m.GetVersionId()) < 1 {
+		err := GetVersionRequestValidationError{
+			field:  "VersionId",
+			reason: "value length must be at least 1 runes",
+		}
+		if !all {
+			return err
+		}
+		errors = append(errors, err)
+	}
+
+	if len(m.GetVersionId()) > 20 {
+		err := GetVersionRequestValidationError{
+			field:  "VersionId",
+			reason: "value length must be at most 20 bytes",
+		}
+		if !all {
+			return err
+		}
+		errors = append(errors, err)
+	}
+
+	if len(errors) > 0 {
+		return GetVersionRequestMultiError(errors)
+	}
+
+	return nil
+}
+
+// GetVersionRequestMultiError is an error wrapping multiple validation errors
+// returned by GetVersionRequest.ValidateAll() if the designated constraints
+// aren't met.
+type GetVersionRequestMultiError []error
+
+// Error returns a concatenation of all the error messages it wraps.
+func (m GetVersionRequestMultiError) Error() string {
+	msgs := make([]string, 0, len(m))
+	for _, err := range m {
+		msgs = append(msgs, err.Error())
+	}
+	return strings.Join(msgs, "; ")
+}
+
+// AllErrors returns a list of validation violation errors.
+func (m GetVersionRequestMultiError) AllErrors() []error { return m }
+
+// GetVersionRequestValidationError is the validation error returned by
+// GetVersionRequest.Validate if the designated constraints aren't met.
+type GetVersionRequestValidationError struct {
+	field  string
+	reason string
+	cause  error
+	key    bool
+}
+
+// Field function returns field value.
+func (e GetVersionRequestValidationError) Field() string { return e.field }
+
+// Reason function returns reason value.
+func (e GetVersionRequestValidationError) Reason() string { return e.reason }
+
+// Cause function returns cause value.
+func (e GetVersionRequestValidationError) Cause() error { return e.cause }
+
+// Key function returns key value.
+func (e GetVersionRequestValidationError) Key() bool { return e.key }
+
+// ErrorName returns error name.
+func (e GetVersionRequestValidationError) ErrorName() string {
+	return "GetVersionRequestValidationError"
+}
+
+// Error satisfies the builtin error interface
+func (e GetVersionRequestValidationError) Error() string {
+	cause := ""
+	if e.cause != nil {
+		cause = fmt.Sprintf(" | caused by: %v", e.cause)
+	}
+
+	key := ""
+	if e.key {
+		key = "key for "
+	}
+
+	return fmt.Sprintf(
+		"invalid %sGetVersionRequest.%s: %s%s",
+		key,
+		e.field,
+		e.reason,
+		cause)
+}
+
+var _ error = GetVersionRequestValidationError{}
+
+var _ interface {
+	Field() string
+	Reason() string
+	Key() bool
+	Cause() error
+	ErrorName() string
+} = GetVersionRequestValidationError{}
 
 // Validate checks the field values on SetQuotaRequest with the rules defined
 // in the proto definition for this message. If any rules are violated, the
@@ -3021,7 +4364,7 @@ func (m *CreateFileRequest) validate(all bool) error {
 	if _, ok := _CreateFileRequest_OnConflict_InLookup[m.GetOnConflict()]; !ok {
 		err := CreateFileRequestValidationError{
 			field:  "OnConflict",
-			reason: "value must be in list [ fail rename]",
+			reason: "value must be in list [ fail rename version]",
 		}
 		if !all {
 			return err
@@ -3112,9 +4455,10 @@ var _ interface {
 var _CreateFileRequest_ContentHash_Pattern = regexp.MustCompile("^[0-9a-f]{64}$")
 
 var _CreateFileRequest_OnConflict_InLookup = map[string]struct{}{
-	"":       {},
-	"fail":   {},
-	"rename": {},
+	"":        {},
+	"fail":    {},
+	"rename":  {},
+	"version": {},
 }
 
 // Validate checks the field values on ReferencedHashesRequest with the rules
@@ -3567,7 +4911,7 @@ func (m *CheckCreateRequest) validate(all bool) error {
 	if _, ok := _CheckCreateRequest_OnConflict_InLookup[m.GetOnConflict()]; !ok {
 		err := CheckCreateRequestValidationError{
 			field:  "OnConflict",
-			reason: "value must be in list [ fail rename]",
+			reason: "value must be in list [ fail rename version]",
 		}
 		if !all {
 			return err
@@ -3656,9 +5000,10 @@ var _ interface {
 } = CheckCreateRequestValidationError{}
 
 var _CheckCreateRequest_OnConflict_InLookup = map[string]struct{}{
-	"":       {},
-	"fail":   {},
-	"rename": {},
+	"":        {},
+	"fail":    {},
+	"rename":  {},
+	"version": {},
 }
 
 // Validate checks the field values on CheckCreateReply with the rules defined

@@ -22,20 +22,24 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	File_List_FullMethodName       = "/clouddrive.file.v1.File/List"
-	File_Stat_FullMethodName       = "/clouddrive.file.v1.File/Stat"
-	File_Path_FullMethodName       = "/clouddrive.file.v1.File/Path"
-	File_Mkdir_FullMethodName      = "/clouddrive.file.v1.File/Mkdir"
-	File_Rename_FullMethodName     = "/clouddrive.file.v1.File/Rename"
-	File_Move_FullMethodName       = "/clouddrive.file.v1.File/Move"
-	File_Copy_FullMethodName       = "/clouddrive.file.v1.File/Copy"
-	File_Delete_FullMethodName     = "/clouddrive.file.v1.File/Delete"
-	File_Trash_FullMethodName      = "/clouddrive.file.v1.File/Trash"
-	File_Restore_FullMethodName    = "/clouddrive.file.v1.File/Restore"
-	File_Purge_FullMethodName      = "/clouddrive.file.v1.File/Purge"
-	File_EmptyTrash_FullMethodName = "/clouddrive.file.v1.File/EmptyTrash"
-	File_Search_FullMethodName     = "/clouddrive.file.v1.File/Search"
-	File_Usage_FullMethodName      = "/clouddrive.file.v1.File/Usage"
+	File_List_FullMethodName           = "/clouddrive.file.v1.File/List"
+	File_Stat_FullMethodName           = "/clouddrive.file.v1.File/Stat"
+	File_Path_FullMethodName           = "/clouddrive.file.v1.File/Path"
+	File_Mkdir_FullMethodName          = "/clouddrive.file.v1.File/Mkdir"
+	File_Rename_FullMethodName         = "/clouddrive.file.v1.File/Rename"
+	File_Move_FullMethodName           = "/clouddrive.file.v1.File/Move"
+	File_Copy_FullMethodName           = "/clouddrive.file.v1.File/Copy"
+	File_Delete_FullMethodName         = "/clouddrive.file.v1.File/Delete"
+	File_Trash_FullMethodName          = "/clouddrive.file.v1.File/Trash"
+	File_Restore_FullMethodName        = "/clouddrive.file.v1.File/Restore"
+	File_Purge_FullMethodName          = "/clouddrive.file.v1.File/Purge"
+	File_EmptyTrash_FullMethodName     = "/clouddrive.file.v1.File/EmptyTrash"
+	File_Search_FullMethodName         = "/clouddrive.file.v1.File/Search"
+	File_Usage_FullMethodName          = "/clouddrive.file.v1.File/Usage"
+	File_ListChanges_FullMethodName    = "/clouddrive.file.v1.File/ListChanges"
+	File_WaitChanges_FullMethodName    = "/clouddrive.file.v1.File/WaitChanges"
+	File_ListVersions_FullMethodName   = "/clouddrive.file.v1.File/ListVersions"
+	File_RestoreVersion_FullMethodName = "/clouddrive.file.v1.File/RestoreVersion"
 )
 
 // FileClient is the client API for File service.
@@ -63,6 +67,21 @@ type FileClient interface {
 	// By name, within the caller's live files.
 	Search(ctx context.Context, in *SearchRequest, opts ...grpc.CallOption) (*ListReply, error)
 	Usage(ctx context.Context, in *UsageRequest, opts ...grpc.CallOption) (*UsageReply, error)
+	// The caller's changes after a cursor, oldest first, a page at a time.
+	// An empty cursor starts at the oldest change kept; latest=true returns no
+	// changes, only the cursor of now (take it before listing the tree).
+	// A cursor older than what is kept is answered with CURSOR_RESET: list
+	// the tree again and start from a fresh cursor.
+	ListChanges(ctx context.Context, in *ListChangesRequest, opts ...grpc.CallOption) (*ListChangesReply, error)
+	// Long-poll: answers as soon as the caller's feed moves past the cursor
+	// (changes=true), or after timeout_seconds with changes=false.
+	WaitChanges(ctx context.Context, in *WaitChangesRequest, opts ...grpc.CallOption) (*WaitChangesReply, error)
+	// A file's kept older versions, the latest replaced first; node is the
+	// current one.
+	ListVersions(ctx context.Context, in *ListVersionsRequest, opts ...grpc.CallOption) (*ListVersionsReply, error)
+	// Makes an older version's content current again, as a new version: the
+	// current content is kept as a version.
+	RestoreVersion(ctx context.Context, in *RestoreVersionRequest, opts ...grpc.CallOption) (*Node, error)
 }
 
 type fileClient struct {
@@ -213,6 +232,46 @@ func (c *fileClient) Usage(ctx context.Context, in *UsageRequest, opts ...grpc.C
 	return out, nil
 }
 
+func (c *fileClient) ListChanges(ctx context.Context, in *ListChangesRequest, opts ...grpc.CallOption) (*ListChangesReply, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListChangesReply)
+	err := c.cc.Invoke(ctx, File_ListChanges_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *fileClient) WaitChanges(ctx context.Context, in *WaitChangesRequest, opts ...grpc.CallOption) (*WaitChangesReply, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(WaitChangesReply)
+	err := c.cc.Invoke(ctx, File_WaitChanges_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *fileClient) ListVersions(ctx context.Context, in *ListVersionsRequest, opts ...grpc.CallOption) (*ListVersionsReply, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListVersionsReply)
+	err := c.cc.Invoke(ctx, File_ListVersions_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *fileClient) RestoreVersion(ctx context.Context, in *RestoreVersionRequest, opts ...grpc.CallOption) (*Node, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Node)
+	err := c.cc.Invoke(ctx, File_RestoreVersion_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // FileServer is the server API for File service.
 // All implementations must embed UnimplementedFileServer
 // for forward compatibility.
@@ -238,6 +297,21 @@ type FileServer interface {
 	// By name, within the caller's live files.
 	Search(context.Context, *SearchRequest) (*ListReply, error)
 	Usage(context.Context, *UsageRequest) (*UsageReply, error)
+	// The caller's changes after a cursor, oldest first, a page at a time.
+	// An empty cursor starts at the oldest change kept; latest=true returns no
+	// changes, only the cursor of now (take it before listing the tree).
+	// A cursor older than what is kept is answered with CURSOR_RESET: list
+	// the tree again and start from a fresh cursor.
+	ListChanges(context.Context, *ListChangesRequest) (*ListChangesReply, error)
+	// Long-poll: answers as soon as the caller's feed moves past the cursor
+	// (changes=true), or after timeout_seconds with changes=false.
+	WaitChanges(context.Context, *WaitChangesRequest) (*WaitChangesReply, error)
+	// A file's kept older versions, the latest replaced first; node is the
+	// current one.
+	ListVersions(context.Context, *ListVersionsRequest) (*ListVersionsReply, error)
+	// Makes an older version's content current again, as a new version: the
+	// current content is kept as a version.
+	RestoreVersion(context.Context, *RestoreVersionRequest) (*Node, error)
 	mustEmbedUnimplementedFileServer()
 }
 
@@ -289,6 +363,18 @@ func (UnimplementedFileServer) Search(context.Context, *SearchRequest) (*ListRep
 }
 func (UnimplementedFileServer) Usage(context.Context, *UsageRequest) (*UsageReply, error) {
 	return nil, status.Error(codes.Unimplemented, "method Usage not implemented")
+}
+func (UnimplementedFileServer) ListChanges(context.Context, *ListChangesRequest) (*ListChangesReply, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListChanges not implemented")
+}
+func (UnimplementedFileServer) WaitChanges(context.Context, *WaitChangesRequest) (*WaitChangesReply, error) {
+	return nil, status.Error(codes.Unimplemented, "method WaitChanges not implemented")
+}
+func (UnimplementedFileServer) ListVersions(context.Context, *ListVersionsRequest) (*ListVersionsReply, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListVersions not implemented")
+}
+func (UnimplementedFileServer) RestoreVersion(context.Context, *RestoreVersionRequest) (*Node, error) {
+	return nil, status.Error(codes.Unimplemented, "method RestoreVersion not implemented")
 }
 func (UnimplementedFileServer) mustEmbedUnimplementedFileServer() {}
 func (UnimplementedFileServer) testEmbeddedByValue()              {}
@@ -563,6 +649,78 @@ func _File_Usage_Handler(srv interface{}, ctx context.Context, dec func(interfac
 	return interceptor(ctx, in, info, handler)
 }
 
+func _File_ListChanges_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListChangesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(FileServer).ListChanges(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: File_ListChanges_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(FileServer).ListChanges(ctx, req.(*ListChangesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _File_WaitChanges_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(WaitChangesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(FileServer).WaitChanges(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: File_WaitChanges_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(FileServer).WaitChanges(ctx, req.(*WaitChangesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _File_ListVersions_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListVersionsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(FileServer).ListVersions(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: File_ListVersions_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(FileServer).ListVersions(ctx, req.(*ListVersionsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _File_RestoreVersion_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RestoreVersionRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(FileServer).RestoreVersion(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: File_RestoreVersion_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(FileServer).RestoreVersion(ctx, req.(*RestoreVersionRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // File_ServiceDesc is the grpc.ServiceDesc for File service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -625,6 +783,22 @@ var File_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "Usage",
 			Handler:    _File_Usage_Handler,
+		},
+		{
+			MethodName: "ListChanges",
+			Handler:    _File_ListChanges_Handler,
+		},
+		{
+			MethodName: "WaitChanges",
+			Handler:    _File_WaitChanges_Handler,
+		},
+		{
+			MethodName: "ListVersions",
+			Handler:    _File_ListVersions_Handler,
+		},
+		{
+			MethodName: "RestoreVersion",
+			Handler:    _File_RestoreVersion_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},
@@ -784,6 +958,7 @@ const (
 	FileInternal_ListChildren_FullMethodName     = "/clouddrive.file.v1.FileInternal/ListChildren"
 	FileInternal_GetPath_FullMethodName          = "/clouddrive.file.v1.FileInternal/GetPath"
 	FileInternal_CopyFrom_FullMethodName         = "/clouddrive.file.v1.FileInternal/CopyFrom"
+	FileInternal_GetVersion_FullMethodName       = "/clouddrive.file.v1.FileInternal/GetVersion"
 )
 
 // FileInternalClient is the client API for FileInternal service.
@@ -810,6 +985,8 @@ type FileInternalClient interface {
 	// Copies live nodes of one owner into another's folder (saving a share):
 	// nodes, never bytes, charged to the destination's quota.
 	CopyFrom(ctx context.Context, in *CopyFromRequest, opts ...grpc.CallOption) (*NodesReply, error)
+	// One kept version of a live file of the owner (downloading a version).
+	GetVersion(ctx context.Context, in *GetVersionRequest, opts ...grpc.CallOption) (*FileVersion, error)
 }
 
 type fileInternalClient struct {
@@ -900,6 +1077,16 @@ func (c *fileInternalClient) CopyFrom(ctx context.Context, in *CopyFromRequest, 
 	return out, nil
 }
 
+func (c *fileInternalClient) GetVersion(ctx context.Context, in *GetVersionRequest, opts ...grpc.CallOption) (*FileVersion, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(FileVersion)
+	err := c.cc.Invoke(ctx, FileInternal_GetVersion_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // FileInternalServer is the server API for FileInternal service.
 // All implementations must embed UnimplementedFileInternalServer
 // for forward compatibility.
@@ -924,6 +1111,8 @@ type FileInternalServer interface {
 	// Copies live nodes of one owner into another's folder (saving a share):
 	// nodes, never bytes, charged to the destination's quota.
 	CopyFrom(context.Context, *CopyFromRequest) (*NodesReply, error)
+	// One kept version of a live file of the owner (downloading a version).
+	GetVersion(context.Context, *GetVersionRequest) (*FileVersion, error)
 	mustEmbedUnimplementedFileInternalServer()
 }
 
@@ -957,6 +1146,9 @@ func (UnimplementedFileInternalServer) GetPath(context.Context, *GetPathRequest)
 }
 func (UnimplementedFileInternalServer) CopyFrom(context.Context, *CopyFromRequest) (*NodesReply, error) {
 	return nil, status.Error(codes.Unimplemented, "method CopyFrom not implemented")
+}
+func (UnimplementedFileInternalServer) GetVersion(context.Context, *GetVersionRequest) (*FileVersion, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetVersion not implemented")
 }
 func (UnimplementedFileInternalServer) mustEmbedUnimplementedFileInternalServer() {}
 func (UnimplementedFileInternalServer) testEmbeddedByValue()                      {}
@@ -1123,6 +1315,24 @@ func _FileInternal_CopyFrom_Handler(srv interface{}, ctx context.Context, dec fu
 	return interceptor(ctx, in, info, handler)
 }
 
+func _FileInternal_GetVersion_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetVersionRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(FileInternalServer).GetVersion(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: FileInternal_GetVersion_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(FileInternalServer).GetVersion(ctx, req.(*GetVersionRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // FileInternal_ServiceDesc is the grpc.ServiceDesc for FileInternal service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -1161,6 +1371,10 @@ var FileInternal_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "CopyFrom",
 			Handler:    _FileInternal_CopyFrom_Handler,
+		},
+		{
+			MethodName: "GetVersion",
+			Handler:    _FileInternal_GetVersion_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

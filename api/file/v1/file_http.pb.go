@@ -23,16 +23,20 @@ const OperationFileCopy = "/clouddrive.file.v1.File/Copy"
 const OperationFileDelete = "/clouddrive.file.v1.File/Delete"
 const OperationFileEmptyTrash = "/clouddrive.file.v1.File/EmptyTrash"
 const OperationFileList = "/clouddrive.file.v1.File/List"
+const OperationFileListChanges = "/clouddrive.file.v1.File/ListChanges"
+const OperationFileListVersions = "/clouddrive.file.v1.File/ListVersions"
 const OperationFileMkdir = "/clouddrive.file.v1.File/Mkdir"
 const OperationFileMove = "/clouddrive.file.v1.File/Move"
 const OperationFilePath = "/clouddrive.file.v1.File/Path"
 const OperationFilePurge = "/clouddrive.file.v1.File/Purge"
 const OperationFileRename = "/clouddrive.file.v1.File/Rename"
 const OperationFileRestore = "/clouddrive.file.v1.File/Restore"
+const OperationFileRestoreVersion = "/clouddrive.file.v1.File/RestoreVersion"
 const OperationFileSearch = "/clouddrive.file.v1.File/Search"
 const OperationFileStat = "/clouddrive.file.v1.File/Stat"
 const OperationFileTrash = "/clouddrive.file.v1.File/Trash"
 const OperationFileUsage = "/clouddrive.file.v1.File/Usage"
+const OperationFileWaitChanges = "/clouddrive.file.v1.File/WaitChanges"
 
 type FileHTTPServer interface {
 	// Copy Copies nodes, never bytes; the copies count against the quota.
@@ -42,6 +46,15 @@ type FileHTTPServer interface {
 	EmptyTrash(context.Context, *EmptyTrashRequest) (*PurgeReply, error)
 	// List Folders first, then files, in a stable order: paging never repeats or skips.
 	List(context.Context, *ListRequest) (*ListReply, error)
+	// ListChanges The caller's changes after a cursor, oldest first, a page at a time.
+	// An empty cursor starts at the oldest change kept; latest=true returns no
+	// changes, only the cursor of now (take it before listing the tree).
+	// A cursor older than what is kept is answered with CURSOR_RESET: list
+	// the tree again and start from a fresh cursor.
+	ListChanges(context.Context, *ListChangesRequest) (*ListChangesReply, error)
+	// ListVersions A file's kept older versions, the latest replaced first; node is the
+	// current one.
+	ListVersions(context.Context, *ListVersionsRequest) (*ListVersionsReply, error)
 	Mkdir(context.Context, *MkdirRequest) (*Node, error)
 	Move(context.Context, *MoveRequest) (*NodesReply, error)
 	// Path The breadcrumbs: every folder from the root down to the node, and the node.
@@ -51,11 +64,17 @@ type FileHTTPServer interface {
 	Rename(context.Context, *RenameRequest) (*Node, error)
 	// Restore Back to the old parent, or to the root when it is gone or the name is taken there.
 	Restore(context.Context, *RestoreRequest) (*NodesReply, error)
+	// RestoreVersion Makes an older version's content current again, as a new version: the
+	// current content is kept as a version.
+	RestoreVersion(context.Context, *RestoreVersionRequest) (*Node, error)
 	// Search By name, within the caller's live files.
 	Search(context.Context, *SearchRequest) (*ListReply, error)
 	Stat(context.Context, *StatRequest) (*Node, error)
 	Trash(context.Context, *TrashRequest) (*ListReply, error)
 	Usage(context.Context, *UsageRequest) (*UsageReply, error)
+	// WaitChanges Long-poll: answers as soon as the caller's feed moves past the cursor
+	// (changes=true), or after timeout_seconds with changes=false.
+	WaitChanges(context.Context, *WaitChangesRequest) (*WaitChangesReply, error)
 }
 
 func RegisterFileHTTPServer(s *http.Server, srv FileHTTPServer) {
@@ -74,6 +93,10 @@ func RegisterFileHTTPServer(s *http.Server, srv FileHTTPServer) {
 	r.POST("/v1/file/trash/empty", _File_EmptyTrash0_HTTP_Handler(srv))
 	r.GET("/v1/file/search", _File_Search0_HTTP_Handler(srv))
 	r.GET("/v1/file/usage", _File_Usage0_HTTP_Handler(srv))
+	r.GET("/v1/changes", _File_ListChanges0_HTTP_Handler(srv))
+	r.GET("/v1/changes/wait", _File_WaitChanges0_HTTP_Handler(srv))
+	r.GET("/v1/file/versions", _File_ListVersions0_HTTP_Handler(srv))
+	r.POST("/v1/file/versions/restore", _File_RestoreVersion0_HTTP_Handler(srv))
 }
 
 func _File_List0_HTTP_Handler(srv FileHTTPServer) func(ctx http.Context) error {
@@ -366,6 +389,85 @@ func _File_Usage0_HTTP_Handler(srv FileHTTPServer) func(ctx http.Context) error 
 	}
 }
 
+func _File_ListChanges0_HTTP_Handler(srv FileHTTPServer) func(ctx http.Context) error {
+	return func(ctx http.Context) error {
+		var in ListChangesRequest
+		if err := ctx.BindQuery(&in); err != nil {
+			return err
+		}
+		http.SetOperation(ctx, OperationFileListChanges)
+		h := ctx.Middleware(func(ctx context.Context, req interface{}) (interface{}, error) {
+			return srv.ListChanges(ctx, req.(*ListChangesRequest))
+		})
+		out, err := h(ctx, &in)
+		if err != nil {
+			return err
+		}
+		reply := out.(*ListChangesReply)
+		return ctx.Result(200, reply)
+	}
+}
+
+func _File_WaitChanges0_HTTP_Handler(srv FileHTTPServer) func(ctx http.Context) error {
+	return func(ctx http.Context) error {
+		var in WaitChangesRequest
+		if err := ctx.BindQuery(&in); err != nil {
+			return err
+		}
+		http.SetOperation(ctx, OperationFileWaitChanges)
+		h := ctx.Middleware(func(ctx context.Context, req interface{}) (interface{}, error) {
+			return srv.WaitChanges(ctx, req.(*WaitChangesRequest))
+		})
+		out, err := h(ctx, &in)
+		if err != nil {
+			return err
+		}
+		reply := out.(*WaitChangesReply)
+		return ctx.Result(200, reply)
+	}
+}
+
+func _File_ListVersions0_HTTP_Handler(srv FileHTTPServer) func(ctx http.Context) error {
+	return func(ctx http.Context) error {
+		var in ListVersionsRequest
+		if err := ctx.BindQuery(&in); err != nil {
+			return err
+		}
+		http.SetOperation(ctx, OperationFileListVersions)
+		h := ctx.Middleware(func(ctx context.Context, req interface{}) (interface{}, error) {
+			return srv.ListVersions(ctx, req.(*ListVersionsRequest))
+		})
+		out, err := h(ctx, &in)
+		if err != nil {
+			return err
+		}
+		reply := out.(*ListVersionsReply)
+		return ctx.Result(200, reply)
+	}
+}
+
+func _File_RestoreVersion0_HTTP_Handler(srv FileHTTPServer) func(ctx http.Context) error {
+	return func(ctx http.Context) error {
+		var in RestoreVersionRequest
+		if err := ctx.Bind(&in); err != nil {
+			return err
+		}
+		if err := ctx.BindQuery(&in); err != nil {
+			return err
+		}
+		http.SetOperation(ctx, OperationFileRestoreVersion)
+		h := ctx.Middleware(func(ctx context.Context, req interface{}) (interface{}, error) {
+			return srv.RestoreVersion(ctx, req.(*RestoreVersionRequest))
+		})
+		out, err := h(ctx, &in)
+		if err != nil {
+			return err
+		}
+		reply := out.(*Node)
+		return ctx.Result(200, reply)
+	}
+}
+
 type FileHTTPClient interface {
 	// Copy Copies nodes, never bytes; the copies count against the quota.
 	Copy(ctx context.Context, req *CopyRequest, opts ...http.CallOption) (rsp *NodesReply, err error)
@@ -374,6 +476,15 @@ type FileHTTPClient interface {
 	EmptyTrash(ctx context.Context, req *EmptyTrashRequest, opts ...http.CallOption) (rsp *PurgeReply, err error)
 	// List Folders first, then files, in a stable order: paging never repeats or skips.
 	List(ctx context.Context, req *ListRequest, opts ...http.CallOption) (rsp *ListReply, err error)
+	// ListChanges The caller's changes after a cursor, oldest first, a page at a time.
+	// An empty cursor starts at the oldest change kept; latest=true returns no
+	// changes, only the cursor of now (take it before listing the tree).
+	// A cursor older than what is kept is answered with CURSOR_RESET: list
+	// the tree again and start from a fresh cursor.
+	ListChanges(ctx context.Context, req *ListChangesRequest, opts ...http.CallOption) (rsp *ListChangesReply, err error)
+	// ListVersions A file's kept older versions, the latest replaced first; node is the
+	// current one.
+	ListVersions(ctx context.Context, req *ListVersionsRequest, opts ...http.CallOption) (rsp *ListVersionsReply, err error)
 	Mkdir(ctx context.Context, req *MkdirRequest, opts ...http.CallOption) (rsp *Node, err error)
 	Move(ctx context.Context, req *MoveRequest, opts ...http.CallOption) (rsp *NodesReply, err error)
 	// Path The breadcrumbs: every folder from the root down to the node, and the node.
@@ -383,11 +494,17 @@ type FileHTTPClient interface {
 	Rename(ctx context.Context, req *RenameRequest, opts ...http.CallOption) (rsp *Node, err error)
 	// Restore Back to the old parent, or to the root when it is gone or the name is taken there.
 	Restore(ctx context.Context, req *RestoreRequest, opts ...http.CallOption) (rsp *NodesReply, err error)
+	// RestoreVersion Makes an older version's content current again, as a new version: the
+	// current content is kept as a version.
+	RestoreVersion(ctx context.Context, req *RestoreVersionRequest, opts ...http.CallOption) (rsp *Node, err error)
 	// Search By name, within the caller's live files.
 	Search(ctx context.Context, req *SearchRequest, opts ...http.CallOption) (rsp *ListReply, err error)
 	Stat(ctx context.Context, req *StatRequest, opts ...http.CallOption) (rsp *Node, err error)
 	Trash(ctx context.Context, req *TrashRequest, opts ...http.CallOption) (rsp *ListReply, err error)
 	Usage(ctx context.Context, req *UsageRequest, opts ...http.CallOption) (rsp *UsageReply, err error)
+	// WaitChanges Long-poll: answers as soon as the caller's feed moves past the cursor
+	// (changes=true), or after timeout_seconds with changes=false.
+	WaitChanges(ctx context.Context, req *WaitChangesRequest, opts ...http.CallOption) (rsp *WaitChangesReply, err error)
 }
 
 type FileHTTPClientImpl struct {
@@ -445,6 +562,39 @@ func (c *FileHTTPClientImpl) List(ctx context.Context, in *ListRequest, opts ...
 	pattern := "/v1/file/list"
 	path := binding.EncodeURL(pattern, in, true)
 	opts = append(opts, http.Operation(OperationFileList))
+	opts = append(opts, http.PathTemplate(pattern))
+	err := c.cc.Invoke(ctx, "GET", path, nil, &out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// ListChanges The caller's changes after a cursor, oldest first, a page at a time.
+// An empty cursor starts at the oldest change kept; latest=true returns no
+// changes, only the cursor of now (take it before listing the tree).
+// A cursor older than what is kept is answered with CURSOR_RESET: list
+// the tree again and start from a fresh cursor.
+func (c *FileHTTPClientImpl) ListChanges(ctx context.Context, in *ListChangesRequest, opts ...http.CallOption) (*ListChangesReply, error) {
+	var out ListChangesReply
+	pattern := "/v1/changes"
+	path := binding.EncodeURL(pattern, in, true)
+	opts = append(opts, http.Operation(OperationFileListChanges))
+	opts = append(opts, http.PathTemplate(pattern))
+	err := c.cc.Invoke(ctx, "GET", path, nil, &out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// ListVersions A file's kept older versions, the latest replaced first; node is the
+// current one.
+func (c *FileHTTPClientImpl) ListVersions(ctx context.Context, in *ListVersionsRequest, opts ...http.CallOption) (*ListVersionsReply, error) {
+	var out ListVersionsReply
+	pattern := "/v1/file/versions"
+	path := binding.EncodeURL(pattern, in, true)
+	opts = append(opts, http.Operation(OperationFileListVersions))
 	opts = append(opts, http.PathTemplate(pattern))
 	err := c.cc.Invoke(ctx, "GET", path, nil, &out, opts...)
 	if err != nil {
@@ -534,6 +684,21 @@ func (c *FileHTTPClientImpl) Restore(ctx context.Context, in *RestoreRequest, op
 	return &out, nil
 }
 
+// RestoreVersion Makes an older version's content current again, as a new version: the
+// current content is kept as a version.
+func (c *FileHTTPClientImpl) RestoreVersion(ctx context.Context, in *RestoreVersionRequest, opts ...http.CallOption) (*Node, error) {
+	var out Node
+	pattern := "/v1/file/versions/restore"
+	path := binding.EncodeURL(pattern, in, false)
+	opts = append(opts, http.Operation(OperationFileRestoreVersion))
+	opts = append(opts, http.PathTemplate(pattern))
+	err := c.cc.Invoke(ctx, "POST", path, in, &out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
 // Search By name, within the caller's live files.
 func (c *FileHTTPClientImpl) Search(ctx context.Context, in *SearchRequest, opts ...http.CallOption) (*ListReply, error) {
 	var out ListReply
@@ -579,6 +744,21 @@ func (c *FileHTTPClientImpl) Usage(ctx context.Context, in *UsageRequest, opts .
 	pattern := "/v1/file/usage"
 	path := binding.EncodeURL(pattern, in, true)
 	opts = append(opts, http.Operation(OperationFileUsage))
+	opts = append(opts, http.PathTemplate(pattern))
+	err := c.cc.Invoke(ctx, "GET", path, nil, &out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// WaitChanges Long-poll: answers as soon as the caller's feed moves past the cursor
+// (changes=true), or after timeout_seconds with changes=false.
+func (c *FileHTTPClientImpl) WaitChanges(ctx context.Context, in *WaitChangesRequest, opts ...http.CallOption) (*WaitChangesReply, error) {
+	var out WaitChangesReply
+	pattern := "/v1/changes/wait"
+	path := binding.EncodeURL(pattern, in, true)
+	opts = append(opts, http.Operation(OperationFileWaitChanges))
 	opts = append(opts, http.PathTemplate(pattern))
 	err := c.cc.Invoke(ctx, "GET", path, nil, &out, opts...)
 	if err != nil {

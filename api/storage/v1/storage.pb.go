@@ -288,7 +288,8 @@ type InitUploadRequest struct {
 	Size     int64                  `protobuf:"varint,3,opt,name=size,proto3" json:"size,omitempty"`
 	// SHA-256 over the concatenated SHA-256 digests of each 4 MiB block, hex.
 	ContentHash string `protobuf:"bytes,4,opt,name=content_hash,json=contentHash,proto3" json:"content_hash,omitempty"`
-	// "fail" (the default) or "rename".
+	// When the name is taken: "version" (the default for an existing file: a
+	// new version of it), "rename" (keep both: "a (1).txt") or "fail".
 	OnConflict    string `protobuf:"bytes,5,opt,name=on_conflict,json=onConflict,proto3" json:"on_conflict,omitempty"`
 	Mime          string `protobuf:"bytes,6,opt,name=mime,proto3" json:"mime,omitempty"`
 	unknownFields protoimpl.UnknownFields
@@ -805,8 +806,10 @@ func (x *ProveUploadRequest) GetProof() string {
 }
 
 type DownloadURLRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// A kept older version of the file (ListVersions); empty: the current one.
+	VersionId     string `protobuf:"bytes,2,opt,name=version_id,json=versionId,proto3" json:"version_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -844,6 +847,13 @@ func (*DownloadURLRequest) Descriptor() ([]byte, []int) {
 func (x *DownloadURLRequest) GetId() string {
 	if x != nil {
 		return x.Id
+	}
+	return ""
+}
+
+func (x *DownloadURLRequest) GetVersionId() string {
+	if x != nil {
+		return x.VersionId
 	}
 	return ""
 }
@@ -1017,10 +1027,12 @@ func (x *ChunkData) GetData() []byte {
 }
 
 type DownloadRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
-	Offset        int64                  `protobuf:"varint,2,opt,name=offset,proto3" json:"offset,omitempty"`
-	Length        int64                  `protobuf:"varint,3,opt,name=length,proto3" json:"length,omitempty"`
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Id     string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	Offset int64                  `protobuf:"varint,2,opt,name=offset,proto3" json:"offset,omitempty"`
+	Length int64                  `protobuf:"varint,3,opt,name=length,proto3" json:"length,omitempty"`
+	// As in DownloadURLRequest.
+	VersionId     string `protobuf:"bytes,4,opt,name=version_id,json=versionId,proto3" json:"version_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1074,6 +1086,13 @@ func (x *DownloadRequest) GetLength() int64 {
 		return x.Length
 	}
 	return 0
+}
+
+func (x *DownloadRequest) GetVersionId() string {
+	if x != nil {
+		return x.VersionId
+	}
+	return ""
 }
 
 type DownloadData struct {
@@ -1162,14 +1181,14 @@ const file_storage_v1_storage_proto_rawDesc = "" +
 	"\x03ids\x18\x02 \x03(\tB\v\xfaB\b\x92\x01\x05\b\x01\x10\xe8\aR\x03ids\x12\x1c\n" +
 	"\x04name\x18\x03 \x01(\tB\b\xfaB\x05r\x03(\xff\x01R\x04name\x12(\n" +
 	"\vshare_token\x18\x04 \x01(\tB\a\xfaB\x04r\x02(@R\n" +
-	"shareToken\"\x89\x02\n" +
+	"shareToken\"\x92\x02\n" +
 	"\x11InitUploadRequest\x12$\n" +
 	"\tparent_id\x18\x01 \x01(\tB\a\xfaB\x04r\x02(\x14R\bparentId\x12\x1e\n" +
 	"\x04name\x18\x02 \x01(\tB\n" +
 	"\xfaB\ar\x05\x10\x01(\xff\x01R\x04name\x12\x1b\n" +
 	"\x04size\x18\x03 \x01(\x03B\a\xfaB\x04\"\x02(\x00R\x04size\x12;\n" +
-	"\fcontent_hash\x18\x04 \x01(\tB\x18\xfaB\x15r\x132\x0e^[0-9a-f]{64}$\x98\x01@R\vcontentHash\x126\n" +
-	"\von_conflict\x18\x05 \x01(\tB\x15\xfaB\x12r\x10R\x00R\x04failR\x06renameR\n" +
+	"\fcontent_hash\x18\x04 \x01(\tB\x18\xfaB\x15r\x132\x0e^[0-9a-f]{64}$\x98\x01@R\vcontentHash\x12?\n" +
+	"\von_conflict\x18\x05 \x01(\tB\x1e\xfaB\x1br\x19R\x00R\x04failR\x06renameR\aversionR\n" +
 	"onConflict\x12\x1c\n" +
 	"\x04mime\x18\x06 \x01(\tB\b\xfaB\x05r\x03(\xff\x01R\x04mime\"|\n" +
 	"\tChallenge\x12\x14\n" +
@@ -1200,9 +1219,11 @@ const file_storage_v1_storage_proto_rawDesc = "" +
 	"\x10AbortUploadReply\"l\n" +
 	"\x12ProveUploadRequest\x12&\n" +
 	"\tupload_id\x18\x01 \x01(\tB\t\xfaB\x06r\x04\x10\x01(@R\buploadId\x12.\n" +
-	"\x05proof\x18\x02 \x01(\tB\x18\xfaB\x15r\x132\x0e^[0-9a-f]{64}$\x98\x01@R\x05proof\"/\n" +
+	"\x05proof\x18\x02 \x01(\tB\x18\xfaB\x15r\x132\x0e^[0-9a-f]{64}$\x98\x01@R\x05proof\"W\n" +
 	"\x12DownloadURLRequest\x12\x19\n" +
-	"\x02id\x18\x01 \x01(\tB\t\xfaB\x06r\x04\x10\x01(\x14R\x02id\"L\n" +
+	"\x02id\x18\x01 \x01(\tB\t\xfaB\x06r\x04\x10\x01(\x14R\x02id\x12&\n" +
+	"\n" +
+	"version_id\x18\x02 \x01(\tB\a\xfaB\x04r\x02(\x14R\tversionId\"L\n" +
 	"\rZipURLRequest\x12\x1d\n" +
 	"\x03ids\x18\x01 \x03(\tB\v\xfaB\b\x92\x01\x05\b\x01\x10\xe8\aR\x03ids\x12\x1c\n" +
 	"\x04name\x18\x02 \x01(\tB\b\xfaB\x05r\x03(\xff\x01R\x04name\"<\n" +
@@ -1213,11 +1234,13 @@ const file_storage_v1_storage_proto_rawDesc = "" +
 	"\tChunkData\x12\x1b\n" +
 	"\tupload_id\x18\x01 \x01(\tR\buploadId\x12\x14\n" +
 	"\x05index\x18\x02 \x01(\x03R\x05index\x12\x12\n" +
-	"\x04data\x18\x03 \x01(\fR\x04data\"n\n" +
+	"\x04data\x18\x03 \x01(\fR\x04data\"\x96\x01\n" +
 	"\x0fDownloadRequest\x12\x19\n" +
 	"\x02id\x18\x01 \x01(\tB\t\xfaB\x06r\x04\x10\x01(\x14R\x02id\x12\x1f\n" +
 	"\x06offset\x18\x02 \x01(\x03B\a\xfaB\x04\"\x02(\x00R\x06offset\x12\x1f\n" +
-	"\x06length\x18\x03 \x01(\x03B\a\xfaB\x04\"\x02(\x00R\x06length\"Y\n" +
+	"\x06length\x18\x03 \x01(\x03B\a\xfaB\x04\"\x02(\x00R\x06length\x12&\n" +
+	"\n" +
+	"version_id\x18\x04 \x01(\tB\a\xfaB\x04r\x02(\x14R\tversionId\"Y\n" +
 	"\fDownloadData\x12\x12\n" +
 	"\x04data\x18\x01 \x01(\fR\x04data\x12\x12\n" +
 	"\x04size\x18\x02 \x01(\x03R\x04size\x12!\n" +

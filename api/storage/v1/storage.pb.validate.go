@@ -676,7 +676,7 @@ func (m *InitUploadRequest) validate(all bool) error {
 	if _, ok := _InitUploadRequest_OnConflict_InLookup[m.GetOnConflict()]; !ok {
 		err := InitUploadRequestValidationError{
 			field:  "OnConflict",
-			reason: "value must be in list [ fail rename]",
+			reason: "value must be in list [ fail rename version]",
 		}
 		if !all {
 			return err
@@ -778,9 +778,10 @@ var _ interface {
 var _InitUploadRequest_ContentHash_Pattern = regexp.MustCompile("^[0-9a-f]{64}$")
 
 var _InitUploadRequest_OnConflict_InLookup = map[string]struct{}{
-	"":       {},
-	"fail":   {},
-	"rename": {},
+	"":        {},
+	"fail":    {},
+	"rename":  {},
+	"version": {},
 }
 
 // Validate checks the field values on Challenge with the rules defined in the
@@ -1830,6 +1831,17 @@ func (m *DownloadURLRequest) validate(all bool) error {
 		errors = append(errors, err)
 	}
 
+	if len(m.GetVersionId()) > 20 {
+		err := DownloadURLRequestValidationError{
+			field:  "VersionId",
+			reason: "value length must be at most 20 bytes",
+		}
+		if !all {
+			return err
+		}
+		errors = append(errors, err)
+	}
+
 	if len(errors) > 0 {
 		return DownloadURLRequestMultiError(errors)
 	}
@@ -2299,6 +2311,17 @@ func (m *DownloadRequest) validate(all bool) error {
 		err := DownloadRequestValidationError{
 			field:  "Length",
 			reason: "value must be greater than or equal to 0",
+		}
+		if !all {
+			return err
+		}
+		errors = append(errors, err)
+	}
+
+	if len(m.GetVersionId()) > 20 {
+		err := DownloadRequestValidationError{
+			field:  "VersionId",
+			reason: "value length must be at most 20 bytes",
 		}
 		if !all {
 			return err

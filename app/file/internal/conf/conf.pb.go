@@ -160,8 +160,19 @@ type Tree struct {
 	JanitorInterval *durationpb.Duration `protobuf:"bytes,3,opt,name=janitor_interval,json=janitorInterval,proto3" json:"janitor_interval,omitempty"`
 	// Usage past this share of the quota raises a notification (0.9).
 	QuotaWarnRatio float64 `protobuf:"fixed64,4,opt,name=quota_warn_ratio,json=quotaWarnRatio,proto3" json:"quota_warn_ratio,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// Older versions kept per file (the current one aside); the janitor
+	// prunes the oldest beyond it. 0: no cap by count.
+	VersionKeepCount int32 `protobuf:"varint,5,opt,name=version_keep_count,json=versionKeepCount,proto3" json:"version_keep_count,omitempty"`
+	// Older versions replaced longer ago than this are pruned; 0: no cap by age.
+	VersionKeepAge *durationpb.Duration `protobuf:"bytes,6,opt,name=version_keep_age,json=versionKeepAge,proto3" json:"version_keep_age,omitempty"`
+	// Changes older than this leave the change feed; a cursor from before
+	// gets CURSOR_RESET. 0 keeps them all.
+	ChangeRetention *durationpb.Duration `protobuf:"bytes,7,opt,name=change_retention,json=changeRetention,proto3" json:"change_retention,omitempty"`
+	// The safety net of WaitChanges: how often a waiter reads the feed's
+	// position from the database, in case a wake-up was missed.
+	ChangesPollInterval *durationpb.Duration `protobuf:"bytes,8,opt,name=changes_poll_interval,json=changesPollInterval,proto3" json:"changes_poll_interval,omitempty"`
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
 }
 
 func (x *Tree) Reset() {
@@ -222,6 +233,34 @@ func (x *Tree) GetQuotaWarnRatio() float64 {
 	return 0
 }
 
+func (x *Tree) GetVersionKeepCount() int32 {
+	if x != nil {
+		return x.VersionKeepCount
+	}
+	return 0
+}
+
+func (x *Tree) GetVersionKeepAge() *durationpb.Duration {
+	if x != nil {
+		return x.VersionKeepAge
+	}
+	return nil
+}
+
+func (x *Tree) GetChangeRetention() *durationpb.Duration {
+	if x != nil {
+		return x.ChangeRetention
+	}
+	return nil
+}
+
+func (x *Tree) GetChangesPollInterval() *durationpb.Duration {
+	if x != nil {
+		return x.ChangesPollInterval
+	}
+	return nil
+}
+
 var File_file_internal_conf_conf_proto protoreflect.FileDescriptor
 
 const file_file_internal_conf_conf_proto_rawDesc = "" +
@@ -234,12 +273,16 @@ const file_file_internal_conf_conf_proto_rawDesc = "" +
 	"\x04tree\x18\x04 \x01(\v2\x1a.clouddrive.file.conf.TreeR\x04tree\x124\n" +
 	"\x06events\x18\x05 \x01(\v2\x1c.clouddrive.file.conf.EventsR\x06events\"\"\n" +
 	"\x06Events\x12\x18\n" +
-	"\abrokers\x18\x01 \x03(\tR\abrokers\"\xea\x01\n" +
+	"\abrokers\x18\x01 \x03(\tR\abrokers\"\xf2\x03\n" +
 	"\x04Tree\x12.\n" +
 	"\x13default_quota_bytes\x18\x01 \x01(\x03R\x11defaultQuotaBytes\x12B\n" +
 	"\x0ftrash_retention\x18\x02 \x01(\v2\x19.google.protobuf.DurationR\x0etrashRetention\x12D\n" +
 	"\x10janitor_interval\x18\x03 \x01(\v2\x19.google.protobuf.DurationR\x0fjanitorInterval\x12(\n" +
-	"\x10quota_warn_ratio\x18\x04 \x01(\x01R\x0equotaWarnRatioB(Z&clouddrive/app/file/internal/conf;confb\x06proto3"
+	"\x10quota_warn_ratio\x18\x04 \x01(\x01R\x0equotaWarnRatio\x12,\n" +
+	"\x12version_keep_count\x18\x05 \x01(\x05R\x10versionKeepCount\x12C\n" +
+	"\x10version_keep_age\x18\x06 \x01(\v2\x19.google.protobuf.DurationR\x0eversionKeepAge\x12D\n" +
+	"\x10change_retention\x18\a \x01(\v2\x19.google.protobuf.DurationR\x0fchangeRetention\x12M\n" +
+	"\x15changes_poll_interval\x18\b \x01(\v2\x19.google.protobuf.DurationR\x13changesPollIntervalB(Z&clouddrive/app/file/internal/conf;confb\x06proto3"
 
 var (
 	file_file_internal_conf_conf_proto_rawDescOnce sync.Once
@@ -264,18 +307,21 @@ var file_file_internal_conf_conf_proto_goTypes = []any{
 	(*durationpb.Duration)(nil), // 6: google.protobuf.Duration
 }
 var file_file_internal_conf_conf_proto_depIdxs = []int32{
-	3, // 0: clouddrive.file.conf.Bootstrap.server:type_name -> clouddrive.conf.v1.Server
-	4, // 1: clouddrive.file.conf.Bootstrap.data:type_name -> clouddrive.conf.v1.Data
-	5, // 2: clouddrive.file.conf.Bootstrap.auth:type_name -> clouddrive.conf.v1.Auth
-	2, // 3: clouddrive.file.conf.Bootstrap.tree:type_name -> clouddrive.file.conf.Tree
-	1, // 4: clouddrive.file.conf.Bootstrap.events:type_name -> clouddrive.file.conf.Events
-	6, // 5: clouddrive.file.conf.Tree.trash_retention:type_name -> google.protobuf.Duration
-	6, // 6: clouddrive.file.conf.Tree.janitor_interval:type_name -> google.protobuf.Duration
-	7, // [7:7] is the sub-list for method output_type
-	7, // [7:7] is the sub-list for method input_type
-	7, // [7:7] is the sub-list for extension type_name
-	7, // [7:7] is the sub-list for extension extendee
-	0, // [0:7] is the sub-list for field type_name
+	3,  // 0: clouddrive.file.conf.Bootstrap.server:type_name -> clouddrive.conf.v1.Server
+	4,  // 1: clouddrive.file.conf.Bootstrap.data:type_name -> clouddrive.conf.v1.Data
+	5,  // 2: clouddrive.file.conf.Bootstrap.auth:type_name -> clouddrive.conf.v1.Auth
+	2,  // 3: clouddrive.file.conf.Bootstrap.tree:type_name -> clouddrive.file.conf.Tree
+	1,  // 4: clouddrive.file.conf.Bootstrap.events:type_name -> clouddrive.file.conf.Events
+	6,  // 5: clouddrive.file.conf.Tree.trash_retention:type_name -> google.protobuf.Duration
+	6,  // 6: clouddrive.file.conf.Tree.janitor_interval:type_name -> google.protobuf.Duration
+	6,  // 7: clouddrive.file.conf.Tree.version_keep_age:type_name -> google.protobuf.Duration
+	6,  // 8: clouddrive.file.conf.Tree.change_retention:type_name -> google.protobuf.Duration
+	6,  // 9: clouddrive.file.conf.Tree.changes_poll_interval:type_name -> google.protobuf.Duration
+	10, // [10:10] is the sub-list for method output_type
+	10, // [10:10] is the sub-list for method input_type
+	10, // [10:10] is the sub-list for extension type_name
+	10, // [10:10] is the sub-list for extension extendee
+	0,  // [0:10] is the sub-list for field type_name
 }
 
 func init() { file_file_internal_conf_conf_proto_init() }
