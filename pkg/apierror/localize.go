@@ -12,8 +12,8 @@ var (
 	catalogMu sync.RWMutex
 	chinese   = map[string]string{
 		"INTERNAL":          "服务器内部错误，请稍后再试",
-		"VALIDATION_FAILED": "参数 {field} 不合法：{detail}",
-		"MALFORMED_REQUEST": "请求格式错误：{detail}",
+		"VALIDATION_FAILED": "参数 {field} 不合法",
+		"MALFORMED_REQUEST": "请求格式错误，无法解析",
 		"UNAUTHENTICATED":   "未登录或登录已失效",
 		"TOKEN_REVOKED":     "登录凭证已被吊销，请重新登录",
 		"FORBIDDEN":         "没有权限执行此操作",
@@ -23,7 +23,10 @@ var (
 )
 
 // RegisterChinese adds Chinese messages by reason. A message may name
-// metadata keys in braces: "请 {retry_after_seconds} 秒后再试".
+// metadata keys in braces: "请 {retry_after_seconds} 秒后再试". A key
+// "REASON.rule" is the message for an error whose metadata.rule is rule
+// ("WEAK_PASSWORD.common"): metadata.detail is English prose written by the
+// code, so a Chinese message never splices it in, and says the rule instead.
 func RegisterChinese(m map[string]string) {
 	catalogMu.Lock()
 	defer catalogMu.Unlock()
@@ -55,7 +58,10 @@ func Localize(e *errors.Error, acceptLanguage string) *errors.Error {
 		return e
 	}
 	catalogMu.RLock()
-	tmpl, ok := chinese[e.Reason]
+	tmpl, ok := chinese[e.Reason+"."+e.Metadata["rule"]]
+	if !ok {
+		tmpl, ok = chinese[e.Reason]
+	}
 	catalogMu.RUnlock()
 	if !ok {
 		return e
@@ -78,4 +84,16 @@ func HasChinese(reason string) bool {
 	defer catalogMu.RUnlock()
 	_, ok := chinese[reason]
 	return ok
+}
+
+// ChineseCatalog returns a copy of every Chinese message by key (a reason,
+// or "REASON.rule"), so a test can check each one.
+func ChineseCatalog() map[string]string {
+	catalogMu.RLock()
+	defer catalogMu.RUnlock()
+	out := make(map[string]string, len(chinese))
+	for k, v := range chinese {
+		out[k] = v
+	}
+	return out
 }

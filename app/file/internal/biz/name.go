@@ -16,29 +16,29 @@ const MaxNameBytes = 255
 // bytes, no '/', no NUL or other control characters, not "." or "..", not
 // only spaces. A name that passes can never climb out of its folder.
 func ValidateName(name string) error {
-	why := ""
+	why, rule := "", ""
 	switch {
 	case name == "":
-		why = "the name is empty"
+		why, rule = "the name is empty", "empty"
 	case len(name) > MaxNameBytes:
-		why = fmt.Sprintf("the name is longer than %d bytes", MaxNameBytes)
+		why, rule = fmt.Sprintf("the name is longer than %d bytes", MaxNameBytes), "too_long"
 	case !utf8.ValidString(name):
-		why = "the name is not valid UTF-8"
+		why, rule = "the name is not valid UTF-8", "not_utf8"
 	case name == "." || name == "..":
-		why = `"." and ".." are not names`
+		why, rule = `"." and ".." are not names`, "dots"
 	case strings.ContainsRune(name, '/'):
-		why = `the name contains "/"`
+		why, rule = `the name contains "/"`, "slash"
 	case strings.TrimFunc(name, invisible) == "":
-		why = "the name is only spaces or invisible characters"
+		why, rule = "the name is only spaces or invisible characters", "blank"
 	default:
 		for _, r := range name {
 			if unicode.IsControl(r) {
-				why = "the name contains a control character"
+				why, rule = "the name contains a control character", "control"
 				break
 			}
 			if bidiControl(r) {
 				// "\u202egpj.exe" shows as "exe.jpg": a spoofing trick.
-				why = "the name contains a text-direction control character"
+				why, rule = "the name contains a text-direction control character", "bidi"
 				break
 			}
 		}
@@ -46,7 +46,7 @@ func ValidateName(name string) error {
 	if why == "" {
 		return nil
 	}
-	return v1.ErrorInvalidName("invalid name: %s", why).WithMetadata(map[string]string{"field": "name", "detail": why})
+	return v1.ErrorInvalidName("invalid name: %s", why).WithMetadata(map[string]string{"field": "name", "rule": rule, "detail": why})
 }
 
 // FoldName is the key names are compared by: names differing only in case

@@ -23,10 +23,10 @@ var commonPasswords = map[string]bool{
 // one class of characters, well known, or containing the username.
 func CheckPasswordStrength(field, password, username string) error {
 	if len(password) < 8 {
-		return weak(field, "at least 8 characters")
+		return weak(field, "min_length", "at least 8 characters")
 	}
 	if len(password) > 72 {
-		return weak(field, "at most 72 bytes")
+		return weak(field, "max_length", "at most 72 bytes")
 	}
 	var lower, upper, digit, other bool
 	for _, r := range password {
@@ -48,21 +48,23 @@ func CheckPasswordStrength(field, password, username string) error {
 		}
 	}
 	if classes < 2 {
-		return weak(field, "mix at least two of: lower case, upper case, digits, symbols")
+		return weak(field, "classes", "mix at least two of: lower case, upper case, digits, symbols")
 	}
 	lp := strings.ToLower(password)
 	if commonPasswords[lp] {
-		return weak(field, "this password is too common")
+		return weak(field, "common", "this password is too common")
 	}
 	if u := strings.ToLower(username); len(u) >= 3 && strings.Contains(lp, u) {
-		return weak(field, "the password must not contain the username")
+		return weak(field, "contains_username", "the password must not contain the username")
 	}
 	return nil
 }
 
-func weak(field, why string) error {
+// weak names the rule broken (metadata.rule) beside the English detail, so
+// the Chinese message can say the same thing in Chinese.
+func weak(field, rule, why string) error {
 	return v1.ErrorWeakPassword("password too weak: %s", why).
-		WithMetadata(map[string]string{"field": field, "detail": why})
+		WithMetadata(map[string]string{"field": field, "rule": rule, "detail": why})
 }
 
 // dummyHashes holds, per bcrypt cost, a hash compared against when the user
