@@ -37,20 +37,26 @@ const (
 	FileEvent_PURGED           FileEvent_Type = 7
 	// Usage went past the warning threshold (90% of the quota).
 	FileEvent_QUOTA_WARNING FileEvent_Type = 8
+	// New content was written over a file: the old one is kept as a version.
+	FileEvent_VERSIONED FileEvent_Type = 9
+	// An older version's content became current again.
+	FileEvent_VERSION_RESTORED FileEvent_Type = 10
 )
 
 // Enum value maps for FileEvent_Type.
 var (
 	FileEvent_Type_name = map[int32]string{
-		0: "TYPE_UNSPECIFIED",
-		1: "CREATED",
-		2: "RENAMED",
-		3: "MOVED",
-		4: "COPIED",
-		5: "TRASHED",
-		6: "RESTORED",
-		7: "PURGED",
-		8: "QUOTA_WARNING",
+		0:  "TYPE_UNSPECIFIED",
+		1:  "CREATED",
+		2:  "RENAMED",
+		3:  "MOVED",
+		4:  "COPIED",
+		5:  "TRASHED",
+		6:  "RESTORED",
+		7:  "PURGED",
+		8:  "QUOTA_WARNING",
+		9:  "VERSIONED",
+		10: "VERSION_RESTORED",
 	}
 	FileEvent_Type_value = map[string]int32{
 		"TYPE_UNSPECIFIED": 0,
@@ -62,6 +68,8 @@ var (
 		"RESTORED":         6,
 		"PURGED":           7,
 		"QUOTA_WARNING":    8,
+		"VERSIONED":        9,
+		"VERSION_RESTORED": 10,
 	}
 )
 
@@ -110,7 +118,10 @@ type FileEvent struct {
 	UsedBytes  int64 `protobuf:"varint,10,opt,name=used_bytes,json=usedBytes,proto3" json:"used_bytes,omitempty"`
 	LimitBytes int64 `protobuf:"varint,11,opt,name=limit_bytes,json=limitBytes,proto3" json:"limit_bytes,omitempty"`
 	// Unix milliseconds.
-	OccurredAt    int64 `protobuf:"varint,12,opt,name=occurred_at,json=occurredAt,proto3" json:"occurred_at,omitempty"`
+	OccurredAt int64 `protobuf:"varint,12,opt,name=occurred_at,json=occurredAt,proto3" json:"occurred_at,omitempty"`
+	// The owner's change feed position of this change (0 for QUOTA_WARNING):
+	// a waiter past it need not wake.
+	ChangeSeq     int64 `protobuf:"varint,13,opt,name=change_seq,json=changeSeq,proto3" json:"change_seq,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -229,11 +240,18 @@ func (x *FileEvent) GetOccurredAt() int64 {
 	return 0
 }
 
+func (x *FileEvent) GetChangeSeq() int64 {
+	if x != nil {
+		return x.ChangeSeq
+	}
+	return 0
+}
+
 var File_events_v1_file_proto protoreflect.FileDescriptor
 
 const file_events_v1_file_proto_rawDesc = "" +
 	"\n" +
-	"\x14events/v1/file.proto\x12\x14clouddrive.events.v1\"\xee\x03\n" +
+	"\x14events/v1/file.proto\x12\x14clouddrive.events.v1\"\xb2\x04\n" +
 	"\tFileEvent\x12\x19\n" +
 	"\bevent_id\x18\x01 \x01(\tR\aeventId\x128\n" +
 	"\x04type\x18\x02 \x01(\x0e2$.clouddrive.events.v1.FileEvent.TypeR\x04type\x12\x19\n" +
@@ -250,7 +268,9 @@ const file_events_v1_file_proto_rawDesc = "" +
 	"\vlimit_bytes\x18\v \x01(\x03R\n" +
 	"limitBytes\x12\x1f\n" +
 	"\voccurred_at\x18\f \x01(\x03R\n" +
-	"occurredAt\"\x87\x01\n" +
+	"occurredAt\x12\x1d\n" +
+	"\n" +
+	"change_seq\x18\r \x01(\x03R\tchangeSeq\"\xac\x01\n" +
 	"\x04Type\x12\x14\n" +
 	"\x10TYPE_UNSPECIFIED\x10\x00\x12\v\n" +
 	"\aCREATED\x10\x01\x12\v\n" +
@@ -262,7 +282,10 @@ const file_events_v1_file_proto_rawDesc = "" +
 	"\bRESTORED\x10\x06\x12\n" +
 	"\n" +
 	"\x06PURGED\x10\a\x12\x11\n" +
-	"\rQUOTA_WARNING\x10\bB#Z!clouddrive/api/events/v1;eventsv1b\x06proto3"
+	"\rQUOTA_WARNING\x10\b\x12\r\n" +
+	"\tVERSIONED\x10\t\x12\x14\n" +
+	"\x10VERSION_RESTORED\x10\n" +
+	"B#Z!clouddrive/api/events/v1;eventsv1b\x06proto3"
 
 var (
 	file_events_v1_file_proto_rawDescOnce sync.Once

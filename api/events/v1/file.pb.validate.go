@@ -81,6 +81,8 @@ func (m *FileEvent) validate(all bool) error {
 
 	// no validation rules for OccurredAt
 
+	// no validation rules for ChangeSeq
+
 	if len(errors) > 0 {
 		return FileEventMultiError(errors)
 	}
