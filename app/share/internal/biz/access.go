@@ -93,10 +93,10 @@ func (uc *AccessUsecase) checkCode(ctx context.Context, s *Share, code, ip strin
 	if NormalizeCode(code) == "" {
 		return errCodeRequired() // the page asking for the code: no attempt made
 	}
-	if err := limit(ctx, uc.limiter, "share:code:ip:"+ip+":"+s.Token, uc.policy.OpenPerIP); err != nil {
+	if err := ratelimit.Charge(ctx, uc.limiter, "share:code:ip:"+ip+":"+s.Token, uc.policy.OpenPerIP, rateLimited); err != nil {
 		return err
 	}
-	if err := limit(ctx, uc.limiter, "share:code:share:"+s.Token, uc.policy.OpenPerShare); err != nil {
+	if err := ratelimit.Charge(ctx, uc.limiter, "share:code:share:"+s.Token, uc.policy.OpenPerShare, rateLimited); err != nil {
 		return err
 	}
 	now := uc.now()
@@ -112,21 +112,6 @@ func (uc *AccessUsecase) checkCode(ctx context.Context, s *Share, code, ip strin
 	}
 	if s.CodeFailures > 0 {
 		return uc.shares.CodeSucceeded(ctx, s.ID)
-	}
-	return nil
-}
-
-// limit charges one hit and turns a refusal into RATE_LIMITED.
-func limit(ctx context.Context, l ratelimit.Limiter, key string, r ratelimit.Rule) error {
-	if r.Limit <= 0 {
-		return nil
-	}
-	d, err := l.Allow(ctx, key, r)
-	if err != nil {
-		return err
-	}
-	if !d.Allowed {
-		return rateLimited(d.RetryAfter)
 	}
 	return nil
 }

@@ -4,7 +4,6 @@
 package biz
 
 import (
-	"context"
 	"strconv"
 	"time"
 
@@ -80,19 +79,4 @@ func FormatID(id int64) string { return strconv.FormatInt(id, 10) }
 func ParseID(s string) (int64, bool) {
 	id, err := strconv.ParseInt(s, 10, 64)
 	return id, err == nil && id > 0
-}
-
-// limit charges one hit and turns a refusal into RATE_LIMITED.
-func limit(ctx context.Context, l ratelimit.Limiter, key string, r ratelimit.Rule) error {
-	if r.Limit <= 0 {
-		return nil
-	}
-	d, err := l.Allow(ctx, key, r)
-	if err != nil {
-		return err
-	}
-	if !d.Allowed {
-		return rateLimited(d.RetryAfter)
-	}
-	return nil
 }

@@ -110,10 +110,10 @@ func (uc *CodeUsecase) Send(ctx context.Context, target string, c Client) (*Send
 	if err != nil {
 		return nil, err
 	}
-	if err := limit(ctx, uc.limiter, "code:ip:"+c.IP, uc.policy.CodePerIP); err != nil {
+	if err := ratelimit.Charge(ctx, uc.limiter, "code:ip:"+c.IP, uc.policy.CodePerIP, rateLimited); err != nil {
 		return nil, err
 	}
-	if err := limit(ctx, uc.limiter, "code:target:"+t, uc.policy.CodePerTarget); err != nil {
+	if err := ratelimit.Charge(ctx, uc.limiter, "code:target:"+t, uc.policy.CodePerTarget, rateLimited); err != nil {
 		return nil, err
 	}
 	now := uc.now()
@@ -151,7 +151,7 @@ func (uc *CodeUsecase) Login(ctx context.Context, target, code string, c Client)
 	if err != nil {
 		return nil, err
 	}
-	if err := limit(ctx, uc.limiter, "login:ip:"+c.IP, uc.policy.LoginPerIP); err != nil {
+	if err := ratelimit.Charge(ctx, uc.limiter, "login:ip:"+c.IP, uc.policy.LoginPerIP, rateLimited); err != nil {
 		return nil, err
 	}
 	lc, err := uc.codes.Latest(ctx, t)

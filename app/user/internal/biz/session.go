@@ -88,7 +88,7 @@ func NewSessionUsecase(users UserRepo, sessions SessionRepo, issuer TokenIssuer,
 // distributed guesser crawls while the owner, from another source, still
 // signs in after a short wait. Nobody can lock anyone out.
 func (uc *SessionUsecase) Login(ctx context.Context, username, password string, c Client) (*Tokens, error) {
-	if err := limit(ctx, uc.limiter, "login:ip:"+c.IP, uc.policy.LoginPerIP); err != nil {
+	if err := ratelimit.Charge(ctx, uc.limiter, "login:ip:"+c.IP, uc.policy.LoginPerIP, rateLimited); err != nil {
 		return nil, err
 	}
 	name := strings.ToLower(strings.TrimSpace(username))
@@ -108,7 +108,7 @@ func (uc *SessionUsecase) Login(ctx context.Context, username, password string, 
 		account, hash = "uid:"+FormatID(u.ID), u.PasswordHash
 	}
 	source := "login:acct:" + account + ":ip:" + c.IP
-	if err := limit(ctx, uc.limiter, source, uc.policy.LoginPerAccountSource); err != nil {
+	if err := ratelimit.Charge(ctx, uc.limiter, source, uc.policy.LoginPerAccountSource, rateLimited); err != nil {
 		return nil, err
 	}
 	if err := uc.accountBackoff(ctx, account); err != nil {
@@ -140,7 +140,7 @@ func (uc *SessionUsecase) accountBackoff(ctx context.Context, account string) er
 	if uc.policy.LoginBackoff <= 0 {
 		return rateLimited(d.RetryAfter)
 	}
-	return limit(ctx, uc.limiter, "login:acct:slot:"+account, ratelimit.Rule{Limit: 1, Window: uc.policy.LoginBackoff})
+	return ratelimit.Charge(ctx, uc.limiter, "login:acct:slot:"+account, ratelimit.Rule{Limit: 1, Window: uc.policy.LoginBackoff}, rateLimited)
 }
 
 // Start opens a new session for a user who has proved who they are.

@@ -83,7 +83,7 @@ func (uc *AccountUsecase) Register(ctx context.Context, username, password, emai
 	if err := CheckPasswordStrength("password", password, username); err != nil {
 		return nil, err
 	}
-	if err := limit(ctx, uc.limiter, "register:ip:"+c.IP, uc.policy.RegisterPerIP); err != nil {
+	if err := ratelimit.Charge(ctx, uc.limiter, "register:ip:"+c.IP, uc.policy.RegisterPerIP, rateLimited); err != nil {
 		return nil, err
 	}
 	hash, err := hashPassword(password, uc.policy.BcryptCost)
@@ -208,7 +208,7 @@ func (uc *AccountUsecase) ChangePassword(ctx context.Context, caller auth.Caller
 	// Accounts made by code or GitHub sign-in, or whose email was claimed,
 	// have no password: they set a first one without an old one.
 	if u.PasswordHash != "" {
-		if err := limit(ctx, uc.limiter, key, uc.policy.PasswordPerUser); err != nil {
+		if err := ratelimit.Charge(ctx, uc.limiter, key, uc.policy.PasswordPerUser, rateLimited); err != nil {
 			return 0, err
 		}
 		if !passwordMatches(u.PasswordHash, oldPw, uc.policy.BcryptCost) {

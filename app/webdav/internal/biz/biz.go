@@ -65,3 +65,6 @@ var (
 type Throttled struct{ RetryAfter time.Duration }
 
 func (t *Throttled) Error() string { return "webdav: too many sign-in attempts" }
+
+// throttled is the refusal ratelimit.Charge answers with.
+func throttled(after time.Duration) error { return &Throttled{RetryAfter: after} }

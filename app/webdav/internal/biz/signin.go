@@ -58,15 +58,8 @@ func (uc *SignInUsecase) SignIn(ctx context.Context, username, password, ip stri
 		key  string
 		rule ratelimit.Rule
 	}{{"webdav:ip:" + ip, uc.policy.PerIP}, {account, uc.policy.PerAccount}} {
-		if c.rule.Limit <= 0 {
-			continue
-		}
-		d, err := uc.limiter.Allow(ctx, c.key, c.rule)
-		if err != nil {
+		if err := ratelimit.Charge(ctx, uc.limiter, c.key, c.rule, throttled); err != nil {
 			return nil, err
-		}
-		if !d.Allowed {
-			return nil, &Throttled{RetryAfter: d.RetryAfter}
 		}
 	}
 	u, err := uc.accounts.SignIn(ctx, username, password)
