@@ -85,6 +85,7 @@ func init() {
 		{"mv", "[-rename] SRC... DST", "move or rename", (*App).mv},
 		{"cp", "[-rename] SRC... DST", "copy (nodes, not bytes)", (*App).cp},
 		{"rm", "[-r] PATH...", "move to the trash", (*App).rm},
+		{"sync", "[-watch] [-dry-run] [-device NAME] [-j N] LOCAL REMOTE_DIR", "two-way sync of a local folder with a drive folder", (*App).sync},
 		{"share", "[-code XXXX | -gen-code] [-expires DURATION] [-max-downloads N] [-to USER] PATH", "share a file or folder by link", (*App).share},
 	}
 }
