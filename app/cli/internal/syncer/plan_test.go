@@ -70,7 +70,7 @@ func TestPlanFolders(t *testing.T) {
 	bases := map[string]*Base{
 		"gone": bdir("gone", "g", 1), "gone/a": bfile("gone/a", "h", "ga", 2), "gone/sub": bdir("gone/sub", "gs", 3),
 		"gone/sub/b": bfile("gone/sub/b", "h", "gb", 4),
-		"kept": bdir("kept", "k", 5), "kept/a": bfile("kept/a", "h", "ka", 6),
+		"kept":       bdir("kept", "k", 5), "kept/a": bfile("kept/a", "h", "ka", 6),
 	}
 	// Locally both folders were deleted; on the drive a file was added
 	// under kept/, so kept/ comes back instead of going to the trash.
