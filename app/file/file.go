@@ -13,6 +13,7 @@ import (
 
 	"clouddrive/app/file/internal/biz"
 	"clouddrive/app/file/internal/conf"
+	"clouddrive/app/file/internal/data"
 	"clouddrive/app/file/internal/server"
 	"clouddrive/app/file/internal/service"
 	"clouddrive/pkg/config"
@@ -38,16 +39,27 @@ type Module struct {
 	internal *service.FileInternalService
 	janitor  *server.Janitor
 	relay    *events.Relay
+	hub      *data.ChangeHub
+	// extra are workers added after New (the change consumer of cmd/file).
+	extra []transport.Server
 }
 
-func newModule(files *service.FileService, admin *service.FileAdminService, internal *service.FileInternalService, trash *biz.TrashUsecase, relay *events.Relay, c *conf.Tree, logger log.Logger) *Module {
-	return &Module{files: files, admin: admin, internal: internal, relay: relay,
-		janitor: server.NewJanitor(trash, c.GetJanitorInterval().AsDuration(), logger)}
+func newModule(files *service.FileService, admin *service.FileAdminService, internal *service.FileInternalService, trash *biz.TrashUsecase,
+	nodes *biz.NodeUsecase, changes *biz.ChangeUsecase, hub *data.ChangeHub, relay *events.Relay, c *conf.Tree, logger log.Logger) *Module {
+	return &Module{files: files, admin: admin, internal: internal, relay: relay, hub: hub,
+		janitor: server.NewJanitor(trash, nodes, changes, c.GetJanitorInterval().AsDuration(), logger)}
 }
 
 // Servers are the module's background workers for the app to run: the
-// trash janitor and the outbox relay.
-func (m *Module) Servers() []transport.Server { return []transport.Server{m.janitor, m.relay} }
+// janitor and the outbox relay (and the change consumer when there is one).
+func (m *Module) Servers() []transport.Server {
+	return append([]transport.Server{m.janitor, m.relay}, m.extra...)
+}
+
+// ChangeHandler wakes this module's WaitChanges calls from the file
+// events: subscribe it to the file topic (the standalone bus, or a Kafka
+// consumer group of this instance's own).
+func (m *Module) ChangeHandler() events.Handler { return m.hub.Handle }
 
 // RegisterGRPC adds the service to a gRPC server.
 func (m *Module) RegisterGRPC(s *grpc.Server) { server.RegisterGRPC(s, m.files, m.admin, m.internal) }
@@ -61,7 +73,9 @@ func (m *Module) PurgeExpiredTrash(ctx context.Context) { m.janitor.RunOnce(ctx)
 func policyOf(c *Config) *biz.Policy {
 	t := c.GetTree()
 	return &biz.Policy{DefaultQuota: t.GetDefaultQuotaBytes(), TrashRetention: t.GetTrashRetention().AsDuration(),
-		QuotaWarnRatio: t.GetQuotaWarnRatio()}
+		QuotaWarnRatio: t.GetQuotaWarnRatio(), VersionKeepCount: int(t.GetVersionKeepCount()),
+		VersionKeepAge: t.GetVersionKeepAge().AsDuration(), ChangeRetention: t.GetChangeRetention().AsDuration(),
+		ChangesPollInterval: t.GetChangesPollInterval().AsDuration()}
 }
 
 // New builds the service on its configuration; its events go to pub

@@ -15,9 +15,9 @@ import (
 )
 
 // ProviderSet is biz providers.
-var ProviderSet = wire.NewSet(NewNodeUsecase, NewTrashUsecase, NewQuotaUsecase)
+var ProviderSet = wire.NewSet(NewNodeUsecase, NewTrashUsecase, NewQuotaUsecase, NewFeed, NewChangeUsecase)
 
-//go:generate go tool -modfile=../../../../tools/tools.mod mockgen -destination=mock_test.go -package=biz . NodeRepo,QuotaRepo,OutboxRepo,Transaction
+//go:generate go tool -modfile=../../../../tools/tools.mod mockgen -destination=mock_test.go -package=biz . NodeRepo,QuotaRepo,OutboxRepo,Transaction,ChangeRepo,VersionRepo
 
 // Policy is the service's tunables, built from its configuration.
 type Policy struct {
@@ -25,6 +25,14 @@ type Policy struct {
 	TrashRetention time.Duration
 	// Usage past this share of the quota raises QUOTA_WARNING.
 	QuotaWarnRatio float64
+	// Older versions kept per file (0: no cap), and for how long after
+	// they were replaced (0: no cap); the janitor prunes the rest.
+	VersionKeepCount int
+	VersionKeepAge   time.Duration
+	// Changes older than this leave the feed (0: kept forever).
+	ChangeRetention time.Duration
+	// How often a waiter on the feed reads it in case a wake-up was lost.
+	ChangesPollInterval time.Duration
 }
 
 // Transaction runs fn in one database transaction; repos called with the

@@ -15,6 +15,8 @@ const (
 	EventRestored
 	EventPurged
 	EventQuotaWarning
+	EventVersioned
+	EventVersionRestored
 )
 
 // Event is a domain event, written to the outbox in the transaction of the
@@ -32,6 +34,8 @@ type Event struct {
 	UsedBytes  int64
 	LimitBytes int64
 	OccurredAt int64 // unix ms
+	// ChangeSeq is the change's position in the owner's feed (0: none).
+	ChangeSeq int64
 }
 
 // OutboxRepo appends events in the caller's transaction.

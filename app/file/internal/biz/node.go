@@ -126,17 +126,20 @@ type NodeRepo interface {
 
 // NodeUsecase is browsing and changing the tree.
 type NodeUsecase struct {
-	nodes  NodeRepo
-	quota  *QuotaUsecase
-	events OutboxRepo
-	tx     Transaction
-	now    Clock
-	log    *log.Helper
+	nodes    NodeRepo
+	quota    *QuotaUsecase
+	events   OutboxRepo
+	feed     *Feed
+	versions VersionRepo
+	tx       Transaction
+	now      Clock
+	log      *log.Helper
 }
 
-// NewNodeUsecase builds the use case.
-func NewNodeUsecase(nodes NodeRepo, quota *QuotaUsecase, events OutboxRepo, tx Transaction, now Clock, logger log.Logger) *NodeUsecase {
-	return &NodeUsecase{nodes: nodes, quota: quota, events: events, tx: tx, now: now,
+// NewNodeUsecase builds the use case. Every change is recorded in the
+// owner's change feed; versions keeps the contents files had.
+func NewNodeUsecase(nodes NodeRepo, quota *QuotaUsecase, events OutboxRepo, feed *Feed, versions VersionRepo, tx Transaction, now Clock, logger log.Logger) *NodeUsecase {
+	return &NodeUsecase{nodes: nodes, quota: quota, events: events, feed: feed, versions: versions, tx: tx, now: now,
 		log: log.NewHelper(log.With(logger, "module", "biz/node"))}
 }
 
@@ -227,7 +230,7 @@ func (uc *NodeUsecase) Mkdir(ctx context.Context, owner, parent int64, name stri
 		if err := uc.insertNamed(ctx, n, rename); err != nil {
 			return err
 		}
-		return uc.events.Add(ctx, uc.event(EventCreated, n, 1))
+		return uc.feed.record(ctx, uc.events, uc.event(EventCreated, n, 1), n, "")
 	})
 	if err != nil {
 		return nil, err
@@ -243,11 +246,16 @@ type NewFile struct {
 	ContentHash string
 	Size        int64
 	Mime        string
-	Rename      bool
+	// On a name taken: Rename picks "name (n)"; else Version writes a new
+	// version over an existing file (a folder is still a conflict); else
+	// NAME_CONFLICT.
+	Rename  bool
+	Version bool
 }
 
 // CreateFile adds the node of a finished upload, charging its size to the
-// owner's quota in the same transaction.
+// owner's quota in the same transaction. Onto the name of an existing file
+// with f.Version it writes a new version of that file instead.
 func (uc *NodeUsecase) CreateFile(ctx context.Context, f NewFile) (*Node, error) {
 	if err := ValidateName(f.Name); err != nil {
 		return nil, err
@@ -262,10 +270,26 @@ func (uc *NodeUsecase) CreateFile(ctx context.Context, f NewFile) (*Node, error)
 		if err := uc.quota.charge(ctx, f.Owner, f.Size); err != nil {
 			return err
 		}
-		if err := uc.insertNamed(ctx, n, f.Rename); err != nil {
+		if f.Version && !f.Rename {
+			err := uc.nodes.Create(ctx, n)
+			if errors.Is(err, ErrDuplicate) {
+				old, lerr := uc.versions.LiveChild(ctx, f.Owner, f.Parent, f.Name)
+				if errors.Is(lerr, ErrNotFound) || (lerr == nil && old.Kind != KindFile) {
+					return errNameConflict(f.Name)
+				}
+				if lerr != nil {
+					return lerr
+				}
+				n, err = uc.writeVersion(ctx, old, f)
+				return err
+			}
+			if err != nil {
+				return err
+			}
+		} else if err := uc.insertNamed(ctx, n, f.Rename); err != nil {
 			return err
 		}
-		return uc.events.Add(ctx, uc.event(EventCreated, n, 1))
+		return uc.feed.record(ctx, uc.events, uc.event(EventCreated, n, 1), n, "")
 	})
 	if err != nil {
 		return nil, err
@@ -297,11 +321,15 @@ func (uc *NodeUsecase) Rename(ctx context.Context, owner, id int64, name string,
 			out = n
 			return nil
 		}
+		old, err := uc.feed.oldPath(ctx, n)
+		if err != nil {
+			return err
+		}
 		if err := uc.updateNamed(ctx, n, n.ParentID, name, rename); err != nil {
 			return err
 		}
 		out = n
-		return uc.events.Add(ctx, uc.event(EventRenamed, n, 1))
+		return uc.feed.record(ctx, uc.events, uc.event(EventRenamed, n, 1), n, old)
 	})
 	return out, err
 }
@@ -323,10 +351,14 @@ func (uc *NodeUsecase) Move(ctx context.Context, owner int64, ids []int64, paren
 				return err
 			}
 			if n.ParentID != parent {
+				old, err := uc.feed.oldPath(ctx, n)
+				if err != nil {
+					return err
+				}
 				if err := uc.updateNamed(ctx, n, parent, n.Name, rename); err != nil {
 					return err
 				}
-				if err := uc.events.Add(ctx, uc.event(EventMoved, n, 1)); err != nil {
+				if err := uc.feed.record(ctx, uc.events, uc.event(EventMoved, n, 1), n, old); err != nil {
 					return err
 				}
 			}
@@ -442,7 +474,7 @@ func (uc *NodeUsecase) copyTree(ctx context.Context, from, id, to, parent int64,
 		}
 	}
 	top.Size = src.Size
-	return top, uc.events.Add(ctx, uc.event(EventCopied, top, int64(len(tree))))
+	return top, uc.feed.record(ctx, uc.events, uc.event(EventCopied, top, int64(len(tree))), top, "")
 }
 
 // ReferencedHashes answers the storage service's garbage collector.
@@ -450,7 +482,26 @@ func (uc *NodeUsecase) ReferencedHashes(ctx context.Context, hashes []string) ([
 	if len(hashes) == 0 {
 		return nil, nil
 	}
-	return uc.nodes.ReferencedHashes(ctx, hashes)
+	live, err := uc.nodes.ReferencedHashes(ctx, hashes)
+	if err != nil || uc.versions == nil {
+		return live, err
+	}
+	// A blob only an older version of a file holds is referenced too.
+	seen := make(map[string]bool, len(live))
+	for _, h := range live {
+		seen[h] = true
+	}
+	var rest []string
+	for _, h := range hashes {
+		if !seen[h] {
+			rest = append(rest, h)
+		}
+	}
+	if len(rest) == 0 {
+		return live, nil
+	}
+	kept, err := uc.versions.ReferencedHashes(ctx, rest)
+	return append(live, kept...), err
 }
 
 // live returns a node of the owner that is not in the trash.

@@ -40,7 +40,7 @@ func newNodeFixture(t *testing.T) *nodeFixture {
 	clock := func() time.Time { return f.now }
 	p := &Policy{DefaultQuota: 1000}
 	logger := log.NewStdLogger(io.Discard)
-	f.uc = NewNodeUsecase(f.nodes, NewQuotaUsecase(f.quotas, f.events, p, clock, logger), f.events, tx, clock, logger)
+	f.uc = NewNodeUsecase(f.nodes, NewQuotaUsecase(f.quotas, f.events, p, clock, logger), f.events, nil, nil, tx, clock, logger)
 	return f
 }
 

@@ -13,18 +13,21 @@ import (
 // one transaction: a folder with a thousand descendants goes, comes back or
 // disappears at once.
 type TrashUsecase struct {
-	nodes  NodeRepo
-	quota  QuotaRepo
-	events OutboxRepo
-	tx     Transaction
-	policy *Policy
-	now    Clock
-	log    *log.Helper
+	nodes    NodeRepo
+	quota    QuotaRepo
+	events   OutboxRepo
+	feed     *Feed
+	versions VersionRepo
+	tx       Transaction
+	policy   *Policy
+	now      Clock
+	log      *log.Helper
 }
 
-// NewTrashUsecase builds the use case.
-func NewTrashUsecase(nodes NodeRepo, quota QuotaRepo, events OutboxRepo, tx Transaction, p *Policy, now Clock, logger log.Logger) *TrashUsecase {
-	return &TrashUsecase{nodes: nodes, quota: quota, events: events, tx: tx, policy: p, now: now,
+// NewTrashUsecase builds the use case. Every change is recorded in the
+// owner's change feed; a purge takes the purged files' versions with it.
+func NewTrashUsecase(nodes NodeRepo, quota QuotaRepo, events OutboxRepo, feed *Feed, versions VersionRepo, tx Transaction, p *Policy, now Clock, logger log.Logger) *TrashUsecase {
+	return &TrashUsecase{nodes: nodes, quota: quota, events: events, feed: feed, versions: versions, tx: tx, policy: p, now: now,
 		log: log.NewHelper(log.With(logger, "module", "biz/trash"))}
 }
 
@@ -55,11 +58,17 @@ func (uc *TrashUsecase) Delete(ctx context.Context, owner int64, ids []int64) (i
 			for i, t := range tree {
 				treeIDs[i] = t.ID
 			}
+			path, err := uc.feed.oldPath(ctx, n)
+			if err != nil {
+				return err
+			}
 			if err := uc.nodes.Trash(ctx, owner, treeIDs, id, now); err != nil {
 				return err
 			}
 			total += int64(len(tree))
-			if err := uc.events.Add(ctx, nodeEvent(EventTrashed, n, int64(len(tree)), now.UnixMilli())); err != nil {
+			n.TrashedAt, n.TrashRoot, n.UpdatedAt = &now, id, now
+			n.Version++
+			if err := uc.feed.recordAt(ctx, uc.events, nodeEvent(EventTrashed, n, int64(len(tree)), now.UnixMilli()), n, path, ""); err != nil {
 				return err
 			}
 		}
@@ -135,7 +144,7 @@ func (uc *TrashUsecase) Restore(ctx context.Context, owner int64, ids []int64) (
 			n.ParentID, n.Name, n.TrashedAt, n.TrashRoot, n.UpdatedAt = parent, name, nil, 0, now
 			n.Version++
 			out = append(out, n)
-			if err := uc.events.Add(ctx, nodeEvent(EventRestored, n, 1, now.UnixMilli())); err != nil {
+			if err := uc.feed.record(ctx, uc.events, nodeEvent(EventRestored, n, 1, now.UnixMilli()), n, ""); err != nil {
 				return err
 			}
 		}
@@ -211,11 +220,28 @@ func (uc *TrashUsecase) PurgeExpired(ctx context.Context) (*Purged, error) {
 }
 
 func (uc *TrashUsecase) purgeOne(ctx context.Context, top *Node, out *Purged) error {
+	// Where it was, read while its rows are still there.
+	path, err := uc.feed.oldPath(ctx, top)
+	if err != nil {
+		return err
+	}
+	// The versions of the files go with them, before the rows that
+	// find them (by trash root) do.
+	var vbytes int64
+	if uc.versions != nil {
+		if vbytes, err = uc.versions.PurgeTrashed(ctx, top.OwnerID, top.ID); err != nil {
+			return err
+		}
+	}
 	// The bytes freed are those of the rows this call deleted: a racing
 	// purge (the janitor, a second click) or restore frees nothing twice.
 	count, bytes, err := uc.nodes.Purge(ctx, top.OwnerID, top.ID)
-	if err != nil || count == 0 {
+	if err != nil {
 		return err
+	}
+	bytes += vbytes
+	if count == 0 {
+		return uc.quota.Release(ctx, top.OwnerID, vbytes)
 	}
 	if err := uc.quota.Release(ctx, top.OwnerID, bytes); err != nil {
 		return err
@@ -224,7 +250,7 @@ func (uc *TrashUsecase) purgeOne(ctx context.Context, top *Node, out *Purged) er
 	out.Bytes += bytes
 	e := nodeEvent(EventPurged, top, count, uc.now().UnixMilli())
 	e.Size = bytes
-	return uc.events.Add(ctx, e)
+	return uc.feed.recordAt(ctx, uc.events, e, top, path, "")
 }
 
 // trashTop returns a node that heads a deleted subtree.

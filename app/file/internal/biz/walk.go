@@ -21,7 +21,17 @@ func (uc *NodeUsecase) CheckCreate(ctx context.Context, f NewFile) error {
 			return err
 		}
 		if taken[FoldName(f.Name)] {
-			return errNameConflict(f.Name)
+			if !f.Version {
+				return errNameConflict(f.Name)
+			}
+			// Over an existing file: a new version of it. Over a folder: no.
+			old, err := uc.versions.LiveChild(ctx, f.Owner, f.Parent, f.Name)
+			if errors.Is(err, ErrNotFound) || (err == nil && old.Kind != KindFile) {
+				return errNameConflict(f.Name)
+			}
+			if err != nil {
+				return err
+			}
 		}
 	}
 	q, err := uc.quota.Usage(ctx, f.Owner)

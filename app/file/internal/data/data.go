@@ -19,7 +19,8 @@ import (
 )
 
 // ProviderSet is data providers.
-var ProviderSet = wire.NewSet(NewData, NewTransaction, NewNodeRepo, NewQuotaRepo, NewOutboxRepo, NewRelay)
+var ProviderSet = wire.NewSet(NewData, NewTransaction, NewNodeRepo, NewQuotaRepo, NewOutboxRepo, NewRelay,
+	NewChangeRepo, NewVersionRepo, NewChangeHub, NewChangeWaker)
 
 // NewRelay publishes this service's outbox.
 func NewRelay(d *Data, pub events.Publisher, logger log.Logger) *events.Relay {
@@ -42,7 +43,8 @@ func NewData(c *confv1.Data, logger log.Logger) (*Data, func(), error) {
 
 // Migrate creates or updates the tables.
 func Migrate(db *gorm.DB) error {
-	return database.Migrate(db, &nodeModel{}, &quotaModel{}, &events.OutboxRecord{})
+	return database.Migrate(db, &nodeModel{}, &quotaModel{}, &events.OutboxRecord{},
+		&changeHeadModel{}, &changeModel{}, &versionModel{})
 }
 
 // db is the transaction in ctx, or the pool.

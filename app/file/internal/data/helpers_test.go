@@ -119,8 +119,9 @@ func newFx(t testing.TB, b backend, p *biz.Policy) *fx {
 	logger := log.NewStdLogger(io.Discard)
 	clock := biz.Clock(f.clock.Now)
 	f.quota = biz.NewQuotaUsecase(f.quotas, f.outbox, p, clock, logger)
-	f.node = biz.NewNodeUsecase(f.nodes, f.quota, f.outbox, f.tx, clock, logger)
-	f.trash = biz.NewTrashUsecase(f.nodes, f.quotas, f.outbox, f.tx, p, clock, logger)
+	feed, versions := biz.NewFeed(data.NewChangeRepo(d), f.nodes), data.NewVersionRepo(d)
+	f.node = biz.NewNodeUsecase(f.nodes, f.quota, f.outbox, feed, versions, f.tx, clock, logger)
+	f.trash = biz.NewTrashUsecase(f.nodes, f.quotas, f.outbox, feed, versions, f.tx, p, clock, logger)
 	return f
 }
 

@@ -22,7 +22,7 @@ func (r *outboxRepo) Add(ctx context.Context, e *biz.Event) error {
 	payload, err := proto.Marshal(&eventsv1.FileEvent{
 		EventId: e.ID, Type: eventsv1.FileEvent_Type(e.Type), OwnerId: e.OwnerID, NodeId: e.NodeID,
 		ParentId: e.ParentID, Name: e.Name, Kind: kindName(e.Kind), Size: e.Size, Count: e.Count,
-		UsedBytes: e.UsedBytes, LimitBytes: e.LimitBytes, OccurredAt: e.OccurredAt,
+		UsedBytes: e.UsedBytes, LimitBytes: e.LimitBytes, OccurredAt: e.OccurredAt, ChangeSeq: e.ChangeSeq,
 	})
 	if err != nil {
 		return err

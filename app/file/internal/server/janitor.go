@@ -9,10 +9,12 @@ import (
 	"clouddrive/app/file/internal/biz"
 )
 
-// Janitor purges expired trash on a timer. It is a kratos transport.Server
+// Janitor purges expired trash, prunes old versions and old changes on a timer. It is a kratos transport.Server
 // so that the app starts and stops it with the others.
 type Janitor struct {
 	trash    *biz.TrashUsecase
+	nodes    *biz.NodeUsecase
+	changes  *biz.ChangeUsecase
 	interval time.Duration
 	log      *log.Helper
 	stop     chan struct{}
@@ -20,8 +22,8 @@ type Janitor struct {
 }
 
 // NewJanitor returns a janitor that runs every interval (never when 0).
-func NewJanitor(trash *biz.TrashUsecase, interval time.Duration, logger log.Logger) *Janitor {
-	return &Janitor{trash: trash, interval: interval, log: log.NewHelper(log.With(logger, "module", "janitor")),
+func NewJanitor(trash *biz.TrashUsecase, nodes *biz.NodeUsecase, changes *biz.ChangeUsecase, interval time.Duration, logger log.Logger) *Janitor {
+	return &Janitor{trash: trash, nodes: nodes, changes: changes, interval: interval, log: log.NewHelper(log.With(logger, "module", "janitor")),
 		stop: make(chan struct{}), done: make(chan struct{})}
 }
 
@@ -46,15 +48,31 @@ func (j *Janitor) Start(ctx context.Context) error {
 	}
 }
 
-// RunOnce purges what has expired now.
+// RunOnce purges what has expired now: trash, versions past the count or
+// age kept, changes older than the feed keeps. Each goes on when another
+// failed.
 func (j *Janitor) RunOnce(ctx context.Context) {
 	p, err := j.trash.PurgeExpired(ctx)
 	if err != nil {
 		j.log.WithContext(ctx).Errorw("msg", "purging expired trash failed", "err", err)
-		return
-	}
-	if p.Nodes > 0 {
+	} else if p.Nodes > 0 {
 		j.log.WithContext(ctx).Infow("msg", "expired trash purged", "nodes", p.Nodes, "bytes", p.Bytes)
+	}
+	if j.nodes != nil {
+		n, bytes, err := j.nodes.PruneVersions(ctx)
+		if err != nil {
+			j.log.WithContext(ctx).Errorw("msg", "pruning old versions failed", "err", err)
+		} else if n > 0 {
+			j.log.WithContext(ctx).Infow("msg", "old versions pruned", "versions", n, "bytes", bytes)
+		}
+	}
+	if j.changes != nil {
+		n, err := j.changes.PruneExpired(ctx)
+		if err != nil {
+			j.log.WithContext(ctx).Errorw("msg", "pruning old changes failed", "err", err)
+		} else if n > 0 {
+			j.log.WithContext(ctx).Infow("msg", "old changes pruned", "changes", n)
+		}
 	}
 }
 

@@ -10,16 +10,17 @@ import (
 // FileService implements the File API.
 type FileService struct {
 	v1.UnimplementedFileServer
-	nodes *biz.NodeUsecase
-	trash *biz.TrashUsecase
-	quota *biz.QuotaUsecase
+	nodes   *biz.NodeUsecase
+	trash   *biz.TrashUsecase
+	quota   *biz.QuotaUsecase
+	changes *biz.ChangeUsecase
 }
 
 var _ v1.FileHTTPServer = (*FileService)(nil)
 
 // NewFileService builds the service.
-func NewFileService(nodes *biz.NodeUsecase, trash *biz.TrashUsecase, quota *biz.QuotaUsecase) *FileService {
-	return &FileService{nodes: nodes, trash: trash, quota: quota}
+func NewFileService(nodes *biz.NodeUsecase, trash *biz.TrashUsecase, quota *biz.QuotaUsecase, changes *biz.ChangeUsecase) *FileService {
+	return &FileService{nodes: nodes, trash: trash, quota: quota, changes: changes}
 }
 
 func (s *FileService) List(ctx context.Context, req *v1.ListRequest) (*v1.ListReply, error) {
@@ -245,5 +246,9 @@ func (s *FileService) Usage(ctx context.Context, _ *v1.UsageRequest) (*v1.UsageR
 	if err != nil {
 		return nil, err
 	}
-	return &v1.UsageReply{UsedBytes: q.Used, LimitBytes: q.Limit}, nil
+	vb, err := s.nodes.VersionBytes(ctx, uid)
+	if err != nil {
+		return nil, err
+	}
+	return &v1.UsageReply{UsedBytes: q.Used, LimitBytes: q.Limit, VersionBytes: vb}, nil
 }

@@ -29,7 +29,8 @@ func (s *FileInternalService) CreateFile(ctx context.Context, req *v1.CreateFile
 		return nil, err
 	}
 	n, err := s.nodes.CreateFile(ctx, biz.NewFile{Owner: uid, Parent: parent, Name: req.GetName(),
-		ContentHash: req.GetContentHash(), Size: req.GetSize(), Mime: req.GetMime(), Rename: renameOnConflict(req.GetOnConflict())})
+		ContentHash: req.GetContentHash(), Size: req.GetSize(), Mime: req.GetMime(), Rename: renameOnConflict(req.GetOnConflict()),
+		Version: versionOnConflict(req.GetOnConflict())})
 	if err != nil {
 		return nil, err
 	}
@@ -70,7 +71,7 @@ func (s *FileInternalService) CheckCreate(ctx context.Context, req *v1.CheckCrea
 		return nil, err
 	}
 	err = s.nodes.CheckCreate(ctx, biz.NewFile{Owner: uid, Parent: parent, Name: req.GetName(), Size: req.GetSize(),
-		Rename: renameOnConflict(req.GetOnConflict())})
+		Rename: renameOnConflict(req.GetOnConflict()), Version: versionOnConflict(req.GetOnConflict())})
 	if err != nil {
 		return nil, err
 	}

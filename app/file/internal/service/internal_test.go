@@ -37,8 +37,10 @@ func newInternal(t *testing.T) (*service.FileInternalService, *service.FileServi
 	outbox := data.NewOutboxRepo(d)
 	policy := &biz.Policy{DefaultQuota: 1 << 30}
 	quota := biz.NewQuotaUsecase(data.NewQuotaRepo(d), outbox, policy, biz.NewClock(), logger)
-	nodes := biz.NewNodeUsecase(data.NewNodeRepo(d), quota, outbox, data.NewTransaction(d), biz.NewClock(), logger)
-	return service.NewFileInternalService(nodes), service.NewFileService(nodes, nil, quota)
+	nodeRepo := data.NewNodeRepo(d)
+	nodes := biz.NewNodeUsecase(nodeRepo, quota, outbox, biz.NewFeed(data.NewChangeRepo(d), nodeRepo), data.NewVersionRepo(d),
+		data.NewTransaction(d), biz.NewClock(), logger)
+	return service.NewFileInternalService(nodes), service.NewFileService(nodes, nil, quota, nil)
 }
 
 func as(owner string) context.Context {

@@ -67,3 +67,7 @@ func parentID(s string) (int64, error) {
 }
 
 func renameOnConflict(s string) bool { return s == "rename" }
+
+// versionOnConflict: a file written onto an existing file's name makes a
+// new version of it unless the caller said "fail" or "rename".
+func versionOnConflict(s string) bool { return s == "" || s == "version" }
