@@ -89,6 +89,8 @@ func Run(ctx context.Context, o Options) error {
 		return err
 	}
 	defer cleanupFiles()
+	// WaitChanges wakes from the file events, here on the bus.
+	bus.SubscribeAs("file-changes", events.TopicFile, files.ChangeHandler())
 
 	// Services call each other as in production: over gRPC (this process's
 	// own port), with the internal secret, through the same middleware.
