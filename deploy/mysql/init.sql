@@ -4,3 +4,8 @@ CREATE DATABASE IF NOT EXISTS clouddrive_file CHARACTER SET utf8mb4 COLLATE utf8
 CREATE DATABASE IF NOT EXISTS clouddrive_storage CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
 CREATE DATABASE IF NOT EXISTS clouddrive_share CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
 CREATE DATABASE IF NOT EXISTS clouddrive_notify CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
+
+-- The services' account (MYSQL_USER, made by the image before this script):
+-- every service database, and what Flink CDC's binlog reader needs.
+GRANT ALL PRIVILEGES ON `clouddrive\_%`.* TO 'clouddrive'@'%';
+GRANT SELECT, RELOAD, SHOW DATABASES, REPLICATION SLAVE, REPLICATION CLIENT ON *.* TO 'clouddrive'@'%';
