@@ -422,3 +422,137 @@ func TestSyncFirstRunHalfStored(t *testing.T) {
 	t.Logf("first sync of 1,000 files (%d bytes, %d of them stored under another account): %v, %d bytes sent, %d instant",
 		newBytes+storedBytes, storedBytes, elapsed.Round(time.Millisecond), r.stats.BytesSent.Load(), r.stats.InstantFiles.Load())
 }
+
+// watcher is a `drive sync -watch` of the real binary.
+type watcher struct {
+	cmd  *exec.Cmd
+	out  strings.Builder
+	mu   sync.Mutex
+	done chan struct{}
+}
+
+func (s *server) startWatch(t *testing.T, bin string, u *user, dir, dev string) *watcher {
+	t.Helper()
+	w := &watcher{done: make(chan struct{})}
+	w.cmd = exec.Command(bin, "sync", "-watch", "-interval", "2s", "-device", dev, dir, "/watched")
+	w.cmd.Env = append(os.Environ(), "DRIVE_SERVER="+s.grpcAddr, "XDG_CONFIG_HOME="+filepath.Dir(filepath.Dir(u.creds)))
+	pr, pw := io.Pipe()
+	w.cmd.Stdout, w.cmd.Stderr = pw, pw
+	if err := w.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		sc := bufio.NewScanner(pr)
+		for sc.Scan() {
+			w.mu.Lock()
+			w.out.WriteString(sc.Text() + "\n")
+			w.mu.Unlock()
+		}
+	}()
+	go func() { _ = w.cmd.Wait(); pw.Close(); close(w.done) }()
+	t.Cleanup(func() { w.stop() })
+	return w
+}
+
+func (w *watcher) output() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.out.String()
+}
+
+// stop interrupts the watcher as Ctrl-C would and waits for it to end.
+func (w *watcher) stop() {
+	select {
+	case <-w.done:
+		return
+	default:
+	}
+	_ = w.cmd.Process.Signal(os.Interrupt)
+	select {
+	case <-w.done:
+	case <-time.After(30 * time.Second):
+		_ = w.cmd.Process.Kill()
+		<-w.done
+	}
+}
+
+// converge waits until cond holds (each watcher syncs on local events and
+// on the drive's wait call), failing after a generous bound.
+func converge(t *testing.T, what string, cond func() bool, ws ...*watcher) {
+	t.Helper()
+	for deadline := time.Now().Add(2 * time.Minute); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+		if cond() {
+			return
+		}
+	}
+	for i, w := range ws {
+		t.Logf("watcher %d output:\n%s", i, w.output())
+	}
+	t.Fatalf("%s: the folders did not converge", what)
+}
+
+// TestSyncWatch: two `drive sync -watch` processes on two folders of one
+// account pick up each other's creates, edits, renames and deletes, and
+// keep both sides of a concurrent edit.
+func TestSyncWatch(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end to end: builds and runs the standalone binary")
+	}
+	s := startServer(t)
+	alice := s.register(t, "alice")
+	s.ok(t, alice, "login", "-u", alice.name, "-p", alice.password)
+	bin := driveBinary(t)
+	A, B := filepath.Join(t.TempDir(), "A"), filepath.Join(t.TempDir(), "B")
+	writeText(t, filepath.Join(A, "shared.txt"), "v1")
+	writeText(t, filepath.Join(A, "docs", "r.txt"), "to rename")
+	writeText(t, filepath.Join(A, "gone.txt"), "to delete")
+	if err := os.MkdirAll(B, 0o755); err != nil {
+		t.Fatal(err)
+	}
+
+	wa := s.startWatch(t, bin, alice, A, "laptop")
+	wb := s.startWatch(t, bin, alice, B, "desktop")
+	same := func() bool {
+		ta, tb := tree(t, A), tree(t, B)
+		if len(ta) != len(tb) {
+			return false
+		}
+		for p, v := range ta {
+			if tb[p] != v {
+				return false
+			}
+		}
+		return true
+	}
+	converge(t, "first sync", func() bool { return same() && tree(t, B)["docs/r.txt"] != "" }, wa, wb)
+
+	// Changes on both sides while both watch; shared.txt edited on both
+	// before either could sync is forced by stopping B for the edit.
+	wb.stop()
+	writeText(t, filepath.Join(B, "shared.txt"), "v2 from B")
+	writeText(t, filepath.Join(A, "shared.txt"), "v2 from A")
+	writeText(t, filepath.Join(A, "new-a.txt"), "from A")
+	mustRename(t, filepath.Join(A, "docs", "r.txt"), filepath.Join(A, "docs", "renamed.txt"))
+	converge(t, "A's changes on the drive", func() bool {
+		return strings.Contains(wa.output(), "move on drive docs/r.txt → docs/renamed.txt") &&
+			strings.Contains(wa.output(), "put /watched/new-a.txt")
+	}, wa)
+	wb = s.startWatch(t, bin, alice, B, "desktop")
+	if err := os.Remove(filepath.Join(B, "gone.txt")); err != nil && !os.IsNotExist(err) {
+		t.Fatal(err)
+	}
+	writeText(t, filepath.Join(B, "new-b", "b.txt"), "from B")
+	converge(t, "both sides' changes", func() bool {
+		ta := tree(t, A)
+		return same() && ta["new-b/b.txt"] != "" && ta["new-a.txt"] != "" && ta["docs/renamed.txt"] != "" &&
+			ta["gone.txt"] == "" && len(conflictCopies(t, A, "shared", ".txt")) == 1
+	}, wa, wb)
+	if got := readText(t, filepath.Join(A, "shared.txt")); got != "v2 from A" {
+		t.Errorf("shared.txt is %q, want A's edit (synced first)", got)
+	}
+	if cps := conflictCopies(t, A, "shared", ".txt"); readText(t, cps[0]) != "v2 from B" || !strings.Contains(cps[0], "desktop") {
+		t.Errorf("the conflict copy %s", cps[0])
+	}
+	wa.stop()
+	wb.stop()
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path"
+	"sync"
 	"time"
 
 	filev1 "clouddrive/api/file/v1"
@@ -19,6 +20,9 @@ type Drive struct {
 	TC    *transfer.Config
 	// Root is the drive path of the synced folder ("/work").
 	Root string
+
+	mu     sync.Mutex
+	cursor string // the change feed's, taken before the last listing
 }
 
 var _ Remote = (*Drive)(nil)
@@ -31,6 +35,7 @@ func entryOf(n *filev1.Node) *RemoteEntry {
 
 // Snapshot walks the folder (made when missing) breadth first.
 func (d *Drive) Snapshot(ctx context.Context) (*Snapshot, error) {
+	d.takeCursor(ctx)
 	root, err := d.FS.MkdirAll(ctx, d.Root)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", d.Root, err)
@@ -78,25 +83,39 @@ func (d *Drive) Upload(ctx context.Context, local, p string) (*RemoteEntry, erro
 	if err != nil {
 		return nil, err
 	}
-	r, err := d.TC.Upload(ctx, transfer.Upload{Local: local, ParentID: parent.GetId(), Name: name, Display: d.abs(p)})
+	// "fail": a file that appeared there meanwhile is another device's,
+	// and the next pass makes a conflict copy rather than a version of it.
+	r, err := d.TC.Upload(ctx, transfer.Upload{Local: local, ParentID: parent.GetId(), Name: name, Display: d.abs(p),
+		OnConflict: "fail"})
 	if err != nil {
 		return nil, err
 	}
 	return entryOf(r.Node), nil
 }
 
-// Replace uploads the new content beside the old file under a temporary
-// name (so an interrupted replace resumes and never leaves the name empty
-// for long), sends the old file to the trash and renames the new one.
+// Replace writes the new content as a new version of the file where the
+// server keeps versions (on_conflict "version"). Where it does not (the
+// name conflicts), the content goes up beside the old file under a
+// temporary name (so an interrupted replace resumes and never leaves the
+// name empty for long), the old file goes to the trash and the new one is
+// renamed.
 func (d *Drive) Replace(ctx context.Context, old *RemoteEntry, local, p string) (*RemoteEntry, error) {
 	dir, name := path.Split(p)
 	parent, err := d.FS.MkdirAll(ctx, d.abs(dir))
 	if err != nil {
 		return nil, err
 	}
+	r, err := d.TC.Upload(ctx, transfer.Upload{Local: local, ParentID: parent.GetId(), Name: name, Display: d.abs(p),
+		OnConflict: "version"})
+	if err == nil {
+		return entryOf(r.Node), nil
+	}
+	if !filev1.IsNameConflict(err) {
+		return nil, err
+	}
 	tmp := Dir + "-" + old.ID + ".tmp"
-	up := transfer.Upload{Local: local, ParentID: parent.GetId(), Name: tmp, Display: d.abs(p)}
-	r, err := d.TC.Upload(ctx, up)
+	up := transfer.Upload{Local: local, ParentID: parent.GetId(), Name: tmp, Display: d.abs(p), OnConflict: "fail"}
+	r, err = d.TC.Upload(ctx, up)
 	if filev1.IsNameConflict(err) {
 		// Another content under our temporary name, from an earlier try:
 		// it is ours, so it goes, and the upload starts again.
@@ -166,10 +185,61 @@ func (d *Drive) Trash(ctx context.Context, e *RemoteEntry, p string) error {
 	return err
 }
 
-// Wait sleeps for timeout: without a change feed the next Snapshot is how
-// remote changes are found.
+// takeCursor asks the change feed for the cursor of now, before a listing,
+// so that Wait sees every change the listing may have missed. A server
+// without the feed leaves the cursor empty and Wait sleeps instead.
+func (d *Drive) takeCursor(ctx context.Context) {
+	r, err := d.Files.ListChanges(ctx, &filev1.ListChangesRequest{Latest: true})
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.cursor = ""
+	if err == nil {
+		d.cursor = r.GetCursor()
+	}
+}
+
+// Wait long-polls the change feed (WaitChanges) from the cursor taken at the
+// last Snapshot until the drive changes or timeout passes; without a feed
+// it sleeps for timeout, and the next Snapshot finds what changed.
 func (d *Drive) Wait(ctx context.Context, timeout time.Duration) error {
-	t := time.NewTimer(timeout)
+	d.mu.Lock()
+	cursor := d.cursor
+	d.mu.Unlock()
+	deadline := time.Now().Add(timeout)
+	for cursor != "" {
+		left := time.Until(deadline)
+		if left < time.Second {
+			return nil
+		}
+		r, err := d.Files.WaitChanges(ctx, &filev1.WaitChangesRequest{Cursor: cursor,
+			TimeoutSeconds: int32(min(left, maxWait) / time.Second)})
+		switch {
+		case ctx.Err() != nil:
+			return ctx.Err()
+		case err != nil:
+			// A reset cursor, a restarting server: the next pass lists the
+			// folder again and takes a fresh cursor; a pause keeps a
+			// lasting failure from spinning.
+			return sleep(ctx, min(time.Until(deadline), errorPause))
+		case r.GetChanges():
+			return nil
+		}
+	}
+	return sleep(ctx, time.Until(deadline))
+}
+
+// maxWait is the longest WaitChanges the server takes; errorPause the
+// pause after a failed one.
+const (
+	maxWait    = 60 * time.Second
+	errorPause = 2 * time.Second
+)
+
+func sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return nil
+	}
+	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
 	case <-ctx.Done():

@@ -42,7 +42,6 @@ func (e *Engine) Watch(ctx context.Context, interval time.Duration, done func(*R
 	waitRemote := func() {
 		go func() { remote <- e.Remote.Wait(ctx, interval) }()
 	}
-	waitRemote()
 	var timer *time.Timer
 	var fire <-chan time.Time
 	pass := func() {
@@ -50,6 +49,7 @@ func (e *Engine) Watch(ctx context.Context, interval time.Duration, done func(*R
 		done(res, err)
 	}
 	pass()
+	waitRemote() // after the first listing, which takes the feed's cursor
 	for {
 		select {
 		case <-ctx.Done():
