@@ -33,3 +33,23 @@ func TestIDsAndTimes(t *testing.T) {
 		t.Fatal("Timestamp")
 	}
 }
+
+func TestCallerAndWhatOtherServicesSend(t *testing.T) {
+	if _, err := Caller(context.Background()); errors.FromError(err).Code != 401 {
+		t.Fatalf("no caller: %v", err)
+	}
+	ctx := auth.NewContext(context.Background(), auth.Caller{UserID: 7, Role: "admin"})
+	if c, err := Caller(ctx); err != nil || c.UserID != 7 || c.Role != "admin" {
+		t.Fatalf("Caller = %+v, %v", c, err)
+	}
+	if got := FormatIDs([]int64{0, 5}); len(got) != 2 || got[0] != "" || got[1] != "5" {
+		t.Fatalf("FormatIDs = %q", got)
+	}
+	if IDOf("") != 0 || IDOf("12") != 12 {
+		t.Fatal("IDOf")
+	}
+	at := time.Date(2026, 1, 2, 3, 4, 5, 6000, time.UTC)
+	if !ParseTime(Timestamp(at)).Equal(at) || !ParseTime("").IsZero() {
+		t.Fatal("ParseTime does not read Timestamp back")
+	}
+}

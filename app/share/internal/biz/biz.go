@@ -9,7 +9,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
-	"strconv"
 	"sync"
 	"time"
 
@@ -56,21 +55,6 @@ var (
 	ErrNotFound  = errors.New("not found")
 	ErrDuplicate = errors.New("duplicate")
 )
-
-// FormatID renders an id for clients: ids are opaque strings; 0 is "".
-func FormatID(id int64) string {
-	if id == 0 {
-		return ""
-	}
-	return strconv.FormatInt(id, 10)
-}
-
-// ParseID reads an id a client sent. ok is false for anything that cannot
-// be an id: the caller answers "not found".
-func ParseID(s string) (int64, bool) {
-	id, err := strconv.ParseInt(s, 10, 64)
-	return id, err == nil && id > 0
-}
 
 // isNotFound reports a missing row, or another service's 404 (a node or a
 // user that does not exist, or is not the owner's).

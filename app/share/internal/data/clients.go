@@ -2,8 +2,6 @@ package data
 
 import (
 	"context"
-	"strconv"
-	"time"
 
 	"google.golang.org/grpc/metadata"
 
@@ -12,6 +10,7 @@ import (
 	userv1 "clouddrive/api/user/v1"
 	"clouddrive/app/share/internal/biz"
 	"clouddrive/pkg/apierror"
+	"clouddrive/pkg/apimsg"
 	"clouddrive/pkg/auth"
 )
 
@@ -31,31 +30,6 @@ func errOf(err error) error {
 	return apierror.FromRemote(err)
 }
 
-func id(n int64) string {
-	if n == 0 {
-		return ""
-	}
-	return strconv.FormatInt(n, 10)
-}
-
-func ids(ns []int64) []string {
-	out := make([]string, len(ns))
-	for i, n := range ns {
-		out[i] = id(n)
-	}
-	return out
-}
-
-func parseID(s string) int64 {
-	n, _ := strconv.ParseInt(s, 10, 64)
-	return n
-}
-
-func parseTime(s string) time.Time {
-	t, _ := time.Parse(time.RFC3339Nano, s)
-	return t
-}
-
 // FileClient reaches the file service's internal API.
 type FileClient struct {
 	c filev1.FileInternalClient
@@ -71,9 +45,9 @@ func NewFileClient(c filev1.FileInternalClient, secret string) *FileClient {
 
 // ToNode converts the file service's node.
 func ToNode(n *filev1.Node) *biz.Node {
-	return &biz.Node{ID: parseID(n.GetId()), ParentID: parseID(n.GetParentId()), Name: n.GetName(),
+	return &biz.Node{ID: apimsg.IDOf(n.GetId()), ParentID: apimsg.IDOf(n.GetParentId()), Name: n.GetName(),
 		Folder: n.GetKind() == "folder", Size: n.GetSize(), ContentHash: n.GetContentHash(), Mime: n.GetMime(),
-		CreatedAt: parseTime(n.GetCreatedAt()), UpdatedAt: parseTime(n.GetUpdatedAt()),
+		CreatedAt: apimsg.ParseTime(n.GetCreatedAt()), UpdatedAt: apimsg.ParseTime(n.GetUpdatedAt()),
 		Trashed: n.GetTrashedAt() != "", Version: n.GetVersion()}
 }
 
@@ -87,7 +61,7 @@ func toNodes(ns []*filev1.Node) []*biz.Node {
 
 // GetNode implements biz.FileService.
 func (f *FileClient) GetNode(ctx context.Context, owner, nodeID int64) (*biz.Node, error) {
-	out, err := f.c.GetNode(f.ctx(ctx), &filev1.GetNodeRequest{OwnerId: id(owner), Id: id(nodeID)})
+	out, err := f.c.GetNode(f.ctx(ctx), &filev1.GetNodeRequest{OwnerId: apimsg.FormatID(owner), Id: apimsg.FormatID(nodeID)})
 	if err != nil {
 		return nil, errOf(err)
 	}
@@ -96,7 +70,7 @@ func (f *FileClient) GetNode(ctx context.Context, owner, nodeID int64) (*biz.Nod
 
 // ListChildren implements biz.FileService.
 func (f *FileClient) ListChildren(ctx context.Context, owner, parent int64, pageSize int, pageToken string) (*biz.NodePage, error) {
-	out, err := f.c.ListChildren(f.ctx(ctx), &filev1.ListChildrenRequest{OwnerId: id(owner), ParentId: id(parent),
+	out, err := f.c.ListChildren(f.ctx(ctx), &filev1.ListChildrenRequest{OwnerId: apimsg.FormatID(owner), ParentId: apimsg.FormatID(parent),
 		PageSize: int32(pageSize), PageToken: pageToken})
 	if err != nil {
 		return nil, errOf(err)
@@ -106,7 +80,7 @@ func (f *FileClient) ListChildren(ctx context.Context, owner, parent int64, page
 
 // GetPath implements biz.FileService.
 func (f *FileClient) GetPath(ctx context.Context, owner, nodeID int64) ([]*biz.Node, error) {
-	out, err := f.c.GetPath(f.ctx(ctx), &filev1.GetPathRequest{OwnerId: id(owner), Id: id(nodeID)})
+	out, err := f.c.GetPath(f.ctx(ctx), &filev1.GetPathRequest{OwnerId: apimsg.FormatID(owner), Id: apimsg.FormatID(nodeID)})
 	if err != nil {
 		return nil, errOf(err)
 	}
@@ -115,8 +89,8 @@ func (f *FileClient) GetPath(ctx context.Context, owner, nodeID int64) ([]*biz.N
 
 // CopyFrom implements biz.FileService; names that are taken get " (1)".
 func (f *FileClient) CopyFrom(ctx context.Context, src int64, nodeIDs []int64, dst, parent int64) ([]*biz.Node, error) {
-	out, err := f.c.CopyFrom(f.ctx(ctx), &filev1.CopyFromRequest{SrcOwnerId: id(src), Ids: ids(nodeIDs),
-		DstOwnerId: id(dst), ParentId: id(parent), OnConflict: "rename"})
+	out, err := f.c.CopyFrom(f.ctx(ctx), &filev1.CopyFromRequest{SrcOwnerId: apimsg.FormatID(src), Ids: apimsg.FormatIDs(nodeIDs),
+		DstOwnerId: apimsg.FormatID(dst), ParentId: apimsg.FormatID(parent), OnConflict: "rename"})
 	if err != nil {
 		return nil, errOf(err)
 	}
@@ -137,12 +111,12 @@ func NewStorageClient(c storagev1.StorageInternalClient, secret string) *Storage
 }
 
 func toSigned(u *storagev1.SignedURL) *biz.SignedURL {
-	return &biz.SignedURL{URL: u.GetUrl(), ExpiresAt: parseTime(u.GetExpiresAt())}
+	return &biz.SignedURL{URL: u.GetUrl(), ExpiresAt: apimsg.ParseTime(u.GetExpiresAt())}
 }
 
 // SignDownload implements biz.StorageService.
 func (s *StorageClient) SignDownload(ctx context.Context, owner, node int64, share string) (*biz.SignedURL, error) {
-	out, err := s.c.SignDownload(s.ctx(ctx), &storagev1.SignDownloadRequest{OwnerId: id(owner), NodeId: id(node), ShareToken: share})
+	out, err := s.c.SignDownload(s.ctx(ctx), &storagev1.SignDownloadRequest{OwnerId: apimsg.FormatID(owner), NodeId: apimsg.FormatID(node), ShareToken: share})
 	if err != nil {
 		return nil, errOf(err)
 	}
@@ -151,7 +125,7 @@ func (s *StorageClient) SignDownload(ctx context.Context, owner, node int64, sha
 
 // SignZip implements biz.StorageService.
 func (s *StorageClient) SignZip(ctx context.Context, owner int64, nodeIDs []int64, name, share string) (*biz.SignedURL, error) {
-	out, err := s.c.SignZip(s.ctx(ctx), &storagev1.SignZipRequest{OwnerId: id(owner), Ids: ids(nodeIDs), Name: name, ShareToken: share})
+	out, err := s.c.SignZip(s.ctx(ctx), &storagev1.SignZipRequest{OwnerId: apimsg.FormatID(owner), Ids: apimsg.FormatIDs(nodeIDs), Name: name, ShareToken: share})
 	if err != nil {
 		return nil, errOf(err)
 	}
@@ -172,12 +146,12 @@ func NewUserClient(c userv1.UserInternalClient, secret string) *UserClient {
 }
 
 func toUser(u *userv1.UserInfo) *biz.User {
-	return &biz.User{ID: parseID(u.GetId()), Username: u.GetUsername(), Nickname: u.GetNickname(), Disabled: u.GetDisabled()}
+	return &biz.User{ID: apimsg.IDOf(u.GetId()), Username: u.GetUsername(), Nickname: u.GetNickname(), Disabled: u.GetDisabled()}
 }
 
 // GetUser implements biz.UserService.
 func (u *UserClient) GetUser(ctx context.Context, uid int64) (*biz.User, error) {
-	out, err := u.c.GetUser(u.ctx(ctx), &userv1.GetUserRequest{UserId: id(uid)})
+	out, err := u.c.GetUser(u.ctx(ctx), &userv1.GetUserRequest{UserId: apimsg.FormatID(uid)})
 	if err != nil {
 		return nil, errOf(err)
 	}

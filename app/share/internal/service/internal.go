@@ -6,6 +6,7 @@ import (
 	v1 "clouddrive/api/share/v1"
 	"clouddrive/app/share/internal/biz"
 	"clouddrive/pkg/apierror"
+	"clouddrive/pkg/apimsg"
 )
 
 // ShareInternalService is for other services (ACCESS_INTERNAL, gRPC only):
@@ -21,13 +22,13 @@ func NewShareInternalService(access *biz.AccessUsecase) *ShareInternalService {
 }
 
 func (s *ShareInternalService) CheckDownload(ctx context.Context, req *v1.CheckDownloadRequest) (*v1.CheckDownloadReply, error) {
-	owner, ok := biz.ParseID(req.GetOwnerId())
+	owner, ok := apimsg.ParseID(req.GetOwnerId())
 	if !ok {
 		return nil, apierror.Invalid("owner_id", "not a user id")
 	}
 	ids := make([]int64, len(req.GetNodeIds()))
 	for i, raw := range req.GetNodeIds() {
-		id, ok := biz.ParseID(raw)
+		id, ok := apimsg.ParseID(raw)
 		if !ok {
 			return nil, apierror.Invalid("node_ids", "not a node id")
 		}

@@ -12,12 +12,11 @@ import (
 	"github.com/go-kratos/kratos/v2/transport"
 	"github.com/google/wire"
 
-	commonv1 "clouddrive/api/common/v1"
 	filev1 "clouddrive/api/file/v1"
 	v1 "clouddrive/api/share/v1"
 	"clouddrive/app/share/internal/biz"
 	"clouddrive/pkg/apierror"
-	"clouddrive/pkg/auth"
+	"clouddrive/pkg/apimsg"
 )
 
 // ProviderSet is service providers.
@@ -25,14 +24,6 @@ var ProviderSet = wire.NewSet(NewShareService, NewShareInternalService)
 
 // ShareTokenHeader carries the share access token OpenShare returns.
 const ShareTokenHeader = "X-Share-Token"
-
-func caller(ctx context.Context) (int64, error) {
-	c, ok := auth.FromContext(ctx)
-	if !ok {
-		return 0, commonv1.ErrorUnauthenticated("a bearer access token is required")
-	}
-	return c.UserID, nil
-}
 
 // shareToken reads X-Share-Token from the request (an HTTP header, or gRPC
 // metadata).
@@ -43,18 +34,11 @@ func shareToken(ctx context.Context) string {
 	return ""
 }
 
-func timestamp(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	return t.UTC().Format(time.RFC3339Nano)
-}
-
 func optTimestamp(t *time.Time) string {
 	if t == nil {
 		return ""
 	}
-	return timestamp(*t)
+	return apimsg.Timestamp(*t)
 }
 
 func kind(folder bool) string {
@@ -65,9 +49,9 @@ func kind(folder bool) string {
 }
 
 func toNode(n *biz.Node) *filev1.Node {
-	return &filev1.Node{Id: biz.FormatID(n.ID), ParentId: biz.FormatID(n.ParentID), Name: n.Name, Kind: kind(n.Folder),
-		Size: n.Size, ContentHash: n.ContentHash, Mime: n.Mime, CreatedAt: timestamp(n.CreatedAt),
-		UpdatedAt: timestamp(n.UpdatedAt), Version: n.Version}
+	return &filev1.Node{Id: apimsg.FormatID(n.ID), ParentId: apimsg.FormatID(n.ParentID), Name: n.Name, Kind: kind(n.Folder),
+		Size: n.Size, ContentHash: n.ContentHash, Mime: n.Mime, CreatedAt: apimsg.Timestamp(n.CreatedAt),
+		UpdatedAt: apimsg.Timestamp(n.UpdatedAt), Version: n.Version}
 }
 
 func toNodes(ns []*biz.Node) []*filev1.Node {
@@ -83,7 +67,7 @@ func nodeInShare(s string) (int64, error) {
 	if s == "" {
 		return 0, nil
 	}
-	id, ok := biz.ParseID(s)
+	id, ok := apimsg.ParseID(s)
 	if !ok {
 		return 0, v1.ErrorNotInShare("no such item in this share")
 	}

@@ -7,6 +7,7 @@ import (
 	filev1 "clouddrive/api/file/v1"
 	v1 "clouddrive/api/share/v1"
 	"clouddrive/app/share/internal/biz"
+	"clouddrive/pkg/apimsg"
 	"clouddrive/pkg/apiserver"
 	"clouddrive/pkg/auth"
 )
@@ -28,9 +29,9 @@ func NewShareService(shares *biz.ShareUsecase, access *biz.AccessUsecase, p *biz
 
 func (s *ShareService) toInfo(v *biz.ShareView) *v1.ShareInfo {
 	out := &v1.ShareInfo{Token: v.Token, Url: s.policy.URL(v.Token), Code: v.Code, ExpiresAt: optTimestamp(v.ExpiresAt),
-		MaxDownloads: v.MaxDownloads, NodeId: biz.FormatID(v.NodeID), Name: v.Name, Kind: kind(v.Folder), Size: v.Size,
+		MaxDownloads: v.MaxDownloads, NodeId: apimsg.FormatID(v.NodeID), Name: v.Name, Kind: kind(v.Folder), Size: v.Size,
 		Recipient: v.RecipientName, Views: v.Views, Downloads: v.Downloads, Saves: v.Saves, Revoked: v.RevokedAt != nil,
-		CreatedAt: timestamp(v.CreatedAt), OwnerNickname: v.OwnerNickname, State: string(v.State)}
+		CreatedAt: apimsg.Timestamp(v.CreatedAt), OwnerNickname: v.OwnerNickname, State: string(v.State)}
 	return out
 }
 
@@ -43,11 +44,11 @@ func (s *ShareService) toList(p *biz.Page) *v1.ListSharesReply {
 }
 
 func (s *ShareService) CreateShare(ctx context.Context, req *v1.CreateShareRequest) (*v1.ShareInfo, error) {
-	uid, err := caller(ctx)
+	uid, err := apimsg.Owner(ctx)
 	if err != nil {
 		return nil, err
 	}
-	node, ok := biz.ParseID(req.GetNodeId())
+	node, ok := apimsg.ParseID(req.GetNodeId())
 	if !ok {
 		return nil, filev1.ErrorNodeNotFound("no such file or folder")
 	}
@@ -61,7 +62,7 @@ func (s *ShareService) CreateShare(ctx context.Context, req *v1.CreateShareReque
 }
 
 func (s *ShareService) ListShares(ctx context.Context, req *v1.ListSharesRequest) (*v1.ListSharesReply, error) {
-	uid, err := caller(ctx)
+	uid, err := apimsg.Owner(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -77,7 +78,7 @@ func (s *ShareService) ListShares(ctx context.Context, req *v1.ListSharesRequest
 }
 
 func (s *ShareService) ReceivedShares(ctx context.Context, req *v1.ReceivedSharesRequest) (*v1.ListSharesReply, error) {
-	uid, err := caller(ctx)
+	uid, err := apimsg.Owner(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -93,7 +94,7 @@ func (s *ShareService) ReceivedShares(ctx context.Context, req *v1.ReceivedShare
 }
 
 func (s *ShareService) RevokeShare(ctx context.Context, req *v1.RevokeShareRequest) (*v1.RevokeShareReply, error) {
-	uid, err := caller(ctx)
+	uid, err := apimsg.Owner(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -138,17 +139,17 @@ func (s *ShareService) DownloadShare(ctx context.Context, req *v1.DownloadShareR
 	if err != nil {
 		return nil, err
 	}
-	return &v1.DownloadShareReply{Url: u.URL, ExpiresAt: timestamp(u.ExpiresAt)}, nil
+	return &v1.DownloadShareReply{Url: u.URL, ExpiresAt: apimsg.Timestamp(u.ExpiresAt)}, nil
 }
 
 func (s *ShareService) SaveShare(ctx context.Context, req *v1.SaveShareRequest) (*v1.SaveShareReply, error) {
-	uid, err := caller(ctx)
+	uid, err := apimsg.Owner(ctx)
 	if err != nil {
 		return nil, err
 	}
 	ids := make([]int64, len(req.GetNodeIds()))
 	for i, raw := range req.GetNodeIds() {
-		id, ok := biz.ParseID(raw)
+		id, ok := apimsg.ParseID(raw)
 		if !ok {
 			return nil, v1.ErrorNotInShare("no such item in this share")
 		}
@@ -157,7 +158,7 @@ func (s *ShareService) SaveShare(ctx context.Context, req *v1.SaveShareRequest) 
 	parent := int64(0)
 	if p := req.GetParentId(); p != "" {
 		var ok bool
-		if parent, ok = biz.ParseID(p); !ok {
+		if parent, ok = apimsg.ParseID(p); !ok {
 			return nil, filev1.ErrorParentNotFound("the destination folder does not exist")
 		}
 	}

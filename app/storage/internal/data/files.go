@@ -10,6 +10,7 @@ import (
 	filev1 "clouddrive/api/file/v1"
 	"clouddrive/app/storage/internal/biz"
 	"clouddrive/pkg/apierror"
+	"clouddrive/pkg/apimsg"
 	"clouddrive/pkg/auth"
 )
 
@@ -40,13 +41,6 @@ func errOf(err error) error {
 	return apierror.FromRemote(err)
 }
 
-func id(n int64) string {
-	if n == 0 {
-		return ""
-	}
-	return strconv.FormatInt(n, 10)
-}
-
 func onConflict(rename bool) string {
 	if rename {
 		return "rename"
@@ -67,14 +61,14 @@ func ToFileNode(n *filev1.Node) *biz.FileNode {
 
 // CheckCreate implements biz.FileService.
 func (f *FileClient) CheckCreate(ctx context.Context, n biz.NewFile) error {
-	_, err := f.c.CheckCreate(f.ctx(ctx), &filev1.CheckCreateRequest{OwnerId: id(n.Owner), ParentId: id(n.Parent),
+	_, err := f.c.CheckCreate(f.ctx(ctx), &filev1.CheckCreateRequest{OwnerId: apimsg.FormatID(n.Owner), ParentId: apimsg.FormatID(n.Parent),
 		Name: n.Name, Size: n.Size, OnConflict: onConflict(n.Rename)})
 	return errOf(err)
 }
 
 // CreateFile implements biz.FileService.
 func (f *FileClient) CreateFile(ctx context.Context, n biz.NewFile) (*biz.FileNode, error) {
-	out, err := f.c.CreateFile(f.ctx(ctx), &filev1.CreateFileRequest{OwnerId: id(n.Owner), ParentId: id(n.Parent),
+	out, err := f.c.CreateFile(f.ctx(ctx), &filev1.CreateFileRequest{OwnerId: apimsg.FormatID(n.Owner), ParentId: apimsg.FormatID(n.Parent),
 		Name: n.Name, ContentHash: n.ContentHash, Size: n.Size, Mime: n.Mime, OnConflict: onConflict(n.Rename)})
 	if err != nil {
 		return nil, errOf(err)
@@ -84,7 +78,7 @@ func (f *FileClient) CreateFile(ctx context.Context, n biz.NewFile) (*biz.FileNo
 
 // GetFile implements biz.FileService: trashed nodes are not found.
 func (f *FileClient) GetFile(ctx context.Context, owner, nodeID int64) (*biz.FileNode, error) {
-	out, err := f.c.GetNode(f.ctx(ctx), &filev1.GetNodeRequest{OwnerId: id(owner), Id: id(nodeID)})
+	out, err := f.c.GetNode(f.ctx(ctx), &filev1.GetNodeRequest{OwnerId: apimsg.FormatID(owner), Id: apimsg.FormatID(nodeID)})
 	if err != nil {
 		return nil, errOf(err)
 	}
@@ -98,9 +92,9 @@ func (f *FileClient) GetFile(ctx context.Context, owner, nodeID int64) (*biz.Fil
 func (f *FileClient) Walk(ctx context.Context, owner int64, ids []int64, limit int) ([]biz.WalkEntry, bool, error) {
 	s := make([]string, len(ids))
 	for i, n := range ids {
-		s[i] = id(n)
+		s[i] = apimsg.FormatID(n)
 	}
-	out, err := f.c.Walk(f.ctx(ctx), &filev1.WalkRequest{OwnerId: id(owner), Ids: s, Limit: int32(limit)})
+	out, err := f.c.Walk(f.ctx(ctx), &filev1.WalkRequest{OwnerId: apimsg.FormatID(owner), Ids: s, Limit: int32(limit)})
 	if err != nil {
 		return nil, false, errOf(err)
 	}

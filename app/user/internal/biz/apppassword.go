@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/base32"
 	"errors"
+	"strconv"
 	"strings"
 	"time"
 
@@ -54,7 +55,7 @@ func NewAppPasswordUsecase(repo AppPasswordRepo, users UserRepo, revocations aut
 // AppPasswordSession is the session id of the access tokens issued for an
 // app password (":" never occurs in a real session id): revoking the app
 // password revokes them at once, as signing a session out does.
-func AppPasswordSession(id int64) string { return "app:" + FormatID(id) }
+func AppPasswordSession(id int64) string { return "app:" + strconv.FormatInt(id, 10) }
 
 const appPasswordPrefix = "cdap-"
 

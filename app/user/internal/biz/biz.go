@@ -4,7 +4,6 @@
 package biz
 
 import (
-	"strconv"
 	"time"
 
 	"github.com/google/wire"
@@ -71,12 +70,3 @@ type Clock func() time.Time
 
 // NewClock is the real clock.
 func NewClock() Clock { return func() time.Time { return time.Now().UTC() } }
-
-// FormatID renders an id for clients: ids are opaque strings in JSON.
-func FormatID(id int64) string { return strconv.FormatInt(id, 10) }
-
-// ParseID reads an id a client sent; anything else is "not found".
-func ParseID(s string) (int64, bool) {
-	id, err := strconv.ParseInt(s, 10, 64)
-	return id, err == nil && id > 0
-}

@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
+	"strconv"
 	"strings"
 	"time"
 
@@ -105,7 +106,7 @@ func (uc *SessionUsecase) Login(ctx context.Context, username, password string, 
 	// One counter per account, whether it is named by username or email.
 	account, hash := "name:"+name, ""
 	if u != nil {
-		account, hash = "uid:"+FormatID(u.ID), u.PasswordHash
+		account, hash = "uid:"+strconv.FormatInt(u.ID, 10), u.PasswordHash
 	}
 	source := "login:acct:" + account + ":ip:" + c.IP
 	if err := ratelimit.Charge(ctx, uc.limiter, source, uc.policy.LoginPerAccountSource, rateLimited); err != nil {

@@ -3,6 +3,7 @@ package biz
 import (
 	"context"
 	"errors"
+	"strconv"
 	"strings"
 	"time"
 
@@ -204,7 +205,7 @@ func (uc *AccountUsecase) ChangePassword(ctx context.Context, caller auth.Caller
 	if !live {
 		return 0, commonv1.ErrorTokenRevoked("this session has been signed out: sign in again")
 	}
-	key := "password:uid:" + FormatID(u.ID)
+	key := "password:uid:" + strconv.FormatInt(u.ID, 10)
 	// Accounts made by code or GitHub sign-in, or whose email was claimed,
 	// have no password: they set a first one without an old one.
 	if u.PasswordHash != "" {

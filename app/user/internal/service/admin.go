@@ -6,6 +6,7 @@ import (
 	v1 "clouddrive/api/user/v1"
 	"clouddrive/app/user/internal/biz"
 	"clouddrive/pkg/apierror"
+	"clouddrive/pkg/apimsg"
 	"clouddrive/pkg/auth"
 )
 
@@ -25,7 +26,7 @@ func (s *AdminService) ListUsers(ctx context.Context, req *v1.ListUsersRequest) 
 	after := int64(0)
 	if req.GetPageToken() != "" {
 		var ok bool
-		if after, ok = biz.ParseID(req.GetPageToken()); !ok {
+		if after, ok = apimsg.ParseID(req.GetPageToken()); !ok {
 			return nil, invalidPageToken()
 		}
 	}
@@ -38,7 +39,7 @@ func (s *AdminService) ListUsers(ctx context.Context, req *v1.ListUsersRequest) 
 		out.Users = append(out.Users, toUserInfo(u))
 	}
 	if p.NextID > 0 {
-		out.NextPageToken = biz.FormatID(p.NextID)
+		out.NextPageToken = apimsg.FormatID(p.NextID)
 	}
 	return out, nil
 }
@@ -52,11 +53,11 @@ func (s *AdminService) EnableUser(ctx context.Context, req *v1.EnableUserRequest
 }
 
 func (s *AdminService) setDisabled(ctx context.Context, id string, f func(context.Context, auth.Caller, int64) (*biz.User, error)) (*v1.UserInfo, error) {
-	c, err := caller(ctx)
+	c, err := apimsg.Caller(ctx)
 	if err != nil {
 		return nil, err
 	}
-	uid, ok := biz.ParseID(id)
+	uid, ok := apimsg.ParseID(id)
 	if !ok {
 		return nil, v1.ErrorUserNotFound("user not found")
 	}

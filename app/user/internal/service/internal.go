@@ -5,6 +5,7 @@ import (
 
 	v1 "clouddrive/api/user/v1"
 	"clouddrive/app/user/internal/biz"
+	"clouddrive/pkg/apimsg"
 	"clouddrive/pkg/auth"
 )
 
@@ -23,7 +24,7 @@ func NewUserInternalService(accounts *biz.AccountUsecase, apps *biz.AppPasswordU
 }
 
 func (s *UserInternalService) GetUser(ctx context.Context, req *v1.GetUserRequest) (*v1.UserInfo, error) {
-	uid, ok := biz.ParseID(req.GetUserId())
+	uid, ok := apimsg.ParseID(req.GetUserId())
 	if !ok {
 		return nil, v1.ErrorUserNotFound("user not found")
 	}

@@ -19,6 +19,7 @@ import (
 	"clouddrive/app/user/internal/data"
 	"clouddrive/app/user/internal/server"
 	"clouddrive/app/user/internal/service"
+	"clouddrive/pkg/apimsg"
 	"clouddrive/pkg/apiserver"
 	"clouddrive/pkg/auth"
 	"clouddrive/pkg/testkit"
@@ -70,7 +71,7 @@ func reasonOf(err error) string {
 func TestUserInternalGetAndLookup(t *testing.T) {
 	f := newSvcFixture(t)
 	ctx := context.Background()
-	alice := biz.FormatID(f.alice.ID)
+	alice := apimsg.FormatID(f.alice.ID)
 	tests := []struct {
 		name string
 		call func() (*v1.UserInfo, error)
@@ -78,7 +79,7 @@ func TestUserInternalGetAndLookup(t *testing.T) {
 	}{
 		{"get", func() (*v1.UserInfo, error) { return f.internal.GetUser(ctx, &v1.GetUserRequest{UserId: alice}) }, alice},
 		{"get absent", func() (*v1.UserInfo, error) {
-			return f.internal.GetUser(ctx, &v1.GetUserRequest{UserId: biz.FormatID(f.bob.ID + 100)})
+			return f.internal.GetUser(ctx, &v1.GetUserRequest{UserId: apimsg.FormatID(f.bob.ID + 100)})
 		}, ""},
 		{"get not an id", func() (*v1.UserInfo, error) { return f.internal.GetUser(ctx, &v1.GetUserRequest{UserId: "alice"}) }, ""},
 		{"lookup exact", func() (*v1.UserInfo, error) {
@@ -122,7 +123,7 @@ func TestEmailNotificationsSetting(t *testing.T) {
 	off, on := false, true
 	internal := func() *v1.UserInfo {
 		t.Helper()
-		u, err := f.internal.GetUser(context.Background(), &v1.GetUserRequest{UserId: biz.FormatID(f.alice.ID)})
+		u, err := f.internal.GetUser(context.Background(), &v1.GetUserRequest{UserId: apimsg.FormatID(f.alice.ID)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -191,10 +192,10 @@ func TestUserInternalOverGRPC(t *testing.T) {
 	withSecret := func(s string) context.Context { return metadata.AppendToOutgoingContext(ctx, auth.InternalHeader, s) }
 
 	u, err := c.LookupUser(withSecret(secret), &v1.LookupUserRequest{Username: "ALICE"})
-	if err != nil || u.GetId() != biz.FormatID(f.alice.ID) {
+	if err != nil || u.GetId() != apimsg.FormatID(f.alice.ID) {
 		t.Fatalf("LookupUser with the secret = %v, %v", u, err)
 	}
-	u, err = c.GetUser(withSecret(secret), &v1.GetUserRequest{UserId: biz.FormatID(f.bob.ID)})
+	u, err = c.GetUser(withSecret(secret), &v1.GetUserRequest{UserId: apimsg.FormatID(f.bob.ID)})
 	if err != nil || u.GetUsername() != "bob" {
 		t.Fatalf("GetUser with the secret = %v, %v", u, err)
 	}
@@ -204,7 +205,7 @@ func TestUserInternalOverGRPC(t *testing.T) {
 		code int32
 	}{
 		{"no secret", func() error {
-			_, err := c.GetUser(ctx, &v1.GetUserRequest{UserId: biz.FormatID(f.bob.ID)})
+			_, err := c.GetUser(ctx, &v1.GetUserRequest{UserId: apimsg.FormatID(f.bob.ID)})
 			return err
 		}, 403},
 		{"a wrong secret", func() error {

@@ -5,6 +5,7 @@ import (
 
 	v1 "clouddrive/api/user/v1"
 	"clouddrive/app/user/internal/biz"
+	"clouddrive/pkg/apimsg"
 )
 
 // UserService implements the User API.
@@ -55,7 +56,7 @@ func (s *UserService) Logout(ctx context.Context, req *v1.LogoutRequest) (*v1.Lo
 }
 
 func (s *UserService) Me(ctx context.Context, _ *v1.MeRequest) (*v1.UserInfo, error) {
-	c, err := caller(ctx)
+	c, err := apimsg.Caller(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -67,7 +68,7 @@ func (s *UserService) Me(ctx context.Context, _ *v1.MeRequest) (*v1.UserInfo, er
 }
 
 func (s *UserService) UpdateProfile(ctx context.Context, req *v1.UpdateProfileRequest) (*v1.UserInfo, error) {
-	c, err := caller(ctx)
+	c, err := apimsg.Caller(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -80,7 +81,7 @@ func (s *UserService) UpdateProfile(ctx context.Context, req *v1.UpdateProfileRe
 }
 
 func (s *UserService) ChangePassword(ctx context.Context, req *v1.ChangePasswordRequest) (*v1.ChangePasswordReply, error) {
-	c, err := caller(ctx)
+	c, err := apimsg.Caller(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -116,7 +117,7 @@ func (s *UserService) OAuthExchange(ctx context.Context, req *v1.OAuthExchangeRe
 }
 
 func (s *UserService) OAuthLinkURL(ctx context.Context, _ *v1.OAuthLinkURLRequest) (*v1.OAuthLinkURLReply, error) {
-	c, err := caller(ctx)
+	c, err := apimsg.Caller(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -128,7 +129,7 @@ func (s *UserService) OAuthLinkURL(ctx context.Context, _ *v1.OAuthLinkURLReques
 }
 
 func (s *UserService) OAuthLinkConfirm(ctx context.Context, req *v1.OAuthLinkConfirmRequest) (*v1.OAuthLinkConfirmReply, error) {
-	c, err := caller(ctx)
+	c, err := apimsg.Caller(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -140,7 +141,7 @@ func (s *UserService) OAuthLinkConfirm(ctx context.Context, req *v1.OAuthLinkCon
 }
 
 func (s *UserService) ListSessions(ctx context.Context, _ *v1.ListSessionsRequest) (*v1.ListSessionsReply, error) {
-	c, err := caller(ctx)
+	c, err := apimsg.Caller(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -151,13 +152,13 @@ func (s *UserService) ListSessions(ctx context.Context, _ *v1.ListSessionsReques
 	out := &v1.ListSessionsReply{Sessions: make([]*v1.Session, 0, len(ss))}
 	for _, x := range ss {
 		out.Sessions = append(out.Sessions, &v1.Session{Id: x.ID, UserAgent: x.UserAgent, Ip: x.IP,
-			CreatedAt: timestamp(x.CreatedAt), LastUsedAt: timestamp(x.LastUsedAt), Current: x.ID == c.SessionID})
+			CreatedAt: apimsg.Timestamp(x.CreatedAt), LastUsedAt: apimsg.Timestamp(x.LastUsedAt), Current: x.ID == c.SessionID})
 	}
 	return out, nil
 }
 
 func (s *UserService) RevokeSession(ctx context.Context, req *v1.RevokeSessionRequest) (*v1.RevokeSessionReply, error) {
-	c, err := caller(ctx)
+	c, err := apimsg.Caller(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -165,15 +166,15 @@ func (s *UserService) RevokeSession(ctx context.Context, req *v1.RevokeSessionRe
 }
 
 func toAppPassword(p *biz.AppPassword) *v1.AppPassword {
-	out := &v1.AppPassword{Id: biz.FormatID(p.ID), Name: p.Name, CreatedAt: timestamp(p.CreatedAt)}
+	out := &v1.AppPassword{Id: apimsg.FormatID(p.ID), Name: p.Name, CreatedAt: apimsg.Timestamp(p.CreatedAt)}
 	if p.LastUsedAt != nil {
-		out.LastUsedAt = timestamp(*p.LastUsedAt)
+		out.LastUsedAt = apimsg.Timestamp(*p.LastUsedAt)
 	}
 	return out
 }
 
 func (s *UserService) CreateAppPassword(ctx context.Context, req *v1.CreateAppPasswordRequest) (*v1.CreateAppPasswordReply, error) {
-	c, err := caller(ctx)
+	c, err := apimsg.Caller(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -185,7 +186,7 @@ func (s *UserService) CreateAppPassword(ctx context.Context, req *v1.CreateAppPa
 }
 
 func (s *UserService) ListAppPasswords(ctx context.Context, _ *v1.ListAppPasswordsRequest) (*v1.ListAppPasswordsReply, error) {
-	c, err := caller(ctx)
+	c, err := apimsg.Caller(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -201,11 +202,11 @@ func (s *UserService) ListAppPasswords(ctx context.Context, _ *v1.ListAppPasswor
 }
 
 func (s *UserService) RevokeAppPassword(ctx context.Context, req *v1.RevokeAppPasswordRequest) (*v1.RevokeAppPasswordReply, error) {
-	c, err := caller(ctx)
+	c, err := apimsg.Caller(ctx)
 	if err != nil {
 		return nil, err
 	}
-	id, ok := biz.ParseID(req.GetId())
+	id, ok := apimsg.ParseID(req.GetId())
 	if !ok {
 		return nil, v1.ErrorAppPasswordNotFound("no such app password")
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"io"
-	"strconv"
 	"time"
 
 	kerrors "github.com/go-kratos/kratos/v2/errors"
@@ -18,6 +17,7 @@ import (
 	userv1 "clouddrive/api/user/v1"
 	"clouddrive/app/webdav/internal/biz"
 	"clouddrive/pkg/apierror"
+	"clouddrive/pkg/apimsg"
 	"clouddrive/pkg/auth"
 )
 
@@ -25,23 +25,6 @@ import (
 // cluster network; TLS ends at the gateway).
 func Dial(endpoint string) (*grpc.ClientConn, error) {
 	return grpc.NewClient(endpoint, grpc.WithTransportCredentials(insecure.NewCredentials()))
-}
-
-func id(n int64) string {
-	if n == 0 {
-		return ""
-	}
-	return strconv.FormatInt(n, 10)
-}
-
-func parseID(s string) int64 {
-	n, _ := strconv.ParseInt(s, 10, 64)
-	return n
-}
-
-func parseTime(s string) time.Time {
-	t, _ := time.Parse(time.RFC3339Nano, s)
-	return t
 }
 
 // as signs a call as the user: their access token, as any client sends it.
@@ -78,9 +61,9 @@ func errOf(err error) error {
 }
 
 func toNode(n *filev1.Node) *biz.Node {
-	return &biz.Node{ID: parseID(n.GetId()), ParentID: parseID(n.GetParentId()), Name: n.GetName(),
+	return &biz.Node{ID: apimsg.IDOf(n.GetId()), ParentID: apimsg.IDOf(n.GetParentId()), Name: n.GetName(),
 		Folder: n.GetKind() == "folder", Size: n.GetSize(), ContentHash: n.GetContentHash(), Mime: n.GetMime(),
-		CreatedAt: parseTime(n.GetCreatedAt()), UpdatedAt: parseTime(n.GetUpdatedAt())}
+		CreatedAt: apimsg.ParseTime(n.GetCreatedAt()), UpdatedAt: apimsg.ParseTime(n.GetUpdatedAt())}
 }
 
 func conflict(rename bool) string {
@@ -120,7 +103,7 @@ func (a *AccountClient) SignIn(ctx context.Context, username, password string) (
 	if ttl <= 0 {
 		ttl = time.Duration(out.GetExpiresIn()) * time.Second / 2
 	}
-	return &biz.User{ID: parseID(out.GetUser().GetId()), Username: out.GetUser().GetUsername(),
+	return &biz.User{ID: apimsg.IDOf(out.GetUser().GetId()), Username: out.GetUser().GetUsername(),
 		Token: out.GetAccessToken(), Until: time.Now().Add(ttl)}, nil
 }
 
@@ -134,7 +117,7 @@ func NewFileClient(c filev1.FileClient) *FileClient { return &FileClient{c: c} }
 
 // List implements biz.Files.
 func (f *FileClient) List(ctx context.Context, u *biz.User, parent int64, token string) ([]*biz.Node, string, error) {
-	out, err := f.c.List(as(ctx, u), &filev1.ListRequest{ParentId: id(parent), PageSize: 1000, PageToken: token})
+	out, err := f.c.List(as(ctx, u), &filev1.ListRequest{ParentId: apimsg.FormatID(parent), PageSize: 1000, PageToken: token})
 	if err != nil {
 		return nil, "", errOf(err)
 	}
@@ -147,7 +130,7 @@ func (f *FileClient) List(ctx context.Context, u *biz.User, parent int64, token 
 
 // Mkdir implements biz.Files.
 func (f *FileClient) Mkdir(ctx context.Context, u *biz.User, parent int64, name string) (*biz.Node, error) {
-	out, err := f.c.Mkdir(as(ctx, u), &filev1.MkdirRequest{ParentId: id(parent), Name: name, OnConflict: "fail"})
+	out, err := f.c.Mkdir(as(ctx, u), &filev1.MkdirRequest{ParentId: apimsg.FormatID(parent), Name: name, OnConflict: "fail"})
 	if err != nil {
 		return nil, errOf(err)
 	}
@@ -156,7 +139,7 @@ func (f *FileClient) Mkdir(ctx context.Context, u *biz.User, parent int64, name 
 
 // Rename implements biz.Files.
 func (f *FileClient) Rename(ctx context.Context, u *biz.User, nodeID int64, name string, rename bool) (*biz.Node, error) {
-	out, err := f.c.Rename(as(ctx, u), &filev1.RenameRequest{Id: id(nodeID), Name: name, OnConflict: conflict(rename)})
+	out, err := f.c.Rename(as(ctx, u), &filev1.RenameRequest{Id: apimsg.FormatID(nodeID), Name: name, OnConflict: conflict(rename)})
 	if err != nil {
 		return nil, errOf(err)
 	}
@@ -175,17 +158,17 @@ func one(out *filev1.NodesReply, err error) (*biz.Node, error) {
 
 // Move implements biz.Files.
 func (f *FileClient) Move(ctx context.Context, u *biz.User, nodeID, parent int64, rename bool) (*biz.Node, error) {
-	return one(f.c.Move(as(ctx, u), &filev1.MoveRequest{Ids: []string{id(nodeID)}, ParentId: id(parent), OnConflict: conflict(rename)}))
+	return one(f.c.Move(as(ctx, u), &filev1.MoveRequest{Ids: []string{apimsg.FormatID(nodeID)}, ParentId: apimsg.FormatID(parent), OnConflict: conflict(rename)}))
 }
 
 // Copy implements biz.Files.
 func (f *FileClient) Copy(ctx context.Context, u *biz.User, nodeID, parent int64, rename bool) (*biz.Node, error) {
-	return one(f.c.Copy(as(ctx, u), &filev1.CopyRequest{Ids: []string{id(nodeID)}, ParentId: id(parent), OnConflict: conflict(rename)}))
+	return one(f.c.Copy(as(ctx, u), &filev1.CopyRequest{Ids: []string{apimsg.FormatID(nodeID)}, ParentId: apimsg.FormatID(parent), OnConflict: conflict(rename)}))
 }
 
 // Trash implements biz.Files.
 func (f *FileClient) Trash(ctx context.Context, u *biz.User, nodeID int64) error {
-	_, err := f.c.Delete(as(ctx, u), &filev1.DeleteRequest{Ids: []string{id(nodeID)}})
+	_, err := f.c.Delete(as(ctx, u), &filev1.DeleteRequest{Ids: []string{apimsg.FormatID(nodeID)}})
 	return errOf(err)
 }
 
@@ -216,7 +199,7 @@ func NewBlobClient(c storagev1.StorageClient) *BlobClient { return &BlobClient{c
 func (b *BlobClient) Upload(ctx context.Context, u *biz.User, f *biz.NewFile) (*biz.Node, error) {
 	ctx = as(ctx, u)
 	size := f.Body.Size()
-	sess, err := b.c.InitUpload(ctx, &storagev1.InitUploadRequest{ParentId: id(f.Parent), Name: f.Name, Size: size,
+	sess, err := b.c.InitUpload(ctx, &storagev1.InitUploadRequest{ParentId: apimsg.FormatID(f.Parent), Name: f.Name, Size: size,
 		ContentHash: f.Body.Hash(), OnConflict: conflict(f.RenameOnConflict), Mime: f.Mime})
 	if err != nil {
 		return nil, errOf(err)
@@ -274,7 +257,7 @@ func (b *BlobClient) Upload(ctx context.Context, u *biz.User, f *biz.NewFile) (*
 // is in flight); closing it cancels the stream.
 func (b *BlobClient) Open(ctx context.Context, u *biz.User, n *biz.Node, offset int64) (io.ReadCloser, error) {
 	ctx, cancel := context.WithCancel(as(ctx, u))
-	stream, err := b.c.Download(ctx, &storagev1.DownloadRequest{Id: id(n.ID), Offset: offset})
+	stream, err := b.c.Download(ctx, &storagev1.DownloadRequest{Id: apimsg.FormatID(n.ID), Offset: offset})
 	if err != nil {
 		cancel()
 		return nil, errOf(err)
