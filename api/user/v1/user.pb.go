@@ -1105,6 +1105,105 @@ func (x *OAuthExchangeRequest) GetTicket() string {
 	return ""
 }
 
+type SignInProvidersRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SignInProvidersRequest) Reset() {
+	*x = SignInProvidersRequest{}
+	mi := &file_user_v1_user_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SignInProvidersRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SignInProvidersRequest) ProtoMessage() {}
+
+func (x *SignInProvidersRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_user_v1_user_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SignInProvidersRequest.ProtoReflect.Descriptor instead.
+func (*SignInProvidersRequest) Descriptor() ([]byte, []int) {
+	return file_user_v1_user_proto_rawDescGZIP(), []int{20}
+}
+
+type SignInProvidersReply struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Username (or email) and password: always.
+	Password bool `protobuf:"varint,1,opt,name=password,proto3" json:"password,omitempty"`
+	// A one-time code by email or SMS: always (a sender is required to start).
+	Code bool `protobuf:"varint,2,opt,name=code,proto3" json:"code,omitempty"`
+	// GitHub: only when its client id and secret are configured.
+	Github        bool `protobuf:"varint,3,opt,name=github,proto3" json:"github,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SignInProvidersReply) Reset() {
+	*x = SignInProvidersReply{}
+	mi := &file_user_v1_user_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SignInProvidersReply) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SignInProvidersReply) ProtoMessage() {}
+
+func (x *SignInProvidersReply) ProtoReflect() protoreflect.Message {
+	mi := &file_user_v1_user_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SignInProvidersReply.ProtoReflect.Descriptor instead.
+func (*SignInProvidersReply) Descriptor() ([]byte, []int) {
+	return file_user_v1_user_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *SignInProvidersReply) GetPassword() bool {
+	if x != nil {
+		return x.Password
+	}
+	return false
+}
+
+func (x *SignInProvidersReply) GetCode() bool {
+	if x != nil {
+		return x.Code
+	}
+	return false
+}
+
+func (x *SignInProvidersReply) GetGithub() bool {
+	if x != nil {
+		return x.Github
+	}
+	return false
+}
+
 type OAuthLinkURLRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	unknownFields protoimpl.UnknownFields
@@ -1113,7 +1212,7 @@ type OAuthLinkURLRequest struct {
 
 func (x *OAuthLinkURLRequest) Reset() {
 	*x = OAuthLinkURLRequest{}
-	mi := &file_user_v1_user_proto_msgTypes[20]
+	mi := &file_user_v1_user_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1125,7 +1224,7 @@ func (x *OAuthLinkURLRequest) String() string {
 func (*OAuthLinkURLRequest) ProtoMessage() {}
 
 func (x *OAuthLinkURLRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_user_v1_user_proto_msgTypes[20]
+	mi := &file_user_v1_user_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1138,7 +1237,7 @@ func (x *OAuthLinkURLRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OAuthLinkURLRequest.ProtoReflect.Descriptor instead.
 func (*OAuthLinkURLRequest) Descriptor() ([]byte, []int) {
-	return file_user_v1_user_proto_rawDescGZIP(), []int{20}
+	return file_user_v1_user_proto_rawDescGZIP(), []int{22}
 }
 
 type OAuthLinkURLReply struct {
@@ -1150,7 +1249,7 @@ type OAuthLinkURLReply struct {
 
 func (x *OAuthLinkURLReply) Reset() {
 	*x = OAuthLinkURLReply{}
-	mi := &file_user_v1_user_proto_msgTypes[21]
+	mi := &file_user_v1_user_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1162,7 +1261,7 @@ func (x *OAuthLinkURLReply) String() string {
 func (*OAuthLinkURLReply) ProtoMessage() {}
 
 func (x *OAuthLinkURLReply) ProtoReflect() protoreflect.Message {
-	mi := &file_user_v1_user_proto_msgTypes[21]
+	mi := &file_user_v1_user_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1175,7 +1274,7 @@ func (x *OAuthLinkURLReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OAuthLinkURLReply.ProtoReflect.Descriptor instead.
 func (*OAuthLinkURLReply) Descriptor() ([]byte, []int) {
-	return file_user_v1_user_proto_rawDescGZIP(), []int{21}
+	return file_user_v1_user_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *OAuthLinkURLReply) GetUrl() string {
@@ -1194,7 +1293,7 @@ type OAuthLinkConfirmRequest struct {
 
 func (x *OAuthLinkConfirmRequest) Reset() {
 	*x = OAuthLinkConfirmRequest{}
-	mi := &file_user_v1_user_proto_msgTypes[22]
+	mi := &file_user_v1_user_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1206,7 +1305,7 @@ func (x *OAuthLinkConfirmRequest) String() string {
 func (*OAuthLinkConfirmRequest) ProtoMessage() {}
 
 func (x *OAuthLinkConfirmRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_user_v1_user_proto_msgTypes[22]
+	mi := &file_user_v1_user_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1219,7 +1318,7 @@ func (x *OAuthLinkConfirmRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OAuthLinkConfirmRequest.ProtoReflect.Descriptor instead.
 func (*OAuthLinkConfirmRequest) Descriptor() ([]byte, []int) {
-	return file_user_v1_user_proto_rawDescGZIP(), []int{22}
+	return file_user_v1_user_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *OAuthLinkConfirmRequest) GetTicket() string {
@@ -1239,7 +1338,7 @@ type OAuthLinkConfirmReply struct {
 
 func (x *OAuthLinkConfirmReply) Reset() {
 	*x = OAuthLinkConfirmReply{}
-	mi := &file_user_v1_user_proto_msgTypes[23]
+	mi := &file_user_v1_user_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1251,7 +1350,7 @@ func (x *OAuthLinkConfirmReply) String() string {
 func (*OAuthLinkConfirmReply) ProtoMessage() {}
 
 func (x *OAuthLinkConfirmReply) ProtoReflect() protoreflect.Message {
-	mi := &file_user_v1_user_proto_msgTypes[23]
+	mi := &file_user_v1_user_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1264,7 +1363,7 @@ func (x *OAuthLinkConfirmReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OAuthLinkConfirmReply.ProtoReflect.Descriptor instead.
 func (*OAuthLinkConfirmReply) Descriptor() ([]byte, []int) {
-	return file_user_v1_user_proto_rawDescGZIP(), []int{23}
+	return file_user_v1_user_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *OAuthLinkConfirmReply) GetLogin() string {
@@ -1289,7 +1388,7 @@ type Session struct {
 
 func (x *Session) Reset() {
 	*x = Session{}
-	mi := &file_user_v1_user_proto_msgTypes[24]
+	mi := &file_user_v1_user_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1301,7 +1400,7 @@ func (x *Session) String() string {
 func (*Session) ProtoMessage() {}
 
 func (x *Session) ProtoReflect() protoreflect.Message {
-	mi := &file_user_v1_user_proto_msgTypes[24]
+	mi := &file_user_v1_user_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1314,7 +1413,7 @@ func (x *Session) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Session.ProtoReflect.Descriptor instead.
 func (*Session) Descriptor() ([]byte, []int) {
-	return file_user_v1_user_proto_rawDescGZIP(), []int{24}
+	return file_user_v1_user_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *Session) GetId() string {
@@ -1367,7 +1466,7 @@ type ListSessionsRequest struct {
 
 func (x *ListSessionsRequest) Reset() {
 	*x = ListSessionsRequest{}
-	mi := &file_user_v1_user_proto_msgTypes[25]
+	mi := &file_user_v1_user_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1379,7 +1478,7 @@ func (x *ListSessionsRequest) String() string {
 func (*ListSessionsRequest) ProtoMessage() {}
 
 func (x *ListSessionsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_user_v1_user_proto_msgTypes[25]
+	mi := &file_user_v1_user_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1392,7 +1491,7 @@ func (x *ListSessionsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListSessionsRequest.ProtoReflect.Descriptor instead.
 func (*ListSessionsRequest) Descriptor() ([]byte, []int) {
-	return file_user_v1_user_proto_rawDescGZIP(), []int{25}
+	return file_user_v1_user_proto_rawDescGZIP(), []int{27}
 }
 
 type ListSessionsReply struct {
@@ -1404,7 +1503,7 @@ type ListSessionsReply struct {
 
 func (x *ListSessionsReply) Reset() {
 	*x = ListSessionsReply{}
-	mi := &file_user_v1_user_proto_msgTypes[26]
+	mi := &file_user_v1_user_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1416,7 +1515,7 @@ func (x *ListSessionsReply) String() string {
 func (*ListSessionsReply) ProtoMessage() {}
 
 func (x *ListSessionsReply) ProtoReflect() protoreflect.Message {
-	mi := &file_user_v1_user_proto_msgTypes[26]
+	mi := &file_user_v1_user_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1429,7 +1528,7 @@ func (x *ListSessionsReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListSessionsReply.ProtoReflect.Descriptor instead.
 func (*ListSessionsReply) Descriptor() ([]byte, []int) {
-	return file_user_v1_user_proto_rawDescGZIP(), []int{26}
+	return file_user_v1_user_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *ListSessionsReply) GetSessions() []*Session {
@@ -1448,7 +1547,7 @@ type RevokeSessionRequest struct {
 
 func (x *RevokeSessionRequest) Reset() {
 	*x = RevokeSessionRequest{}
-	mi := &file_user_v1_user_proto_msgTypes[27]
+	mi := &file_user_v1_user_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1460,7 +1559,7 @@ func (x *RevokeSessionRequest) String() string {
 func (*RevokeSessionRequest) ProtoMessage() {}
 
 func (x *RevokeSessionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_user_v1_user_proto_msgTypes[27]
+	mi := &file_user_v1_user_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1473,7 +1572,7 @@ func (x *RevokeSessionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RevokeSessionRequest.ProtoReflect.Descriptor instead.
 func (*RevokeSessionRequest) Descriptor() ([]byte, []int) {
-	return file_user_v1_user_proto_rawDescGZIP(), []int{27}
+	return file_user_v1_user_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *RevokeSessionRequest) GetId() string {
@@ -1491,7 +1590,7 @@ type RevokeSessionReply struct {
 
 func (x *RevokeSessionReply) Reset() {
 	*x = RevokeSessionReply{}
-	mi := &file_user_v1_user_proto_msgTypes[28]
+	mi := &file_user_v1_user_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1503,7 +1602,7 @@ func (x *RevokeSessionReply) String() string {
 func (*RevokeSessionReply) ProtoMessage() {}
 
 func (x *RevokeSessionReply) ProtoReflect() protoreflect.Message {
-	mi := &file_user_v1_user_proto_msgTypes[28]
+	mi := &file_user_v1_user_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1516,7 +1615,7 @@ func (x *RevokeSessionReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RevokeSessionReply.ProtoReflect.Descriptor instead.
 func (*RevokeSessionReply) Descriptor() ([]byte, []int) {
-	return file_user_v1_user_proto_rawDescGZIP(), []int{28}
+	return file_user_v1_user_proto_rawDescGZIP(), []int{30}
 }
 
 type AppPassword struct {
@@ -1531,7 +1630,7 @@ type AppPassword struct {
 
 func (x *AppPassword) Reset() {
 	*x = AppPassword{}
-	mi := &file_user_v1_user_proto_msgTypes[29]
+	mi := &file_user_v1_user_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1543,7 +1642,7 @@ func (x *AppPassword) String() string {
 func (*AppPassword) ProtoMessage() {}
 
 func (x *AppPassword) ProtoReflect() protoreflect.Message {
-	mi := &file_user_v1_user_proto_msgTypes[29]
+	mi := &file_user_v1_user_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1556,7 +1655,7 @@ func (x *AppPassword) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AppPassword.ProtoReflect.Descriptor instead.
 func (*AppPassword) Descriptor() ([]byte, []int) {
-	return file_user_v1_user_proto_rawDescGZIP(), []int{29}
+	return file_user_v1_user_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *AppPassword) GetId() string {
@@ -1596,7 +1695,7 @@ type CreateAppPasswordRequest struct {
 
 func (x *CreateAppPasswordRequest) Reset() {
 	*x = CreateAppPasswordRequest{}
-	mi := &file_user_v1_user_proto_msgTypes[30]
+	mi := &file_user_v1_user_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1608,7 +1707,7 @@ func (x *CreateAppPasswordRequest) String() string {
 func (*CreateAppPasswordRequest) ProtoMessage() {}
 
 func (x *CreateAppPasswordRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_user_v1_user_proto_msgTypes[30]
+	mi := &file_user_v1_user_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1621,7 +1720,7 @@ func (x *CreateAppPasswordRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateAppPasswordRequest.ProtoReflect.Descriptor instead.
 func (*CreateAppPasswordRequest) Descriptor() ([]byte, []int) {
-	return file_user_v1_user_proto_rawDescGZIP(), []int{30}
+	return file_user_v1_user_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *CreateAppPasswordRequest) GetName() string {
@@ -1642,7 +1741,7 @@ type CreateAppPasswordReply struct {
 
 func (x *CreateAppPasswordReply) Reset() {
 	*x = CreateAppPasswordReply{}
-	mi := &file_user_v1_user_proto_msgTypes[31]
+	mi := &file_user_v1_user_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1654,7 +1753,7 @@ func (x *CreateAppPasswordReply) String() string {
 func (*CreateAppPasswordReply) ProtoMessage() {}
 
 func (x *CreateAppPasswordReply) ProtoReflect() protoreflect.Message {
-	mi := &file_user_v1_user_proto_msgTypes[31]
+	mi := &file_user_v1_user_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1667,7 +1766,7 @@ func (x *CreateAppPasswordReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateAppPasswordReply.ProtoReflect.Descriptor instead.
 func (*CreateAppPasswordReply) Descriptor() ([]byte, []int) {
-	return file_user_v1_user_proto_rawDescGZIP(), []int{31}
+	return file_user_v1_user_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *CreateAppPasswordReply) GetAppPassword() *AppPassword {
@@ -1692,7 +1791,7 @@ type ListAppPasswordsRequest struct {
 
 func (x *ListAppPasswordsRequest) Reset() {
 	*x = ListAppPasswordsRequest{}
-	mi := &file_user_v1_user_proto_msgTypes[32]
+	mi := &file_user_v1_user_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1704,7 +1803,7 @@ func (x *ListAppPasswordsRequest) String() string {
 func (*ListAppPasswordsRequest) ProtoMessage() {}
 
 func (x *ListAppPasswordsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_user_v1_user_proto_msgTypes[32]
+	mi := &file_user_v1_user_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1717,7 +1816,7 @@ func (x *ListAppPasswordsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAppPasswordsRequest.ProtoReflect.Descriptor instead.
 func (*ListAppPasswordsRequest) Descriptor() ([]byte, []int) {
-	return file_user_v1_user_proto_rawDescGZIP(), []int{32}
+	return file_user_v1_user_proto_rawDescGZIP(), []int{34}
 }
 
 type ListAppPasswordsReply struct {
@@ -1729,7 +1828,7 @@ type ListAppPasswordsReply struct {
 
 func (x *ListAppPasswordsReply) Reset() {
 	*x = ListAppPasswordsReply{}
-	mi := &file_user_v1_user_proto_msgTypes[33]
+	mi := &file_user_v1_user_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1741,7 +1840,7 @@ func (x *ListAppPasswordsReply) String() string {
 func (*ListAppPasswordsReply) ProtoMessage() {}
 
 func (x *ListAppPasswordsReply) ProtoReflect() protoreflect.Message {
-	mi := &file_user_v1_user_proto_msgTypes[33]
+	mi := &file_user_v1_user_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1754,7 +1853,7 @@ func (x *ListAppPasswordsReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAppPasswordsReply.ProtoReflect.Descriptor instead.
 func (*ListAppPasswordsReply) Descriptor() ([]byte, []int) {
-	return file_user_v1_user_proto_rawDescGZIP(), []int{33}
+	return file_user_v1_user_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *ListAppPasswordsReply) GetItems() []*AppPassword {
@@ -1773,7 +1872,7 @@ type RevokeAppPasswordRequest struct {
 
 func (x *RevokeAppPasswordRequest) Reset() {
 	*x = RevokeAppPasswordRequest{}
-	mi := &file_user_v1_user_proto_msgTypes[34]
+	mi := &file_user_v1_user_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1785,7 +1884,7 @@ func (x *RevokeAppPasswordRequest) String() string {
 func (*RevokeAppPasswordRequest) ProtoMessage() {}
 
 func (x *RevokeAppPasswordRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_user_v1_user_proto_msgTypes[34]
+	mi := &file_user_v1_user_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1798,7 +1897,7 @@ func (x *RevokeAppPasswordRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RevokeAppPasswordRequest.ProtoReflect.Descriptor instead.
 func (*RevokeAppPasswordRequest) Descriptor() ([]byte, []int) {
-	return file_user_v1_user_proto_rawDescGZIP(), []int{34}
+	return file_user_v1_user_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *RevokeAppPasswordRequest) GetId() string {
@@ -1816,7 +1915,7 @@ type RevokeAppPasswordReply struct {
 
 func (x *RevokeAppPasswordReply) Reset() {
 	*x = RevokeAppPasswordReply{}
-	mi := &file_user_v1_user_proto_msgTypes[35]
+	mi := &file_user_v1_user_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1828,7 +1927,7 @@ func (x *RevokeAppPasswordReply) String() string {
 func (*RevokeAppPasswordReply) ProtoMessage() {}
 
 func (x *RevokeAppPasswordReply) ProtoReflect() protoreflect.Message {
-	mi := &file_user_v1_user_proto_msgTypes[35]
+	mi := &file_user_v1_user_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1841,7 +1940,7 @@ func (x *RevokeAppPasswordReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RevokeAppPasswordReply.ProtoReflect.Descriptor instead.
 func (*RevokeAppPasswordReply) Descriptor() ([]byte, []int) {
-	return file_user_v1_user_proto_rawDescGZIP(), []int{35}
+	return file_user_v1_user_proto_rawDescGZIP(), []int{37}
 }
 
 var File_user_v1_user_proto protoreflect.FileDescriptor
@@ -1932,7 +2031,12 @@ const file_user_v1_user_proto_rawDesc = "" +
 	"^[0-9]{6}$\x98\x01\x06R\x04code\":\n" +
 	"\x14OAuthExchangeRequest\x12\"\n" +
 	"\x06ticket\x18\x01 \x01(\tB\n" +
-	"\xfaB\ar\x05\x10\x01(\x80\x04R\x06ticket\"\x15\n" +
+	"\xfaB\ar\x05\x10\x01(\x80\x04R\x06ticket\"\x18\n" +
+	"\x16SignInProvidersRequest\"^\n" +
+	"\x14SignInProvidersReply\x12\x1a\n" +
+	"\bpassword\x18\x01 \x01(\bR\bpassword\x12\x12\n" +
+	"\x04code\x18\x02 \x01(\bR\x04code\x12\x16\n" +
+	"\x06github\x18\x03 \x01(\bR\x06github\"\x15\n" +
 	"\x13OAuthLinkURLRequest\"%\n" +
 	"\x11OAuthLinkURLReply\x12\x10\n" +
 	"\x03url\x18\x01 \x01(\tR\x03url\"=\n" +
@@ -1974,7 +2078,7 @@ const file_user_v1_user_proto_rawDesc = "" +
 	"\x05items\x18\x01 \x03(\v2\x1f.clouddrive.user.v1.AppPasswordR\x05items\"5\n" +
 	"\x18RevokeAppPasswordRequest\x12\x19\n" +
 	"\x02id\x18\x01 \x01(\tB\t\xfaB\x06r\x04\x10\x01( R\x02id\"\x18\n" +
-	"\x16RevokeAppPasswordReply2\xe1\x10\n" +
+	"\x16RevokeAppPasswordReply2\xeb\x11\n" +
 	"\x04User\x12t\n" +
 	"\bRegister\x12#.clouddrive.user.v1.RegisterRequest\x1a!.clouddrive.user.v1.RegisterReply\" \xc8\xf3\x18\x01\x82\xd3\xe4\x93\x02\x16:\x01*\"\x11/v1/user/register\x12h\n" +
 	"\x05Login\x12 .clouddrive.user.v1.LoginRequest\x1a\x1e.clouddrive.user.v1.TokenReply\"\x1d\xc8\xf3\x18\x01\x82\xd3\xe4\x93\x02\x13:\x01*\"\x0e/v1/user/login\x12n\n" +
@@ -1984,7 +2088,8 @@ const file_user_v1_user_proto_rawDesc = "" +
 	"\rUpdateProfile\x12(.clouddrive.user.v1.UpdateProfileRequest\x1a\x1c.clouddrive.user.v1.UserInfo\"\x1b\x82\xd3\xe4\x93\x02\x15:\x01*\"\x10/v1/user/profile\x12\x82\x01\n" +
 	"\x0eChangePassword\x12).clouddrive.user.v1.ChangePasswordRequest\x1a'.clouddrive.user.v1.ChangePasswordReply\"\x1c\x82\xd3\xe4\x93\x02\x16:\x01*\"\x11/v1/user/password\x12u\n" +
 	"\bSendCode\x12#.clouddrive.user.v1.SendCodeRequest\x1a!.clouddrive.user.v1.SendCodeReply\"!\xc8\xf3\x18\x01\x82\xd3\xe4\x93\x02\x17:\x01*\"\x12/v1/user/code/send\x12u\n" +
-	"\tCodeLogin\x12$.clouddrive.user.v1.CodeLoginRequest\x1a\x1e.clouddrive.user.v1.TokenReply\"\"\xc8\xf3\x18\x01\x82\xd3\xe4\x93\x02\x18:\x01*\"\x13/v1/user/code/login\x12\x81\x01\n" +
+	"\tCodeLogin\x12$.clouddrive.user.v1.CodeLoginRequest\x1a\x1e.clouddrive.user.v1.TokenReply\"\"\xc8\xf3\x18\x01\x82\xd3\xe4\x93\x02\x18:\x01*\"\x13/v1/user/code/login\x12\x87\x01\n" +
+	"\x0fSignInProviders\x12*.clouddrive.user.v1.SignInProvidersRequest\x1a(.clouddrive.user.v1.SignInProvidersReply\"\x1e\xc8\xf3\x18\x01\x82\xd3\xe4\x93\x02\x14\x12\x12/v1/user/providers\x12\x81\x01\n" +
 	"\rOAuthExchange\x12(.clouddrive.user.v1.OAuthExchangeRequest\x1a\x1e.clouddrive.user.v1.TokenReply\"&\xc8\xf3\x18\x01\x82\xd3\xe4\x93\x02\x1c:\x01*\"\x17/v1/user/oauth/exchange\x12~\n" +
 	"\fOAuthLinkURL\x12'.clouddrive.user.v1.OAuthLinkURLRequest\x1a%.clouddrive.user.v1.OAuthLinkURLReply\"\x1e\x82\xd3\xe4\x93\x02\x18:\x01*\"\x13/v1/user/oauth/link\x12\x92\x01\n" +
 	"\x10OAuthLinkConfirm\x12+.clouddrive.user.v1.OAuthLinkConfirmRequest\x1a).clouddrive.user.v1.OAuthLinkConfirmReply\"&\x82\xd3\xe4\x93\x02 :\x01*\"\x1b/v1/user/oauth/link/confirm\x12}\n" +
@@ -2011,7 +2116,7 @@ func file_user_v1_user_proto_rawDescGZIP() []byte {
 	return file_user_v1_user_proto_rawDescData
 }
 
-var file_user_v1_user_proto_msgTypes = make([]protoimpl.MessageInfo, 36)
+var file_user_v1_user_proto_msgTypes = make([]protoimpl.MessageInfo, 38)
 var file_user_v1_user_proto_goTypes = []any{
 	(*AppPasswordTokenRequest)(nil),  // 0: clouddrive.user.v1.AppPasswordTokenRequest
 	(*AppPasswordTokenReply)(nil),    // 1: clouddrive.user.v1.AppPasswordTokenReply
@@ -2033,30 +2138,32 @@ var file_user_v1_user_proto_goTypes = []any{
 	(*SendCodeReply)(nil),            // 17: clouddrive.user.v1.SendCodeReply
 	(*CodeLoginRequest)(nil),         // 18: clouddrive.user.v1.CodeLoginRequest
 	(*OAuthExchangeRequest)(nil),     // 19: clouddrive.user.v1.OAuthExchangeRequest
-	(*OAuthLinkURLRequest)(nil),      // 20: clouddrive.user.v1.OAuthLinkURLRequest
-	(*OAuthLinkURLReply)(nil),        // 21: clouddrive.user.v1.OAuthLinkURLReply
-	(*OAuthLinkConfirmRequest)(nil),  // 22: clouddrive.user.v1.OAuthLinkConfirmRequest
-	(*OAuthLinkConfirmReply)(nil),    // 23: clouddrive.user.v1.OAuthLinkConfirmReply
-	(*Session)(nil),                  // 24: clouddrive.user.v1.Session
-	(*ListSessionsRequest)(nil),      // 25: clouddrive.user.v1.ListSessionsRequest
-	(*ListSessionsReply)(nil),        // 26: clouddrive.user.v1.ListSessionsReply
-	(*RevokeSessionRequest)(nil),     // 27: clouddrive.user.v1.RevokeSessionRequest
-	(*RevokeSessionReply)(nil),       // 28: clouddrive.user.v1.RevokeSessionReply
-	(*AppPassword)(nil),              // 29: clouddrive.user.v1.AppPassword
-	(*CreateAppPasswordRequest)(nil), // 30: clouddrive.user.v1.CreateAppPasswordRequest
-	(*CreateAppPasswordReply)(nil),   // 31: clouddrive.user.v1.CreateAppPasswordReply
-	(*ListAppPasswordsRequest)(nil),  // 32: clouddrive.user.v1.ListAppPasswordsRequest
-	(*ListAppPasswordsReply)(nil),    // 33: clouddrive.user.v1.ListAppPasswordsReply
-	(*RevokeAppPasswordRequest)(nil), // 34: clouddrive.user.v1.RevokeAppPasswordRequest
-	(*RevokeAppPasswordReply)(nil),   // 35: clouddrive.user.v1.RevokeAppPasswordReply
+	(*SignInProvidersRequest)(nil),   // 20: clouddrive.user.v1.SignInProvidersRequest
+	(*SignInProvidersReply)(nil),     // 21: clouddrive.user.v1.SignInProvidersReply
+	(*OAuthLinkURLRequest)(nil),      // 22: clouddrive.user.v1.OAuthLinkURLRequest
+	(*OAuthLinkURLReply)(nil),        // 23: clouddrive.user.v1.OAuthLinkURLReply
+	(*OAuthLinkConfirmRequest)(nil),  // 24: clouddrive.user.v1.OAuthLinkConfirmRequest
+	(*OAuthLinkConfirmReply)(nil),    // 25: clouddrive.user.v1.OAuthLinkConfirmReply
+	(*Session)(nil),                  // 26: clouddrive.user.v1.Session
+	(*ListSessionsRequest)(nil),      // 27: clouddrive.user.v1.ListSessionsRequest
+	(*ListSessionsReply)(nil),        // 28: clouddrive.user.v1.ListSessionsReply
+	(*RevokeSessionRequest)(nil),     // 29: clouddrive.user.v1.RevokeSessionRequest
+	(*RevokeSessionReply)(nil),       // 30: clouddrive.user.v1.RevokeSessionReply
+	(*AppPassword)(nil),              // 31: clouddrive.user.v1.AppPassword
+	(*CreateAppPasswordRequest)(nil), // 32: clouddrive.user.v1.CreateAppPasswordRequest
+	(*CreateAppPasswordReply)(nil),   // 33: clouddrive.user.v1.CreateAppPasswordReply
+	(*ListAppPasswordsRequest)(nil),  // 34: clouddrive.user.v1.ListAppPasswordsRequest
+	(*ListAppPasswordsReply)(nil),    // 35: clouddrive.user.v1.ListAppPasswordsReply
+	(*RevokeAppPasswordRequest)(nil), // 36: clouddrive.user.v1.RevokeAppPasswordRequest
+	(*RevokeAppPasswordReply)(nil),   // 37: clouddrive.user.v1.RevokeAppPasswordReply
 }
 var file_user_v1_user_proto_depIdxs = []int32{
 	4,  // 0: clouddrive.user.v1.AppPasswordTokenReply.user:type_name -> clouddrive.user.v1.UserInfo
 	4,  // 1: clouddrive.user.v1.RegisterReply.user:type_name -> clouddrive.user.v1.UserInfo
 	4,  // 2: clouddrive.user.v1.TokenReply.user:type_name -> clouddrive.user.v1.UserInfo
-	24, // 3: clouddrive.user.v1.ListSessionsReply.sessions:type_name -> clouddrive.user.v1.Session
-	29, // 4: clouddrive.user.v1.CreateAppPasswordReply.app_password:type_name -> clouddrive.user.v1.AppPassword
-	29, // 5: clouddrive.user.v1.ListAppPasswordsReply.items:type_name -> clouddrive.user.v1.AppPassword
+	26, // 3: clouddrive.user.v1.ListSessionsReply.sessions:type_name -> clouddrive.user.v1.Session
+	31, // 4: clouddrive.user.v1.CreateAppPasswordReply.app_password:type_name -> clouddrive.user.v1.AppPassword
+	31, // 5: clouddrive.user.v1.ListAppPasswordsReply.items:type_name -> clouddrive.user.v1.AppPassword
 	5,  // 6: clouddrive.user.v1.User.Register:input_type -> clouddrive.user.v1.RegisterRequest
 	7,  // 7: clouddrive.user.v1.User.Login:input_type -> clouddrive.user.v1.LoginRequest
 	9,  // 8: clouddrive.user.v1.User.Refresh:input_type -> clouddrive.user.v1.RefreshRequest
@@ -2066,39 +2173,41 @@ var file_user_v1_user_proto_depIdxs = []int32{
 	14, // 12: clouddrive.user.v1.User.ChangePassword:input_type -> clouddrive.user.v1.ChangePasswordRequest
 	16, // 13: clouddrive.user.v1.User.SendCode:input_type -> clouddrive.user.v1.SendCodeRequest
 	18, // 14: clouddrive.user.v1.User.CodeLogin:input_type -> clouddrive.user.v1.CodeLoginRequest
-	19, // 15: clouddrive.user.v1.User.OAuthExchange:input_type -> clouddrive.user.v1.OAuthExchangeRequest
-	20, // 16: clouddrive.user.v1.User.OAuthLinkURL:input_type -> clouddrive.user.v1.OAuthLinkURLRequest
-	22, // 17: clouddrive.user.v1.User.OAuthLinkConfirm:input_type -> clouddrive.user.v1.OAuthLinkConfirmRequest
-	25, // 18: clouddrive.user.v1.User.ListSessions:input_type -> clouddrive.user.v1.ListSessionsRequest
-	27, // 19: clouddrive.user.v1.User.RevokeSession:input_type -> clouddrive.user.v1.RevokeSessionRequest
-	30, // 20: clouddrive.user.v1.User.CreateAppPassword:input_type -> clouddrive.user.v1.CreateAppPasswordRequest
-	32, // 21: clouddrive.user.v1.User.ListAppPasswords:input_type -> clouddrive.user.v1.ListAppPasswordsRequest
-	34, // 22: clouddrive.user.v1.User.RevokeAppPassword:input_type -> clouddrive.user.v1.RevokeAppPasswordRequest
-	2,  // 23: clouddrive.user.v1.UserInternal.GetUser:input_type -> clouddrive.user.v1.GetUserRequest
-	3,  // 24: clouddrive.user.v1.UserInternal.LookupUser:input_type -> clouddrive.user.v1.LookupUserRequest
-	0,  // 25: clouddrive.user.v1.UserInternal.AppPasswordToken:input_type -> clouddrive.user.v1.AppPasswordTokenRequest
-	6,  // 26: clouddrive.user.v1.User.Register:output_type -> clouddrive.user.v1.RegisterReply
-	8,  // 27: clouddrive.user.v1.User.Login:output_type -> clouddrive.user.v1.TokenReply
-	8,  // 28: clouddrive.user.v1.User.Refresh:output_type -> clouddrive.user.v1.TokenReply
-	11, // 29: clouddrive.user.v1.User.Logout:output_type -> clouddrive.user.v1.LogoutReply
-	4,  // 30: clouddrive.user.v1.User.Me:output_type -> clouddrive.user.v1.UserInfo
-	4,  // 31: clouddrive.user.v1.User.UpdateProfile:output_type -> clouddrive.user.v1.UserInfo
-	15, // 32: clouddrive.user.v1.User.ChangePassword:output_type -> clouddrive.user.v1.ChangePasswordReply
-	17, // 33: clouddrive.user.v1.User.SendCode:output_type -> clouddrive.user.v1.SendCodeReply
-	8,  // 34: clouddrive.user.v1.User.CodeLogin:output_type -> clouddrive.user.v1.TokenReply
-	8,  // 35: clouddrive.user.v1.User.OAuthExchange:output_type -> clouddrive.user.v1.TokenReply
-	21, // 36: clouddrive.user.v1.User.OAuthLinkURL:output_type -> clouddrive.user.v1.OAuthLinkURLReply
-	23, // 37: clouddrive.user.v1.User.OAuthLinkConfirm:output_type -> clouddrive.user.v1.OAuthLinkConfirmReply
-	26, // 38: clouddrive.user.v1.User.ListSessions:output_type -> clouddrive.user.v1.ListSessionsReply
-	28, // 39: clouddrive.user.v1.User.RevokeSession:output_type -> clouddrive.user.v1.RevokeSessionReply
-	31, // 40: clouddrive.user.v1.User.CreateAppPassword:output_type -> clouddrive.user.v1.CreateAppPasswordReply
-	33, // 41: clouddrive.user.v1.User.ListAppPasswords:output_type -> clouddrive.user.v1.ListAppPasswordsReply
-	35, // 42: clouddrive.user.v1.User.RevokeAppPassword:output_type -> clouddrive.user.v1.RevokeAppPasswordReply
-	4,  // 43: clouddrive.user.v1.UserInternal.GetUser:output_type -> clouddrive.user.v1.UserInfo
-	4,  // 44: clouddrive.user.v1.UserInternal.LookupUser:output_type -> clouddrive.user.v1.UserInfo
-	1,  // 45: clouddrive.user.v1.UserInternal.AppPasswordToken:output_type -> clouddrive.user.v1.AppPasswordTokenReply
-	26, // [26:46] is the sub-list for method output_type
-	6,  // [6:26] is the sub-list for method input_type
+	20, // 15: clouddrive.user.v1.User.SignInProviders:input_type -> clouddrive.user.v1.SignInProvidersRequest
+	19, // 16: clouddrive.user.v1.User.OAuthExchange:input_type -> clouddrive.user.v1.OAuthExchangeRequest
+	22, // 17: clouddrive.user.v1.User.OAuthLinkURL:input_type -> clouddrive.user.v1.OAuthLinkURLRequest
+	24, // 18: clouddrive.user.v1.User.OAuthLinkConfirm:input_type -> clouddrive.user.v1.OAuthLinkConfirmRequest
+	27, // 19: clouddrive.user.v1.User.ListSessions:input_type -> clouddrive.user.v1.ListSessionsRequest
+	29, // 20: clouddrive.user.v1.User.RevokeSession:input_type -> clouddrive.user.v1.RevokeSessionRequest
+	32, // 21: clouddrive.user.v1.User.CreateAppPassword:input_type -> clouddrive.user.v1.CreateAppPasswordRequest
+	34, // 22: clouddrive.user.v1.User.ListAppPasswords:input_type -> clouddrive.user.v1.ListAppPasswordsRequest
+	36, // 23: clouddrive.user.v1.User.RevokeAppPassword:input_type -> clouddrive.user.v1.RevokeAppPasswordRequest
+	2,  // 24: clouddrive.user.v1.UserInternal.GetUser:input_type -> clouddrive.user.v1.GetUserRequest
+	3,  // 25: clouddrive.user.v1.UserInternal.LookupUser:input_type -> clouddrive.user.v1.LookupUserRequest
+	0,  // 26: clouddrive.user.v1.UserInternal.AppPasswordToken:input_type -> clouddrive.user.v1.AppPasswordTokenRequest
+	6,  // 27: clouddrive.user.v1.User.Register:output_type -> clouddrive.user.v1.RegisterReply
+	8,  // 28: clouddrive.user.v1.User.Login:output_type -> clouddrive.user.v1.TokenReply
+	8,  // 29: clouddrive.user.v1.User.Refresh:output_type -> clouddrive.user.v1.TokenReply
+	11, // 30: clouddrive.user.v1.User.Logout:output_type -> clouddrive.user.v1.LogoutReply
+	4,  // 31: clouddrive.user.v1.User.Me:output_type -> clouddrive.user.v1.UserInfo
+	4,  // 32: clouddrive.user.v1.User.UpdateProfile:output_type -> clouddrive.user.v1.UserInfo
+	15, // 33: clouddrive.user.v1.User.ChangePassword:output_type -> clouddrive.user.v1.ChangePasswordReply
+	17, // 34: clouddrive.user.v1.User.SendCode:output_type -> clouddrive.user.v1.SendCodeReply
+	8,  // 35: clouddrive.user.v1.User.CodeLogin:output_type -> clouddrive.user.v1.TokenReply
+	21, // 36: clouddrive.user.v1.User.SignInProviders:output_type -> clouddrive.user.v1.SignInProvidersReply
+	8,  // 37: clouddrive.user.v1.User.OAuthExchange:output_type -> clouddrive.user.v1.TokenReply
+	23, // 38: clouddrive.user.v1.User.OAuthLinkURL:output_type -> clouddrive.user.v1.OAuthLinkURLReply
+	25, // 39: clouddrive.user.v1.User.OAuthLinkConfirm:output_type -> clouddrive.user.v1.OAuthLinkConfirmReply
+	28, // 40: clouddrive.user.v1.User.ListSessions:output_type -> clouddrive.user.v1.ListSessionsReply
+	30, // 41: clouddrive.user.v1.User.RevokeSession:output_type -> clouddrive.user.v1.RevokeSessionReply
+	33, // 42: clouddrive.user.v1.User.CreateAppPassword:output_type -> clouddrive.user.v1.CreateAppPasswordReply
+	35, // 43: clouddrive.user.v1.User.ListAppPasswords:output_type -> clouddrive.user.v1.ListAppPasswordsReply
+	37, // 44: clouddrive.user.v1.User.RevokeAppPassword:output_type -> clouddrive.user.v1.RevokeAppPasswordReply
+	4,  // 45: clouddrive.user.v1.UserInternal.GetUser:output_type -> clouddrive.user.v1.UserInfo
+	4,  // 46: clouddrive.user.v1.UserInternal.LookupUser:output_type -> clouddrive.user.v1.UserInfo
+	1,  // 47: clouddrive.user.v1.UserInternal.AppPasswordToken:output_type -> clouddrive.user.v1.AppPasswordTokenReply
+	27, // [27:48] is the sub-list for method output_type
+	6,  // [6:27] is the sub-list for method input_type
 	6,  // [6:6] is the sub-list for extension type_name
 	6,  // [6:6] is the sub-list for extension extendee
 	0,  // [0:6] is the sub-list for field type_name
@@ -2116,7 +2225,7 @@ func file_user_v1_user_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_user_v1_user_proto_rawDesc), len(file_user_v1_user_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   36,
+			NumMessages:   38,
 			NumExtensions: 0,
 			NumServices:   2,
 		},

@@ -2705,6 +2705,216 @@ var _ interface {
 	ErrorName() string
 } = OAuthExchangeRequestValidationError{}
 
+// Validate checks the field values on SignInProvidersRequest with the rules
+// defined in the proto definition for this message. If any rules are
+// violated, the first error encountered is returned, or nil if there are no violations.
+func (m *SignInProvidersRequest) Validate() error {
+	return m.validate(false)
+}
+
+// ValidateAll checks the field values on SignInProvidersRequest with the rules
+// defined in the proto definition for this message. If any rules are
+// violated, the result is a list of violation errors wrapped in
+// SignInProvidersRequestMultiError, or nil if none found.
+func (m *SignInProvidersRequest) ValidateAll() error {
+	return m.validate(true)
+}
+
+func (m *SignInProvidersRequest) validate(all bool) error {
+	if m == nil {
+		return nil
+	}
+
+	var errors []error
+
+	if len(errors) > 0 {
+		return SignInProvidersRequestMultiError(errors)
+	}
+
+	return nil
+}
+
+// SignInProvidersRequestMultiError is an error wrapping multiple validation
+// errors returned by SignInProvidersRequest.ValidateAll() if the designated
+// constraints aren't met.
+type SignInProvidersRequestMultiError []error
+
+// Error returns a concatenation of all the error messages it wraps.
+func (m SignInProvidersRequestMultiError) Error() string {
+	msgs := make([]string, 0, len(m))
+	for _, err := range m {
+		msgs = append(msgs, err.Error())
+	}
+	return strings.Join(msgs, "; ")
+}
+
+// AllErrors returns a list of validation violation errors.
+func (m SignInProvidersRequestMultiError) AllErrors() []error { return m }
+
+// SignInProvidersRequestValidationError is the validation error returned by
+// SignInProvidersRequest.Validate if the designated constraints aren't met.
+type SignInProvidersRequestValidationError struct {
+	field  string
+	reason string
+	cause  error
+	key    bool
+}
+
+// Field function returns field value.
+func (e SignInProvidersRequestValidationError) Field() string { return e.field }
+
+// Reason function returns reason value.
+func (e SignInProvidersRequestValidationError) Reason() string { return e.reason }
+
+// Cause function returns cause value.
+func (e SignInProvidersRequestValidationError) Cause() error { return e.cause }
+
+// Key function returns key value.
+func (e SignInProvidersRequestValidationError) Key() bool { return e.key }
+
+// ErrorName returns error name.
+func (e SignInProvidersRequestValidationError) ErrorName() string {
+	return "SignInProvidersRequestValidationError"
+}
+
+// Error satisfies the builtin error interface
+func (e SignInProvidersRequestValidationError) Error() string {
+	cause := ""
+	if e.cause != nil {
+		cause = fmt.Sprintf(" | caused by: %v", e.cause)
+	}
+
+	key := ""
+	if e.key {
+		key = "key for "
+	}
+
+	return fmt.Sprintf(
+		"invalid %sSignInProvidersRequest.%s: %s%s",
+		key,
+		e.field,
+		e.reason,
+		cause)
+}
+
+var _ error = SignInProvidersRequestValidationError{}
+
+var _ interface {
+	Field() string
+	Reason() string
+	Key() bool
+	Cause() error
+	ErrorName() string
+} = SignInProvidersRequestValidationError{}
+
+// Validate checks the field values on SignInProvidersReply with the rules
+// defined in the proto definition for this message. If any rules are
+// violated, the first error encountered is returned, or nil if there are no violations.
+func (m *SignInProvidersReply) Validate() error {
+	return m.validate(false)
+}
+
+// ValidateAll checks the field values on SignInProvidersReply with the rules
+// defined in the proto definition for this message. If any rules are
+// violated, the result is a list of violation errors wrapped in
+// SignInProvidersReplyMultiError, or nil if none found.
+func (m *SignInProvidersReply) ValidateAll() error {
+	return m.validate(true)
+}
+
+func (m *SignInProvidersReply) validate(all bool) error {
+	if m == nil {
+		return nil
+	}
+
+	var errors []error
+
+	// no validation rules for Password
+
+	// no validation rules for Code
+
+	// no validation rules for Github
+
+	if len(errors) > 0 {
+		return SignInProvidersReplyMultiError(errors)
+	}
+
+	return nil
+}
+
+// SignInProvidersReplyMultiError is an error wrapping multiple validation
+// errors returned by SignInProvidersReply.ValidateAll() if the designated
+// constraints aren't met.
+type SignInProvidersReplyMultiError []error
+
+// Error returns a concatenation of all the error messages it wraps.
+func (m SignInProvidersReplyMultiError) Error() string {
+	msgs := make([]string, 0, len(m))
+	for _, err := range m {
+		msgs = append(msgs, err.Error())
+	}
+	return strings.Join(msgs, "; ")
+}
+
+// AllErrors returns a list of validation violation errors.
+func (m SignInProvidersReplyMultiError) AllErrors() []error { return m }
+
+// SignInProvidersReplyValidationError is the validation error returned by
+// SignInProvidersReply.Validate if the designated constraints aren't met.
+type SignInProvidersReplyValidationError struct {
+	field  string
+	reason string
+	cause  error
+	key    bool
+}
+
+// Field function returns field value.
+func (e SignInProvidersReplyValidationError) Field() string { return e.field }
+
+// Reason function returns reason value.
+func (e SignInProvidersReplyValidationError) Reason() string { return e.reason }
+
+// Cause function returns cause value.
+func (e SignInProvidersReplyValidationError) Cause() error { return e.cause }
+
+// Key function returns key value.
+func (e SignInProvidersReplyValidationError) Key() bool { return e.key }
+
+// ErrorName returns error name.
+func (e SignInProvidersReplyValidationError) ErrorName() string {
+	return "SignInProvidersReplyValidationError"
+}
+
+// Error satisfies the builtin error interface
+func (e SignInProvidersReplyValidationError) Error() string {
+	cause := ""
+	if e.cause != nil {
+		cause = fmt.Sprintf(" | caused by: %v", e.cause)
+	}
+
+	key := ""
+	if e.key {
+		key = "key for "
+	}
+
+	return fmt.Sprintf(
+		"invalid %sSignInProvidersReply.%s: %s%s",
+		key,
+		e.field,
+		e.reason,
+		cause)
+}
+
+var _ error = SignInProvidersReplyValidationError{}
+
+var _ interface {
+	Field() string
+	Reason() string
+	Key() bool
+	Cause() error
+	ErrorName() string
+} = SignInProvidersReplyValidationError{}
+
 // Validate checks the field values on OAuthLinkURLRequest with the rules
 // defined in the proto definition for this message. If any rules are
 // violated, the first error encountered is returned, or nil if there are no violations.

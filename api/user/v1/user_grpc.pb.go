@@ -31,6 +31,7 @@ const (
 	User_ChangePassword_FullMethodName    = "/clouddrive.user.v1.User/ChangePassword"
 	User_SendCode_FullMethodName          = "/clouddrive.user.v1.User/SendCode"
 	User_CodeLogin_FullMethodName         = "/clouddrive.user.v1.User/CodeLogin"
+	User_SignInProviders_FullMethodName   = "/clouddrive.user.v1.User/SignInProviders"
 	User_OAuthExchange_FullMethodName     = "/clouddrive.user.v1.User/OAuthExchange"
 	User_OAuthLinkURL_FullMethodName      = "/clouddrive.user.v1.User/OAuthLinkURL"
 	User_OAuthLinkConfirm_FullMethodName  = "/clouddrive.user.v1.User/OAuthLinkConfirm"
@@ -59,6 +60,9 @@ type UserClient interface {
 	SendCode(ctx context.Context, in *SendCodeRequest, opts ...grpc.CallOption) (*SendCodeReply, error)
 	// Signs in with a code, creating the account on first use.
 	CodeLogin(ctx context.Context, in *CodeLoginRequest, opts ...grpc.CallOption) (*TokenReply, error)
+	// Which ways to sign in this deployment offers, so the sign-in page shows
+	// a button only for a provider that is configured.
+	SignInProviders(ctx context.Context, in *SignInProvidersRequest, opts ...grpc.CallOption) (*SignInProvidersReply, error)
 	// Trades the one-time ticket that the GitHub callback hands to the SPA for tokens.
 	OAuthExchange(ctx context.Context, in *OAuthExchangeRequest, opts ...grpc.CallOption) (*TokenReply, error)
 	// Where a signed-in user sends the browser to link GitHub to this account.
@@ -173,6 +177,16 @@ func (c *userClient) CodeLogin(ctx context.Context, in *CodeLoginRequest, opts .
 	return out, nil
 }
 
+func (c *userClient) SignInProviders(ctx context.Context, in *SignInProvidersRequest, opts ...grpc.CallOption) (*SignInProvidersReply, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SignInProvidersReply)
+	err := c.cc.Invoke(ctx, User_SignInProviders_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *userClient) OAuthExchange(ctx context.Context, in *OAuthExchangeRequest, opts ...grpc.CallOption) (*TokenReply, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(TokenReply)
@@ -271,6 +285,9 @@ type UserServer interface {
 	SendCode(context.Context, *SendCodeRequest) (*SendCodeReply, error)
 	// Signs in with a code, creating the account on first use.
 	CodeLogin(context.Context, *CodeLoginRequest) (*TokenReply, error)
+	// Which ways to sign in this deployment offers, so the sign-in page shows
+	// a button only for a provider that is configured.
+	SignInProviders(context.Context, *SignInProvidersRequest) (*SignInProvidersReply, error)
 	// Trades the one-time ticket that the GitHub callback hands to the SPA for tokens.
 	OAuthExchange(context.Context, *OAuthExchangeRequest) (*TokenReply, error)
 	// Where a signed-in user sends the browser to link GitHub to this account.
@@ -321,6 +338,9 @@ func (UnimplementedUserServer) SendCode(context.Context, *SendCodeRequest) (*Sen
 }
 func (UnimplementedUserServer) CodeLogin(context.Context, *CodeLoginRequest) (*TokenReply, error) {
 	return nil, status.Error(codes.Unimplemented, "method CodeLogin not implemented")
+}
+func (UnimplementedUserServer) SignInProviders(context.Context, *SignInProvidersRequest) (*SignInProvidersReply, error) {
+	return nil, status.Error(codes.Unimplemented, "method SignInProviders not implemented")
 }
 func (UnimplementedUserServer) OAuthExchange(context.Context, *OAuthExchangeRequest) (*TokenReply, error) {
 	return nil, status.Error(codes.Unimplemented, "method OAuthExchange not implemented")
@@ -529,6 +549,24 @@ func _User_CodeLogin_Handler(srv interface{}, ctx context.Context, dec func(inte
 	return interceptor(ctx, in, info, handler)
 }
 
+func _User_SignInProviders_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SignInProvidersRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(UserServer).SignInProviders(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: User_SignInProviders_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(UserServer).SignInProviders(ctx, req.(*SignInProvidersRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _User_OAuthExchange_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(OAuthExchangeRequest)
 	if err := dec(in); err != nil {
@@ -715,6 +753,10 @@ var User_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "CodeLogin",
 			Handler:    _User_CodeLogin_Handler,
+		},
+		{
+			MethodName: "SignInProviders",
+			Handler:    _User_SignInProviders_Handler,
 		},
 		{
 			MethodName: "OAuthExchange",

@@ -35,6 +35,7 @@ const OperationUserRegister = "/clouddrive.user.v1.User/Register"
 const OperationUserRevokeAppPassword = "/clouddrive.user.v1.User/RevokeAppPassword"
 const OperationUserRevokeSession = "/clouddrive.user.v1.User/RevokeSession"
 const OperationUserSendCode = "/clouddrive.user.v1.User/SendCode"
+const OperationUserSignInProviders = "/clouddrive.user.v1.User/SignInProviders"
 const OperationUserUpdateProfile = "/clouddrive.user.v1.User/UpdateProfile"
 
 type UserHTTPServer interface {
@@ -65,6 +66,9 @@ type UserHTTPServer interface {
 	RevokeSession(context.Context, *RevokeSessionRequest) (*RevokeSessionReply, error)
 	// SendCode Sends a 6-digit sign-in code to an email address or a phone number.
 	SendCode(context.Context, *SendCodeRequest) (*SendCodeReply, error)
+	// SignInProviders Which ways to sign in this deployment offers, so the sign-in page shows
+	// a button only for a provider that is configured.
+	SignInProviders(context.Context, *SignInProvidersRequest) (*SignInProvidersReply, error)
 	UpdateProfile(context.Context, *UpdateProfileRequest) (*UserInfo, error)
 }
 
@@ -79,6 +83,7 @@ func RegisterUserHTTPServer(s *http.Server, srv UserHTTPServer) {
 	r.POST("/v1/user/password", _User_ChangePassword0_HTTP_Handler(srv))
 	r.POST("/v1/user/code/send", _User_SendCode0_HTTP_Handler(srv))
 	r.POST("/v1/user/code/login", _User_CodeLogin0_HTTP_Handler(srv))
+	r.GET("/v1/user/providers", _User_SignInProviders0_HTTP_Handler(srv))
 	r.POST("/v1/user/oauth/exchange", _User_OAuthExchange0_HTTP_Handler(srv))
 	r.POST("/v1/user/oauth/link", _User_OAuthLinkURL0_HTTP_Handler(srv))
 	r.POST("/v1/user/oauth/link/confirm", _User_OAuthLinkConfirm0_HTTP_Handler(srv))
@@ -284,6 +289,25 @@ func _User_CodeLogin0_HTTP_Handler(srv UserHTTPServer) func(ctx http.Context) er
 	}
 }
 
+func _User_SignInProviders0_HTTP_Handler(srv UserHTTPServer) func(ctx http.Context) error {
+	return func(ctx http.Context) error {
+		var in SignInProvidersRequest
+		if err := ctx.BindQuery(&in); err != nil {
+			return err
+		}
+		http.SetOperation(ctx, OperationUserSignInProviders)
+		h := ctx.Middleware(func(ctx context.Context, req interface{}) (interface{}, error) {
+			return srv.SignInProviders(ctx, req.(*SignInProvidersRequest))
+		})
+		out, err := h(ctx, &in)
+		if err != nil {
+			return err
+		}
+		reply := out.(*SignInProvidersReply)
+		return ctx.Result(200, reply)
+	}
+}
+
 func _User_OAuthExchange0_HTTP_Handler(srv UserHTTPServer) func(ctx http.Context) error {
 	return func(ctx http.Context) error {
 		var in OAuthExchangeRequest
@@ -482,6 +506,9 @@ type UserHTTPClient interface {
 	RevokeSession(ctx context.Context, req *RevokeSessionRequest, opts ...http.CallOption) (rsp *RevokeSessionReply, err error)
 	// SendCode Sends a 6-digit sign-in code to an email address or a phone number.
 	SendCode(ctx context.Context, req *SendCodeRequest, opts ...http.CallOption) (rsp *SendCodeReply, err error)
+	// SignInProviders Which ways to sign in this deployment offers, so the sign-in page shows
+	// a button only for a provider that is configured.
+	SignInProviders(ctx context.Context, req *SignInProvidersRequest, opts ...http.CallOption) (rsp *SignInProvidersReply, err error)
 	UpdateProfile(ctx context.Context, req *UpdateProfileRequest, opts ...http.CallOption) (rsp *UserInfo, err error)
 }
 
@@ -706,6 +733,21 @@ func (c *UserHTTPClientImpl) SendCode(ctx context.Context, in *SendCodeRequest, 
 	opts = append(opts, http.Operation(OperationUserSendCode))
 	opts = append(opts, http.PathTemplate(pattern))
 	err := c.cc.Invoke(ctx, "POST", path, in, &out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// SignInProviders Which ways to sign in this deployment offers, so the sign-in page shows
+// a button only for a provider that is configured.
+func (c *UserHTTPClientImpl) SignInProviders(ctx context.Context, in *SignInProvidersRequest, opts ...http.CallOption) (*SignInProvidersReply, error) {
+	var out SignInProvidersReply
+	pattern := "/v1/user/providers"
+	path := binding.EncodeURL(pattern, in, true)
+	opts = append(opts, http.Operation(OperationUserSignInProviders))
+	opts = append(opts, http.PathTemplate(pattern))
+	err := c.cc.Invoke(ctx, "GET", path, nil, &out, opts...)
 	if err != nil {
 		return nil, err
 	}

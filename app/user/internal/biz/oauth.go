@@ -93,6 +93,9 @@ func (uc *OAuthUsecase) Begin(linkTicket string) (authURL, nonce string, err err
 	return uc.provider.AuthCodeURL(state), nonce, nil
 }
 
+// Enabled reports whether GitHub sign-in is configured.
+func (uc *OAuthUsecase) Enabled() bool { return uc.provider.Enabled() }
+
 // LinkURL is where a signed-in user starts linking GitHub to their account.
 func (uc *OAuthUsecase) LinkURL(uid int64, beginPath string) (string, error) {
 	if !uc.provider.Enabled() {
