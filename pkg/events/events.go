@@ -5,7 +5,10 @@
 // whose handlers are idempotent, so at-least-once delivery acts once.
 package events
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // Message is one event on its way.
 type Message struct {
@@ -18,7 +21,9 @@ type Message struct {
 	Payload []byte
 	// Trace is the W3C trace context of the change that made the event
 	// (traceparent, tracestate), so its consumers join the same trace.
-	Trace map[string]string
+	Trace map[string]string // Time is the record's timestamp when read from Kafka (when its producer
+	// says the change happened); zero otherwise.
+	Time time.Time
 }
 
 // Publisher sends a batch of messages, all or nothing from the caller's view:

@@ -168,7 +168,7 @@ func (groupHandler) Cleanup(sarama.ConsumerGroupSession) error { return nil }
 func (g groupHandler) ConsumeClaim(sess sarama.ConsumerGroupSession, claim sarama.ConsumerGroupClaim) error {
 	lag := telemetry.ConsumerLag.MustCurryWith(prometheus.Labels{"group": g.k.name})
 	for msg := range claim.Messages() {
-		m := Message{Topic: msg.Topic, Key: string(msg.Key), Payload: msg.Value, Trace: map[string]string{}}
+		m := Message{Topic: msg.Topic, Key: string(msg.Key), Payload: msg.Value, Trace: map[string]string{}, Time: msg.Timestamp}
 		for _, h := range msg.Headers {
 			if string(h.Key) == headerID {
 				m.ID = string(h.Value)

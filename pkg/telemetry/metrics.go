@@ -40,10 +40,25 @@ var (
 	Refused = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "clouddrive_overload_refused_total", Help: "Calls refused by the adaptive limiter or a rate limit."},
 		[]string{"service", "reason"})
+	// CacheRequests counts reads of the Redis caches by outcome (hit, miss,
+	// error): the hit ratio per cache.
+	CacheRequests = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "clouddrive_cache_requests_total", Help: "Reads of a Redis cache, by outcome."},
+		[]string{"cache", "result"})
+	// CacheLag is the time from a change's commit to its Redis write.
+	CacheLag = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name: "clouddrive_cache_commit_lag_seconds", Help: "Time from a change's commit to its cache update.",
+		Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60}},
+		[]string{"table"})
+	// CDCEvents counts the change messages the binlog relay published.
+	CDCEvents = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "clouddrive_cdc_events_total", Help: "Change messages published from the binlog."},
+		[]string{"topic", "op"})
 )
 
 func init() {
 	Registry.MustRegister(RPCRequests, RPCSeconds, UploadBytes, DownloadBytes, OutboxBacklog, ConsumerLag, Refused,
+		CacheRequests, CacheLag, CDCEvents,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 }
 
