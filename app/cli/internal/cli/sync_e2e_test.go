@@ -335,8 +335,8 @@ func driveBinary(t *testing.T) string {
 			driveBinErr = err
 			return
 		}
-		dir := t.TempDir()
-		driveBin = filepath.Join(dir, "drive")
+		// Beside the standalone binary, whose folder TestMain removes.
+		driveBin = filepath.Join(filepath.Dir(standalone(t)), "drive")
 		cmd := exec.Command("go", "build", "-o", driveBin, "./app/cli/cmd/drive")
 		cmd.Dir = filepath.Dir(strings.TrimSpace(string(out)))
 		if b, err := cmd.CombinedOutput(); err != nil {

@@ -33,22 +33,38 @@ func entryOf(n *filev1.Node) *RemoteEntry {
 	return &RemoteEntry{ID: n.GetId(), Kind: n.GetKind(), Size: n.GetSize(), Hash: n.GetContentHash()}
 }
 
-// Snapshot walks the folder (made when missing) breadth first.
-func (d *Drive) Snapshot(ctx context.Context) (*Snapshot, error) {
-	d.takeCursor(ctx)
+// Snapshot replays the change feed over since when it can, and otherwise
+// (no since, no feed, a reset cursor, the synced folder itself moved) walks
+// the folder (made when missing).
+func (d *Drive) Snapshot(ctx context.Context, since *Since) (*Snapshot, error) {
+	if since != nil && since.Cursor != "" {
+		snap, err := d.replay(ctx, since)
+		if err == nil || ctx.Err() != nil {
+			return snap, err
+		}
+	}
+	cursor := d.takeCursor(ctx)
 	root, err := d.FS.MkdirAll(ctx, d.Root)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", d.Root, err)
 	}
-	snap := &Snapshot{Entries: map[string]*RemoteEntry{}}
+	snap := &Snapshot{Entries: map[string]*RemoteEntry{}, Cursor: cursor}
+	if err := d.walk(ctx, root.GetId(), "", snap); err != nil {
+		return nil, err
+	}
+	return snap, nil
+}
+
+// walk adds everything under a folder, breadth first.
+func (d *Drive) walk(ctx context.Context, id, rel string, snap *Snapshot) error {
 	type dir struct{ id, rel string }
-	queue := []dir{{root.GetId(), ""}}
+	queue := []dir{{id, rel}}
 	for len(queue) > 0 {
 		cur := queue[0]
 		queue = queue[1:]
 		items, err := d.FS.List(ctx, cur.id)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		for _, n := range items {
 			rel := path.Join(cur.rel, n.GetName())
@@ -63,7 +79,7 @@ func (d *Drive) Snapshot(ctx context.Context) (*Snapshot, error) {
 			}
 		}
 	}
-	return snap, nil
+	return nil
 }
 
 // Mkdir makes the folder and its parents.
@@ -186,9 +202,10 @@ func (d *Drive) Trash(ctx context.Context, e *RemoteEntry, p string) error {
 }
 
 // takeCursor asks the change feed for the cursor of now, before a listing,
-// so that Wait sees every change the listing may have missed. A server
-// without the feed leaves the cursor empty and Wait sleeps instead.
-func (d *Drive) takeCursor(ctx context.Context) {
+// so that Wait and the next replay see every change the listing may have
+// missed. A server without the feed leaves it empty: Wait sleeps instead
+// and every pass lists.
+func (d *Drive) takeCursor(ctx context.Context) string {
 	r, err := d.Files.ListChanges(ctx, &filev1.ListChangesRequest{Latest: true})
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -196,6 +213,7 @@ func (d *Drive) takeCursor(ctx context.Context) {
 	if err == nil {
 		d.cursor = r.GetCursor()
 	}
+	return d.cursor
 }
 
 // Wait long-polls the change feed (WaitChanges) from the cursor taken at the

@@ -112,9 +112,22 @@ func (e *Engine) pass(ctx context.Context, res *Result) (changed, failed int, er
 	if err != nil {
 		return 0, 0, err
 	}
-	snap, err := e.Remote.Snapshot(ctx)
+	snap, err := e.Remote.Snapshot(ctx, e.since(bases))
 	if err != nil {
 		return 0, 0, err
+	}
+	if !e.DryRun {
+		// The feed's cursor is good for the next pass only if this one
+		// ends with the bases matching the drive (no failures).
+		defer func() {
+			c := snap.Cursor
+			if failed > 0 || err != nil {
+				c = ""
+			}
+			if serr := e.State.SetMeta(metaCursor, c); serr != nil && err == nil {
+				err = serr
+			}
+		}()
 	}
 	remote := snap.Entries
 
@@ -204,6 +217,24 @@ func (e *Engine) pass(ctx context.Context, res *Result) (changed, failed int, er
 	}
 	e.dropLeftovers(ctx, snap.Leftovers)
 	return changed, failed, ctx.Err()
+}
+
+// metaCursor is the change feed's cursor the bases are in sync with.
+const metaCursor = "cursor"
+
+// since is the drive side the bases describe, with the cursor they are in
+// sync with; nil when there is none (the first pass, or one after
+// failures): the drive is listed then.
+func (e *Engine) since(bases map[string]*Base) *Since {
+	c, err := e.State.Meta(metaCursor)
+	if err != nil || c == "" {
+		return nil
+	}
+	known := make(map[string]*RemoteEntry, len(bases))
+	for p, b := range bases {
+		known[p] = &RemoteEntry{ID: b.NodeID, Kind: b.Kind, Size: b.Size, Hash: b.Hash}
+	}
+	return &Since{Cursor: c, Known: known}
 }
 
 // parallel runs work on each action on Jobs workers.

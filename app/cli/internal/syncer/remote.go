@@ -25,6 +25,17 @@ type Leftover struct {
 type Snapshot struct {
 	Entries   map[string]*RemoteEntry
 	Leftovers []Leftover
+	// Cursor is the change feed's position this snapshot includes every
+	// change up to (taken before a listing); empty without a feed.
+	Cursor string
+}
+
+// Since is what a Remote may build a snapshot from instead of listing the
+// whole folder: the drive side as it was at Cursor (the bases after a pass
+// without failures), brought up to date from the change feed.
+type Since struct {
+	Cursor string
+	Known  map[string]*RemoteEntry
 }
 
 // Remote is the drive folder the local folder is paired with. Paths are
@@ -32,8 +43,9 @@ type Snapshot struct {
 // so the listing can come from a full walk or, once the file service has
 // one, from its change feed.
 type Remote interface {
-	// Snapshot lists the whole folder.
-	Snapshot(ctx context.Context) (*Snapshot, error)
+	// Snapshot lists the whole folder, or, given since, may replay the
+	// changes after since.Cursor over since.Known.
+	Snapshot(ctx context.Context, since *Since) (*Snapshot, error)
 	// Mkdir makes a folder and its missing parents (an existing folder is
 	// fine).
 	Mkdir(ctx context.Context, p string) (*RemoteEntry, error)
