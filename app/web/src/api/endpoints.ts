@@ -46,6 +46,7 @@ export function makeApi(c: ApiClient) {
         c.post<{ revoked_sessions?: string }>('/v1/user/password', b),
       sendCode: (target: string) =>
         c.post<{ expires_in?: string; resend_after?: string }>('/v1/user/code/send', { target }, { auth: 'none' }),
+      providers: () => c.get<{ password?: boolean; code?: boolean; github?: boolean }>('/v1/user/providers', undefined, { auth: 'none' }),
       codeLogin: (target: string, code: string) => c.post<TokenReply>('/v1/user/code/login', { target, code }, { auth: 'none' }),
       oauthExchange: (ticket: string) => c.post<TokenReply>('/v1/user/oauth/exchange', { ticket }, { auth: 'none' }),
       oauthLinkURL: () => c.post<{ url: string }>('/v1/user/oauth/link', {}),

@@ -82,28 +82,36 @@ export function ConfirmDialog(props: {
 }) {
   const { t } = useI18n();
   const [busy, setBusy] = useState(false);
+  const confirm = async () => {
+    if (busy) return;
+    setBusy(true);
+    try {
+      await props.onConfirm();
+      props.onClose();
+    } finally {
+      setBusy(false);
+    }
+  };
   return (
     <Modal opened={props.opened} onClose={props.onClose} title={props.title} centered>
-      <Stack>
+      {/* Focus starts on Cancel, so a stray click or Space harms nothing,
+          yet Enter confirms wherever the focus is, as a dialog's default
+          button does on the desktop. */}
+      <Stack
+        onKeyDown={(e) => {
+          if (e.key === 'Enter' && !e.nativeEvent.isComposing) {
+            e.preventDefault();
+            void confirm();
+          }
+        }}
+        data-testid="confirm-dialog"
+      >
         <Text size="sm">{props.children}</Text>
         <Group justify="flex-end">
-          <Button variant="default" onClick={props.onClose}>
+          <Button variant="default" onClick={props.onClose} data-autofocus data-testid="confirm-cancel">
             {t('common.cancel')}
           </Button>
-          <Button
-            color={props.danger ? 'red' : undefined}
-            loading={busy}
-            data-testid="confirm-button"
-            onClick={async () => {
-              setBusy(true);
-              try {
-                await props.onConfirm();
-                props.onClose();
-              } finally {
-                setBusy(false);
-              }
-            }}
-          >
+          <Button color={props.danger ? 'red' : undefined} loading={busy} data-testid="confirm-button" onClick={() => void confirm()}>
             {props.confirmLabel}
           </Button>
         </Group>

@@ -8,6 +8,8 @@ import { useInfiniteQuery, useMutation, useQueries, useQueryClient } from '@tans
 import { useMemo, useState } from 'react';
 import type { UserInfo } from '../api/types';
 import { int } from '../api/types';
+import { useAuth } from '../auth';
+import { ConfirmDialog } from '../components/dialogs';
 import { showError, showOk } from '../components/notify';
 import { useI18n } from '../i18n';
 import { formatBytes, formatDate, parseBytes } from '../lib/format';
@@ -18,7 +20,9 @@ export function AdminPage() {
   const qc = useQueryClient();
   const [query, setQuery] = useState('');
   const [debounced] = useDebouncedValue(query, 300);
+  const { user: me } = useAuth();
   const [quotaFor, setQuotaFor] = useState<UserInfo | null>(null);
+  const [disabling, setDisabling] = useState<UserInfo | null>(null);
   const [quotaText, setQuotaText] = useState('');
   const users = useInfiniteQuery({
     queryKey: ['admin', 'users', debounced],
@@ -48,6 +52,16 @@ export function AdminPage() {
   const parsed = parseBytes(quotaText);
   return (
     <Stack data-testid="admin-page">
+      <ConfirmDialog
+        opened={disabling !== null}
+        title={t('admin.disableTitle', { name: disabling?.username ?? '' })}
+        confirmLabel={t('admin.disable')}
+        danger
+        onClose={() => setDisabling(null)}
+        onConfirm={() => (disabling ? toggle.mutateAsync(disabling) : undefined)}
+      >
+        {t('admin.disableBody')}
+      </ConfirmDialog>
       <Group justify="space-between">
         <Title order={4}>{t('admin.users')}</Title>
         <Text size="sm" c="dimmed" data-testid="admin-total">
@@ -121,9 +135,19 @@ export function AdminPage() {
                       >
                         {t('admin.setQuota')}
                       </Button>
-                      <Button size="compact-xs" variant="light" color={u.disabled ? 'teal' : 'red'} onClick={() => toggle.mutate(u)} data-testid="admin-toggle">
-                        {u.disabled ? t('admin.enable') : t('admin.disable')}
-                      </Button>
+                      {/* The server refuses it too: an admin who disabled
+                          themselves would be locked out of this page. */}
+                      {u.id !== me?.id && (
+                        <Button
+                          size="compact-xs"
+                          variant="light"
+                          color={u.disabled ? 'teal' : 'red'}
+                          onClick={() => (u.disabled ? toggle.mutate(u) : setDisabling(u))}
+                          data-testid="admin-toggle"
+                        >
+                          {u.disabled ? t('admin.enable') : t('admin.disable')}
+                        </Button>
+                      )}
                     </Group>
                   </Table.Td>
                 </Table.Tr>

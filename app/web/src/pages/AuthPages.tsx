@@ -9,6 +9,9 @@ import { int } from '../api/types';
 import { nextPath, useAuth } from '../auth';
 import { LanguageMenu } from '../components/Layout';
 import { errorText } from '../components/notify';
+import { PasswordRules } from '../components/PasswordRules';
+import { useProviders } from '../components/useProviders';
+import { passwordAcceptable } from '../lib/password';
 import { useI18n } from '../i18n';
 import { api } from '../session';
 
@@ -173,6 +176,7 @@ export function LoginPage() {
   const nav = useNavigate();
   const loc = useLocation();
   const next = nextPath(loc.search);
+  const providers = useProviders();
   if (signedIn) return <Navigate to={next} replace />;
   return (
     <Frame title={t('auth.signIn')}>
@@ -192,8 +196,8 @@ export function LoginPage() {
           <CodeLogin onDone={() => nav(next, { replace: true })} />
         </Tabs.Panel>
       </Tabs>
-      <Divider label={t('auth.or')} my="md" />
-      <Button
+      {providers.github && <Divider label={t('auth.or')} my="md" />}
+      {providers.github && <Button
         component="a"
         href="/v1/user/oauth/github"
         onClick={() => {
@@ -209,7 +213,7 @@ export function LoginPage() {
         data-testid="login-github"
       >
         {t('auth.withGithub')}
-      </Button>
+      </Button>}
       <Text size="sm" ta="center" mt="md">
         {t('auth.noAccount')}{' '}
         <Anchor component={Link} to={`/register${loc.search}`} data-testid="go-register">
@@ -238,7 +242,7 @@ export function RegisterPage() {
       <form
         onSubmit={async (e) => {
           e.preventDefault();
-          if (mismatch) return;
+          if (mismatch || !passwordAcceptable(password, username)) return;
           setBusy(true);
           setErr(null);
           try {
@@ -256,14 +260,15 @@ export function RegisterPage() {
         <Stack>
           <TextInput label={t('auth.username')} description={t('auth.usernameRule')} value={username} onChange={(e) => setUsername(e.currentTarget.value)} required minLength={3} maxLength={64} autoComplete="username" data-testid="register-username" />
           <TextInput label={t('auth.emailOptional')} type="email" value={email} onChange={(e) => setEmail(e.currentTarget.value)} autoComplete="email" data-testid="register-email" />
-          <PasswordInput label={t('auth.password')} description={t('auth.passwordRule')} value={password} onChange={(e) => setPassword(e.currentTarget.value)} required minLength={8} maxLength={72} autoComplete="new-password" data-testid="register-password" />
+          <PasswordInput label={t('auth.password')} value={password} onChange={(e) => setPassword(e.currentTarget.value)} required minLength={8} maxLength={72} autoComplete="new-password" data-testid="register-password" />
+          <PasswordRules password={password} username={username} />
           <PasswordInput label={t('auth.confirmPassword')} value={confirm} onChange={(e) => setConfirm(e.currentTarget.value)} required error={mismatch ? t('auth.passwordsDiffer') : null} autoComplete="new-password" data-testid="register-confirm" />
           {err && (
             <Alert color="red" data-testid="register-error">
               {err}
             </Alert>
           )}
-          <Button type="submit" loading={busy} fullWidth data-testid="register-submit">
+          <Button type="submit" loading={busy} disabled={!passwordAcceptable(password, username)} fullWidth data-testid="register-submit">
             {t('auth.register')}
           </Button>
           <Text size="sm" ta="center">

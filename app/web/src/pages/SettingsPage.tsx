@@ -9,13 +9,18 @@ import { useSearchParams } from 'react-router';
 import { int } from '../api/types';
 import { useAuth } from '../auth';
 import { errorText, showError, showOk } from '../components/notify';
+import { PasswordRules } from '../components/PasswordRules';
+import { useProviders } from '../components/useProviders';
+import { passwordAcceptable } from '../lib/password';
 import { useI18n } from '../i18n';
 import { formatDate } from '../lib/format';
+import { userAgentLabel } from '../lib/useragent';
 import { api } from '../session';
 
 function Profile() {
   const { t } = useI18n();
   const { user, setUser } = useAuth();
+  const providers = useProviders();
   const [params] = useSearchParams();
   const [nickname, setNickname] = useState(user?.nickname ?? '');
   const [email, setEmail] = useState(user?.email ?? '');
@@ -52,7 +57,7 @@ function Profile() {
         <Button onClick={() => save.mutate()} loading={save.isPending} data-testid="profile-save">
           {t('common.save')}
         </Button>
-        <Button
+        {providers.github && <Button
           variant="default"
           leftSection={<IconBrandGithub size={16} />}
           onClick={async () => {
@@ -64,7 +69,7 @@ function Profile() {
           }}
         >
           {t('settings.linkGithub')}
-        </Button>
+        </Button>}
       </Group>
     </Stack>
   );
@@ -102,20 +107,21 @@ function Password() {
         {user?.has_password === false && <Text size="sm">{t('settings.noPasswordYet')}</Text>}
         <PasswordInput
           label={t('settings.newPassword')}
-          description={t('auth.passwordRule')}
           value={next}
           onChange={(e) => setNext(e.currentTarget.value)}
           autoComplete="new-password"
           minLength={8}
           maxLength={72}
           required
+          data-testid="new-password"
         />
+        <PasswordRules password={next} username={user?.username} />
         {err && <Alert color="red">{err}</Alert>}
         <Text size="xs" c="dimmed">
           {t('settings.passwordSignsOut')}
         </Text>
         <Group>
-          <Button type="submit" loading={busy}>
+          <Button type="submit" loading={busy} disabled={!passwordAcceptable(next, user?.username)}>
             {t('settings.changePassword')}
           </Button>
         </Group>
@@ -231,7 +237,7 @@ function Sessions() {
             <Table.Tr key={s.id} data-testid="session-item">
               <Table.Td>
                 <Text size="sm" lineClamp={2} title={s.user_agent}>
-                  {s.user_agent || '—'}
+                  {userAgentLabel(s.user_agent ?? '') || '—'}
                 </Text>
                 {s.current && (
                   <Badge size="xs" color="teal">
