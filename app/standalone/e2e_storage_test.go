@@ -72,6 +72,7 @@ func TestE2EStorage(t *testing.T) {
 	t.Run("big_grpc", e.testBigGRPC)
 	t.Run("instant_upload", e.testInstantUpload)
 	t.Run("small_file", e.testSmallFile)
+	t.Run("thumbnails", e.testThumbnails)
 	t.Run("ranges", e.testRanges)
 	t.Run("bad_input", e.testStorageBadInput)
 	t.Run("zip", e.testZip)

@@ -232,6 +232,7 @@ func storageConfig(dir string) (*storage.Config, error) {
 	c.Auth.UrlSecretFile = filepath.Join(dir, "keys", "url_secret")
 	c.Backend.Kind = "local"
 	c.Backend.Local.Root = filepath.Join(dir, "blobs")
+	c.Thumbnail.CacheDir = filepath.Join(dir, "thumbs")
 	return c, nil
 }
 

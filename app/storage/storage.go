@@ -47,6 +47,7 @@ type Module struct {
 	admin     *service.StorageAdminService
 	internal  *service.StorageInternalService
 	bytes     *service.ByteRoutes
+	thumbs    *service.ThumbnailService
 	collector *server.Job
 	scrubber  *server.Job
 	auth      auth.Options
@@ -54,20 +55,24 @@ type Module struct {
 }
 
 func newModule(st *service.StorageService, admin *service.StorageAdminService, internal *service.StorageInternalService,
-	b *service.ByteRoutes, uploads *biz.UploadUsecase, gc *biz.GCUsecase, scrub *biz.ScrubUsecase, c *conf.Upload, logger log.Logger) *Module {
-	return &Module{storage: st, admin: admin, internal: internal, bytes: b, uploads: uploads,
+	b *service.ByteRoutes, thumbs *service.ThumbnailService, uploads *biz.UploadUsecase, gc *biz.GCUsecase, scrub *biz.ScrubUsecase, c *conf.Upload, logger log.Logger) *Module {
+	return &Module{storage: st, admin: admin, internal: internal, bytes: b, thumbs: thumbs, uploads: uploads,
 		collector: server.NewCollector(gc, c.GetGcInterval().AsDuration(), logger),
 		scrubber:  server.NewScrubber(scrub, c.GetScrubInterval().AsDuration(), logger)}
 }
 
 // RegisterGRPC adds the service, and its internal API for other services,
 // to a gRPC server.
-func (m *Module) RegisterGRPC(s *grpc.Server) { server.RegisterGRPC(s, m.storage, m.admin, m.internal) }
+func (m *Module) RegisterGRPC(s *grpc.Server) {
+	server.RegisterGRPC(s, m.storage, m.admin, m.internal)
+	server.RegisterThumbnailsGRPC(s, m.thumbs)
+}
 
 // RegisterHTTP adds the service's routes; the byte routes check tokens
 // with the auth options the module was built with.
 func (m *Module) RegisterHTTP(s *http.Server) {
 	server.RegisterHTTP(s, m.storage, m.admin, m.bytes, m.auth)
+	server.RegisterThumbnailsHTTP(s, m.thumbs)
 }
 
 // Servers are the background jobs: the collector and the scrubber.
@@ -131,7 +136,7 @@ func New(c *Config, files filev1.FileInternalClient, shares sharev1.ShareInterna
 	sc := data.NewShareClient(shares, c.GetAuth().GetInternalSecret())
 	p := policyOf(c)
 	p.ProofKey = proofKey(secret)
-	m, cleanup, err := wireModule(c.GetData(), c.GetBackend(), c.GetUpload(), p, fc, sc, auth.NewURLSigner(secret), logger)
+	m, cleanup, err := wireModule(c.GetData(), c.GetBackend(), c.GetUpload(), c.GetThumbnail(), p, fc, sc, auth.NewURLSigner(secret), logger)
 	if err != nil {
 		return nil, nil, err
 	}

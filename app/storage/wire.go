@@ -14,7 +14,7 @@ import (
 	"clouddrive/pkg/auth"
 )
 
-func wireModule(*confv1.Data, *conf.Backend, *conf.Upload, *biz.Policy, *data.FileClient, *data.ShareClient, *auth.URLSigner, log.Logger) (*Module, func(), error) {
+func wireModule(*confv1.Data, *conf.Backend, *conf.Upload, *conf.Thumbnail, *biz.Policy, *data.FileClient, *data.ShareClient, *auth.URLSigner, log.Logger) (*Module, func(), error) {
 	panic(wire.Build(data.ProviderSet, biz.ProviderSet, biz.NewClock, service.ProviderSet, newModule,
 		wire.Bind(new(biz.FileService), new(*data.FileClient)),
 		wire.Bind(new(biz.ShareService), new(*data.ShareClient)),

@@ -22,7 +22,7 @@ import (
 
 // Injectors from wire.go:
 
-func wireModule(confv1Data *confv1.Data, backend *conf.Backend, upload *conf.Upload, policy *biz.Policy, fileClient *data.FileClient, shareClient *data.ShareClient, urlSigner *auth.URLSigner, logger log.Logger) (*Module, func(), error) {
+func wireModule(confv1Data *confv1.Data, backend *conf.Backend, upload *conf.Upload, thumbnail *conf.Thumbnail, policy *biz.Policy, fileClient *data.FileClient, shareClient *data.ShareClient, urlSigner *auth.URLSigner, logger log.Logger) (*Module, func(), error) {
 	dataData, cleanup, err := data.NewData(confv1Data, logger)
 	if err != nil {
 		return nil, nil, err
@@ -44,8 +44,16 @@ func wireModule(confv1Data *confv1.Data, backend *conf.Backend, upload *conf.Upl
 	storageInternalService := service.NewStorageInternalService(downloadUsecase)
 	shareGate := biz.NewShareGate(shareClient)
 	byteRoutes := service.NewByteRoutes(uploadUsecase, downloadUsecase, shareGate, logger)
+	thumbnailer := data.NewThumbnailer(thumbnail)
+	thumbCache, err := data.NewThumbCache(thumbnail)
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	thumbnailUsecase := biz.NewThumbnailUsecase(fileClient, blobRepo, blobStore, thumbnailer, thumbCache, urlSigner, policy, clock, logger)
+	thumbnailService := service.NewThumbnailService(thumbnailUsecase, byteRoutes)
 	gcUsecase := biz.NewGCUsecase(uploadRepo, blobRepo, blobStore, fileClient, policy, clock, logger)
-	module := newModule(storageService, storageAdminService, storageInternalService, byteRoutes, uploadUsecase, gcUsecase, scrubUsecase, upload, logger)
+	module := newModule(storageService, storageAdminService, storageInternalService, byteRoutes, thumbnailService, uploadUsecase, gcUsecase, scrubUsecase, upload, logger)
 	return module, func() {
 		cleanup()
 	}, nil

@@ -40,6 +40,10 @@ var rawRoutes = []rawRoute{
 		Service: "storage", Access: "public", Source: "app/storage/internal/biz/download.go:FilePath",
 	},
 	{
+		Name: "download-thumbnail", Path: "/v1/download/thumbnail", Methods: []string{"GET", "HEAD"},
+		Service: "storage", Access: "public", Source: "app/storage/internal/biz/thumbnail.go:ThumbnailPath",
+	},
+	{
 		Name: "upload-chunk", Prefix: "/v1/upload", Methods: []string{"PUT"},
 		Service: "storage", Access: "bearer", Source: "app/storage/internal/service/bytes.go:ChunkPrefix",
 	},

@@ -54,6 +54,9 @@ const (
 	ErrorReason_CHUNK_BUSY ErrorReason = 13
 	// The stored content failed an integrity check; it is withheld.
 	ErrorReason_CONTENT_QUARANTINED ErrorReason = 14
+	// The file has no thumbnail (not an image, video or PDF; too large;
+	// unreadable; its tool not installed here); the message says which.
+	ErrorReason_NO_THUMBNAIL ErrorReason = 15
 )
 
 // Enum value maps for ErrorReason.
@@ -74,6 +77,7 @@ var (
 		12: "UPLOAD_COMPLETING",
 		13: "CHUNK_BUSY",
 		14: "CONTENT_QUARANTINED",
+		15: "NO_THUMBNAIL",
 	}
 	ErrorReason_value = map[string]int32{
 		"UPLOAD_NOT_FOUND":    0,
@@ -91,6 +95,7 @@ var (
 		"UPLOAD_COMPLETING":   12,
 		"CHUNK_BUSY":          13,
 		"CONTENT_QUARANTINED": 14,
+		"NO_THUMBNAIL":        15,
 	}
 )
 
@@ -125,7 +130,7 @@ var File_storage_v1_error_reason_proto protoreflect.FileDescriptor
 
 const file_storage_v1_error_reason_proto_rawDesc = "" +
 	"\n" +
-	"\x1dstorage/v1/error_reason.proto\x12\x15clouddrive.storage.v1\x1a\x13errors/errors.proto*\x91\x03\n" +
+	"\x1dstorage/v1/error_reason.proto\x12\x15clouddrive.storage.v1\x1a\x13errors/errors.proto*\xa9\x03\n" +
 	"\vErrorReason\x12\x1a\n" +
 	"\x10UPLOAD_NOT_FOUND\x10\x00\x1a\x04\xa8E\x94\x03\x12\x18\n" +
 	"\x0eCHUNKS_MISSING\x10\x01\x1a\x04\xa8E\x99\x03\x12\x17\n" +
@@ -143,7 +148,8 @@ const file_storage_v1_error_reason_proto_rawDesc = "" +
 	"\x11UPLOAD_COMPLETING\x10\f\x1a\x04\xa8E\x99\x03\x12\x14\n" +
 	"\n" +
 	"CHUNK_BUSY\x10\r\x1a\x04\xa8E\xf7\x03\x12\x1d\n" +
-	"\x13CONTENT_QUARANTINED\x10\x0e\x1a\x04\xa8E\x9a\x03\x1a\x04\xa0E\xf4\x03B\x1eZ\x1cclouddrive/api/storage/v1;v1b\x06proto3"
+	"\x13CONTENT_QUARANTINED\x10\x0e\x1a\x04\xa8E\x9a\x03\x12\x16\n" +
+	"\fNO_THUMBNAIL\x10\x0f\x1a\x04\xa8E\x94\x03\x1a\x04\xa0E\xf4\x03B\x1eZ\x1cclouddrive/api/storage/v1;v1b\x06proto3"
 
 var (
 	file_storage_v1_error_reason_proto_rawDescOnce sync.Once

@@ -214,3 +214,19 @@ func IsContentQuarantined(err error) bool {
 func ErrorContentQuarantined(format string, args ...interface{}) *errors.Error {
 	return errors.New(410, ErrorReason_CONTENT_QUARANTINED.String(), fmt.Sprintf(format, args...))
 }
+
+// The file has no thumbnail (not an image, video or PDF; too large;
+// unreadable; its tool not installed here); the message says which.
+func IsNoThumbnail(err error) bool {
+	if err == nil {
+		return false
+	}
+	e := errors.FromError(err)
+	return e.Reason == ErrorReason_NO_THUMBNAIL.String() && e.Code == 404
+}
+
+// The file has no thumbnail (not an image, video or PDF; too large;
+// unreadable; its tool not installed here); the message says which.
+func ErrorNoThumbnail(format string, args ...interface{}) *errors.Error {
+	return errors.New(404, ErrorReason_NO_THUMBNAIL.String(), fmt.Sprintf(format, args...))
+}

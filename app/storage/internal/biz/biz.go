@@ -13,9 +13,9 @@ import (
 )
 
 // ProviderSet is biz providers.
-var ProviderSet = wire.NewSet(NewUploadUsecase, NewDownloadUsecase, NewGCUsecase, NewScrubUsecase, NewShareGate)
+var ProviderSet = wire.NewSet(NewUploadUsecase, NewDownloadUsecase, NewGCUsecase, NewScrubUsecase, NewShareGate, NewThumbnailUsecase)
 
-//go:generate go tool -modfile=../../../../tools/tools.mod mockgen -destination=mock_test.go -package=biz . UploadRepo,BlobRepo,BlobStore,FileService,URLSigner,ChunkIndex
+//go:generate go tool -modfile=../../../../tools/tools.mod mockgen -destination=mock_test.go -package=biz . UploadRepo,BlobRepo,BlobStore,FileService,URLSigner,ChunkIndex,Thumbnailer,ThumbCache
 
 // Policy is the service's tunables, built from its configuration.
 type Policy struct {

@@ -37,6 +37,7 @@ type Bootstrap struct {
 	Backend       *Backend               `protobuf:"bytes,5,opt,name=backend,proto3" json:"backend,omitempty"`
 	Files         *Files                 `protobuf:"bytes,6,opt,name=files,proto3" json:"files,omitempty"`
 	Shares        *Shares                `protobuf:"bytes,7,opt,name=shares,proto3" json:"shares,omitempty"`
+	Thumbnail     *Thumbnail             `protobuf:"bytes,8,opt,name=thumbnail,proto3" json:"thumbnail,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -116,6 +117,13 @@ func (x *Bootstrap) GetFiles() *Files {
 func (x *Bootstrap) GetShares() *Shares {
 	if x != nil {
 		return x.Shares
+	}
+	return nil
+}
+
+func (x *Bootstrap) GetThumbnail() *Thumbnail {
+	if x != nil {
+		return x.Thumbnail
 	}
 	return nil
 }
@@ -490,6 +498,89 @@ func (x *Shares) GetEndpoint() string {
 	return ""
 }
 
+// Thumbnails (app/storage/internal/thumb): bounds on every render.
+type Thumbnail struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Where rendered thumbnails are kept, by content hash and size; several
+	// instances may share it.
+	CacheDir string `protobuf:"bytes,1,opt,name=cache_dir,json=cacheDir,proto3" json:"cache_dir,omitempty"`
+	// Images with more pixels get none (read from the header, never decoded).
+	MaxPixels int64 `protobuf:"varint,2,opt,name=max_pixels,json=maxPixels,proto3" json:"max_pixels,omitempty"`
+	// One render's limit, waiting for a slot included.
+	Timeout *durationpb.Duration `protobuf:"bytes,3,opt,name=timeout,proto3" json:"timeout,omitempty"`
+	// Renders at once: each may hold a decoded image (4 bytes a pixel).
+	Concurrency int32 `protobuf:"varint,4,opt,name=concurrency,proto3" json:"concurrency,omitempty"`
+	// PDFs larger than this get none (pdftoppm reads them into memory).
+	MaxPdfBytes   int64 `protobuf:"varint,5,opt,name=max_pdf_bytes,json=maxPdfBytes,proto3" json:"max_pdf_bytes,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Thumbnail) Reset() {
+	*x = Thumbnail{}
+	mi := &file_storage_internal_conf_conf_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Thumbnail) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Thumbnail) ProtoMessage() {}
+
+func (x *Thumbnail) ProtoReflect() protoreflect.Message {
+	mi := &file_storage_internal_conf_conf_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Thumbnail.ProtoReflect.Descriptor instead.
+func (*Thumbnail) Descriptor() ([]byte, []int) {
+	return file_storage_internal_conf_conf_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *Thumbnail) GetCacheDir() string {
+	if x != nil {
+		return x.CacheDir
+	}
+	return ""
+}
+
+func (x *Thumbnail) GetMaxPixels() int64 {
+	if x != nil {
+		return x.MaxPixels
+	}
+	return 0
+}
+
+func (x *Thumbnail) GetTimeout() *durationpb.Duration {
+	if x != nil {
+		return x.Timeout
+	}
+	return nil
+}
+
+func (x *Thumbnail) GetConcurrency() int32 {
+	if x != nil {
+		return x.Concurrency
+	}
+	return 0
+}
+
+func (x *Thumbnail) GetMaxPdfBytes() int64 {
+	if x != nil {
+		return x.MaxPdfBytes
+	}
+	return 0
+}
+
 type Backend_Local struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Root          string                 `protobuf:"bytes,1,opt,name=root,proto3" json:"root,omitempty"`
@@ -499,7 +590,7 @@ type Backend_Local struct {
 
 func (x *Backend_Local) Reset() {
 	*x = Backend_Local{}
-	mi := &file_storage_internal_conf_conf_proto_msgTypes[6]
+	mi := &file_storage_internal_conf_conf_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -511,7 +602,7 @@ func (x *Backend_Local) String() string {
 func (*Backend_Local) ProtoMessage() {}
 
 func (x *Backend_Local) ProtoReflect() protoreflect.Message {
-	mi := &file_storage_internal_conf_conf_proto_msgTypes[6]
+	mi := &file_storage_internal_conf_conf_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -548,7 +639,7 @@ type Backend_S3 struct {
 
 func (x *Backend_S3) Reset() {
 	*x = Backend_S3{}
-	mi := &file_storage_internal_conf_conf_proto_msgTypes[7]
+	mi := &file_storage_internal_conf_conf_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -560,7 +651,7 @@ func (x *Backend_S3) String() string {
 func (*Backend_S3) ProtoMessage() {}
 
 func (x *Backend_S3) ProtoReflect() protoreflect.Message {
-	mi := &file_storage_internal_conf_conf_proto_msgTypes[7]
+	mi := &file_storage_internal_conf_conf_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -630,7 +721,7 @@ type Backend_COS struct {
 
 func (x *Backend_COS) Reset() {
 	*x = Backend_COS{}
-	mi := &file_storage_internal_conf_conf_proto_msgTypes[8]
+	mi := &file_storage_internal_conf_conf_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -642,7 +733,7 @@ func (x *Backend_COS) String() string {
 func (*Backend_COS) ProtoMessage() {}
 
 func (x *Backend_COS) ProtoReflect() protoreflect.Message {
-	mi := &file_storage_internal_conf_conf_proto_msgTypes[8]
+	mi := &file_storage_internal_conf_conf_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -683,7 +774,7 @@ var File_storage_internal_conf_conf_proto protoreflect.FileDescriptor
 
 const file_storage_internal_conf_conf_proto_rawDesc = "" +
 	"\n" +
-	" storage/internal/conf/conf.proto\x12\x17clouddrive.storage.conf\x1a\x12conf/v1/conf.proto\x1a\x1egoogle/protobuf/duration.proto\"\x84\x03\n" +
+	" storage/internal/conf/conf.proto\x12\x17clouddrive.storage.conf\x1a\x12conf/v1/conf.proto\x1a\x1egoogle/protobuf/duration.proto\"\xc6\x03\n" +
 	"\tBootstrap\x122\n" +
 	"\x06server\x18\x01 \x01(\v2\x1a.clouddrive.conf.v1.ServerR\x06server\x12,\n" +
 	"\x04data\x18\x02 \x01(\v2\x18.clouddrive.conf.v1.DataR\x04data\x121\n" +
@@ -691,7 +782,8 @@ const file_storage_internal_conf_conf_proto_rawDesc = "" +
 	"\x06upload\x18\x04 \x01(\v2\x1f.clouddrive.storage.conf.UploadR\x06upload\x12:\n" +
 	"\abackend\x18\x05 \x01(\v2 .clouddrive.storage.conf.BackendR\abackend\x124\n" +
 	"\x05files\x18\x06 \x01(\v2\x1e.clouddrive.storage.conf.FilesR\x05files\x127\n" +
-	"\x06shares\x18\a \x01(\v2\x1f.clouddrive.storage.conf.SharesR\x06shares\"\x9e\x01\n" +
+	"\x06shares\x18\a \x01(\v2\x1f.clouddrive.storage.conf.SharesR\x06shares\x12@\n" +
+	"\tthumbnail\x18\b \x01(\v2\".clouddrive.storage.conf.ThumbnailR\tthumbnail\"\x9e\x01\n" +
 	"\x04Auth\x12&\n" +
 	"\x0fpublic_key_file\x18\x01 \x01(\tR\rpublicKeyFile\x12'\n" +
 	"\x0finternal_secret\x18\x02 \x01(\tR\x0einternalSecret\x12\x1d\n" +
@@ -741,7 +833,14 @@ const file_storage_internal_conf_conf_proto_rawDesc = "" +
 	"\x05Files\x12\x1a\n" +
 	"\bendpoint\x18\x01 \x01(\tR\bendpoint\"$\n" +
 	"\x06Shares\x12\x1a\n" +
-	"\bendpoint\x18\x01 \x01(\tR\bendpointB+Z)clouddrive/app/storage/internal/conf;confb\x06proto3"
+	"\bendpoint\x18\x01 \x01(\tR\bendpoint\"\xc2\x01\n" +
+	"\tThumbnail\x12\x1b\n" +
+	"\tcache_dir\x18\x01 \x01(\tR\bcacheDir\x12\x1d\n" +
+	"\n" +
+	"max_pixels\x18\x02 \x01(\x03R\tmaxPixels\x123\n" +
+	"\atimeout\x18\x03 \x01(\v2\x19.google.protobuf.DurationR\atimeout\x12 \n" +
+	"\vconcurrency\x18\x04 \x01(\x05R\vconcurrency\x12\"\n" +
+	"\rmax_pdf_bytes\x18\x05 \x01(\x03R\vmaxPdfBytesB+Z)clouddrive/app/storage/internal/conf;confb\x06proto3"
 
 var (
 	file_storage_internal_conf_conf_proto_rawDescOnce sync.Once
@@ -755,7 +854,7 @@ func file_storage_internal_conf_conf_proto_rawDescGZIP() []byte {
 	return file_storage_internal_conf_conf_proto_rawDescData
 }
 
-var file_storage_internal_conf_conf_proto_msgTypes = make([]protoimpl.MessageInfo, 9)
+var file_storage_internal_conf_conf_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
 var file_storage_internal_conf_conf_proto_goTypes = []any{
 	(*Bootstrap)(nil),           // 0: clouddrive.storage.conf.Bootstrap
 	(*Auth)(nil),                // 1: clouddrive.storage.conf.Auth
@@ -763,35 +862,38 @@ var file_storage_internal_conf_conf_proto_goTypes = []any{
 	(*Backend)(nil),             // 3: clouddrive.storage.conf.Backend
 	(*Files)(nil),               // 4: clouddrive.storage.conf.Files
 	(*Shares)(nil),              // 5: clouddrive.storage.conf.Shares
-	(*Backend_Local)(nil),       // 6: clouddrive.storage.conf.Backend.Local
-	(*Backend_S3)(nil),          // 7: clouddrive.storage.conf.Backend.S3
-	(*Backend_COS)(nil),         // 8: clouddrive.storage.conf.Backend.COS
-	(*v1.Server)(nil),           // 9: clouddrive.conf.v1.Server
-	(*v1.Data)(nil),             // 10: clouddrive.conf.v1.Data
-	(*durationpb.Duration)(nil), // 11: google.protobuf.Duration
+	(*Thumbnail)(nil),           // 6: clouddrive.storage.conf.Thumbnail
+	(*Backend_Local)(nil),       // 7: clouddrive.storage.conf.Backend.Local
+	(*Backend_S3)(nil),          // 8: clouddrive.storage.conf.Backend.S3
+	(*Backend_COS)(nil),         // 9: clouddrive.storage.conf.Backend.COS
+	(*v1.Server)(nil),           // 10: clouddrive.conf.v1.Server
+	(*v1.Data)(nil),             // 11: clouddrive.conf.v1.Data
+	(*durationpb.Duration)(nil), // 12: google.protobuf.Duration
 }
 var file_storage_internal_conf_conf_proto_depIdxs = []int32{
-	9,  // 0: clouddrive.storage.conf.Bootstrap.server:type_name -> clouddrive.conf.v1.Server
-	10, // 1: clouddrive.storage.conf.Bootstrap.data:type_name -> clouddrive.conf.v1.Data
+	10, // 0: clouddrive.storage.conf.Bootstrap.server:type_name -> clouddrive.conf.v1.Server
+	11, // 1: clouddrive.storage.conf.Bootstrap.data:type_name -> clouddrive.conf.v1.Data
 	1,  // 2: clouddrive.storage.conf.Bootstrap.auth:type_name -> clouddrive.storage.conf.Auth
 	2,  // 3: clouddrive.storage.conf.Bootstrap.upload:type_name -> clouddrive.storage.conf.Upload
 	3,  // 4: clouddrive.storage.conf.Bootstrap.backend:type_name -> clouddrive.storage.conf.Backend
 	4,  // 5: clouddrive.storage.conf.Bootstrap.files:type_name -> clouddrive.storage.conf.Files
 	5,  // 6: clouddrive.storage.conf.Bootstrap.shares:type_name -> clouddrive.storage.conf.Shares
-	11, // 7: clouddrive.storage.conf.Upload.upload_ttl:type_name -> google.protobuf.Duration
-	11, // 8: clouddrive.storage.conf.Upload.url_ttl:type_name -> google.protobuf.Duration
-	11, // 9: clouddrive.storage.conf.Upload.blob_grace:type_name -> google.protobuf.Duration
-	11, // 10: clouddrive.storage.conf.Upload.gc_interval:type_name -> google.protobuf.Duration
-	11, // 11: clouddrive.storage.conf.Upload.scrub_interval:type_name -> google.protobuf.Duration
-	11, // 12: clouddrive.storage.conf.Upload.proof_period:type_name -> google.protobuf.Duration
-	6,  // 13: clouddrive.storage.conf.Backend.local:type_name -> clouddrive.storage.conf.Backend.Local
-	7,  // 14: clouddrive.storage.conf.Backend.s3:type_name -> clouddrive.storage.conf.Backend.S3
-	8,  // 15: clouddrive.storage.conf.Backend.cos:type_name -> clouddrive.storage.conf.Backend.COS
-	16, // [16:16] is the sub-list for method output_type
-	16, // [16:16] is the sub-list for method input_type
-	16, // [16:16] is the sub-list for extension type_name
-	16, // [16:16] is the sub-list for extension extendee
-	0,  // [0:16] is the sub-list for field type_name
+	6,  // 7: clouddrive.storage.conf.Bootstrap.thumbnail:type_name -> clouddrive.storage.conf.Thumbnail
+	12, // 8: clouddrive.storage.conf.Upload.upload_ttl:type_name -> google.protobuf.Duration
+	12, // 9: clouddrive.storage.conf.Upload.url_ttl:type_name -> google.protobuf.Duration
+	12, // 10: clouddrive.storage.conf.Upload.blob_grace:type_name -> google.protobuf.Duration
+	12, // 11: clouddrive.storage.conf.Upload.gc_interval:type_name -> google.protobuf.Duration
+	12, // 12: clouddrive.storage.conf.Upload.scrub_interval:type_name -> google.protobuf.Duration
+	12, // 13: clouddrive.storage.conf.Upload.proof_period:type_name -> google.protobuf.Duration
+	7,  // 14: clouddrive.storage.conf.Backend.local:type_name -> clouddrive.storage.conf.Backend.Local
+	8,  // 15: clouddrive.storage.conf.Backend.s3:type_name -> clouddrive.storage.conf.Backend.S3
+	9,  // 16: clouddrive.storage.conf.Backend.cos:type_name -> clouddrive.storage.conf.Backend.COS
+	12, // 17: clouddrive.storage.conf.Thumbnail.timeout:type_name -> google.protobuf.Duration
+	18, // [18:18] is the sub-list for method output_type
+	18, // [18:18] is the sub-list for method input_type
+	18, // [18:18] is the sub-list for extension type_name
+	18, // [18:18] is the sub-list for extension extendee
+	0,  // [0:18] is the sub-list for field type_name
 }
 
 func init() { file_storage_internal_conf_conf_proto_init() }
@@ -805,7 +907,7 @@ func file_storage_internal_conf_conf_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_storage_internal_conf_conf_proto_rawDesc), len(file_storage_internal_conf_conf_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   9,
+			NumMessages:   10,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

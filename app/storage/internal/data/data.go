@@ -18,7 +18,8 @@ import (
 )
 
 // ProviderSet is data providers.
-var ProviderSet = wire.NewSet(NewData, NewUploadRepo, NewBlobRepo, NewBlobStore, NewChunkIndex)
+var ProviderSet = wire.NewSet(NewData, NewUploadRepo, NewBlobRepo, NewBlobStore, NewChunkIndex, NewThumbCache, NewThumbnailer,
+	wire.Bind(new(biz.ThumbCache), new(*ThumbCache)), wire.Bind(new(biz.Thumbnailer), new(*Thumbnailer)))
 
 // Data holds the connections.
 type Data struct {

@@ -20,5 +20,6 @@ func init() {
 		"UPLOAD_COMPLETING":   "上传正在完成，分块已不能再更改",
 		"CHUNK_BUSY":          "该分块正由另一个请求写入，请稍后重试",
 		"CONTENT_QUARANTINED": "该文件存储的内容未通过完整性校验，已暂停提供",
+		"NO_THUMBNAIL":        "该文件没有缩略图",
 	})
 }

@@ -12,7 +12,7 @@ import (
 )
 
 // ProviderSet is service providers.
-var ProviderSet = wire.NewSet(NewStorageService, NewStorageAdminService, NewStorageInternalService, NewByteRoutes)
+var ProviderSet = wire.NewSet(NewStorageService, NewStorageAdminService, NewStorageInternalService, NewByteRoutes, NewThumbnailService)
 
 // The helpers every service layer shares (pkg/apimsg).
 var (
