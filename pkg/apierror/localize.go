@@ -11,14 +11,16 @@ import (
 var (
 	catalogMu sync.RWMutex
 	chinese   = map[string]string{
-		"INTERNAL":          "服务器内部错误，请稍后再试",
-		"VALIDATION_FAILED": "参数 {field} 不合法",
-		"MALFORMED_REQUEST": "请求格式错误，无法解析",
-		"UNAUTHENTICATED":   "未登录或登录已失效",
-		"TOKEN_REVOKED":     "登录凭证已被吊销，请重新登录",
-		"FORBIDDEN":         "没有权限执行此操作",
-		"RATE_LIMITED":      "请求过于频繁，请 {retry_after_seconds} 秒后再试",
-		"NOT_FOUND":         "资源不存在",
+		"INTERNAL":             "服务器内部错误，请稍后再试",
+		"VALIDATION_FAILED":    "参数 {field} 不合法",
+		"MALFORMED_REQUEST":    "请求格式错误，无法解析",
+		"UNAUTHENTICATED":      "未登录或登录已失效",
+		"TOKEN_REVOKED":        "登录凭证已被吊销，请重新登录",
+		"FORBIDDEN":            "没有权限执行此操作",
+		"RATE_LIMITED":         "请求过于频繁，请 {retry_after_seconds} 秒后再试",
+		"NOT_FOUND":            "资源不存在",
+		"UNAVAILABLE":          "服务暂时不可用，请稍后重试",
+		"INSUFFICIENT_STORAGE": "存储空间已满，请在释放空间后重试",
 	}
 )
 

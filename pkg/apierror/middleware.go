@@ -44,6 +44,10 @@ func Public(ctx context.Context, h *log.Helper, err error) *errors.Error {
 		if stderrors.Is(err, context.Canceled) {
 			return errors.ClientClosed("CANCELED", "the request was canceled")
 		}
+		if o := outage(err); o != nil {
+			h.WithContext(ctx).Warnw("msg", "dependency unavailable", "reason", o.Reason, "err", err)
+			return o
+		}
 		h.WithContext(ctx).Errorw("msg", "internal error", "err", err)
 		return commonv1.ErrorInternal("internal error")
 	}

@@ -42,6 +42,13 @@ const (
 	ErrorReason_RATE_LIMITED ErrorReason = 6
 	// The route or resource does not exist (or is not the caller's).
 	ErrorReason_NOT_FOUND ErrorReason = 7
+	// Something this call needs (the database, the cache, the blob store, another
+	// service) cannot be reached at the moment; the same call a little later
+	// succeeds. Never a partial change: what failed was not done.
+	ErrorReason_UNAVAILABLE ErrorReason = 8
+	// The blob store has no room left for these bytes; the same call succeeds
+	// once space is freed. What was stored before is intact.
+	ErrorReason_INSUFFICIENT_STORAGE ErrorReason = 9
 )
 
 // Enum value maps for ErrorReason.
@@ -55,16 +62,20 @@ var (
 		5: "FORBIDDEN",
 		6: "RATE_LIMITED",
 		7: "NOT_FOUND",
+		8: "UNAVAILABLE",
+		9: "INSUFFICIENT_STORAGE",
 	}
 	ErrorReason_value = map[string]int32{
-		"INTERNAL":          0,
-		"VALIDATION_FAILED": 1,
-		"MALFORMED_REQUEST": 2,
-		"UNAUTHENTICATED":   3,
-		"TOKEN_REVOKED":     4,
-		"FORBIDDEN":         5,
-		"RATE_LIMITED":      6,
-		"NOT_FOUND":         7,
+		"INTERNAL":             0,
+		"VALIDATION_FAILED":    1,
+		"MALFORMED_REQUEST":    2,
+		"UNAUTHENTICATED":      3,
+		"TOKEN_REVOKED":        4,
+		"FORBIDDEN":            5,
+		"RATE_LIMITED":         6,
+		"NOT_FOUND":            7,
+		"UNAVAILABLE":          8,
+		"INSUFFICIENT_STORAGE": 9,
 	}
 )
 
@@ -99,7 +110,7 @@ var File_common_v1_error_reason_proto protoreflect.FileDescriptor
 
 const file_common_v1_error_reason_proto_rawDesc = "" +
 	"\n" +
-	"\x1ccommon/v1/error_reason.proto\x12\x14clouddrive.common.v1\x1a\x13errors/errors.proto*\xd7\x01\n" +
+	"\x1ccommon/v1/error_reason.proto\x12\x14clouddrive.common.v1\x1a\x13errors/errors.proto*\x8e\x02\n" +
 	"\vErrorReason\x12\x12\n" +
 	"\bINTERNAL\x10\x00\x1a\x04\xa8E\xf4\x03\x12\x1b\n" +
 	"\x11VALIDATION_FAILED\x10\x01\x1a\x04\xa8E\x90\x03\x12\x1b\n" +
@@ -108,7 +119,9 @@ const file_common_v1_error_reason_proto_rawDesc = "" +
 	"\rTOKEN_REVOKED\x10\x04\x1a\x04\xa8E\x91\x03\x12\x13\n" +
 	"\tFORBIDDEN\x10\x05\x1a\x04\xa8E\x93\x03\x12\x16\n" +
 	"\fRATE_LIMITED\x10\x06\x1a\x04\xa8E\xad\x03\x12\x13\n" +
-	"\tNOT_FOUND\x10\a\x1a\x04\xa8E\x94\x03\x1a\x04\xa0E\xf4\x03B#Z!clouddrive/api/common/v1;commonv1b\x06proto3"
+	"\tNOT_FOUND\x10\a\x1a\x04\xa8E\x94\x03\x12\x15\n" +
+	"\vUNAVAILABLE\x10\b\x1a\x04\xa8E\xf7\x03\x12\x1e\n" +
+	"\x14INSUFFICIENT_STORAGE\x10\t\x1a\x04\xa8E\xfb\x03\x1a\x04\xa0E\xf4\x03B#Z!clouddrive/api/common/v1;commonv1b\x06proto3"
 
 var (
 	file_common_v1_error_reason_proto_rawDescOnce sync.Once

@@ -120,3 +120,37 @@ func IsNotFound(err error) bool {
 func ErrorNotFound(format string, args ...interface{}) *errors.Error {
 	return errors.New(404, ErrorReason_NOT_FOUND.String(), fmt.Sprintf(format, args...))
 }
+
+// Something this call needs (the database, the cache, the blob store, another
+// service) cannot be reached at the moment; the same call a little later
+// succeeds. Never a partial change: what failed was not done.
+func IsUnavailable(err error) bool {
+	if err == nil {
+		return false
+	}
+	e := errors.FromError(err)
+	return e.Reason == ErrorReason_UNAVAILABLE.String() && e.Code == 503
+}
+
+// Something this call needs (the database, the cache, the blob store, another
+// service) cannot be reached at the moment; the same call a little later
+// succeeds. Never a partial change: what failed was not done.
+func ErrorUnavailable(format string, args ...interface{}) *errors.Error {
+	return errors.New(503, ErrorReason_UNAVAILABLE.String(), fmt.Sprintf(format, args...))
+}
+
+// The blob store has no room left for these bytes; the same call succeeds
+// once space is freed. What was stored before is intact.
+func IsInsufficientStorage(err error) bool {
+	if err == nil {
+		return false
+	}
+	e := errors.FromError(err)
+	return e.Reason == ErrorReason_INSUFFICIENT_STORAGE.String() && e.Code == 507
+}
+
+// The blob store has no room left for these bytes; the same call succeeds
+// once space is freed. What was stored before is intact.
+func ErrorInsufficientStorage(format string, args ...interface{}) *errors.Error {
+	return errors.New(507, ErrorReason_INSUFFICIENT_STORAGE.String(), fmt.Sprintf(format, args...))
+}

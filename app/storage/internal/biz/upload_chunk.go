@@ -87,7 +87,10 @@ func (uc *UploadUsecase) PutChunk(ctx context.Context, owner int64, id string, i
 		if errors.Is(err, ErrNotFound) { // aborted or collected meanwhile
 			return v1.ErrorUploadClosed("this upload is finished, aborted or expired")
 		}
-		if counted.n < want {
+		// Short only when the client's body ended early: a backend that
+		// failed (stopped, full) stops reading too, and is no fault of the
+		// client's.
+		if counted.n < want && counted.ended {
 			return v1.ErrorBadChunk("chunk %d must be %d bytes, got %d", index, want, counted.n)
 		}
 		return err
@@ -177,9 +180,10 @@ func (uc *UploadUsecase) chunkRefused(ctx context.Context, owner int64, id strin
 // countingReader counts what it reads and stops at its context's end (a
 // write past chunkWriteTTL).
 type countingReader struct {
-	r   io.Reader
-	n   int64
-	ctx context.Context
+	r     io.Reader
+	n     int64
+	ctx   context.Context
+	ended bool // the body came to its end (io.EOF)
 }
 
 func (c *countingReader) Read(p []byte) (int, error) {
@@ -188,5 +192,8 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	}
 	n, err := c.r.Read(p)
 	c.n += int64(n)
+	if err == io.EOF {
+		c.ended = true
+	}
 	return n, err
 }

@@ -10,8 +10,13 @@ import (
 )
 
 const (
-	// leaseTTL bounds how long a crashed completion blocks the next try.
+	// leaseTTL bounds how long a crashed abort or proof blocks the next try.
 	leaseTTL = 2 * time.Minute
+	// completeLease is how long a completion's lease lasts unless renewed:
+	// the completion renews it every beat while it runs (publishing a large
+	// upload can take minutes), so a completion whose process died blocks
+	// the retry only this long.
+	completeLease = staleWrite
 	// completeWait bounds how long Complete waits for another completion of
 	// the same upload, or for chunk writes begun before the seal.
 	completeWait = 30 * time.Second
@@ -44,7 +49,7 @@ func (uc *UploadUsecase) Complete(ctx context.Context, owner int64, id string) (
 }
 
 func (uc *UploadUsecase) complete(ctx context.Context, owner int64, id string) (*FileNode, error) {
-	u, err := uc.lease(ctx, owner, id)
+	u, until, err := uc.lease(ctx, owner, id)
 	if err != nil || u.State == UploadCompleted {
 		if err != nil {
 			return nil, err
@@ -52,6 +57,9 @@ func (uc *UploadUsecase) complete(ctx context.Context, owner int64, id string) (
 		return uc.completedNode(ctx, u)
 	}
 	defer func() { _ = uc.uploads.Release(context.WithoutCancel(ctx), owner, id) }()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	defer uc.keepLease(ctx, cancel, owner, id, until)()
 	if err := uc.drain(ctx, owner, id); err != nil {
 		return nil, err
 	}
@@ -126,33 +134,74 @@ func (uc *UploadUsecase) complete(ctx context.Context, owner int64, id string) (
 }
 
 // lease takes the upload's completion lease, waiting (bounded) while
-// another instance holds it. It returns the upload; a completed one (the
-// other completion won) comes back without a lease.
-func (uc *UploadUsecase) lease(ctx context.Context, owner int64, id string) (*Upload, error) {
+// another instance holds it. It returns the upload and when the lease ends;
+// a completed one (the other completion won) comes back without a lease.
+func (uc *UploadUsecase) lease(ctx context.Context, owner int64, id string) (*Upload, time.Time, error) {
 	deadline := time.Now().Add(uc.wait)
 	for {
 		u, err := uc.get(ctx, owner, id)
 		if err != nil {
-			return nil, err
+			return nil, time.Time{}, err
 		}
 		if u.State == UploadCompleted {
-			return u, nil
+			return u, time.Time{}, nil
 		}
 		if err := uc.checkOpen(u); err != nil {
-			return nil, err
+			return nil, time.Time{}, err
 		}
 		now := uc.now()
-		ok, err := uc.uploads.Lease(ctx, owner, id, now, now.Add(leaseTTL))
+		until := leaseEnd(now)
+		ok, err := uc.uploads.Lease(ctx, owner, id, now, until)
 		if err != nil || ok {
-			return u, err
+			return u, until, err
 		}
 		if time.Now().After(deadline) {
-			return nil, v1.ErrorBlobBusy("this upload is being completed elsewhere; retry in a moment")
+			return nil, time.Time{}, v1.ErrorBlobBusy("this upload is being completed elsewhere; retry in a moment")
 		}
 		if err := sleep(ctx, pollEvery); err != nil {
-			return nil, err
+			return nil, time.Time{}, err
 		}
 	}
+}
+
+// leaseEnd is when a completion lease taken or renewed at now ends, to the
+// millisecond the database keeps: the end is also the holder's mark.
+func leaseEnd(now time.Time) time.Time { return now.Add(completeLease).Truncate(time.Millisecond) }
+
+// keepLease renews the completion lease every beat while the completion
+// runs. A renewal is the same conditional Lease, asked as of just after the
+// holder's own end: it succeeds only while the lease is still the one this
+// completion set (a lease taken over by another instance ends later). When
+// the lease is lost, or cannot be renewed before it ends, the completion is
+// cancelled: another may hold it by then.
+func (uc *UploadUsecase) keepLease(ctx context.Context, cancel context.CancelFunc, owner int64, id string, until time.Time) (stop func()) {
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		t := time.NewTicker(uc.beat)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+			next := leaseEnd(uc.now())
+			ok, err := uc.uploads.Lease(ctx, owner, id, until.Add(time.Millisecond), next)
+			switch {
+			case ok:
+				until = next
+			case err == nil || !uc.now().Before(until):
+				uc.log.WithContext(ctx).Warnw("msg", "completion stopped: its lease could not be renewed", "upload", id, "err", err)
+				cancel()
+				return
+			}
+		}
+	}()
+	return func() { close(done); <-finished }
 }
 
 // drain waits until no chunk write begun before the seal is still running.

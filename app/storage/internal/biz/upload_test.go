@@ -118,7 +118,7 @@ func TestInitEmptyFile(t *testing.T) {
 	f.has(u)
 	wantReason(t, f.uc.PutChunk(f.ctx, 1, u.ID, 0, bytes.NewReader(nil), nil), 400, "BAD_CHUNK")
 
-	f.uploads.EXPECT().Lease(gomock.Any(), int64(1), u.ID, f.now, f.now.Add(leaseTTL)).Return(true, nil)
+	f.uploads.EXPECT().Lease(gomock.Any(), int64(1), u.ID, f.now, leaseEnd(f.now)).Return(true, nil)
 	f.uploads.EXPECT().Release(gomock.Any(), int64(1), u.ID).Return(nil)
 	f.uploads.EXPECT().Writing(gomock.Any(), int64(1), u.ID, gomock.Any()).Return(0, nil)
 	f.uploads.EXPECT().Chunks(gomock.Any(), int64(1), u.ID).Return(nil, nil)
@@ -380,7 +380,7 @@ func TestCompleteLeaseBusy(t *testing.T) {
 	u := f.open(randomBytes(10, 100))
 	f.has(u)
 	f.uc.wait = 50 * time.Millisecond
-	f.uploads.EXPECT().Lease(gomock.Any(), int64(1), u.ID, f.now, f.now.Add(leaseTTL)).Return(false, nil).MinTimes(2)
+	f.uploads.EXPECT().Lease(gomock.Any(), int64(1), u.ID, f.now, leaseEnd(f.now)).Return(false, nil).MinTimes(2)
 	// It waits for the other completion (bounded), then gives up. No
 	// Release: the lease is someone else's.
 	_, err := f.uc.Complete(f.ctx, 1, u.ID)

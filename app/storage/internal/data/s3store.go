@@ -13,6 +13,7 @@ import (
 	"github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/credentials"
 
+	commonv1 "clouddrive/api/common/v1"
 	"clouddrive/app/storage/internal/biz"
 	"clouddrive/app/storage/internal/conf"
 )
@@ -95,6 +96,16 @@ func errCode(err error) string {
 	return minio.ToErrorResponse(err).Code
 }
 
+// noSpace turns the server's "no room left" into the reason a client can
+// act on (retry once space is freed); other errors pass unchanged.
+func noSpace(err error) error {
+	switch errCode(err) {
+	case "XMinioStorageFull", "StorageFull", "XMinioDiskFull":
+		return commonv1.ErrorInsufficientStorage("the blob store has no room left for this; retry once space is freed")
+	}
+	return err
+}
+
 // Begin implements biz.BlobStore: it starts the multipart upload. An empty
 // file has no part to send (and a multipart upload needs one), so it gets
 // no multipart upload: Publish writes an empty object.
@@ -105,7 +116,7 @@ func (s *S3Store) Begin(ctx context.Context, u *biz.Upload) (string, error) {
 	id, err := s.core.NewMultipartUpload(ctx, s.bucket, biz.BlobKey(u.ContentHash),
 		minio.PutObjectOptions{ContentType: "application/octet-stream"})
 	if err != nil {
-		return "", fmt.Errorf("s3 store: starting the upload: %w", err)
+		return "", fmt.Errorf("s3 store: starting the upload: %w", noSpace(err))
 	}
 	return id, nil
 }
@@ -124,7 +135,7 @@ func (s *S3Store) WriteChunk(ctx context.Context, u *biz.Upload, index int64, r 
 		return "", biz.ErrNotFound
 	}
 	if err != nil {
-		return "", fmt.Errorf("s3 store: chunk %d: %w", index, err)
+		return "", fmt.Errorf("s3 store: chunk %d: %w", index, noSpace(err))
 	}
 	return part.ETag, nil
 }
@@ -156,7 +167,7 @@ func (s *S3Store) Publish(ctx context.Context, u *biz.Upload, chunks []*biz.Chun
 		return fmt.Errorf("s3 store: publishing upload %s: %w", u.ID, biz.ErrNotFound)
 	}
 	if err != nil {
-		return fmt.Errorf("s3 store: publishing upload %s: %w", u.ID, err)
+		return fmt.Errorf("s3 store: publishing upload %s: %w", u.ID, noSpace(err))
 	}
 	return nil
 }
