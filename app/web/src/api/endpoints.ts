@@ -88,6 +88,8 @@ export function makeApi(c: ApiClient) {
       prove: (upload_id: string, proof: string) => c.post<Node>('/v1/upload/prove', { upload_id, proof }),
       downloadURL: (id: string) => c.post<SignedURL>('/v1/download/url', { id }),
       zipURL: (ids: string[], name?: string) => c.post<SignedURL>('/v1/download/zip', { ids, name }),
+      thumbnailURLs: (ids: string[], size: 256 | 1024 = 256) =>
+        c.post<{ thumbnails?: Array<{ id: string; url: string; expires_at?: string; content_hash?: string }> }>('/v1/storage/thumbnails', { ids, size }),
     },
     share: {
       create: (b: CreateShareInput) => c.post<ShareInfo>('/v1/share/create', b),

@@ -13,6 +13,7 @@ import { useI18n } from '../i18n';
 import { formatBytes, formatDate } from '../lib/format';
 import { clickSelect, type Selection } from '../lib/selection';
 import { FileIcon } from './FileIcon';
+import { Thumbnail } from './Thumbnail';
 
 export const DRAG_TYPE = 'application/x-clouddrive-ids';
 
@@ -143,8 +144,8 @@ export function FileView(p: FileViewProps) {
                 aria-label={n.name}
                 style={{ position: 'absolute', top: 6, left: 6 }}
               />
-              <Box ta="center" py="sm">
-                <FileIcon node={n} size={44} />
+              <Box ta="center" py={4}>
+                <Thumbnail node={n} />
               </Box>
               <Box ta="center">{name(n)}</Box>
               <Text size="xs" c="dimmed" ta="center">
