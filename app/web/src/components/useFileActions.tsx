@@ -20,11 +20,12 @@ import type { Node } from '../api/types';
 import { int } from '../api/types';
 import { useI18n } from '../i18n';
 import { startDownload } from '../lib/download';
-import { canPreview } from '../lib/filetype';
+import { canPreview, fileKind } from '../lib/filetype';
 import { api } from '../session';
 import { ConfirmDialog, NameDialog } from './dialogs';
 import { FolderPicker } from './FolderPicker';
 import { showError, showOk } from './notify';
+import { Gallery } from './Gallery';
 import { Preview } from './Preview';
 import { ShareDialog } from './ShareDialog';
 
@@ -171,7 +172,11 @@ export function useFileActions(items: Node[]): FileActions {
     );
   };
 
+  // Pictures open in the gallery (with the folder's other pictures); the
+  // rest in the preview.
   const previewable = items.filter((n) => n.kind === 'file' && canPreview(n));
+  const isPicture = (n: Node | null) => !!n && fileKind(n) === 'image';
+  const pictures = previewable.filter(isPicture);
   const dialogs = (
     <>
       <NameDialog
@@ -204,7 +209,8 @@ export function useFileActions(items: Node[]): FileActions {
         onPick={(folder) => copyTo(copying ?? [], folder)}
       />
       <ShareDialog node={sharing} onClose={() => setSharing(null)} />
-      <Preview node={previewing} siblings={previewable} onClose={() => setPreviewing(null)} onNavigate={setPreviewing} />
+      <Preview node={isPicture(previewing) ? null : previewing} siblings={previewable.filter((n) => !isPicture(n))} onClose={() => setPreviewing(null)} onNavigate={setPreviewing} />
+      <Gallery node={isPicture(previewing) ? previewing : null} items={pictures} onClose={() => setPreviewing(null)} onNavigate={setPreviewing} />
       <ConfirmDialog
         opened={trashing !== null}
         title={t('file.deleteTitle')}

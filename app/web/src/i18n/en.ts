@@ -115,6 +115,14 @@ export const en = {
 
   'picker.noFolders': 'No folders here.',
 
+  'gallery.counter': '{i} / {n}',
+  'gallery.zoomIn': 'Zoom in',
+  'gallery.zoomOut': 'Zoom out',
+  'gallery.fit': 'Fit to window',
+  'gallery.close': 'Close',
+  'sharePreview.title': 'Preview',
+  'sharePreview.none': 'This file cannot be previewed here. Download it to open it.',
+  'public.downloadSelected': 'Download {n} selected',
   'preview.prev': 'Previous',
   'preview.next': 'Next',
   'preview.truncated': 'Showing the first {size}. Download the file to see all of it.',
@@ -138,6 +146,7 @@ export const en = {
   'upload.pause': 'Pause',
   'upload.resume': 'Resume',
   'upload.retry': 'Retry',
+  'upload.retrying': 'Connection lost — retrying in {s} s',
   'upload.cancel': 'Cancel',
   'upload.pickAgain': 'Pick file',
   'upload.pauseAll': 'Pause all',

@@ -116,6 +116,14 @@ export const zh: Record<MessageKey, string> = {
 
   'picker.noFolders': '这里没有文件夹。',
 
+  'gallery.counter': '{i} / {n}',
+  'gallery.zoomIn': '放大',
+  'gallery.zoomOut': '缩小',
+  'gallery.fit': '适合窗口',
+  'gallery.close': '关闭',
+  'sharePreview.title': '预览',
+  'sharePreview.none': '此文件无法在此预览，请下载后打开。',
+  'public.downloadSelected': '下载所选 {n} 项',
   'preview.prev': '上一个',
   'preview.next': '下一个',
   'preview.truncated': '仅显示前 {size}，下载文件可查看全部内容。',
@@ -139,6 +147,7 @@ export const zh: Record<MessageKey, string> = {
   'upload.pause': '暂停',
   'upload.resume': '继续',
   'upload.retry': '重试',
+  'upload.retrying': '连接已断开，{s} 秒后重试',
   'upload.cancel': '取消',
   'upload.pickAgain': '选择文件',
   'upload.pauseAll': '全部暂停',
