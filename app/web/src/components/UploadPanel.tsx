@@ -47,9 +47,9 @@ function Row({ v }: { v: UploadView }) {
   const { queue } = useUploads();
   const pick = useRef<HTMLInputElement>(null);
   const [mismatch, setMismatch] = useState(false);
-  const color = v.state === 'error' ? 'red' : v.state === 'done' ? 'teal' : v.state === 'hashing' ? 'grape' : 'blue';
+  const color = v.state === 'error' ? 'red' : v.state === 'done' ? 'teal' : v.state === 'hashing' ? 'grape' : v.retryIn !== undefined ? 'orange' : 'blue';
   return (
-    <Box data-testid="upload-item" data-state={v.state} data-name={v.name} py={6}>
+    <Box data-testid="upload-item" data-state={v.state} data-name={v.name} data-retrying={v.retryIn !== undefined} py={6}>
       <Group justify="space-between" wrap="nowrap" gap="xs">
         <Box style={{ minWidth: 0, flex: 1 }}>
           <Text size="sm" truncate title={v.relPath ?? v.name}>
@@ -60,6 +60,7 @@ function Row({ v }: { v: UploadView }) {
             {v.state === 'hashing' && ` ${Math.floor(v.progress * 100)}%`}
             {v.state !== 'hashing' && ` · ${formatBytes(v.uploaded)} / ${formatBytes(v.size)}`}
             {v.state === 'uploading' && v.speed > 0 && ` · ${formatSpeed(v.speed)} · ${formatDuration(v.eta)}`}
+            {v.retryIn !== undefined && ` · ${t('upload.retrying', { s: v.retryIn })}`}
             {v.state === 'error' && v.error && ` · ${v.error}`}
             {mismatch && ` · ${t('upload.notSameFile')}`}
           </Text>
@@ -108,7 +109,7 @@ function Row({ v }: { v: UploadView }) {
           </ActionIcon>
         )}
       </Group>
-      <Progress value={v.progress * 100} size="sm" mt={4} color={color} animated={v.state === 'uploading' || v.state === 'hashing'} aria-label={v.name} />
+      <Progress value={v.progress * 100} size="sm" mt={4} color={color} animated={(v.state === 'uploading' && v.retryIn === undefined) || v.state === 'hashing'} aria-label={v.name} />
     </Box>
   );
 }
@@ -146,6 +147,11 @@ export function UploadPanel() {
             {` · ${formatBytes(tot.bytes)} / ${formatBytes(tot.totalBytes)}`}
             {tot.active > 0 && tot.speed > 0 && ` · ${formatSpeed(tot.speed)} · ${t('upload.eta', { eta: formatDuration(tot.eta) })}`}
           </Text>
+          {tot.retryIn !== undefined && (
+            <Text size="xs" c="orange" role="status" data-testid="upload-retrying">
+              {t('upload.retrying', { s: tot.retryIn })}
+            </Text>
+          )}
         </Box>
         <Group gap={4} wrap="nowrap">
           {tot.active > 0 ? (

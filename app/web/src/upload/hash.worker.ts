@@ -1,11 +1,13 @@
 /// <reference lib="webworker" />
 // Hashes files off the main thread: the page posts {id, file}, the worker
 // answers with progress messages and then the content hash (or an error).
-// {id, cancel: true} stops a running job between blocks.
+// {id, cancel: true} stops a running job between blocks. {id, chunk} asks
+// for a chunk's Content-Digest header, so reading and hashing the chunks of
+// an upload never runs on the page's thread either.
 
-import { contentHash } from './contenthash';
+import { contentDigestHeader, contentHash } from './contenthash';
 
-export type HashRequest = { id: number; file: Blob } | { id: number; cancel: true };
+export type HashRequest = { id: number; file: Blob } | { id: number; chunk: Blob } | { id: number; cancel: true };
 export type HashResponse =
   | { id: number; type: 'progress'; hashed: number; total: number }
   | { id: number; type: 'done'; hash: string }
@@ -18,6 +20,15 @@ scope.onmessage = async (e: MessageEvent<HashRequest>) => {
   const msg = e.data;
   if ('cancel' in msg) {
     cancelled.add(msg.id);
+    return;
+  }
+  if ('chunk' in msg) {
+    try {
+      const digest = await contentDigestHeader(await msg.chunk.arrayBuffer());
+      scope.postMessage({ id: msg.id, type: 'done', hash: digest } satisfies HashResponse);
+    } catch (err) {
+      scope.postMessage({ id: msg.id, type: 'error', message: err instanceof Error ? err.message : String(err), aborted: false } satisfies HashResponse);
+    }
     return;
   }
   const { id, file } = msg;

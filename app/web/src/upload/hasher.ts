@@ -2,11 +2,13 @@
 // to hashing on the main thread (still block by block, async) when workers
 // are unavailable.
 
-import { contentHash } from './contenthash';
+import { contentDigestHeader, contentHash } from './contenthash';
 import type { HashRequest, HashResponse } from './hash.worker';
 
 export interface Hasher {
   hash(file: Blob, onProgress: (hashed: number, total: number) => void, signal?: AbortSignal): Promise<string>;
+  /** The Content-Digest header of one chunk; without it the queue hashes on the page. */
+  digest?(chunk: Blob, signal: AbortSignal): Promise<string>;
 }
 
 export function createWorkerHasher(): Hasher {
@@ -51,6 +53,19 @@ export function createWorkerHasher(): Hasher {
         jobs.set(id, { resolve, reject, progress: onProgress });
         signal?.addEventListener('abort', () => w.postMessage({ id, cancel: true } satisfies HashRequest), { once: true });
         w.postMessage({ id, file } satisfies HashRequest);
+      });
+    },
+    digest(chunk, signal) {
+      const w = ensure();
+      if (!w) return chunk.arrayBuffer().then(contentDigestHeader);
+      const id = nextId++;
+      return new Promise<string>((resolve, reject) => {
+        jobs.set(id, { resolve, reject, progress: () => undefined });
+        // The chunk is small: an abort just drops the answer.
+        signal.addEventListener('abort', () => {
+          if (jobs.delete(id)) reject(new DOMException('aborted', 'AbortError'));
+        }, { once: true });
+        w.postMessage({ id, chunk } satisfies HashRequest);
       });
     },
   };

@@ -86,7 +86,7 @@ class FakeServer {
     return this.node(s);
   }
 
-  async put(id: string, index: number, data: ArrayBuffer, onProgress: (n: number) => void, signal: AbortSignal): Promise<void> {
+  async put(id: string, index: number, data: Blob, onProgress: (n: number) => void, signal: AbortSignal): Promise<void> {
     const s = this.get(id);
     if (!s.open) throw new ApiError(409, 'UPLOAD_CLOSED', 'closed');
     this.inflight++;
@@ -106,9 +106,9 @@ class FakeServer {
         this.failures--;
         throw new ApiError(0, 'NETWORK', 'connection reset');
       }
-      onProgress(data.byteLength);
+      onProgress(data.size);
       this.puts.push({ id, index });
-      s.held.set(index, new Uint8Array(data));
+      s.held.set(index, new Uint8Array(await data.arrayBuffer()));
     } finally {
       this.inflight--;
     }
@@ -283,16 +283,64 @@ describe('UploadQueue', () => {
     expect(server.puts).toHaveLength(3);
   });
 
-  it('gives up after the retries and can be retried by hand', async () => {
+  it('says the connection is lost while it retries, and finishes once it is back', async () => {
     const server = new FakeServer();
-    server.failures = 100;
-    const q = queue(server);
-    const [key] = q.add([{ file: file('e.bin', 1000), parentId: '' }]);
-    const s = await until(q, (x) => x.items[0]?.state === 'error');
-    expect(s.items[0].errorReason).toBe('NETWORK');
+    server.failures = 12;
+    const q = queue(server, memoryUploadStore(), { retryDelays: [3000] });
+    const seen: QueueSnapshot[] = [];
+    q.subscribe(() => seen.push(q.getSnapshot()));
+    q.add([{ file: file('e.bin', 1000), parentId: '' }]);
+    await until(q, allDone);
+    // More failures than retry delays: a lost connection is waited out, not given up on.
+    const waiting = seen.filter((x) => x.items[0]?.retryIn !== undefined);
+    expect(waiting.length).toBeGreaterThan(0);
+    for (const w of waiting) {
+      expect(w.items[0].speed).toBe(0);
+      expect(w.items[0].eta).toBeUndefined();
+      expect(w.totals.retryIn).toBe(w.items[0].retryIn);
+    }
+    expect(seen.some((x) => x.items[0]?.state === 'error')).toBe(false);
+  });
+
+  it('pauses at once while waiting for the connection', async () => {
+    const server = new FakeServer();
+    server.failures = 1_000_000;
+    // A real wait: only an abort ends it early.
+    const sleep = (_ms: number, signal: AbortSignal) =>
+      new Promise<void>((_, reject) => signal.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError')), { once: true }));
+    const q = queue(server, memoryUploadStore(), { retryDelays: [60_000], sleep });
+    const [key] = q.add([{ file: file('p.bin', 1000), parentId: '' }]);
+    await until(q, (x) => x.items[0]?.retryIn !== undefined);
+    q.pause(key);
+    expect(q.getSnapshot().items[0].state).toBe('paused');
+    const s = await until(q, (x) => x.items[0]?.retryIn === undefined);
+    expect(s.items[0].state).toBe('paused');
     server.failures = 0;
     q.resume(key);
     await until(q, allDone);
+  });
+
+  it('gives up on a refusal that is not the connection', async () => {
+    const server = new FakeServer();
+    const q = queue(server, memoryUploadStore(), { transport: { ...server.transport(), complete: async () => { throw new ApiError(507, 'INTERNAL', 'disk full'); } } });
+    const [key] = q.add([{ file: file('e.bin', 1000), parentId: '' }]);
+    const s = await until(q, (x) => x.items[0]?.state === 'error');
+    expect(s.items[0].errorReason).toBe('INTERNAL');
+    expect(s.items[0].retryIn).toBeUndefined();
+    q.cancel(key);
+  });
+
+  it('totals agree with the rows', async () => {
+    const server = new FakeServer();
+    const q = queue(server);
+    const seen: QueueSnapshot[] = [];
+    q.subscribe(() => seen.push(q.getSnapshot()));
+    q.add([{ file: file('a.bin', 3000), parentId: '' }, { file: file('b.bin', 2000, 3), parentId: '' }]);
+    await until(q, allDone);
+    for (const x of seen) {
+      expect(x.totals.speed).toBe(x.items.reduce((n, i) => n + i.speed, 0));
+      expect(x.totals.bytes).toBe(x.items.reduce((n, i) => n + (i.state === 'done' ? i.size : i.uploaded), 0));
+    }
   });
 
   it('starts a new session when the old one is gone', async () => {

@@ -25,7 +25,8 @@ export interface UploadTransport {
   init(r: InitRequest): Promise<UploadSession>;
   status(uploadId: string): Promise<UploadSession>;
   prove(uploadId: string, proof: string): Promise<Node>;
-  putChunk(uploadId: string, index: number, data: ArrayBuffer, digest: string | undefined, onProgress: (loaded: number) => void, signal: AbortSignal): Promise<void>;
+  /** data is a slice of the file: the browser streams it without copying it into the page. */
+  putChunk(uploadId: string, index: number, data: Blob, digest: string | undefined, onProgress: (loaded: number) => void, signal: AbortSignal): Promise<void>;
   complete(uploadId: string): Promise<Node>;
   abort(uploadId: string): Promise<void>;
 }
@@ -53,6 +54,8 @@ export interface UploadView {
   /** Chunks sent in this page's lifetime (0 for an instant upload). */
   chunksSent: number;
   node?: Node;
+  /** The server cannot be reached: seconds until the next try. */
+  retryIn?: number;
 }
 
 export interface QueueTotals {
@@ -65,6 +68,8 @@ export interface QueueTotals {
   progress: number;
   speed: number;
   eta?: number;
+  /** Some upload waits for the connection: seconds until the soonest try. */
+  retryIn?: number;
 }
 
 export interface QueueSnapshot {
@@ -113,6 +118,8 @@ interface Job extends UploadRecord {
   meter: SpeedMeter;
   /** Whether the session came from init in this run (not a resumed one). */
   freshSession: boolean;
+  /** When the connection was lost: the time of the next try. */
+  retryAt?: number;
 }
 
 const SESSION_GONE = new Set(['UPLOAD_NOT_FOUND', 'UPLOAD_CLOSED']);
@@ -148,8 +155,6 @@ export class UploadQueue {
   private readonly subs = new Set<() => void>();
   private snap: QueueSnapshot = { items: [], totals: emptyTotals() };
   private pendingEmit?: ReturnType<typeof setTimeout>;
-  private readonly totalMeter = new SpeedMeter();
-  private sentTotal = 0;
 
   constructor(o: QueueOptions) {
     this.o = {
@@ -199,7 +204,9 @@ export class UploadQueue {
   private view(j: Job): UploadView {
     const now = this.o.now();
     const uploaded = this.uploadedBytes(j);
-    const speed = j.state === 'uploading' ? j.meter.rate(now) : 0;
+    const retryIn = j.retryAt !== undefined ? Math.max(0, Math.ceil((j.retryAt - now) / 1000)) : undefined;
+    // While the connection is lost nothing moves: no speed, no ETA.
+    const speed = j.state === 'uploading' && retryIn === undefined ? j.meter.rate(now) : 0;
     let progress: number;
     if (j.state === 'done') progress = 1;
     else if (j.state === 'hashing') progress = j.size > 0 ? j.hashed / j.size : 0;
@@ -215,12 +222,13 @@ export class UploadQueue {
       hashed: j.hashed,
       uploaded: j.state === 'done' ? j.size : uploaded,
       speed,
-      eta: j.state === 'uploading' ? eta(j.size - uploaded, speed) : undefined,
+      eta: j.state === 'uploading' && retryIn === undefined ? eta(j.size - uploaded, speed) : undefined,
       instant: j.instant,
       error: j.error,
       errorReason: j.errorReason,
       chunksSent: j.chunksSent,
       node: j.node,
+      retryIn,
     };
   }
 
@@ -230,7 +238,10 @@ export class UploadQueue {
     const totalBytes = counted.reduce((s, i) => s + i.size, 0);
     const bytes = counted.reduce((s, i) => s + (i.state === 'done' ? i.size : i.uploaded), 0);
     const active = items.filter((i) => i.state === 'hashing' || i.state === 'uploading' || i.state === 'completing' || i.state === 'queued').length;
-    const speed = active > 0 ? this.totalMeter.rate(this.o.now()) : 0;
+    // The total speed is the sum of the rows' speeds, so the panel's header
+    // never disagrees with its rows (a stalled file counts as 0).
+    const speed = items.reduce((s, i) => s + i.speed, 0);
+    const waits = items.filter((i) => i.retryIn !== undefined).map((i) => i.retryIn!);
     return {
       items,
       totals: {
@@ -242,7 +253,8 @@ export class UploadQueue {
         totalBytes,
         progress: totalBytes > 0 ? bytes / totalBytes : counted.length > 0 && counted.every((i) => i.state === 'done') ? 1 : 0,
         speed,
-        eta: active > 0 ? eta(totalBytes - bytes, speed) : undefined,
+        eta: active > 0 && speed > 0 ? eta(totalBytes - bytes, speed) : undefined,
+        retryIn: waits.length ? Math.min(...waits) : undefined,
       },
     };
   }
@@ -435,14 +447,26 @@ export class UploadQueue {
     j.abort = ac;
     j.meter.reset();
     try {
-      try {
-        await this.process(j, ac.signal);
-      } catch (e) {
-        if (!(e instanceof SessionGone) || ac.signal.aborted) throw e;
-        // The session expired or was aborted elsewhere: start a new one.
-        j.uploadId = undefined;
-        j.held.clear();
-        await this.process(j, ac.signal);
+      for (let attempt = 0; ; attempt++) {
+        try {
+          try {
+            await this.process(j, ac.signal);
+          } catch (e) {
+            if (!(e instanceof SessionGone) || ac.signal.aborted) throw e;
+            // The session expired or was aborted elsewhere: start a new one.
+            j.uploadId = undefined;
+            j.held.clear();
+            await this.process(j, ac.signal);
+          }
+          return;
+        } catch (e) {
+          // The server is unreachable (stopped, restarting, offline): wait
+          // and try again, as long as it takes, saying so; pause and cancel
+          // still act at once.
+          if (ac.signal.aborted || !lostConnection(e)) throw e;
+          j.inflight.clear();
+          await this.waitToRetry(j, this.o.retryDelays[Math.min(attempt, this.o.retryDelays.length - 1)], ac.signal);
+        }
       }
     } catch (e) {
       j.inflight.clear();
@@ -462,6 +486,21 @@ export class UploadQueue {
       }
     } finally {
       j.abort = undefined;
+      j.retryAt = undefined;
+    }
+  }
+
+  /** Sleeps ms before the next try, the panel counting down each second. */
+  private async waitToRetry(j: Job, ms: number, signal: AbortSignal): Promise<void> {
+    j.retryAt = this.o.now() + ms;
+    this.emit();
+    try {
+      for (let left = ms; left > 0; left -= 1000) {
+        await this.o.sleep(Math.min(1000, left), signal);
+        this.emit();
+      }
+    } finally {
+      j.retryAt = undefined;
     }
   }
 
@@ -591,10 +630,11 @@ export class UploadQueue {
     const [start, end] = chunkRange(index, j.chunkSize, j.size);
     for (let attempt = 0; ; attempt++) {
       const release = await this.slots.acquire(signal);
-      let counted = 0;
       try {
-        const data = await j.file!.slice(start, end).arrayBuffer();
-        const digest = await contentDigestHeader(data);
+        // The chunk goes as a Blob: the browser reads and sends it off the
+        // main thread; its digest is computed by the hashing worker.
+        const data = j.file!.slice(start, end);
+        const digest = this.o.hasher.digest ? await this.o.hasher.digest(data, signal) : await contentDigestHeader(await data.arrayBuffer());
         if (signal.aborted) throw new DOMException('aborted', 'AbortError');
         j.inflight.set(index, 0);
         await this.o.transport.putChunk(
@@ -603,13 +643,9 @@ export class UploadQueue {
           data,
           digest,
           (loaded) => {
-            const l = Math.min(loaded, end - start);
-            this.sentTotal += l - counted;
-            counted = l;
-            j.inflight.set(index, l);
+            j.inflight.set(index, Math.min(loaded, end - start));
             const now = this.o.now();
             j.meter.add(now, this.uploadedBytes(j));
-            this.totalMeter.add(now, this.sentTotal);
             this.emitSoon();
           },
           signal,
@@ -617,22 +653,24 @@ export class UploadQueue {
         j.inflight.delete(index);
         j.held.add(index);
         j.chunksSent++;
-        this.sentTotal += end - start - counted;
         const now = this.o.now();
         j.meter.add(now, this.uploadedBytes(j));
-        this.totalMeter.add(now, this.sentTotal);
         this.emitSoon();
         return;
       } catch (e) {
         j.inflight.delete(index);
-        this.sentTotal -= counted;
         if (signal.aborted || isAbort(e)) throw new DOMException('aborted', 'AbortError');
         if (e instanceof ApiError && SESSION_GONE.has(e.reason)) throw new SessionGone(e.message);
         const passing = e instanceof ApiError && (e.retryable || e.reason === 'DIGEST_MISMATCH');
-        if (!passing || attempt >= this.o.retryDelays.length) throw e;
-        const wait = e instanceof ApiError && e.retryAfterSeconds ? e.retryAfterSeconds * 1000 : this.o.retryDelays[attempt];
+        // A lost connection is retried for as long as it lasts (the file's
+        // run waits on it too); other passing failures a few times.
+        const lost = lostConnection(e);
+        if (!passing || (!lost && attempt >= this.o.retryDelays.length)) throw e;
+        const delay = this.o.retryDelays[Math.min(attempt, this.o.retryDelays.length - 1)];
+        const wait = e instanceof ApiError && e.retryAfterSeconds ? e.retryAfterSeconds * 1000 : delay;
         release();
-        await this.o.sleep(wait, signal);
+        if (lost) await this.waitToRetry(j, wait, signal);
+        else await this.o.sleep(wait, signal);
         continue;
       } finally {
         release();
@@ -649,6 +687,11 @@ export class UploadQueue {
     this.emit();
     this.o.onUploaded?.(node, this.view(j));
   }
+}
+
+/** The server did not answer at all, or a proxy said it is down. */
+function lostConnection(e: unknown): boolean {
+  return e instanceof ApiError && (e.isNetwork || e.status === 502 || e.status === 503 || e.status === 504);
 }
 
 function emptyTotals(): QueueTotals {

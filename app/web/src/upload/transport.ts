@@ -6,7 +6,7 @@ import { ApiError, AUTH_REASONS, errorFromBody } from '../api/errors';
 import type { Api } from '../api/endpoints';
 import type { UploadTransport } from './queue';
 
-function putOnce(url: string, headers: Record<string, string>, data: ArrayBuffer, onProgress: (loaded: number) => void, signal: AbortSignal): Promise<void> {
+function putOnce(url: string, headers: Record<string, string>, data: Blob, onProgress: (loaded: number) => void, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal.aborted) return reject(new DOMException('aborted', 'AbortError'));
     const xhr = new XMLHttpRequest();
