@@ -22,9 +22,10 @@ const (
 // config is the whole gateway configuration: what apisix.yaml holds and what
 // load.sh sends to the Admin API. Field order is output order.
 type config struct {
-	Routes    []route    `json:"routes"`
-	Upstreams []upstream `json:"upstreams"`
-	Protos    []protoObj `json:"protos"`
+	Routes      []route      `json:"routes"`
+	Upstreams   []upstream   `json:"upstreams"`
+	Protos      []protoObj   `json:"protos"`
+	GlobalRules []globalRule `json:"global_rules"`
 }
 
 type route struct {
@@ -34,17 +35,32 @@ type route struct {
 	Name       string            `json:"name"`
 	Labels     map[string]string `json:"labels"`
 	UpstreamID string            `json:"upstream_id"`
-	Plugins    *plugins          `json:"plugins,omitempty"`
+	// Priority orders routes whose uris both match (higher first); the
+	// SPA's catch-all is below every other.
+	Priority int      `json:"priority,omitempty"`
+	Plugins  *plugins `json:"plugins,omitempty"`
 }
 
 type plugins struct {
 	GRPCTranscode *grpcTranscode `json:"grpc-transcode,omitempty"`
+	LimitReq      *limitReq      `json:"limit-req,omitempty"`
+	PostFunction  *postFunction  `json:"serverless-post-function,omitempty"`
 }
 
 type grpcTranscode struct {
-	ProtoID string `json:"proto_id"`
-	Service string `json:"service"`
-	Method  string `json:"method"`
+	ProtoID          string   `json:"proto_id"`
+	Service          string   `json:"service"`
+	Method           string   `json:"method"`
+	PbOption         []string `json:"pb_option,omitempty"`
+	ShowStatusInBody bool     `json:"show_status_in_body,omitempty"`
+	StatusDetailType string   `json:"status_detail_type,omitempty"`
+}
+
+// postFunction is APISIX's serverless-post-function: Lua run after the
+// route's other plugins in one phase.
+type postFunction struct {
+	Phase     string   `json:"phase"`
+	Functions []string `json:"functions"`
 }
 
 type upstream struct {
@@ -85,10 +101,17 @@ func build(files *protoregistry.Files, rpcs []rpc, raws []rawRoute) (*config, er
 			Name:       r.operation(),
 			Labels:     map[string]string{"access": accessLabel(r.access), "service": r.svc},
 			UpstreamID: grpcUpstreamID(r.svc),
-			Plugins: &plugins{GRPCTranscode: &grpcTranscode{
-				ProtoID: r.svc, Service: string(r.sd.FullName()), Method: string(r.md.Name()),
-			}},
+			Plugins: &plugins{
+				GRPCTranscode: &grpcTranscode{
+					ProtoID: r.svc, Service: string(r.sd.FullName()), Method: string(r.md.Name()),
+					PbOption: transcodeOptions, ShowStatusInBody: true, StatusDetailType: errorDetailType,
+				},
+				PostFunction: &postFunction{Phase: "body_filter", Functions: []string{transcodeLua(int64Paths(r.md.Output()))}},
+			},
 		})
+		if l, ok := throttled[path]; ok {
+			cfg.Routes[len(cfg.Routes)-1].Plugins.LimitReq = l.filled()
+		}
 		grpcSvcs[r.svc] = true
 	}
 	for _, rr := range raws {
@@ -118,8 +141,12 @@ func build(files *protoregistry.Files, rpcs []rpc, raws []rawRoute) (*config, er
 			Labels:     map[string]string{"access": rr.Access, "service": rr.Service},
 			UpstreamID: httpUpstreamID(rr.Service),
 		})
+		if l, ok := throttled[uri]; ok {
+			cfg.Routes[len(cfg.Routes)-1].Plugins = &plugins{LimitReq: l.filled()}
+		}
 		httpSvcs[rr.Service] = true
 	}
+	cfg.Routes = append(cfg.Routes, spaRoute())
 	sort.Slice(cfg.Routes, func(i, j int) bool { return cfg.Routes[i].URI < cfg.Routes[j].URI })
 	seenURI, seenID := map[string]string{}, map[string]bool{}
 	for _, r := range cfg.Routes {
@@ -158,7 +185,9 @@ func build(files *protoregistry.Files, rpcs []rpc, raws []rawRoute) (*config, er
 			Nodes: map[string]int{fmt.Sprintf("%s:%d", svc, httpPort): 1},
 		})
 	}
+	cfg.Upstreams = append(cfg.Upstreams, webUpstream())
 	sort.Slice(cfg.Upstreams, func(i, j int) bool { return cfg.Upstreams[i].ID < cfg.Upstreams[j].ID })
+	cfg.GlobalRules = globalRules()
 	return cfg, nil
 }
 
@@ -196,6 +225,15 @@ func descriptorSet(files *protoregistry.Files, svc string) (*descriptorpb.FileDe
 		set.File = append(set.File, fdp)
 		return nil
 	}
+	// The error detail kratos sends, so that grpc-transcode can decode it.
+	detail, err := files.FindDescriptorByName(errorDetailType)
+	if err != nil {
+		detail, err = protoregistry.GlobalFiles.FindDescriptorByName(errorDetailType)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("proto %s: %s is not linked into the generator: %w", svc, errorDetailType, err)
+	}
+	roots = append(roots, detail.ParentFile())
 	for _, fd := range roots {
 		if err := visit(fd); err != nil {
 			return nil, err

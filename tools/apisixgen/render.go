@@ -70,8 +70,10 @@ func loader(cfg *config) ([]byte, error) {
 # Loads the gateway configuration into an APISIX Admin API (etcd mode), the
 # same protos, upstreams and routes as apisix.yaml (standalone mode):
 #   APISIX_ADMIN=http://127.0.0.1:9180 APISIX_ADMIN_KEY=... sh apisix/load.sh
-# Every object is PUT under its id, so running it again updates in place. It
-# never deletes: a route whose RPC is gone stays until it is deleted by hand.
+# Every object is PUT under its id, so running it again updates in place;
+# then the routes, upstreams, protos and global rules the Admin API holds
+# that this file does not name are deleted (routes first), so a removed RPC
+# leaves no route behind. The admin key comes from the environment.
 set -eu
 
 ADMIN="${APISIX_ADMIN:-http://127.0.0.1:9180}"
@@ -87,6 +89,29 @@ put() {
 		exit 1
 	fi
 	echo "PUT $1/$2"
+}
+
+# prune KIND ID...: DELETE every KIND the Admin API lists whose id is not
+# one of the IDs (the keys it lists end in /KIND/<id>).
+prune() {
+	kind=$1
+	shift
+	if ! list=$(curl -sS --fail-with-body "$ADMIN/apisix/admin/$kind" -H "X-API-KEY: $APISIX_ADMIN_KEY"); then
+		echo "GET $kind failed: $list" >&2
+		exit 1
+	fi
+	for id in $(printf '%s' "$list" | sed 's|\\/|/|g' | grep -o "\"key\":\"[^\"]*/$kind/[^\"]*\"" | sed 's|.*/||; s|"$||'); do
+		keep=no
+		for want in "$@"; do
+			[ "$id" = "$want" ] && keep=yes
+		done
+		[ "$keep" = yes ] && continue
+		if ! out=$(curl -sS --fail-with-body -X DELETE "$ADMIN/apisix/admin/$kind/$id" -H "X-API-KEY: $APISIX_ADMIN_KEY"); then
+			echo "DELETE $kind/$id failed: $out" >&2
+			exit 1
+		fi
+		echo "DELETE $kind/$id"
+	done
 }
 `)
 	section := func(kind string, id string, v any) error {
@@ -115,6 +140,23 @@ put() {
 			return nil, err
 		}
 	}
+	for _, g := range cfg.GlobalRules {
+		if err := section("global_rules", g.ID, g); err != nil {
+			return nil, err
+		}
+	}
+	ids := func(n int, id func(int) string) string {
+		s := make([]string, n)
+		for i := range s {
+			s[i] = id(i)
+		}
+		return strings.Join(s, " ")
+	}
+	b.WriteString("\n# What this file does not name is stale: routes first (they use the rest).\n")
+	fmt.Fprintf(&b, "prune routes %s\n", ids(len(cfg.Routes), func(i int) string { return cfg.Routes[i].ID }))
+	fmt.Fprintf(&b, "prune global_rules %s\n", ids(len(cfg.GlobalRules), func(i int) string { return cfg.GlobalRules[i].ID }))
+	fmt.Fprintf(&b, "prune upstreams %s\n", ids(len(cfg.Upstreams), func(i int) string { return cfg.Upstreams[i].ID }))
+	fmt.Fprintf(&b, "prune protos %s\n", ids(len(cfg.Protos), func(i int) string { return cfg.Protos[i].ID }))
 	return b.Bytes(), nil
 }
 
