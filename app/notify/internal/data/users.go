@@ -4,7 +4,6 @@ import (
 	"context"
 	"strconv"
 
-	"google.golang.org/grpc/metadata"
 
 	userv1 "clouddrive/api/user/v1"
 	"clouddrive/app/notify/internal/biz"
@@ -15,20 +14,20 @@ import (
 // UserClient reaches the user service through its internal gRPC API (or, in
 // the standalone binary, the same API on this process's own port).
 type UserClient struct {
-	c      userv1.UserInternalClient
-	secret string
+	c userv1.UserInternalClient
+	auth.InternalClient
 }
 
 var _ biz.UserService = (*UserClient)(nil)
 
 // NewUserClient wraps a UserInternal client; secret is the internal secret.
 func NewUserClient(c userv1.UserInternalClient, secret string) *UserClient {
-	return &UserClient{c: c, secret: secret}
+	return &UserClient{c: c, InternalClient: auth.InternalClient{Secret: secret}}
 }
 
 // GetUser implements biz.UserService.
 func (u *UserClient) GetUser(ctx context.Context, id int64) (*biz.User, error) {
-	ctx = metadata.AppendToOutgoingContext(ctx, auth.InternalHeader, u.secret)
+	ctx = u.Sign(ctx)
 	out, err := u.c.GetUser(ctx, &userv1.GetUserRequest{UserId: strconv.FormatInt(id, 10)})
 	if err != nil {
 		// A gRPC status becomes the kratos error it was.

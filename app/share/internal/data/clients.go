@@ -3,7 +3,6 @@ package data
 import (
 	"context"
 
-	"google.golang.org/grpc/metadata"
 
 	filev1 "clouddrive/api/file/v1"
 	storagev1 "clouddrive/api/storage/v1"
@@ -13,13 +12,6 @@ import (
 	"clouddrive/pkg/apimsg"
 	"clouddrive/pkg/auth"
 )
-
-// internal signs outgoing calls with the internal secret.
-type internal struct{ secret string }
-
-func (i internal) ctx(ctx context.Context) context.Context {
-	return metadata.AppendToOutgoingContext(ctx, auth.InternalHeader, i.secret)
-}
 
 // errOf keeps another service's reason (quota, names, not found) for the
 // client: a gRPC status becomes the kratos error it was.
@@ -33,14 +25,14 @@ func errOf(err error) error {
 // FileClient reaches the file service's internal API.
 type FileClient struct {
 	c filev1.FileInternalClient
-	internal
+	auth.InternalClient
 }
 
 var _ biz.FileService = (*FileClient)(nil)
 
 // NewFileClient wraps a FileInternal client; secret is the internal secret.
 func NewFileClient(c filev1.FileInternalClient, secret string) *FileClient {
-	return &FileClient{c: c, internal: internal{secret: secret}}
+	return &FileClient{c: c, InternalClient: auth.InternalClient{Secret: secret}}
 }
 
 // ToNode converts the file service's node.
@@ -61,7 +53,7 @@ func toNodes(ns []*filev1.Node) []*biz.Node {
 
 // GetNode implements biz.FileService.
 func (f *FileClient) GetNode(ctx context.Context, owner, nodeID int64) (*biz.Node, error) {
-	out, err := f.c.GetNode(f.ctx(ctx), &filev1.GetNodeRequest{OwnerId: apimsg.FormatID(owner), Id: apimsg.FormatID(nodeID)})
+	out, err := f.c.GetNode(f.Sign(ctx), &filev1.GetNodeRequest{OwnerId: apimsg.FormatID(owner), Id: apimsg.FormatID(nodeID)})
 	if err != nil {
 		return nil, errOf(err)
 	}
@@ -70,7 +62,7 @@ func (f *FileClient) GetNode(ctx context.Context, owner, nodeID int64) (*biz.Nod
 
 // ListChildren implements biz.FileService.
 func (f *FileClient) ListChildren(ctx context.Context, owner, parent int64, pageSize int, pageToken string) (*biz.NodePage, error) {
-	out, err := f.c.ListChildren(f.ctx(ctx), &filev1.ListChildrenRequest{OwnerId: apimsg.FormatID(owner), ParentId: apimsg.FormatID(parent),
+	out, err := f.c.ListChildren(f.Sign(ctx), &filev1.ListChildrenRequest{OwnerId: apimsg.FormatID(owner), ParentId: apimsg.FormatID(parent),
 		PageSize: int32(pageSize), PageToken: pageToken})
 	if err != nil {
 		return nil, errOf(err)
@@ -80,7 +72,7 @@ func (f *FileClient) ListChildren(ctx context.Context, owner, parent int64, page
 
 // GetPath implements biz.FileService.
 func (f *FileClient) GetPath(ctx context.Context, owner, nodeID int64) ([]*biz.Node, error) {
-	out, err := f.c.GetPath(f.ctx(ctx), &filev1.GetPathRequest{OwnerId: apimsg.FormatID(owner), Id: apimsg.FormatID(nodeID)})
+	out, err := f.c.GetPath(f.Sign(ctx), &filev1.GetPathRequest{OwnerId: apimsg.FormatID(owner), Id: apimsg.FormatID(nodeID)})
 	if err != nil {
 		return nil, errOf(err)
 	}
@@ -89,7 +81,7 @@ func (f *FileClient) GetPath(ctx context.Context, owner, nodeID int64) ([]*biz.N
 
 // CopyFrom implements biz.FileService; names that are taken get " (1)".
 func (f *FileClient) CopyFrom(ctx context.Context, src int64, nodeIDs []int64, dst, parent int64) ([]*biz.Node, error) {
-	out, err := f.c.CopyFrom(f.ctx(ctx), &filev1.CopyFromRequest{SrcOwnerId: apimsg.FormatID(src), Ids: apimsg.FormatIDs(nodeIDs),
+	out, err := f.c.CopyFrom(f.Sign(ctx), &filev1.CopyFromRequest{SrcOwnerId: apimsg.FormatID(src), Ids: apimsg.FormatIDs(nodeIDs),
 		DstOwnerId: apimsg.FormatID(dst), ParentId: apimsg.FormatID(parent), OnConflict: "rename"})
 	if err != nil {
 		return nil, errOf(err)
@@ -100,14 +92,14 @@ func (f *FileClient) CopyFrom(ctx context.Context, src int64, nodeIDs []int64, d
 // StorageClient reaches the storage service's internal API.
 type StorageClient struct {
 	c storagev1.StorageInternalClient
-	internal
+	auth.InternalClient
 }
 
 var _ biz.StorageService = (*StorageClient)(nil)
 
 // NewStorageClient wraps a StorageInternal client; secret is the internal secret.
 func NewStorageClient(c storagev1.StorageInternalClient, secret string) *StorageClient {
-	return &StorageClient{c: c, internal: internal{secret: secret}}
+	return &StorageClient{c: c, InternalClient: auth.InternalClient{Secret: secret}}
 }
 
 func toSigned(u *storagev1.SignedURL) *biz.SignedURL {
@@ -116,7 +108,7 @@ func toSigned(u *storagev1.SignedURL) *biz.SignedURL {
 
 // SignDownload implements biz.StorageService.
 func (s *StorageClient) SignDownload(ctx context.Context, owner, node int64, share string) (*biz.SignedURL, error) {
-	out, err := s.c.SignDownload(s.ctx(ctx), &storagev1.SignDownloadRequest{OwnerId: apimsg.FormatID(owner), NodeId: apimsg.FormatID(node), ShareToken: share})
+	out, err := s.c.SignDownload(s.Sign(ctx), &storagev1.SignDownloadRequest{OwnerId: apimsg.FormatID(owner), NodeId: apimsg.FormatID(node), ShareToken: share})
 	if err != nil {
 		return nil, errOf(err)
 	}
@@ -125,7 +117,7 @@ func (s *StorageClient) SignDownload(ctx context.Context, owner, node int64, sha
 
 // SignZip implements biz.StorageService.
 func (s *StorageClient) SignZip(ctx context.Context, owner int64, nodeIDs []int64, name, share string) (*biz.SignedURL, error) {
-	out, err := s.c.SignZip(s.ctx(ctx), &storagev1.SignZipRequest{OwnerId: apimsg.FormatID(owner), Ids: apimsg.FormatIDs(nodeIDs), Name: name, ShareToken: share})
+	out, err := s.c.SignZip(s.Sign(ctx), &storagev1.SignZipRequest{OwnerId: apimsg.FormatID(owner), Ids: apimsg.FormatIDs(nodeIDs), Name: name, ShareToken: share})
 	if err != nil {
 		return nil, errOf(err)
 	}
@@ -135,14 +127,14 @@ func (s *StorageClient) SignZip(ctx context.Context, owner int64, nodeIDs []int6
 // UserClient reaches the user service's internal API.
 type UserClient struct {
 	c userv1.UserInternalClient
-	internal
+	auth.InternalClient
 }
 
 var _ biz.UserService = (*UserClient)(nil)
 
 // NewUserClient wraps a UserInternal client; secret is the internal secret.
 func NewUserClient(c userv1.UserInternalClient, secret string) *UserClient {
-	return &UserClient{c: c, internal: internal{secret: secret}}
+	return &UserClient{c: c, InternalClient: auth.InternalClient{Secret: secret}}
 }
 
 func toUser(u *userv1.UserInfo) *biz.User {
@@ -151,7 +143,7 @@ func toUser(u *userv1.UserInfo) *biz.User {
 
 // GetUser implements biz.UserService.
 func (u *UserClient) GetUser(ctx context.Context, uid int64) (*biz.User, error) {
-	out, err := u.c.GetUser(u.ctx(ctx), &userv1.GetUserRequest{UserId: apimsg.FormatID(uid)})
+	out, err := u.c.GetUser(u.Sign(ctx), &userv1.GetUserRequest{UserId: apimsg.FormatID(uid)})
 	if err != nil {
 		return nil, errOf(err)
 	}
@@ -160,7 +152,7 @@ func (u *UserClient) GetUser(ctx context.Context, uid int64) (*biz.User, error) 
 
 // LookupUser implements biz.UserService.
 func (u *UserClient) LookupUser(ctx context.Context, username string) (*biz.User, error) {
-	out, err := u.c.LookupUser(u.ctx(ctx), &userv1.LookupUserRequest{Username: username})
+	out, err := u.c.LookupUser(u.Sign(ctx), &userv1.LookupUserRequest{Username: username})
 	if err != nil {
 		return nil, errOf(err)
 	}

@@ -5,8 +5,6 @@ import (
 	"strconv"
 	"time"
 
-	"google.golang.org/grpc/metadata"
-
 	filev1 "clouddrive/api/file/v1"
 	"clouddrive/app/storage/internal/biz"
 	"clouddrive/pkg/apierror"
@@ -17,20 +15,19 @@ import (
 // FileClient reaches the file service through its internal gRPC API (or,
 // in the standalone binary, the same API in process).
 type FileClient struct {
-	c      filev1.FileInternalClient
-	secret string
+	c filev1.FileInternalClient
+	auth.InternalClient
 }
 
 var _ biz.FileService = (*FileClient)(nil)
 
 // NewFileClient wraps a FileInternal client; secret is the internal secret.
 func NewFileClient(c filev1.FileInternalClient, secret string) *FileClient {
-	return &FileClient{c: c, secret: secret}
+	return &FileClient{c: c, InternalClient: auth.InternalClient{Secret: secret}}
 }
 
-func (f *FileClient) ctx(ctx context.Context) context.Context {
-	return metadata.AppendToOutgoingContext(ctx, auth.InternalHeader, f.secret)
-}
+// ctx signs a call to the file service's internal API.
+func (f *FileClient) ctx(ctx context.Context) context.Context { return f.Sign(ctx) }
 
 // errOf keeps the file service's reason (quota, names, not found) for the
 // client: a gRPC status becomes the kratos error it was.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"strconv"
 
-	"google.golang.org/grpc/metadata"
 
 	sharev1 "clouddrive/api/share/v1"
 	"clouddrive/app/storage/internal/biz"
@@ -14,15 +13,15 @@ import (
 // ShareClient asks the share service, at each request for a share's
 // bytes, whether the share still allows it.
 type ShareClient struct {
-	c      sharev1.ShareInternalClient
-	secret string
+	c sharev1.ShareInternalClient
+	auth.InternalClient
 }
 
 var _ biz.ShareService = (*ShareClient)(nil)
 
 // NewShareClient wraps a ShareInternal client; secret is the internal secret.
 func NewShareClient(c sharev1.ShareInternalClient, secret string) *ShareClient {
-	return &ShareClient{c: c, secret: secret}
+	return &ShareClient{c: c, InternalClient: auth.InternalClient{Secret: secret}}
 }
 
 // CheckDownload implements biz.ShareService. The share's reasons (revoked,
@@ -32,7 +31,7 @@ func (s *ShareClient) CheckDownload(ctx context.Context, share string, owner int
 	for i, n := range ids {
 		nodes[i] = strconv.FormatInt(n, 10)
 	}
-	_, err := s.c.CheckDownload(metadata.AppendToOutgoingContext(ctx, auth.InternalHeader, s.secret),
+	_, err := s.c.CheckDownload(s.Sign(ctx),
 		&sharev1.CheckDownloadRequest{Token: share, OwnerId: strconv.FormatInt(owner, 10), NodeIds: nodes, Count: count})
 	return errOf(err)
 }

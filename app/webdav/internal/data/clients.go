@@ -75,20 +75,20 @@ func conflict(rename bool) string {
 
 // AccountClient signs users in through the user service's internal API.
 type AccountClient struct {
-	c      userv1.UserInternalClient
-	secret string
+	c userv1.UserInternalClient
+	auth.InternalClient
 }
 
 var _ biz.Accounts = (*AccountClient)(nil)
 
 // NewAccountClient wraps a UserInternal client; secret is the internal secret.
 func NewAccountClient(c userv1.UserInternalClient, secret string) *AccountClient {
-	return &AccountClient{c: c, secret: secret}
+	return &AccountClient{c: c, InternalClient: auth.InternalClient{Secret: secret}}
 }
 
 // SignIn implements biz.Accounts.
 func (a *AccountClient) SignIn(ctx context.Context, username, password string) (*biz.User, error) {
-	ctx = metadata.AppendToOutgoingContext(ctx, auth.InternalHeader, a.secret)
+	ctx = a.Sign(ctx)
 	out, err := a.c.AppPasswordToken(ctx, &userv1.AppPasswordTokenRequest{Username: username, Password: password})
 	if err != nil {
 		err = apierror.FromRemote(err)
