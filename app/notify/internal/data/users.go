@@ -4,7 +4,6 @@ import (
 	"context"
 	"strconv"
 
-
 	userv1 "clouddrive/api/user/v1"
 	"clouddrive/app/notify/internal/biz"
 	"clouddrive/pkg/apierror"

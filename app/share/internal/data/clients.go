@@ -3,7 +3,6 @@ package data
 import (
 	"context"
 
-
 	filev1 "clouddrive/api/file/v1"
 	storagev1 "clouddrive/api/storage/v1"
 	userv1 "clouddrive/api/user/v1"

@@ -4,7 +4,6 @@ import (
 	"context"
 	"strconv"
 
-
 	sharev1 "clouddrive/api/share/v1"
 	"clouddrive/app/storage/internal/biz"
 	"clouddrive/pkg/auth"
