@@ -176,9 +176,8 @@ func (r *Relay) Stop(ctx context.Context) error {
 // handler publishes row events of the relayed tables and stores positions.
 type handler struct {
 	canal.DummyEventHandler
-	r         *Relay
-	db        string
-	lastSaved time.Time
+	r  *Relay
+	db string
 }
 
 func (h *handler) String() string { return "cdcrelay" }
@@ -212,13 +211,9 @@ func (h *handler) OnRow(e *canal.RowsEvent) error {
 	return nil
 }
 
-// OnPosSynced stores the position canal reached: every row event before it
-// was published (OnRow returned). Stored at most every 100 ms unless canal
-// forces it (rotation, DDL): a restart republishes at most that much.
-func (h *handler) OnPosSynced(_ *replication.EventHeader, pos mysql.Position, _ mysql.GTIDSet, force bool) error {
-	if !force && time.Since(h.lastSaved) < 100*time.Millisecond {
-		return nil
-	}
-	h.lastSaved = time.Now()
+// OnPosSynced stores the position canal reached (after each transaction,
+// rotation or DDL): every row event before it was published (OnRow
+// returned), so a restart resumes right after the last published change.
+func (h *handler) OnPosSynced(_ *replication.EventHeader, pos mysql.Position, _ mysql.GTIDSet, _ bool) error {
 	return h.r.pos.save(pos)
 }

@@ -81,5 +81,16 @@ func policyOf(c *Config) *biz.Policy {
 // New builds the service on its configuration; its events go to pub
 // (Kafka, or the standalone binary's in-process bus).
 func New(c *Config, pub events.Publisher, logger log.Logger) (*Module, func(), error) {
-	return wireModule(c.GetData(), c.GetTree(), policyOf(c), pub, logger)
+	return NewCached(c, nil, pub, logger)
+}
+
+// CacheConfig is the cache section of the configuration file
+// (internal/conf/cache.proto), read beside Config.
+type CacheConfig = conf.CacheBootstrap
+
+// NewCached is New reading node lookups, listing pages and usage through
+// Redis when cache.enabled: a deployment's choice (nil: MySQL only, as the
+// standalone binary runs).
+func NewCached(c *Config, cache *CacheConfig, pub events.Publisher, logger log.Logger) (*Module, func(), error) {
+	return wireModule(c.GetData(), c.GetTree(), cache.GetCache(), policyOf(c), pub, logger)
 }

@@ -19,7 +19,13 @@ func Main() {
 		if err != nil {
 			return nil, nil, err
 		}
-		m, cleanup, err := New(c, kafka, p.Logger)
+		// The cache section sits beside Config in the same file.
+		cache := &CacheConfig{}
+		if err := p.Config.Scan(cache); err != nil {
+			_ = kafka.Close()
+			return nil, nil, err
+		}
+		m, cleanup, err := NewCached(c, cache, kafka, p.Logger)
 		if err != nil {
 			_ = kafka.Close()
 			return nil, nil, err

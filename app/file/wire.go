@@ -14,6 +14,6 @@ import (
 	"clouddrive/pkg/events"
 )
 
-func wireModule(*confv1.Data, *conf.Tree, *biz.Policy, events.Publisher, log.Logger) (*Module, func(), error) {
+func wireModule(*confv1.Data, *conf.Tree, *conf.Cache, *biz.Policy, events.Publisher, log.Logger) (*Module, func(), error) {
 	panic(wire.Build(data.ProviderSet, biz.ProviderSet, biz.NewClock, service.ProviderSet, newModule))
 }

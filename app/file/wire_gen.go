@@ -22,20 +22,25 @@ import (
 
 // Injectors from wire.go:
 
-func wireModule(confv1Data *confv1.Data, tree *conf.Tree, policy *biz.Policy, publisher events.Publisher, logger log.Logger) (*Module, func(), error) {
+func wireModule(confv1Data *confv1.Data, tree *conf.Tree, cache *conf.Cache, policy *biz.Policy, publisher events.Publisher, logger log.Logger) (*Module, func(), error) {
 	dataData, cleanup, err := data.NewData(confv1Data, logger)
 	if err != nil {
 		return nil, nil, err
 	}
-	nodeRepo := data.NewNodeRepo(dataData)
-	quotaRepo := data.NewQuotaRepo(dataData)
+	dataCache, cleanup2, err := data.NewCache(cache, confv1Data, logger)
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	nodeRepo := data.ProvideNodeRepo(dataData, dataCache)
+	quotaRepo := data.ProvideQuotaRepo(dataData, dataCache)
 	outboxRepo := data.NewOutboxRepo(dataData)
 	clock := biz.NewClock()
 	quotaUsecase := biz.NewQuotaUsecase(quotaRepo, outboxRepo, policy, clock, logger)
 	changeRepo := data.NewChangeRepo(dataData)
 	feed := biz.NewFeed(changeRepo, nodeRepo)
 	versionRepo := data.NewVersionRepo(dataData)
-	transaction := data.NewTransaction(dataData)
+	transaction := data.ProvideTransaction(dataData, dataCache)
 	nodeUsecase := biz.NewNodeUsecase(nodeRepo, quotaUsecase, outboxRepo, feed, versionRepo, transaction, clock, logger)
 	trashUsecase := biz.NewTrashUsecase(nodeRepo, quotaRepo, outboxRepo, feed, versionRepo, transaction, policy, clock, logger)
 	changeHub := data.NewChangeHub()
@@ -47,6 +52,7 @@ func wireModule(confv1Data *confv1.Data, tree *conf.Tree, policy *biz.Policy, pu
 	relay := data.NewRelay(dataData, publisher, logger)
 	module := newModule(fileService, fileAdminService, fileInternalService, trashUsecase, nodeUsecase, changeUsecase, changeHub, relay, tree, logger)
 	return module, func() {
+		cleanup2()
 		cleanup()
 	}, nil
 }

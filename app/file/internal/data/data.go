@@ -18,8 +18,9 @@ import (
 	"clouddrive/pkg/events"
 )
 
-// ProviderSet is data providers.
-var ProviderSet = wire.NewSet(NewData, NewTransaction, NewNodeRepo, NewQuotaRepo, NewOutboxRepo, NewRelay,
+// ProviderSet is data providers. The transaction and the node and quota
+// repos read through the Redis cache when it is on (cache.go).
+var ProviderSet = wire.NewSet(NewData, NewCache, ProvideTransaction, ProvideNodeRepo, ProvideQuotaRepo, NewOutboxRepo, NewRelay,
 	NewChangeRepo, NewVersionRepo, NewChangeHub, NewChangeWaker)
 
 // NewRelay publishes this service's outbox.
