@@ -102,6 +102,13 @@ func noSpace(err error) error {
 	switch errCode(err) {
 	case "XMinioStorageFull", "StorageFull", "XMinioDiskFull":
 		return commonv1.ErrorInsufficientStorage("the blob store has no room left for this; retry once space is freed")
+	case "InternalError":
+		// MinIO answers a write its drive refused for space as an internal
+		// error with the cause in the message.
+		if strings.Contains(minio.ToErrorResponse(err).Message, "no space left on device") ||
+			strings.Contains(err.Error(), "no space left on device") {
+			return commonv1.ErrorInsufficientStorage("the blob store has no room left for this; retry once space is freed")
+		}
 	}
 	return err
 }
@@ -159,7 +166,12 @@ func (s *S3Store) Publish(ctx context.Context, u *biz.Upload, chunks []*biz.Chun
 	}
 	_, err := s.core.CompleteMultipartUpload(ctx, s.bucket, key, u.BackendRef, parts,
 		minio.PutObjectOptions{ContentType: "application/octet-stream"})
-	if errCode(err) == "NoSuchUpload" {
+	// A completion that reached the server before its process died has
+	// made the object and consumed the upload: the retry finds the upload
+	// gone (NoSuchUpload) or, while the server is still finishing it, its
+	// parts gone (InvalidPart). The object at the key, of the right size,
+	// is then this upload's checked bytes (nothing else completes there).
+	if c := errCode(err); c == "NoSuchUpload" || c == "InvalidPart" {
 		info, serr := s.client.StatObject(ctx, s.bucket, key, minio.StatObjectOptions{})
 		if serr == nil && info.Size == u.Size {
 			return nil
