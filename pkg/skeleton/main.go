@@ -41,7 +41,7 @@ func Run(name string, defaults []byte, path string, conf proto.Message, build Bu
 		return err
 	}
 	defer p.Close()
-	log.SetLogger(p.Logger)
+	log.SetLogger(config.QuietWatcherStops(p.Logger))
 	m, cleanup, err := build(p)
 	if err != nil {
 		return err

@@ -11,6 +11,7 @@ import (
 
 	"clouddrive/app/standalone"
 	"clouddrive/pkg/apiserver"
+	"clouddrive/pkg/config"
 )
 
 func main() {
@@ -21,7 +22,7 @@ func main() {
 	flag.StringVar(&o.DebugAddr, "debug", "", "profiling (net/http/pprof) address, e.g. 127.0.0.1:6060; off when empty")
 	flag.Parse()
 	o.Logger = apiserver.Logger(os.Stdout, "clouddrive")
-	log.SetLogger(o.Logger)
+	log.SetLogger(config.QuietWatcherStops(o.Logger))
 	if err := standalone.Run(context.Background(), o); err != nil {
 		log.NewHelper(o.Logger).Errorw("msg", "clouddrive stopped", "err", err)
 		os.Exit(1)
