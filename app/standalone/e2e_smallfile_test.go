@@ -36,10 +36,11 @@ func (e *env) testSmallFile(t *testing.T) {
 	if f := u.fetch(u.fileURL(n.GetId()), c); f.status != http.StatusOK || f.n != c.size || f.diffAt >= 0 {
 		t.Fatalf("download: %d, %d bytes, first difference at %d", f.status, f.n, f.diffAt)
 	}
-	// With its hash, into a folder; the same name again: conflict or rename.
+	// With its hash, into a folder; the same name again: conflict or rename
+	// when asked (by default a new version: e2e_versions_test.go).
 	dir := u.mkdir("", "inbox")
 	u.c.ok(put(url.Values{"name": {"note.txt"}, "parent_id": {dir.GetId()}, "content_hash": {c.hash()}}, body, u.tok), nil)
-	u.c.fail(put(url.Values{"name": {"note.txt"}}, body, u.tok), 409, "NAME_CONFLICT")
+	u.c.fail(put(url.Values{"name": {"note.txt"}, "on_conflict": {"fail"}}, body, u.tok), 409, "NAME_CONFLICT")
 	var renamed fv1.Node
 	u.c.ok(put(url.Values{"name": {"note.txt"}, "on_conflict": {"rename"}}, body, u.tok), &renamed)
 	if renamed.GetName() == "note.txt" {

@@ -184,7 +184,17 @@ func (uc *DownloadUsecase) OpenSigned(ctx context.Context, q url.Values) (*Opene
 	if err != nil {
 		return nil, linkError()
 	}
-	o, err := uc.Open(ctx, signed.UserID, id)
+	var o *Opened
+	if v := q.Get(paramVersion); v != "" {
+		// A kept older version (signed in with the id: never a share's).
+		version, perr := strconv.ParseInt(v, 10, 64)
+		if perr != nil || q.Get(paramShare) != "" {
+			return nil, linkError()
+		}
+		o, err = uc.OpenVersion(ctx, signed.UserID, id, version)
+	} else {
+		o, err = uc.Open(ctx, signed.UserID, id)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -29,6 +29,9 @@ type NewFile struct {
 	Size        int64
 	Mime        string
 	Rename      bool
+	// Version: onto an existing file's name, a new version of that file
+	// (when Rename is not set); neither: NAME_CONFLICT.
+	Version bool
 }
 
 // WalkEntry is a node under a zip selection with its relative path.

@@ -36,6 +36,7 @@ type Upload struct {
 	ContentHash string
 	ChunkSize   int64
 	Rename      bool
+	Version     bool
 	State       UploadState
 	NodeID      int64 // once completed
 	// The proof-of-possession challenge: the nonce of (owner, content,

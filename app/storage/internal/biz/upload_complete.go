@@ -273,7 +273,7 @@ func (uc *UploadUsecase) publish(ctx context.Context, u *Upload, chunks []*Chunk
 // createNode makes the file node and closes the upload.
 func (uc *UploadUsecase) createNode(ctx context.Context, u *Upload) (*FileNode, error) {
 	n, err := uc.files.CreateFile(ctx, NewFile{Owner: u.OwnerID, Parent: u.ParentID, Name: u.Name,
-		ContentHash: u.ContentHash, Size: u.Size, Mime: u.Mime, Rename: u.Rename})
+		ContentHash: u.ContentHash, Size: u.Size, Mime: u.Mime, Rename: u.Rename, Version: u.Version})
 	if err != nil {
 		return nil, err
 	}

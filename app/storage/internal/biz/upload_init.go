@@ -28,7 +28,7 @@ func (uc *UploadUsecase) Init(ctx context.Context, f NewFile) (*Session, error) 
 		return nil, err
 	}
 	u = &Upload{ID: randomHex(16), OwnerID: f.Owner, ParentID: f.Parent, Name: f.Name, Mime: f.Mime, Size: f.Size,
-		ContentHash: f.ContentHash, ChunkSize: chunkSizeFor(f.Size, uc.policy.ChunkSize), Rename: f.Rename,
+		ContentHash: f.ContentHash, ChunkSize: chunkSizeFor(f.Size, uc.policy.ChunkSize), Rename: f.Rename, Version: f.Version,
 		State: UploadOpen, CreatedAt: now, ExpiresAt: now.Add(uc.policy.UploadTTL)}
 	u.ChallengePeriod = uc.policy.challengePeriod(now)
 	u.Nonce = uc.policy.challengeNonce(f.Owner, f.ContentHash, f.Size, u.ChallengePeriod)

@@ -55,7 +55,7 @@ func (uc *UploadUsecase) PutFile(ctx context.Context, f NewFile, body io.Reader)
 	}
 
 	u := &Upload{ID: randomHex(16), OwnerID: f.Owner, ParentID: f.Parent, Name: f.Name, Mime: f.Mime, Size: f.Size,
-		ContentHash: f.ContentHash, ChunkSize: chunkSizeFor(f.Size, uc.policy.ChunkSize), Rename: f.Rename, State: UploadOpen}
+		ContentHash: f.ContentHash, ChunkSize: chunkSizeFor(f.Size, uc.policy.ChunkSize), Rename: f.Rename, Version: f.Version, State: UploadOpen}
 	ref, err := uc.store.Begin(ctx, u)
 	if err != nil {
 		return nil, err

@@ -12,6 +12,7 @@ type uploadModel struct {
 	Size            int64  `gorm:"not null"`
 	ChunkSize       int64  `gorm:"not null"`
 	Rename          bool   `gorm:"not null;default:false"`
+	Version         bool   `gorm:"not null;default:false"`
 	State           int8   `gorm:"type:tinyint;not null"`
 	NodeID          int64  `gorm:"not null;default:0"`
 	Nonce           []byte `gorm:"type:varbinary(32);not null"`

@@ -20,14 +20,14 @@ func NewUploadRepo(d *Data) biz.UploadRepo { return &uploadRepo{d: d} }
 
 func toUpload(m *uploadModel) *biz.Upload {
 	return &biz.Upload{ID: m.ID, OwnerID: m.OwnerID, ParentID: m.ParentID, Name: m.Name, Mime: m.Mime, Size: m.Size,
-		ContentHash: m.ContentHash, ChunkSize: m.ChunkSize, Rename: m.Rename, State: biz.UploadState(m.State),
+		ContentHash: m.ContentHash, ChunkSize: m.ChunkSize, Rename: m.Rename, Version: m.Version, State: biz.UploadState(m.State),
 		NodeID: m.NodeID, Nonce: m.Nonce, ChallengePeriod: m.ChallengePeriod,
 		BackendRef: m.BackendRef, CreatedAt: m.CreatedAt, ExpiresAt: m.ExpiresAt}
 }
 
 func (r *uploadRepo) Create(ctx context.Context, u *biz.Upload) error {
 	return mapErr(r.d.db(ctx).Create(&uploadModel{ID: u.ID, OwnerID: u.OwnerID, ContentHash: u.ContentHash,
-		ParentID: u.ParentID, Name: u.Name, Mime: u.Mime, Size: u.Size, ChunkSize: u.ChunkSize, Rename: u.Rename,
+		ParentID: u.ParentID, Name: u.Name, Mime: u.Mime, Size: u.Size, ChunkSize: u.ChunkSize, Rename: u.Rename, Version: u.Version,
 		State: int8(u.State), Nonce: u.Nonce, ChallengePeriod: u.ChallengePeriod,
 		BackendRef: u.BackendRef, CreatedAt: u.CreatedAt, UpdatedAt: u.CreatedAt, ExpiresAt: u.ExpiresAt}).Error)
 }

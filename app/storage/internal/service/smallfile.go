@@ -43,7 +43,7 @@ func (b *ByteRoutes) PutFile(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := biz.NewFile{Owner: c.UserID, Name: q.Get("name"), Size: r.ContentLength, ContentHash: q.Get("content_hash"),
-		Mime: q.Get("mime"), Rename: rename(q.Get("on_conflict"))}
+		Mime: q.Get("mime"), Rename: rename(q.Get("on_conflict")), Version: version(q.Get("on_conflict"))}
 	switch {
 	case f.Name == "":
 		b.fail(w, r, apierror.Invalid("name", "a file name is required"))
@@ -55,8 +55,8 @@ func (b *ByteRoutes) PutFile(w http.ResponseWriter, r *http.Request) {
 		b.fail(w, r, apierror.Invalid("mime", "at most 255 bytes"))
 		return
 	}
-	if oc := q.Get("on_conflict"); oc != "" && oc != "fail" && oc != "rename" {
-		b.fail(w, r, apierror.Invalid("on_conflict", `"fail" or "rename"`))
+	if oc := q.Get("on_conflict"); oc != "" && oc != "fail" && oc != "rename" && oc != "version" {
+		b.fail(w, r, apierror.Invalid("on_conflict", `"version", "fail" or "rename"`))
 		return
 	}
 	if p := q.Get("parent_id"); p != "" {

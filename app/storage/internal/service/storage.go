@@ -30,6 +30,10 @@ func hexOf(b []byte) string { return hex.EncodeToString(b) }
 
 func rename(s string) bool { return s == "rename" }
 
+// version: a file uploaded onto an existing file's name becomes a new
+// version of it unless the caller said "fail" or "rename".
+func version(s string) bool { return s == "" || s == "version" }
+
 func (s *StorageService) InitUpload(ctx context.Context, req *v1.InitUploadRequest) (*v1.UploadSession, error) {
 	uid, err := owner(ctx)
 	if err != nil {
@@ -43,7 +47,8 @@ func (s *StorageService) InitUpload(ctx context.Context, req *v1.InitUploadReque
 		}
 	}
 	sess, err := s.uploads.Init(ctx, biz.NewFile{Owner: uid, Parent: parent, Name: req.GetName(), Size: req.GetSize(),
-		ContentHash: req.GetContentHash(), Mime: req.GetMime(), Rename: rename(req.GetOnConflict())})
+		ContentHash: req.GetContentHash(), Mime: req.GetMime(), Rename: rename(req.GetOnConflict()),
+		Version: version(req.GetOnConflict())})
 	if err != nil {
 		return nil, err
 	}
@@ -103,7 +108,16 @@ func (s *StorageService) DownloadURL(ctx context.Context, req *v1.DownloadURLReq
 	if !ok {
 		return nil, v1.ErrorFileNotFound("no such file")
 	}
-	u, err := s.downloads.FileURL(ctx, uid, id, false)
+	var u *biz.SignedURL
+	if req.GetVersionId() != "" {
+		version, ok := parseID(req.GetVersionId())
+		if !ok {
+			return nil, filev1.ErrorVersionNotFound("this file has no such version")
+		}
+		u, err = s.downloads.VersionURL(ctx, uid, id, version)
+	} else {
+		u, err = s.downloads.FileURL(ctx, uid, id, false)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -277,7 +291,16 @@ func (s *StorageService) Download(req *v1.DownloadRequest, stream v1.Storage_Dow
 	if !ok {
 		return v1.ErrorFileNotFound("no such file")
 	}
-	o, err := s.downloads.Open(ctx, uid, id)
+	var o *biz.Opened
+	if req.GetVersionId() != "" {
+		version, ok := parseID(req.GetVersionId())
+		if !ok {
+			return filev1.ErrorVersionNotFound("this file has no such version")
+		}
+		o, err = s.downloads.OpenVersion(ctx, uid, id, version)
+	} else {
+		o, err = s.downloads.Open(ctx, uid, id)
+	}
 	if err != nil {
 		return err
 	}
