@@ -127,7 +127,25 @@ func (r *Relay) runOnce(ctx context.Context) error {
 			return err
 		}
 	}
-	c.SetEventHandler(&handler{r: r, db: b.GetDatabase()})
+	h := &handler{r: r, db: b.GetDatabase()}
+	c.SetEventHandler(h)
+	flusher := make(chan struct{})
+	defer close(flusher)
+	go func() {
+		tick := time.NewTicker(batchWait)
+		defer tick.Stop()
+		for {
+			select {
+			case <-flusher:
+				return
+			case <-tick.C:
+				if err := h.flush(); err != nil {
+					c.Close() // RunFrom returns; Start resumes from the stored position
+					return
+				}
+			}
+		}
+	}()
 	r.mu.Lock()
 	r.canal, r.running = c, true
 	r.mu.Unlock()
@@ -139,6 +157,11 @@ func (r *Relay) runOnce(ctx context.Context) error {
 	r.running = false
 	r.mu.Unlock()
 	c.Close()
+	// What canal handed over before it stopped still goes out (a clean
+	// stop loses nothing even from the last few milliseconds).
+	if ferr := h.flush(); err == nil {
+		err = ferr
+	}
 	if err == nil {
 		err = errors.New("canal ended")
 	}
@@ -174,11 +197,27 @@ func (r *Relay) Stop(ctx context.Context) error {
 }
 
 // handler publishes row events of the relayed tables and stores positions.
+// Messages are sent in batches: those of the transactions canal handed over
+// within a few milliseconds (or up to batchMax of them) go in one request,
+// which keeps the relay ahead of a busy database; the position is stored
+// only once the batch holding every change before it is acknowledged.
 type handler struct {
 	canal.DummyEventHandler
 	r  *Relay
 	db string
+
+	mu    sync.Mutex
+	batch []*sarama.ProducerMessage
+	ops   []string
+	pos   *mysql.Position // where a restart resumes once batch is sent
+	since time.Time       // when batch began
+	err   error           // a failed send: canal stops, Start resumes
 }
+
+const (
+	batchWait = 5 * time.Millisecond
+	batchMax  = 1000
+)
 
 func (h *handler) String() string { return "cdcrelay" }
 
@@ -195,25 +234,64 @@ func (h *handler) OnRow(e *canal.RowsEvent) error {
 		return err
 	}
 	at := time.Unix(int64(e.Header.Timestamp), 0)
-	pms := make([]*sarama.ProducerMessage, len(msgs))
-	for i, m := range msgs {
-		pms[i] = &sarama.ProducerMessage{Topic: m.topic, Key: sarama.ByteEncoder(m.key), Value: sarama.ByteEncoder(m.value),
-			Timestamp: at}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.err != nil {
+		return h.err
 	}
-	// Until Kafka has them, the position does not move: an error here
-	// stops canal, and Start begins again from the stored position.
-	if err := h.r.prod.SendMessages(pms); err != nil {
-		return fmt.Errorf("kafka: %w", err)
+	if len(h.batch) == 0 {
+		h.since = time.Now()
 	}
 	for _, m := range msgs {
-		telemetry.CDCEvents.WithLabelValues(m.topic, m.op).Inc()
+		h.batch = append(h.batch, &sarama.ProducerMessage{Topic: m.topic, Key: sarama.ByteEncoder(m.key),
+			Value: sarama.ByteEncoder(m.value), Timestamp: at})
+		h.ops = append(h.ops, m.op)
 	}
 	return nil
 }
 
-// OnPosSynced stores the position canal reached (after each transaction,
-// rotation or DDL): every row event before it was published (OnRow
-// returned), so a restart resumes right after the last published change.
-func (h *handler) OnPosSynced(_ *replication.EventHeader, pos mysql.Position, _ mysql.GTIDSet, _ bool) error {
-	return h.r.pos.save(pos)
+// OnPosSynced is called after each transaction, rotation or DDL: every
+// row event before pos has been through OnRow. The batch goes when it is
+// full or old enough (else the flusher sends it within batchWait).
+func (h *handler) OnPosSynced(_ *replication.EventHeader, pos mysql.Position, _ mysql.GTIDSet, force bool) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.pos = &pos
+	if force || len(h.batch) >= batchMax || time.Since(h.since) >= batchWait {
+		return h.flushLocked()
+	}
+	return h.err
+}
+
+// flush sends what is pending (the flusher, every batchWait).
+func (h *handler) flush() error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.flushLocked()
+}
+
+func (h *handler) flushLocked() error {
+	if h.err != nil {
+		return h.err
+	}
+	if len(h.batch) > 0 {
+		// Until Kafka has them, the position does not move: an error
+		// stops canal, and Start begins again from the stored position.
+		if err := h.r.prod.SendMessages(h.batch); err != nil {
+			h.err = fmt.Errorf("kafka: %w", err)
+			return h.err
+		}
+		for i, m := range h.batch {
+			telemetry.CDCEvents.WithLabelValues(m.Topic, h.ops[i]).Inc()
+		}
+		h.batch, h.ops = h.batch[:0], h.ops[:0]
+	}
+	if h.pos != nil {
+		if err := h.r.pos.save(*h.pos); err != nil {
+			h.err = err
+			return err
+		}
+		h.pos = nil
+	}
+	return nil
 }

@@ -123,7 +123,7 @@ func read(ctx context.Context, r *rand.Rand, in *instance, w *world) error {
 	case 1:
 		orders := []string{biz.OrderName, biz.OrderSize, biz.OrderUpdated}
 		q := biz.ListQuery{Owner: owner, Parent: w.pick(r, owner, true), OrderBy: orders[r.IntN(3)], Desc: r.IntN(2) == 0,
-			Limit: 1 + r.IntN(50)}
+			Limit: []int{5, 50}[r.IntN(2)]}
 		_, err := in.nodes.List(ctx, q)
 		if err == nil {
 			w.listed(q)

@@ -367,73 +367,114 @@ func (in *instance) list(ctx context.Context, owner, parent int64, order string,
 
 // converged checks every key under the cache's prefix against MySQL: a
 // cached row equals the row in MySQL, a "missing" answer is still true, a
-// quota equals its row; and every listing page a reader can reach (under
-// its folder's current stamp) equals what MySQL lists. nil when all agree.
+// tombstone is not older than the row, a quota equals its row; and every
+// listing page a reader can reach (under its folder's current stamp)
+// equals what MySQL lists. nil when all agree. Reads are batched, so that
+// one check of a few thousand keys takes well under a second.
 func (p *pipeline) converged(queries []biz.ListQuery, plain biz.NodeRepo, reader *instance) error {
 	ctx := p.ctx
 	keys, err := p.rdb.Keys(ctx, "cd:cache:*").Result()
 	if err != nil {
 		return err
 	}
-	checked := 0
+	var nodeKeys, quotaKeys []string
+	var nodeIDs, quotaOwners []int64
 	for _, k := range keys {
 		rest := strings.TrimPrefix(k, "cd:cache:")
+		var id int64
 		switch {
 		case strings.HasPrefix(rest, "n:"):
-			var id int64
 			fmt.Sscan(rest[2:], &id)
-			e, err := p.layout.Get(ctx, k)
-			if err != nil || e == nil {
+			nodeKeys, nodeIDs = append(nodeKeys, k), append(nodeIDs, id)
+		case strings.HasPrefix(rest, "q:"):
+			fmt.Sscan(rest[2:], &id)
+			quotaKeys, quotaOwners = append(quotaKeys, k), append(quotaOwners, id)
+		}
+	}
+	entries := func(keys []string) ([]*cdc.Entry, error) {
+		pipe := p.rdb.Pipeline()
+		cmds := make([]*redis.MapStringStringCmd, len(keys))
+		for i, k := range keys {
+			cmds[i] = pipe.HGetAll(ctx, k)
+		}
+		if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
+			return nil, err
+		}
+		out := make([]*cdc.Entry, len(keys))
+		for i, c := range cmds {
+			m := c.Val()
+			if len(m) == 0 {
 				continue // expired meanwhile
 			}
-			var m nodeModel
-			err = p.db.Where("id = ?", id).Take(&m).Error
-			found := err == nil
-			if err != nil && !errors.Is(err, gorm.ErrRecordNotFound) {
-				return err
+			e := &cdc.Entry{Kind: m["k"], Data: []byte(m["d"])}
+			fmt.Sscan(m["v"], &e.Version)
+			fmt.Sscan(m["o"], &e.Owner)
+			out[i] = e
+		}
+		return out, nil
+	}
+	checked := 0
+	es, err := entries(nodeKeys)
+	if err != nil {
+		return err
+	}
+	rows := map[int64]*nodeModel{}
+	for _, part := range chunks(nodeIDs, 500) {
+		var ms []nodeModel
+		if err := p.db.Where("id IN ?", part).Find(&ms).Error; err != nil {
+			return err
+		}
+		for i := range ms {
+			rows[ms[i].ID] = &ms[i]
+		}
+	}
+	for i, e := range es {
+		if e == nil {
+			continue
+		}
+		k, m := nodeKeys[i], rows[nodeIDs[i]]
+		switch e.Kind {
+		case cdc.KindRow:
+			if m == nil {
+				return fmt.Errorf("%s: cached row v%d, none in MySQL", k, e.Version)
 			}
-			switch e.Kind {
-			case cdc.KindRow:
-				if !found {
-					return fmt.Errorf("%s: cached row v%d, none in MySQL", k, e.Version)
-				}
-				var got, want cdc.NodeRow
-				if err := json.Unmarshal(e.Data, &got); err != nil {
-					return fmt.Errorf("%s: %v", k, err)
-				}
-				want = rowOf(toNode(&m))
-				if !sameRow(got, want) {
-					return fmt.Errorf("%s: cached %+v\nMySQL %+v", k, got, want)
-				}
-				checked++
-			case cdc.KindMiss:
-				if found && m.OwnerID == e.Owner {
-					return fmt.Errorf("%s: cached as missing for owner %d, in MySQL at v%d", k, e.Owner, m.Version)
-				}
-			case cdc.KindTomb:
-				if found && m.Version > e.Version {
-					return fmt.Errorf("%s: tombstone at v%d, MySQL has v%d", k, e.Version, m.Version)
-				}
+			var got cdc.NodeRow
+			if err := json.Unmarshal(e.Data, &got); err != nil {
+				return fmt.Errorf("%s: %v", k, err)
 			}
-		case strings.HasPrefix(rest, "q:"):
-			var owner int64
-			fmt.Sscan(rest[2:], &owner)
-			e, err := p.layout.Get(ctx, k)
-			if err != nil || e == nil {
-				continue
+			if want := rowOf(toNode(m)); !sameRow(got, want) {
+				return fmt.Errorf("%s: cached %+v\nMySQL %+v", k, got, want)
 			}
-			var m quotaModel
-			err = p.db.Where("owner_id = ?", owner).Take(&m).Error
-			if e.Kind == cdc.KindRow {
-				var got cdc.QuotaRow
-				_ = json.Unmarshal(e.Data, &got)
-				if err != nil || got.UsedBytes != m.UsedBytes || got.LimitBytes != m.LimitBytes || got.Version != m.Version {
-					return fmt.Errorf("%s: cached %+v, MySQL %+v (%v)", k, got, m, err)
-				}
-				checked++
-			} else if e.Kind == cdc.KindMiss && err == nil {
-				return fmt.Errorf("%s: cached as missing, MySQL has %+v", k, m)
+			checked++
+		case cdc.KindMiss:
+			if m != nil && m.OwnerID == e.Owner {
+				return fmt.Errorf("%s: cached as missing for owner %d, in MySQL at v%d", k, e.Owner, m.Version)
 			}
+		case cdc.KindTomb:
+			if m != nil && m.Version > e.Version {
+				return fmt.Errorf("%s: tombstone at v%d, MySQL has v%d", k, e.Version, m.Version)
+			}
+		}
+	}
+	es, err = entries(quotaKeys)
+	if err != nil {
+		return err
+	}
+	for i, e := range es {
+		if e == nil {
+			continue
+		}
+		var m quotaModel
+		err := p.db.Where("owner_id = ?", quotaOwners[i]).Take(&m).Error
+		if e.Kind == cdc.KindRow {
+			var got cdc.QuotaRow
+			_ = json.Unmarshal(e.Data, &got)
+			if err != nil || got.UsedBytes != m.UsedBytes || got.LimitBytes != m.LimitBytes || got.Version != m.Version {
+				return fmt.Errorf("%s: cached %+v, MySQL %+v (%v)", quotaKeys[i], got, m, err)
+			}
+			checked++
+		} else if e.Kind == cdc.KindMiss && err == nil {
+			return fmt.Errorf("%s: cached as missing, MySQL has %+v", quotaKeys[i], m)
 		}
 	}
 	for _, q := range queries {
