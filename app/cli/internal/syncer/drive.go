@@ -48,7 +48,7 @@ func (d *Drive) Snapshot(ctx context.Context, since *Since) (*Snapshot, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", d.Root, err)
 	}
-	snap := &Snapshot{Entries: map[string]*RemoteEntry{}, Cursor: cursor}
+	snap := &Snapshot{Entries: map[string]*RemoteEntry{}, Cursor: cursor, Listed: true}
 	if err := d.walk(ctx, root.GetId(), "", snap); err != nil {
 		return nil, err
 	}

@@ -49,11 +49,14 @@ type Engine struct {
 
 // Result counts one Sync's actions.
 type Result struct {
-	Passes  int
-	Done    map[Op]int
-	Moves   int
-	Failed  int
-	Planned []string // dry run: the plan, one line per action
+	Passes int
+	Done   map[Op]int
+	Moves  int
+	Failed int
+	// Listings counts the passes that walked the whole drive folder; the
+	// others replayed the change feed.
+	Listings int
+	Planned  []string // dry run: the plan, one line per action
 }
 
 func (e *Engine) now() time.Time {
@@ -130,6 +133,9 @@ func (e *Engine) pass(ctx context.Context, res *Result) (changed, failed int, er
 		}()
 	}
 	remote := snap.Entries
+	if snap.Listed {
+		res.Listings++
+	}
 
 	// 1. Moves, one at a time, each carrying its subtree.
 	skip := map[string]bool{}
@@ -517,5 +523,9 @@ func (r *Result) Summary() string {
 	if s == "" {
 		s = "nothing to do, "
 	}
-	return s + fmt.Sprintf("%d failed", r.Failed)
+	s += fmt.Sprintf("%d failed", r.Failed)
+	if r.Listings > 0 {
+		s += "; the drive folder listed" // rather than read from the change feed
+	}
+	return s
 }

@@ -28,6 +28,8 @@ type Snapshot struct {
 	// Cursor is the change feed's position this snapshot includes every
 	// change up to (taken before a listing); empty without a feed.
 	Cursor string
+	// Listed: the whole folder was walked (not replayed from the feed).
+	Listed bool
 }
 
 // Since is what a Remote may build a snapshot from instead of listing the
