@@ -210,8 +210,8 @@ func TestComposeLoadsAndEveryReferenceResolves(t *testing.T) {
 					return true
 				case repo == "apache/kafka" && strings.HasPrefix(k, "KAFKA_"):
 					return true // the image turns KAFKA_X_Y into x.y of server.properties
-				case repo == "curlimages/curl":
-					return scriptsRead(t, s, k)
+				case repo == "curlimages/curl" || repo == "mysql":
+					return scriptsRead(t, s, k) // one-shot jobs' scripts, MySQL's initdb scripts
 				case repo == "apache/apisix":
 					return apisixConfigReads(t, k)
 				}
@@ -318,7 +318,7 @@ func TestComposeLoadsAndEveryReferenceResolves(t *testing.T) {
 		}
 	}
 	for _, want := range append(append([]string(nil), driveServices...), "mysql", "redis", "kafka", "etcd", "nacos",
-		"minio", "apisix", "jaeger", "prometheus", "grafana",
+		"minio", "apisix", "flink-jobmanager", "flink-taskmanager", "flink-jobs", "jaeger", "prometheus", "grafana",
 		"elasticsearch", "kibana", "filebeat", "web") {
 		if _, ok := p.Services[want]; !ok {
 			t.Errorf("docker-compose.yaml has no %s", want)

@@ -23,6 +23,7 @@ import (
 	confv1 "clouddrive/api/conf/v1"
 	// The services' configuration messages (clouddrive.<svc>.conf.Bootstrap)
 	// are registered by the packages that assemble them.
+	_ "clouddrive/app/cachesync"
 	_ "clouddrive/app/standalone"
 	"clouddrive/pkg/skeleton"
 )
@@ -32,7 +33,7 @@ const root = ".."
 
 // driveServices are the binaries built from app/<svc>/cmd/<svc> that run on
 // pkg/skeleton (config from -conf, /healthz, /readyz, /metrics).
-var driveServices = []string{"user", "file", "storage", "share", "notify", "webdav"}
+var driveServices = []string{"user", "file", "storage", "share", "notify", "webdav", "cachesync"}
 
 func isDriveService(name string) bool {
 	for _, s := range driveServices {

@@ -6,6 +6,5 @@ CREATE DATABASE IF NOT EXISTS clouddrive_share CHARACTER SET utf8mb4 COLLATE utf
 CREATE DATABASE IF NOT EXISTS clouddrive_notify CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
 
 -- The services' account (MYSQL_USER, made by the image before this script):
--- every service database, and what Flink CDC's binlog reader needs.
+-- every service database. Flink CDC has its own account (cdc-user.sh).
 GRANT ALL PRIVILEGES ON `clouddrive\_%`.* TO 'clouddrive'@'%';
-GRANT SELECT, RELOAD, SHOW DATABASES, REPLICATION SLAVE, REPLICATION CLIENT ON *.* TO 'clouddrive'@'%';
