@@ -15,6 +15,7 @@ import { useAuth } from '../auth';
 import { FileIcon } from '../components/FileIcon';
 import { FolderPicker } from '../components/FolderPicker';
 import { LanguageMenu } from '../components/Layout';
+import { SharePreview, SharePreviewModal, sharePreviewable, type SharedFile } from '../components/SharePreview';
 import { errorText, showError, showOk } from '../components/notify';
 import { useI18n, type TFunc } from '../i18n';
 import { startDownload } from '../lib/download';
@@ -72,6 +73,9 @@ export function PublicSharePage() {
   const [path, setPath] = useState<Array<{ id: string; name: string }>>([]);
   const [sel, setSel] = useState<Set<string>>(new Set());
   const [saving, setSaving] = useState<string[] | null>(null);
+  const [previewing, setPreviewing] = useState<SharedFile | null>(null);
+  const accessToken = opened?.access_token;
+  const previewURL = useCallback(async (id: string) => (await api.share.download(accessToken ?? '', id)).url, [accessToken]);
 
   const open = useCallback(
     async (c: string, quiet: boolean) => {
@@ -266,6 +270,12 @@ export function PublicSharePage() {
           </Group>
         </Group>
 
+        {share?.kind === 'file' && share.node_id && (
+          <Box mt="sm" data-testid="share-file-preview">
+            <SharePreview file={{ id: share.node_id, name: share.name ?? '', size: share.size, kind: 'file' }} url={previewURL} />
+          </Box>
+        )}
+
         {share?.kind !== 'file' && (
           <Stack gap="xs">
             <Breadcrumbs separatorMargin={4} style={{ flexWrap: 'wrap' }}>
@@ -311,6 +321,10 @@ export function PublicSharePage() {
                             <Anchor size="sm" onClick={() => (setPath([...path, { id: n.id, name: n.name }]), setSel(new Set()))} truncate>
                               {n.name}
                             </Anchor>
+                          ) : sharePreviewable(n) ? (
+                            <Anchor size="sm" onClick={() => setPreviewing(n)} truncate data-testid="share-entry-preview">
+                              {n.name}
+                            </Anchor>
                           ) : (
                             <Text size="sm" truncate>
                               {n.name}
@@ -336,6 +350,7 @@ export function PublicSharePage() {
           </Stack>
         )}
       </Paper>
+      <SharePreviewModal file={previewing} url={previewURL} onClose={() => setPreviewing(null)} />
       <FolderPicker
         opened={saving !== null}
         title={t('public.saveTitle')}
