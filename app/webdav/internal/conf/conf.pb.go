@@ -9,6 +9,7 @@
 package conf
 
 import (
+	v1 "clouddrive/api/conf/v1"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	durationpb "google.golang.org/protobuf/types/known/durationpb"
@@ -24,11 +25,16 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// server, data and auth are the shared messages every service has
+// (api/conf/v1): the WebDAV service uses server.http, server.trusted_proxies
+// (the client IP sign-ins are throttled by), data.redis (empty: locks,
+// properties and sign-in counters in memory, one instance) and
+// auth.internal_secret (the user service's app-password check).
 type Bootstrap struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
-	Server        *Server                `protobuf:"bytes,1,opt,name=server,proto3" json:"server,omitempty"`
-	Data          *Data                  `protobuf:"bytes,2,opt,name=data,proto3" json:"data,omitempty"`
-	Auth          *Auth                  `protobuf:"bytes,3,opt,name=auth,proto3" json:"auth,omitempty"`
+	Server        *v1.Server             `protobuf:"bytes,1,opt,name=server,proto3" json:"server,omitempty"`
+	Data          *v1.Data               `protobuf:"bytes,2,opt,name=data,proto3" json:"data,omitempty"`
+	Auth          *v1.Auth               `protobuf:"bytes,3,opt,name=auth,proto3" json:"auth,omitempty"`
 	Webdav        *WebDAV                `protobuf:"bytes,4,opt,name=webdav,proto3" json:"webdav,omitempty"`
 	Limits        *Limits                `protobuf:"bytes,5,opt,name=limits,proto3" json:"limits,omitempty"`
 	Services      *Services              `protobuf:"bytes,6,opt,name=services,proto3" json:"services,omitempty"`
@@ -66,21 +72,21 @@ func (*Bootstrap) Descriptor() ([]byte, []int) {
 	return file_webdav_internal_conf_conf_proto_rawDescGZIP(), []int{0}
 }
 
-func (x *Bootstrap) GetServer() *Server {
+func (x *Bootstrap) GetServer() *v1.Server {
 	if x != nil {
 		return x.Server
 	}
 	return nil
 }
 
-func (x *Bootstrap) GetData() *Data {
+func (x *Bootstrap) GetData() *v1.Data {
 	if x != nil {
 		return x.Data
 	}
 	return nil
 }
 
-func (x *Bootstrap) GetAuth() *Auth {
+func (x *Bootstrap) GetAuth() *v1.Auth {
 	if x != nil {
 		return x.Auth
 	}
@@ -108,149 +114,6 @@ func (x *Bootstrap) GetServices() *Services {
 	return nil
 }
 
-type Server struct {
-	state protoimpl.MessageState `protogen:"open.v1"`
-	Http  *Server_HTTP           `protobuf:"bytes,1,opt,name=http,proto3" json:"http,omitempty"`
-	// Proxies (the gateway) whose X-Forwarded-For is believed: the client IP
-	// sign-ins are throttled by.
-	TrustedProxies []string `protobuf:"bytes,2,rep,name=trusted_proxies,json=trustedProxies,proto3" json:"trusted_proxies,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
-}
-
-func (x *Server) Reset() {
-	*x = Server{}
-	mi := &file_webdav_internal_conf_conf_proto_msgTypes[1]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *Server) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*Server) ProtoMessage() {}
-
-func (x *Server) ProtoReflect() protoreflect.Message {
-	mi := &file_webdav_internal_conf_conf_proto_msgTypes[1]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use Server.ProtoReflect.Descriptor instead.
-func (*Server) Descriptor() ([]byte, []int) {
-	return file_webdav_internal_conf_conf_proto_rawDescGZIP(), []int{1}
-}
-
-func (x *Server) GetHttp() *Server_HTTP {
-	if x != nil {
-		return x.Http
-	}
-	return nil
-}
-
-func (x *Server) GetTrustedProxies() []string {
-	if x != nil {
-		return x.TrustedProxies
-	}
-	return nil
-}
-
-type Data struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Redis         *Data_Redis            `protobuf:"bytes,1,opt,name=redis,proto3" json:"redis,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
-}
-
-func (x *Data) Reset() {
-	*x = Data{}
-	mi := &file_webdav_internal_conf_conf_proto_msgTypes[2]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *Data) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*Data) ProtoMessage() {}
-
-func (x *Data) ProtoReflect() protoreflect.Message {
-	mi := &file_webdav_internal_conf_conf_proto_msgTypes[2]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use Data.ProtoReflect.Descriptor instead.
-func (*Data) Descriptor() ([]byte, []int) {
-	return file_webdav_internal_conf_conf_proto_rawDescGZIP(), []int{2}
-}
-
-func (x *Data) GetRedis() *Data_Redis {
-	if x != nil {
-		return x.Redis
-	}
-	return nil
-}
-
-type Auth struct {
-	state protoimpl.MessageState `protogen:"open.v1"`
-	// Secret of service-to-service calls (the user service's app-password check).
-	InternalSecret string `protobuf:"bytes,1,opt,name=internal_secret,json=internalSecret,proto3" json:"internal_secret,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
-}
-
-func (x *Auth) Reset() {
-	*x = Auth{}
-	mi := &file_webdav_internal_conf_conf_proto_msgTypes[3]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *Auth) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*Auth) ProtoMessage() {}
-
-func (x *Auth) ProtoReflect() protoreflect.Message {
-	mi := &file_webdav_internal_conf_conf_proto_msgTypes[3]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use Auth.ProtoReflect.Descriptor instead.
-func (*Auth) Descriptor() ([]byte, []int) {
-	return file_webdav_internal_conf_conf_proto_rawDescGZIP(), []int{3}
-}
-
-func (x *Auth) GetInternalSecret() string {
-	if x != nil {
-		return x.InternalSecret
-	}
-	return ""
-}
-
 type WebDAV struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Where the service is mounted: "/dav".
@@ -265,7 +128,7 @@ type WebDAV struct {
 
 func (x *WebDAV) Reset() {
 	*x = WebDAV{}
-	mi := &file_webdav_internal_conf_conf_proto_msgTypes[4]
+	mi := &file_webdav_internal_conf_conf_proto_msgTypes[1]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -277,7 +140,7 @@ func (x *WebDAV) String() string {
 func (*WebDAV) ProtoMessage() {}
 
 func (x *WebDAV) ProtoReflect() protoreflect.Message {
-	mi := &file_webdav_internal_conf_conf_proto_msgTypes[4]
+	mi := &file_webdav_internal_conf_conf_proto_msgTypes[1]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -290,7 +153,7 @@ func (x *WebDAV) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WebDAV.ProtoReflect.Descriptor instead.
 func (*WebDAV) Descriptor() ([]byte, []int) {
-	return file_webdav_internal_conf_conf_proto_rawDescGZIP(), []int{4}
+	return file_webdav_internal_conf_conf_proto_rawDescGZIP(), []int{1}
 }
 
 func (x *WebDAV) GetPrefix() string {
@@ -325,7 +188,7 @@ type Limits struct {
 
 func (x *Limits) Reset() {
 	*x = Limits{}
-	mi := &file_webdav_internal_conf_conf_proto_msgTypes[5]
+	mi := &file_webdav_internal_conf_conf_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -337,7 +200,7 @@ func (x *Limits) String() string {
 func (*Limits) ProtoMessage() {}
 
 func (x *Limits) ProtoReflect() protoreflect.Message {
-	mi := &file_webdav_internal_conf_conf_proto_msgTypes[5]
+	mi := &file_webdav_internal_conf_conf_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -350,7 +213,7 @@ func (x *Limits) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Limits.ProtoReflect.Descriptor instead.
 func (*Limits) Descriptor() ([]byte, []int) {
-	return file_webdav_internal_conf_conf_proto_rawDescGZIP(), []int{5}
+	return file_webdav_internal_conf_conf_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *Limits) GetSigninPerIp() *Limits_Rule {
@@ -378,7 +241,7 @@ type Services struct {
 
 func (x *Services) Reset() {
 	*x = Services{}
-	mi := &file_webdav_internal_conf_conf_proto_msgTypes[6]
+	mi := &file_webdav_internal_conf_conf_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -390,7 +253,7 @@ func (x *Services) String() string {
 func (*Services) ProtoMessage() {}
 
 func (x *Services) ProtoReflect() protoreflect.Message {
-	mi := &file_webdav_internal_conf_conf_proto_msgTypes[6]
+	mi := &file_webdav_internal_conf_conf_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -403,7 +266,7 @@ func (x *Services) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Services.ProtoReflect.Descriptor instead.
 func (*Services) Descriptor() ([]byte, []int) {
-	return file_webdav_internal_conf_conf_proto_rawDescGZIP(), []int{6}
+	return file_webdav_internal_conf_conf_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *Services) GetFile() string {
@@ -427,119 +290,6 @@ func (x *Services) GetUser() string {
 	return ""
 }
 
-type Server_HTTP struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Addr          string                 `protobuf:"bytes,1,opt,name=addr,proto3" json:"addr,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
-}
-
-func (x *Server_HTTP) Reset() {
-	*x = Server_HTTP{}
-	mi := &file_webdav_internal_conf_conf_proto_msgTypes[7]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *Server_HTTP) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*Server_HTTP) ProtoMessage() {}
-
-func (x *Server_HTTP) ProtoReflect() protoreflect.Message {
-	mi := &file_webdav_internal_conf_conf_proto_msgTypes[7]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use Server_HTTP.ProtoReflect.Descriptor instead.
-func (*Server_HTTP) Descriptor() ([]byte, []int) {
-	return file_webdav_internal_conf_conf_proto_rawDescGZIP(), []int{1, 0}
-}
-
-func (x *Server_HTTP) GetAddr() string {
-	if x != nil {
-		return x.Addr
-	}
-	return ""
-}
-
-type Data_Redis struct {
-	state protoimpl.MessageState `protogen:"open.v1"`
-	// Empty: locks, properties and sign-in counters in memory (one instance).
-	Addr          string `protobuf:"bytes,1,opt,name=addr,proto3" json:"addr,omitempty"`
-	Password      string `protobuf:"bytes,2,opt,name=password,proto3" json:"password,omitempty"`
-	Db            int32  `protobuf:"varint,3,opt,name=db,proto3" json:"db,omitempty"`
-	Prefix        string `protobuf:"bytes,4,opt,name=prefix,proto3" json:"prefix,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
-}
-
-func (x *Data_Redis) Reset() {
-	*x = Data_Redis{}
-	mi := &file_webdav_internal_conf_conf_proto_msgTypes[8]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *Data_Redis) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*Data_Redis) ProtoMessage() {}
-
-func (x *Data_Redis) ProtoReflect() protoreflect.Message {
-	mi := &file_webdav_internal_conf_conf_proto_msgTypes[8]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use Data_Redis.ProtoReflect.Descriptor instead.
-func (*Data_Redis) Descriptor() ([]byte, []int) {
-	return file_webdav_internal_conf_conf_proto_rawDescGZIP(), []int{2, 0}
-}
-
-func (x *Data_Redis) GetAddr() string {
-	if x != nil {
-		return x.Addr
-	}
-	return ""
-}
-
-func (x *Data_Redis) GetPassword() string {
-	if x != nil {
-		return x.Password
-	}
-	return ""
-}
-
-func (x *Data_Redis) GetDb() int32 {
-	if x != nil {
-		return x.Db
-	}
-	return 0
-}
-
-func (x *Data_Redis) GetPrefix() string {
-	if x != nil {
-		return x.Prefix
-	}
-	return ""
-}
-
 type Limits_Rule struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Limit         int32                  `protobuf:"varint,1,opt,name=limit,proto3" json:"limit,omitempty"`
@@ -550,7 +300,7 @@ type Limits_Rule struct {
 
 func (x *Limits_Rule) Reset() {
 	*x = Limits_Rule{}
-	mi := &file_webdav_internal_conf_conf_proto_msgTypes[9]
+	mi := &file_webdav_internal_conf_conf_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -562,7 +312,7 @@ func (x *Limits_Rule) String() string {
 func (*Limits_Rule) ProtoMessage() {}
 
 func (x *Limits_Rule) ProtoReflect() protoreflect.Message {
-	mi := &file_webdav_internal_conf_conf_proto_msgTypes[9]
+	mi := &file_webdav_internal_conf_conf_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -575,7 +325,7 @@ func (x *Limits_Rule) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Limits_Rule.ProtoReflect.Descriptor instead.
 func (*Limits_Rule) Descriptor() ([]byte, []int) {
-	return file_webdav_internal_conf_conf_proto_rawDescGZIP(), []int{5, 0}
+	return file_webdav_internal_conf_conf_proto_rawDescGZIP(), []int{2, 0}
 }
 
 func (x *Limits_Rule) GetLimit() int32 {
@@ -596,28 +346,14 @@ var File_webdav_internal_conf_conf_proto protoreflect.FileDescriptor
 
 const file_webdav_internal_conf_conf_proto_rawDesc = "" +
 	"\n" +
-	"\x1fwebdav/internal/conf/conf.proto\x12\x16clouddrive.webdav.conf\x1a\x1egoogle/protobuf/duration.proto\"\xd5\x02\n" +
-	"\tBootstrap\x126\n" +
-	"\x06server\x18\x01 \x01(\v2\x1e.clouddrive.webdav.conf.ServerR\x06server\x120\n" +
-	"\x04data\x18\x02 \x01(\v2\x1c.clouddrive.webdav.conf.DataR\x04data\x120\n" +
-	"\x04auth\x18\x03 \x01(\v2\x1c.clouddrive.webdav.conf.AuthR\x04auth\x126\n" +
+	"\x1fwebdav/internal/conf/conf.proto\x12\x16clouddrive.webdav.conf\x1a\x12conf/v1/conf.proto\x1a\x1egoogle/protobuf/duration.proto\"\xc9\x02\n" +
+	"\tBootstrap\x122\n" +
+	"\x06server\x18\x01 \x01(\v2\x1a.clouddrive.conf.v1.ServerR\x06server\x12,\n" +
+	"\x04data\x18\x02 \x01(\v2\x18.clouddrive.conf.v1.DataR\x04data\x12,\n" +
+	"\x04auth\x18\x03 \x01(\v2\x18.clouddrive.conf.v1.AuthR\x04auth\x126\n" +
 	"\x06webdav\x18\x04 \x01(\v2\x1e.clouddrive.webdav.conf.WebDAVR\x06webdav\x126\n" +
 	"\x06limits\x18\x05 \x01(\v2\x1e.clouddrive.webdav.conf.LimitsR\x06limits\x12<\n" +
-	"\bservices\x18\x06 \x01(\v2 .clouddrive.webdav.conf.ServicesR\bservices\"\x86\x01\n" +
-	"\x06Server\x127\n" +
-	"\x04http\x18\x01 \x01(\v2#.clouddrive.webdav.conf.Server.HTTPR\x04http\x12'\n" +
-	"\x0ftrusted_proxies\x18\x02 \x03(\tR\x0etrustedProxies\x1a\x1a\n" +
-	"\x04HTTP\x12\x12\n" +
-	"\x04addr\x18\x01 \x01(\tR\x04addr\"\xa1\x01\n" +
-	"\x04Data\x128\n" +
-	"\x05redis\x18\x01 \x01(\v2\".clouddrive.webdav.conf.Data.RedisR\x05redis\x1a_\n" +
-	"\x05Redis\x12\x12\n" +
-	"\x04addr\x18\x01 \x01(\tR\x04addr\x12\x1a\n" +
-	"\bpassword\x18\x02 \x01(\tR\bpassword\x12\x0e\n" +
-	"\x02db\x18\x03 \x01(\x05R\x02db\x12\x16\n" +
-	"\x06prefix\x18\x04 \x01(\tR\x06prefix\"/\n" +
-	"\x04Auth\x12'\n" +
-	"\x0finternal_secret\x18\x01 \x01(\tR\x0einternalSecret\"r\n" +
+	"\bservices\x18\x06 \x01(\v2 .clouddrive.webdav.conf.ServicesR\bservices\"r\n" +
 	"\x06WebDAV\x12\x16\n" +
 	"\x06prefix\x18\x01 \x01(\tR\x06prefix\x12\x19\n" +
 	"\btemp_dir\x18\x02 \x01(\tR\atempDir\x125\n" +
@@ -645,38 +381,34 @@ func file_webdav_internal_conf_conf_proto_rawDescGZIP() []byte {
 	return file_webdav_internal_conf_conf_proto_rawDescData
 }
 
-var file_webdav_internal_conf_conf_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
+var file_webdav_internal_conf_conf_proto_msgTypes = make([]protoimpl.MessageInfo, 5)
 var file_webdav_internal_conf_conf_proto_goTypes = []any{
 	(*Bootstrap)(nil),           // 0: clouddrive.webdav.conf.Bootstrap
-	(*Server)(nil),              // 1: clouddrive.webdav.conf.Server
-	(*Data)(nil),                // 2: clouddrive.webdav.conf.Data
-	(*Auth)(nil),                // 3: clouddrive.webdav.conf.Auth
-	(*WebDAV)(nil),              // 4: clouddrive.webdav.conf.WebDAV
-	(*Limits)(nil),              // 5: clouddrive.webdav.conf.Limits
-	(*Services)(nil),            // 6: clouddrive.webdav.conf.Services
-	(*Server_HTTP)(nil),         // 7: clouddrive.webdav.conf.Server.HTTP
-	(*Data_Redis)(nil),          // 8: clouddrive.webdav.conf.Data.Redis
-	(*Limits_Rule)(nil),         // 9: clouddrive.webdav.conf.Limits.Rule
-	(*durationpb.Duration)(nil), // 10: google.protobuf.Duration
+	(*WebDAV)(nil),              // 1: clouddrive.webdav.conf.WebDAV
+	(*Limits)(nil),              // 2: clouddrive.webdav.conf.Limits
+	(*Services)(nil),            // 3: clouddrive.webdav.conf.Services
+	(*Limits_Rule)(nil),         // 4: clouddrive.webdav.conf.Limits.Rule
+	(*v1.Server)(nil),           // 5: clouddrive.conf.v1.Server
+	(*v1.Data)(nil),             // 6: clouddrive.conf.v1.Data
+	(*v1.Auth)(nil),             // 7: clouddrive.conf.v1.Auth
+	(*durationpb.Duration)(nil), // 8: google.protobuf.Duration
 }
 var file_webdav_internal_conf_conf_proto_depIdxs = []int32{
-	1,  // 0: clouddrive.webdav.conf.Bootstrap.server:type_name -> clouddrive.webdav.conf.Server
-	2,  // 1: clouddrive.webdav.conf.Bootstrap.data:type_name -> clouddrive.webdav.conf.Data
-	3,  // 2: clouddrive.webdav.conf.Bootstrap.auth:type_name -> clouddrive.webdav.conf.Auth
-	4,  // 3: clouddrive.webdav.conf.Bootstrap.webdav:type_name -> clouddrive.webdav.conf.WebDAV
-	5,  // 4: clouddrive.webdav.conf.Bootstrap.limits:type_name -> clouddrive.webdav.conf.Limits
-	6,  // 5: clouddrive.webdav.conf.Bootstrap.services:type_name -> clouddrive.webdav.conf.Services
-	7,  // 6: clouddrive.webdav.conf.Server.http:type_name -> clouddrive.webdav.conf.Server.HTTP
-	8,  // 7: clouddrive.webdav.conf.Data.redis:type_name -> clouddrive.webdav.conf.Data.Redis
-	10, // 8: clouddrive.webdav.conf.WebDAV.remember:type_name -> google.protobuf.Duration
-	9,  // 9: clouddrive.webdav.conf.Limits.signin_per_ip:type_name -> clouddrive.webdav.conf.Limits.Rule
-	9,  // 10: clouddrive.webdav.conf.Limits.signin_per_account:type_name -> clouddrive.webdav.conf.Limits.Rule
-	10, // 11: clouddrive.webdav.conf.Limits.Rule.window:type_name -> google.protobuf.Duration
-	12, // [12:12] is the sub-list for method output_type
-	12, // [12:12] is the sub-list for method input_type
-	12, // [12:12] is the sub-list for extension type_name
-	12, // [12:12] is the sub-list for extension extendee
-	0,  // [0:12] is the sub-list for field type_name
+	5,  // 0: clouddrive.webdav.conf.Bootstrap.server:type_name -> clouddrive.conf.v1.Server
+	6,  // 1: clouddrive.webdav.conf.Bootstrap.data:type_name -> clouddrive.conf.v1.Data
+	7,  // 2: clouddrive.webdav.conf.Bootstrap.auth:type_name -> clouddrive.conf.v1.Auth
+	1,  // 3: clouddrive.webdav.conf.Bootstrap.webdav:type_name -> clouddrive.webdav.conf.WebDAV
+	2,  // 4: clouddrive.webdav.conf.Bootstrap.limits:type_name -> clouddrive.webdav.conf.Limits
+	3,  // 5: clouddrive.webdav.conf.Bootstrap.services:type_name -> clouddrive.webdav.conf.Services
+	8,  // 6: clouddrive.webdav.conf.WebDAV.remember:type_name -> google.protobuf.Duration
+	4,  // 7: clouddrive.webdav.conf.Limits.signin_per_ip:type_name -> clouddrive.webdav.conf.Limits.Rule
+	4,  // 8: clouddrive.webdav.conf.Limits.signin_per_account:type_name -> clouddrive.webdav.conf.Limits.Rule
+	8,  // 9: clouddrive.webdav.conf.Limits.Rule.window:type_name -> google.protobuf.Duration
+	10, // [10:10] is the sub-list for method output_type
+	10, // [10:10] is the sub-list for method input_type
+	10, // [10:10] is the sub-list for extension type_name
+	10, // [10:10] is the sub-list for extension extendee
+	0,  // [0:10] is the sub-list for field type_name
 }
 
 func init() { file_webdav_internal_conf_conf_proto_init() }
@@ -690,7 +422,7 @@ func file_webdav_internal_conf_conf_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_webdav_internal_conf_conf_proto_rawDesc), len(file_webdav_internal_conf_conf_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   10,
+			NumMessages:   5,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
