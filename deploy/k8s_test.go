@@ -122,7 +122,7 @@ func TestK8sOverlayBuildsAndProbesHitRealRoutes(t *testing.T) {
 		}
 	}
 
-	for _, svc := range []string{"user", "file", "storage", "share", "notify", "webdav", "web"} {
+	for _, svc := range []string{"user", "file", "storage", "share", "notify", "webdav", "cachesync", "web"} {
 		if deployments[svc] == nil || services[svc] == nil {
 			t.Errorf("%s: no Deployment or Service", svc)
 		}
@@ -252,7 +252,7 @@ func TestK8sOverlayBuildsAndProbesHitRealRoutes(t *testing.T) {
 // ConfigMaps' files are docker-compose's (deploy/configs), since the
 // Service names are the compose service names.
 func TestK8sConfigsAreComposes(t *testing.T) {
-	for _, svc := range []string{"user", "file", "storage", "share", "notify", "webdav"} {
+	for _, svc := range []string{"user", "file", "storage", "share", "notify", "webdav", "cachesync"} {
 		a, err1 := os.ReadFile(filepath.Join(k8sDir, "base", "configs", svc+".yaml"))
 		b, err2 := os.ReadFile(filepath.Join(root, "deploy", "configs", svc, "config.yaml"))
 		if err1 != nil || err2 != nil {

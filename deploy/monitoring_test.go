@@ -157,7 +157,8 @@ func telemetryNames() map[string]bool {
 	ch := make(chan *prometheus.Desc, 64)
 	go func() {
 		for _, c := range []prometheus.Collector{telemetry.RPCRequests, telemetry.RPCSeconds, telemetry.UploadBytes,
-			telemetry.DownloadBytes, telemetry.OutboxBacklog, telemetry.ConsumerLag, telemetry.Refused} {
+			telemetry.DownloadBytes, telemetry.OutboxBacklog, telemetry.ConsumerLag, telemetry.Refused,
+			telemetry.CacheRequests, telemetry.CacheLag, telemetry.CDCEvents} {
 			c.Describe(ch)
 		}
 		close(ch)
