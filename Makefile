@@ -8,7 +8,7 @@ DATA    ?= ./data
 HTTP    ?= 127.0.0.1:8000
 GRPC    ?= 127.0.0.1:9000
 
-.PHONY: run build web web-test web-e2e api apisix minio generate check-generated test test-short bench lint fmt clean cluster cluster-down test-cluster
+.PHONY: run build web web-test web-e2e api apisix minio generate check-generated test test-short bench lint fmt clean cluster cluster-down test-cluster load soak
 
 WEB_SRC := $(shell find app/web/src app/web/public -type f 2>/dev/null) \
 	app/web/index.html app/web/package.json app/web/package-lock.json \
@@ -88,6 +88,20 @@ cluster-down:
 # acceptance tests against it, then down (even on failure).
 test-cluster: web minio
 	bash deploy/local/test-cluster.sh
+
+# Load (tools/loadgen): 200 users for 60 s (listings, small and 100 MB
+# uploads, downloads, shares, opens) against the standalone binary, then
+# against a fresh cluster; reports in data/load-*.md, figures for
+# docs/BENCHMARKS.md. Fails on any error. LOAD_ARGS="-users 50 -duration 20s".
+load: build minio
+	$(GO) run ./tools/loadgen -standalone bin/clouddrive -report data/load-standalone.md $(LOAD_ARGS)
+	bash tools/loadgen/with-cluster.sh -report data/load-cluster.md $(LOAD_ARGS)
+
+# Soak (not in make test): the same mix on a fresh cluster for SOAK_DURATION
+# (30m) with a random fault every minute; its report in docs/SOAK.md.
+SOAK_DURATION ?= 30m
+soak: web minio
+	bash tools/loadgen/with-cluster.sh -faults -duration $(SOAK_DURATION) -big-at-once 1 -report docs/SOAK.md $(LOAD_ARGS)
 
 # The inner loop: no databases, no binary, no codegen check.
 test-short:

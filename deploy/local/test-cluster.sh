@@ -2,7 +2,8 @@
 # `make test-cluster`: a fresh cluster in a temporary folder, the CLI's and
 # the HTTP and gRPC end-to-end suites against it (app/cli, app/standalone
 # with CLOUDDRIVE_E2E_CLUSTER), then the cluster's own acceptance tests
-# (deploy/local: balancing, SIGKILL, deregistration), and the cluster down
+# (deploy/local: balancing, SIGKILL, deregistration, and the faults of
+# fault_*_test.go), and the cluster down
 # whatever happened.
 #
 # Environment:
@@ -17,7 +18,9 @@ if [ -z "${CLUSTER_DIR:-}" ]; then
 	CLUSTER_DIR=$(mktemp -d /tmp/clouddrive-cluster.XXXXXX)
 	own_dir=1
 fi
-export CLUSTER_DIR CLUSTER_KEEP=0
+# MinIO on a data disk of its own (a sparse image: it costs what is
+# written), which the fault tests fill (deploy/local/fault_storage_test.go).
+export CLUSTER_DIR CLUSTER_KEEP=0 CLUSTER_DISK_MB=${CLUSTER_DISK_MB:-16384}
 
 finish() {
 	local rc=$?
