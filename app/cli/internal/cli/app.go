@@ -195,7 +195,7 @@ func (a *App) Run(ctx context.Context, args []string) int {
 			return ExitError
 		default:
 			fmt.Fprintf(a.Stderr, "drive %s: %s\n", name, client.Describe(err))
-			if ctx.Err() != nil && (name == "put" || name == "get") {
+			if ctx.Err() != nil && (name == "put" || name == "get" || name == "sync") {
 				fmt.Fprintln(a.Stderr, "run the same command again to resume")
 			}
 			return ExitError
