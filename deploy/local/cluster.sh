@@ -13,17 +13,12 @@
 #   cluster.sh stop NAME / start NAME
 #                       stop one process cleanly (SIGTERM), or start it again
 #                       as up started it (NAME as in run/: file-2, gateway...)
-#                       or minio
 #
 # Environment:
 #   CLUSTER_DIR   state folder (default ./data/cluster): ports in
 #                 cluster.env, PIDs in run/, logs in logs/, data beside
 #   CLUSTER_KEEP  up: 1 keeps the data of a previous run (default 1);
 #                 0 starts from nothing
-#   CLUSTER_DISK_MB  up: MinIO's folder becomes a file system of its own of
-#                 this size (an ext4 image on a loop device; needs root), so
-#                 the fault tests can fill the data disk without touching
-#                 the machine's; unset: MinIO writes to CLUSTER_DIR's disk
 #
 # Every port is free when picked; a process counts as up only when the port
 # is held by the very PID it started. down stops processes by the PID and
@@ -38,7 +33,7 @@ RUN=$D/run
 LOGS=$D/logs
 ENVF=$D/cluster.env
 # Start order; down goes in reverse.
-ORDER=(etcd mariadb redis kafka minio user file-1 storage-1 share notify webdav file-2 storage-2 gateway)
+ORDER=(etcd mariadb redis kafka minio cdcrelay cachesync user file-1 storage-1 share notify webdav file-2 storage-2 gateway)
 
 say() { echo "cluster: $*" >&2; }
 die() {
@@ -115,7 +110,7 @@ start_again() { # NAME: as up started it
 	eval "spawn $name $(cat "$RUN/$name.cmd")"
 	case $name in
 	gateway) wait_port gateway "$GATEWAY_HTTP" && wait_http gateway "http://127.0.0.1:$GATEWAY_HTTP/healthz" ;;
-	user | file-* | storage-* | share | notify | webdav) wait_svc "$name" ;;
+	user | file-* | storage-* | share | notify | webdav | cdcrelay | cachesync) wait_svc "$name" ;;
 	*) sleep 1 && pid_of "$name" >/dev/null || die "$name exited at start (log: $LOGS/$name.log)" ;;
 	esac
 	say "$name started again (pid $(pid_of "$name"))"
@@ -182,33 +177,6 @@ stop_one() { # NAME: SIGTERM, then SIGKILL after 20 s
 	rm -f "$RUN/$name.pid"
 }
 
-# The data disk (CLUSTER_DISK_MB): a sparse image, so it costs the machine
-# only what MinIO writes. Mounted before MinIO starts, unmounted after it
-# stops; when it cannot be made (no root, no loop device) MinIO writes to
-# CLUSTER_DIR's disk and the disk-full tests say why they skip.
-mount_disk() {
-	[ -n "${CLUSTER_DISK_MB:-}" ] || return 0
-	mkdir -p "$D/minio"
-	mountpoint -q "$D/minio" && return 0
-	if [ ! -f "$D/disk.img" ]; then
-		truncate -s "${CLUSTER_DISK_MB}M" "$D/disk.img"
-		mkfs.ext4 -q -F -m 0 "$D/disk.img" >/dev/null 2>&1 || { rm -f "$D/disk.img"; say "WARNING: mkfs.ext4 failed: no data disk of its own"; return 0; }
-	fi
-	sudo_ mount -o loop "$D/disk.img" "$D/minio" 2>"$LOGS/disk.log" ||
-		{ say "WARNING: cannot mount a loop device ($(cat "$LOGS/disk.log")): no data disk of its own"; return 0; }
-	say "MinIO's data disk: ${CLUSTER_DISK_MB} MB of its own at $D/minio"
-}
-
-umount_disk() { if mountpoint -q "$D/minio" 2>/dev/null; then sudo_ umount "$D/minio"; fi; }
-
-start_minio() {
-	# shellcheck disable=SC1090
-	. "$ENVF"
-	bash "$ROOT/tools/scripts/minio.sh" start "$D/minio" "$MINIO_PORT" >/dev/null
-	# minio.sh keeps its own PID file; record it here too for down's check.
-	echo "$(cat "$D/minio/minio.pid") $(starttime "$(cat "$D/minio/minio.pid")")" >"$RUN/minio.pid"
-}
-
 # ---------------------------------------------------------------------------
 # Configuration of the service instances.
 
@@ -258,6 +226,11 @@ EOF
 		file) cat <<EOF
 events:
   brokers: ["127.0.0.1:$KAFKA_PORT"]
+# Node lookups, listings and usage read through Redis, kept by cachesync
+# from the binlog (cdcrelay).
+cache:
+  enabled: true
+  prefix: "cd:cache:"
 EOF
 			;;
 		storage) cat <<EOF
@@ -333,6 +306,49 @@ registered() { # SVC: the instances of SVC registered in etcd
 	ETCDCTL_API=3 etcdctl --endpoints="127.0.0.1:$ETCD_PORT" get --prefix --keys-only "/clouddrive/$1/" 2>/dev/null | grep -c . || true
 }
 
+# cdc_conf NAME: the configuration of cdcrelay or cachesync (no API, no
+# database of their own, not in etcd: /healthz, /readyz, /metrics only).
+cdc_conf() {
+	local f=$D/conf/$1.yaml
+	case $1 in
+	cdcrelay) cat >"$f" <<EOF
+# cdcrelay: written by deploy/local/cluster.sh, overlaying app/cdcrelay/configs/config.yaml.
+server:
+  http: {addr: "127.0.0.1:$CDCRELAY_HTTP"}
+binlog:
+  addr: "127.0.0.1:$MARIADB_PORT"
+  user: root
+  flavor: mariadb
+  database: clouddrive_file
+  # Beside the binlog it points into: a fresh MariaDB (CLUSTER_KEEP=0)
+  # starts the relay afresh too.
+  position_file: "$D/mariadb/cdcrelay-position.json"
+events:
+  brokers: ["127.0.0.1:$KAFKA_PORT"]
+EOF
+		;;
+	cachesync) cat >"$f" <<EOF
+# cachesync: written by deploy/local/cluster.sh, overlaying app/cachesync/configs/config.yaml.
+server:
+  http: {addr: "127.0.0.1:$CACHESYNC_HTTP"}
+data:
+  redis: {addr: "127.0.0.1:$REDIS_PORT", prefix: "cd:"}
+events:
+  brokers: ["127.0.0.1:$KAFKA_PORT"]
+cache:
+  prefix: "cd:cache:"
+EOF
+		;;
+	esac
+	echo "$f"
+}
+
+start_cdc() { # NAME
+	local conf
+	conf=$(cdc_conf "$1")
+	spawn "$1" "$D/bin/$1" -conf "$conf"
+}
+
 start_svc() { # INSTANCE SERVICE
 	local inst=$1 svc=$2 conf
 	conf=$(svc_conf "$inst" "$svc")
@@ -360,8 +376,7 @@ up() {
 		return 0
 	fi
 	down_quiet
-	umount_disk
-	[ "${CLUSTER_KEEP:-1}" = 1 ] || rm -rf "$D"/{etcd,mariadb,redis,minio,user,conf,logs,run,webdav-tmp,disk.img}
+	[ "${CLUSTER_KEEP:-1}" = 1 ] || rm -rf "$D"/{etcd,mariadb,redis,minio,user,conf,logs,run,webdav-tmp}
 	mkdir -p "$RUN" "$LOGS" "$D/conf" "$D/bin" "$D/user/keys" "$D/webdav-tmp"
 	chmod 700 "$D/user/keys"
 	# Whatever fails below, nothing that started stays behind.
@@ -376,7 +391,8 @@ up() {
 
 	say "building the services and tools into $D/bin"
 	(cd "$ROOT" && go build -o "$D/bin/" ./app/user/cmd/user ./app/file/cmd/file ./app/storage/cmd/storage \
-		./app/share/cmd/share ./app/notify/cmd/notify ./app/webdav/cmd/webdav ./tools/kfake ./tools/gateway)
+		./app/share/cmd/share ./app/notify/cmd/notify ./app/webdav/cmd/webdav ./tools/kfake ./tools/gateway \
+		./app/cdcrelay/cmd/cdcrelay ./app/cachesync/cmd/cachesync)
 	bash "$ROOT/tools/scripts/minio.sh" install
 
 	# Ports: picked once and kept with the data, so a restart finds its own.
@@ -385,6 +401,10 @@ up() {
 			for k in ETCD_PORT ETCD_PEER_PORT MARIADB_PORT REDIS_PORT KAFKA_PORT MINIO_PORT GATEWAY_HTTP GATEWAY_GRPC; do
 				free_port
 				echo "$k=$FREE"
+			done
+			for i in CDCRELAY CACHESYNC; do
+				free_port
+				echo "${i}_HTTP=$FREE"
 			done
 			for i in USER FILE_1 FILE_2 STORAGE_1 STORAGE_2 SHARE NOTIFY WEBDAV; do
 				free_port
@@ -398,6 +418,12 @@ up() {
 		} >"$ENVF.tmp"
 		mv "$ENVF.tmp" "$ENVF"
 	fi
+	# shellcheck disable=SC1090
+	. "$ENVF"
+	# A cluster.env from before cdcrelay and cachesync: ports for them too.
+	for k in CDCRELAY_HTTP CACHESYNC_HTTP; do
+		grep -q "^$k=" "$ENVF" || { free_port && echo "$k=$FREE" >>"$ENVF"; }
+	done
 	# shellcheck disable=SC1090
 	. "$ENVF"
 	# Both storage instances sign and check download URLs with one secret.
@@ -434,8 +460,9 @@ up() {
 	spawn kafka "$D/bin/kfake" -port "$KAFKA_PORT"
 
 	say "MinIO on $MINIO_PORT"
-	mount_disk
-	start_minio
+	bash "$ROOT/tools/scripts/minio.sh" start "$D/minio" "$MINIO_PORT" >/dev/null
+	# minio.sh keeps its own PID file; record it here too for down's check.
+	echo "$(cat "$D/minio/minio.pid") $(starttime "$(cat "$D/minio/minio.pid")")" >"$RUN/minio.pid"
 	ln -sf "$D/minio/minio.log" "$LOGS/minio.log"
 
 	wait_port etcd "$ETCD_PORT"
@@ -450,6 +477,14 @@ up() {
 		sql+="CREATE DATABASE IF NOT EXISTS clouddrive_$s CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;"
 	done
 	"$(bin_of mariadb)" --no-defaults -uroot -h127.0.0.1 -P"$MARIADB_PORT" -e "$sql"
+
+	# The binlog relay (standing in for Flink CDC) and cachesync, before the
+	# file service writes anything: the relay starts from the binlog's
+	# current position on its first run, and from its stored one after.
+	start_cdc cdcrelay
+	start_cdc cachesync
+	wait_svc cdcrelay
+	wait_svc cachesync
 
 	# The user service first: it makes the signing keys the others read.
 	start_svc user user
@@ -531,7 +566,6 @@ down_quiet() {
 		if [ "${ORDER[$i]}" = minio ]; then
 			[ -d "$D/minio" ] && bash "$ROOT/tools/scripts/minio.sh" stop "$D/minio"
 			rm -f "$RUN/minio.pid"
-			umount_disk
 			continue
 		fi
 		stop_one "${ORDER[$i]}"
@@ -568,16 +602,11 @@ down) down ;;
 status) status ;;
 stop)
 	[ $# -eq 2 ] || die "usage: cluster.sh stop NAME"
-	if [ "$2" = minio ]; then
-		bash "$ROOT/tools/scripts/minio.sh" stop "$D/minio"
-		rm -f "$RUN/minio.pid"
-	else
-		stop_one "$2"
-	fi
+	stop_one "$2"
 	;;
 start)
 	[ $# -eq 2 ] || die "usage: cluster.sh start NAME"
-	if [ "$2" = minio ]; then start_minio; else start_again "$2"; fi
+	start_again "$2"
 	;;
 *) die "usage: cluster.sh up | down | status | stop NAME | start NAME" ;;
 esac
