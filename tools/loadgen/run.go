@@ -241,7 +241,7 @@ func signUp(ctx context.Context, o *options, base string) ([]*user, error) {
 	run := o.rnd.Uint64()
 	users := make([]*user, o.users)
 	errc := make(chan error, o.users)
-	sem := make(chan struct{}, 16)
+	sem := make(chan struct{}, 4)
 	var wg sync.WaitGroup
 	for i := range users {
 		wg.Add(1)
@@ -257,9 +257,19 @@ func signUp(ctx context.Context, o *options, base string) ([]*user, error) {
 			name := fmt.Sprintf("load%x%d", run&0xffffff, i)
 			cctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 			defer cancel()
-			if err := u.c.SignUp(cctx, name, "Load-pw-"+name); err != nil {
-				errc <- fmt.Errorf("sign up %s: %w", name, err)
-				return
+			// Sign-up is set-up, not load: a call shed while bcrypt keeps
+			// the cores busy is tried again.
+			pw := fmt.Sprintf("Pw-%x-z9", u.rnd.Uint64())
+			for try := 0; ; try++ {
+				err := u.c.SignUp(cctx, name, pw)
+				if err == nil {
+					break
+				}
+				if r := drive.ReasonOf(err); (r != "RATELIMIT" && r != "UNAVAILABLE") || try == 20 {
+					errc <- fmt.Errorf("sign up %s: %w", name, err)
+					return
+				}
+				time.Sleep(time.Duration(500+u.rnd.IntN(1000)) * time.Millisecond)
 			}
 			if err := u.uploadSmall(cctx); err != nil {
 				errc <- fmt.Errorf("first upload of %s: %w", name, err)

@@ -17,6 +17,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+
+	"clouddrive/pkg/contenthash"
 )
 
 // APIError is an answer other than 2xx: the status and the service's
@@ -325,9 +327,10 @@ func (c *Client) Upload(ctx context.Context, parent, name string, ct Content) (N
 	return c.Complete(ctx, s.UploadID)
 }
 
-// PutFile sends a small file in one request.
+// PutFile sends a small file in one request, with its content hash (the
+// server wants it beyond 1 MiB and checks it always).
 func (c *Client) PutFile(ctx context.Context, parent, name string, data []byte) (Node, error) {
-	q := url.Values{"parent_id": {parent}, "name": {name}}
+	q := url.Values{"parent_id": {parent}, "name": {name}, "content_hash": {contenthash.HashBytes(data)}}
 	req, err := http.NewRequestWithContext(ctx, "PUT", c.Base+"/v1/upload/file?"+q.Encode(), bytes.NewReader(data))
 	if err != nil {
 		return Node{}, err
