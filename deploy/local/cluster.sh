@@ -13,12 +13,17 @@
 #   cluster.sh stop NAME / start NAME
 #                       stop one process cleanly (SIGTERM), or start it again
 #                       as up started it (NAME as in run/: file-2, gateway...)
+#                       or minio
 #
 # Environment:
 #   CLUSTER_DIR   state folder (default ./data/cluster): ports in
 #                 cluster.env, PIDs in run/, logs in logs/, data beside
 #   CLUSTER_KEEP  up: 1 keeps the data of a previous run (default 1);
 #                 0 starts from nothing
+#   CLUSTER_DISK_MB  up: MinIO's folder becomes a file system of its own of
+#                 this size (an ext4 image on a loop device; needs root), so
+#                 the fault tests can fill the data disk without touching
+#                 the machine's; unset: MinIO writes to CLUSTER_DIR's disk
 #
 # Every port is free when picked; a process counts as up only when the port
 # is held by the very PID it started. down stops processes by the PID and
@@ -175,6 +180,33 @@ stop_one() { # NAME: SIGTERM, then SIGKILL after 20 s
 		fi
 	fi
 	rm -f "$RUN/$name.pid"
+}
+
+# The data disk (CLUSTER_DISK_MB): a sparse image, so it costs the machine
+# only what MinIO writes. Mounted before MinIO starts, unmounted after it
+# stops; when it cannot be made (no root, no loop device) MinIO writes to
+# CLUSTER_DIR's disk and the disk-full tests say why they skip.
+mount_disk() {
+	[ -n "${CLUSTER_DISK_MB:-}" ] || return 0
+	mkdir -p "$D/minio"
+	mountpoint -q "$D/minio" && return 0
+	if [ ! -f "$D/disk.img" ]; then
+		truncate -s "${CLUSTER_DISK_MB}M" "$D/disk.img"
+		mkfs.ext4 -q -F -m 0 "$D/disk.img" >/dev/null 2>&1 || { rm -f "$D/disk.img"; say "WARNING: mkfs.ext4 failed: no data disk of its own"; return 0; }
+	fi
+	sudo_ mount -o loop "$D/disk.img" "$D/minio" 2>"$LOGS/disk.log" ||
+		{ say "WARNING: cannot mount a loop device ($(cat "$LOGS/disk.log")): no data disk of its own"; return 0; }
+	say "MinIO's data disk: ${CLUSTER_DISK_MB} MB of its own at $D/minio"
+}
+
+umount_disk() { if mountpoint -q "$D/minio" 2>/dev/null; then sudo_ umount "$D/minio"; fi; }
+
+start_minio() {
+	# shellcheck disable=SC1090
+	. "$ENVF"
+	bash "$ROOT/tools/scripts/minio.sh" start "$D/minio" "$MINIO_PORT" >/dev/null
+	# minio.sh keeps its own PID file; record it here too for down's check.
+	echo "$(cat "$D/minio/minio.pid") $(starttime "$(cat "$D/minio/minio.pid")")" >"$RUN/minio.pid"
 }
 
 # ---------------------------------------------------------------------------
@@ -376,7 +408,8 @@ up() {
 		return 0
 	fi
 	down_quiet
-	[ "${CLUSTER_KEEP:-1}" = 1 ] || rm -rf "$D"/{etcd,mariadb,redis,minio,user,conf,logs,run,webdav-tmp}
+	umount_disk
+	[ "${CLUSTER_KEEP:-1}" = 1 ] || rm -rf "$D"/{etcd,mariadb,redis,minio,user,conf,logs,run,webdav-tmp,disk.img}
 	mkdir -p "$RUN" "$LOGS" "$D/conf" "$D/bin" "$D/user/keys" "$D/webdav-tmp"
 	chmod 700 "$D/user/keys"
 	# Whatever fails below, nothing that started stays behind.
@@ -460,9 +493,8 @@ up() {
 	spawn kafka "$D/bin/kfake" -port "$KAFKA_PORT"
 
 	say "MinIO on $MINIO_PORT"
-	bash "$ROOT/tools/scripts/minio.sh" start "$D/minio" "$MINIO_PORT" >/dev/null
-	# minio.sh keeps its own PID file; record it here too for down's check.
-	echo "$(cat "$D/minio/minio.pid") $(starttime "$(cat "$D/minio/minio.pid")")" >"$RUN/minio.pid"
+	mount_disk
+	start_minio
 	ln -sf "$D/minio/minio.log" "$LOGS/minio.log"
 
 	wait_port etcd "$ETCD_PORT"
@@ -566,6 +598,7 @@ down_quiet() {
 		if [ "${ORDER[$i]}" = minio ]; then
 			[ -d "$D/minio" ] && bash "$ROOT/tools/scripts/minio.sh" stop "$D/minio"
 			rm -f "$RUN/minio.pid"
+			umount_disk
 			continue
 		fi
 		stop_one "${ORDER[$i]}"
@@ -602,11 +635,16 @@ down) down ;;
 status) status ;;
 stop)
 	[ $# -eq 2 ] || die "usage: cluster.sh stop NAME"
-	stop_one "$2"
+	if [ "$2" = minio ]; then
+		bash "$ROOT/tools/scripts/minio.sh" stop "$D/minio"
+		rm -f "$RUN/minio.pid"
+	else
+		stop_one "$2"
+	fi
 	;;
 start)
 	[ $# -eq 2 ] || die "usage: cluster.sh start NAME"
-	start_again "$2"
+	if [ "$2" = minio ]; then start_minio; else start_again "$2"; fi
 	;;
 *) die "usage: cluster.sh up | down | status | stop NAME | start NAME" ;;
 esac
