@@ -25,6 +25,7 @@ import { api } from '../session';
 import { ConfirmDialog, NameDialog } from './dialogs';
 import { FolderPicker } from './FolderPicker';
 import { showError, showOk } from './notify';
+import { showUndo } from './undoToast';
 import { Gallery } from './Gallery';
 import { Preview } from './Preview';
 import { ShareDialog } from './ShareDialog';
@@ -95,15 +96,24 @@ export function useFileActions(items: Node[]): FileActions {
   const moveTo = useCallback(
     async (ids: string[], folderId: string) => {
       try {
+        // What is moved, and from where, so the toast can name it and undo it.
+        const moved = await Promise.all(ids.map((id) => items.find((n) => n.id === id) ?? api.file.stat(id)));
+        const dest = folderId ? (items.find((n) => n.id === folderId) ?? (await api.file.stat(folderId))).name : t('nav.drive');
         await api.file.move(ids, folderId, 'fail');
-        showOk(t('file.moved', { n: ids.length }));
+        const msg = moved.length === 1 ? t('file.movedNamed', { name: moved[0].name, dest }) : t('file.movedManyTo', { n: moved.length, dest });
+        showUndo(msg, async () => {
+          const byParent = new Map<string, string[]>();
+          for (const n of moved) byParent.set(n.parent_id ?? '', [...(byParent.get(n.parent_id ?? '') ?? []), n.id]);
+          for (const [parent, back] of byParent) await api.file.move(back, parent, 'fail');
+          refresh();
+        }, t, 'move-toast');
       } catch (e) {
         showError(e, t);
       } finally {
         refresh();
       }
     },
-    [t, refresh],
+    [t, refresh, items],
   );
 
   const copyTo = useCallback(
@@ -124,14 +134,18 @@ export function useFileActions(items: Node[]): FileActions {
     async (ids: string[]) => {
       try {
         await api.file.remove(ids);
-        showOk(t('file.trashed', { n: ids.length }));
+        const one = ids.length === 1 ? items.find((n) => n.id === ids[0]) : undefined;
+        showUndo(one ? t('file.trashedNamed', { name: one.name }) : t('file.trashed', { n: ids.length }), async () => {
+          await api.file.restore(ids);
+          refresh();
+        }, t, 'delete-toast');
       } catch (e) {
         showError(e, t);
       } finally {
         refresh();
       }
     },
-    [t, refresh],
+    [t, refresh, items],
   );
 
   const menu = (nodes: Node[]) => {

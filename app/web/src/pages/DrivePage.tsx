@@ -206,6 +206,10 @@ export function DrivePage() {
           ))}
         </Breadcrumbs>
 
+        {/* The selection bar lies over the toolbar instead of taking a row of
+            its own: selecting never moves the list under the pointer, so a
+            drag lands where it started aiming and menus open by their row. */}
+        <Box pos="relative">
         <Group justify="space-between" gap="xs">
           <Group gap="xs">
             <Menu position="bottom-start">
@@ -252,7 +256,13 @@ export function DrivePage() {
         </Group>
 
         {selected.length > 0 && (
-          <Group gap={6} data-testid="selection-bar" p={6} style={{ background: 'var(--mantine-color-blue-light)', borderRadius: 6 }}>
+          <Group
+            gap={6}
+            wrap="nowrap"
+            data-testid="selection-bar"
+            px={6}
+            style={{ position: 'absolute', inset: 0, zIndex: 5, overflowX: 'auto', background: 'var(--mantine-color-body)', boxShadow: 'inset 0 0 0 100vmax var(--mantine-color-blue-light)', borderRadius: 6 }}
+          >
             <Text size="sm" mx={6}>
               {t('file.selected', { n: selected.length })}
             </Text>
@@ -280,6 +290,7 @@ export function DrivePage() {
             </Button>
           </Group>
         )}
+        </Box>
 
         {notFound ? (
           <Alert color="yellow" title={t('file.folderGone')}>
