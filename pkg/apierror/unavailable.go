@@ -19,6 +19,16 @@ import (
 // reason it can act on — retry shortly, or once space is freed — rather than
 // a bare internal error. nil when err is none of them.
 func outage(err error) *errors.Error {
+	// Another service's gRPC status without a reason: its instance died
+	// under the call (the stream reset: Canceled), or none could be reached
+	// (Unavailable), or it did not answer in time (DeadlineExceeded).
+	var se *errors.Error
+	if stderrors.As(err, &se) && se.Reason == "" {
+		switch se.Code {
+		case 499, 502, 503, 504:
+			return commonv1.ErrorUnavailable("a service this call needs is unavailable at the moment; retry shortly")
+		}
+	}
 	var ne net.Error
 	switch {
 	case stderrors.Is(err, syscall.ENOSPC):

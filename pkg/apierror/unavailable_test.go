@@ -9,6 +9,7 @@ import (
 	"syscall"
 	"testing"
 
+	kerrors "github.com/go-kratos/kratos/v2/errors"
 	"github.com/go-kratos/kratos/v2/log"
 )
 
@@ -30,6 +31,8 @@ func TestPublicNamesOutages(t *testing.T) {
 		{"MariaDB shutting down", errors.New("Error 1053 (08S01): Server shutdown in progress"), 503, "UNAVAILABLE"},
 		{"deadline", fmt.Errorf("files: %w", context.DeadlineExceeded), 503, "UNAVAILABLE"},
 		{"disk full", fmt.Errorf("write chunk: %w", syscall.ENOSPC), 507, "INSUFFICIENT_STORAGE"},
+		{"another service's instance died under the call", kerrors.New(499, "", "context canceled"), 503, "UNAVAILABLE"},
+		{"no instance of another service reachable", fmt.Errorf("files: %w", kerrors.New(503, "", "connection error")), 503, "UNAVAILABLE"},
 		{"a bug", errors.New("nil map"), 500, "INTERNAL"},
 	}
 	for _, c := range cases {
