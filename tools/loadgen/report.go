@@ -51,7 +51,7 @@ func report(o *options, t *target, st *stats, elapsed time.Duration, before, aft
 	}
 	fmt.Fprintf(&b, "### %s: %d users, %v, against %s\n\n", kind, o.users, elapsed.Round(time.Second), what)
 	fmt.Fprintf(&b, "%s, %d CPUs, %s. Mix (weights): list 30, small upload (4 KiB–1 MiB, one request) 20, download 20, "+
-		"share 10, open share 15, %s upload 5 (at most %d at once).\n\n",
+		"share 10, open share 15, large upload of %s 5 (at most %d at once).\n\n",
 		time.Now().UTC().Format("2006-01-02 15:04 UTC"), runtime.NumCPU(), runtime.GOOS+"/"+runtime.GOARCH, mib(o.bigSize), o.bigAtOnce)
 
 	b.WriteString("| operation | done | per second | p50 | p99 | errors | without a reason |\n|---|---:|---:|---:|---:|---:|---:|\n")
@@ -70,6 +70,9 @@ func report(o *options, t *target, st *stats, elapsed time.Duration, before, aft
 		for _, s := range st.samples[op] {
 			fmt.Fprintf(&b, "- error (%s): %s\n", op, s)
 		}
+	}
+	for _, s := range st.unclearSamples {
+		fmt.Fprintf(&b, "- error without a reason: %s\n", s)
 	}
 
 	w := o.window

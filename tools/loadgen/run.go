@@ -35,7 +35,7 @@ type options struct {
 const (
 	opList     = "list"
 	opSmall    = "upload small"
-	opBig      = "upload 100 MB"
+	opBig      = "upload large"
 	opDownload = "download"
 	opShare    = "share"
 	opOpen     = "open share"
@@ -70,7 +70,9 @@ type stats struct {
 	errs    map[string]int
 	unclear map[string]int // errors without a reason (transport, timeout, bare 500)
 	samples map[string][]string
-	bytes   atomic.Int64
+	// unclearSamples: the first errors without a reason, whatever the op.
+	unclearSamples []string
+	bytes          atomic.Int64
 }
 
 func newStats() *stats {
@@ -90,6 +92,9 @@ func (s *stats) record(op string, d time.Duration, err error) {
 	}
 	if len(s.samples[op]) < 5 {
 		s.samples[op] = append(s.samples[op], err.Error())
+	}
+	if !drive.Clear(err) && len(s.unclearSamples) < 20 {
+		s.unclearSamples = append(s.unclearSamples, op+": "+err.Error())
 	}
 }
 

@@ -22,6 +22,7 @@ import (
 type proc struct {
 	name    string
 	pid     int
+	pidFile string // a cluster's run/NAME.pid: read at each look (a restarted process has a new PID)
 	metrics string // its /metrics URL
 }
 
@@ -101,7 +102,7 @@ func startStandalone(bin string) (*target, error) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	return &target{base: base, procs: []proc{{"standalone", cmd.Process.Pid, base + "/metrics"}}, stop: stop}, nil
+	return &target{base: base, procs: []proc{{"standalone", cmd.Process.Pid, "", base + "/metrics"}}, stop: stop}, nil
 }
 
 func tail(s string, n int) string {
@@ -132,7 +133,7 @@ func openCluster(dir string) (*target, error) {
 		if env[key] != "" {
 			m = "http://127.0.0.1:" + env[key] + "/metrics"
 		}
-		t.procs = append(t.procs, proc{name, pid, m})
+		t.procs = append(t.procs, proc{name, pid, p, m})
 	}
 	if len(t.procs) == 0 {
 		return nil, fmt.Errorf("%s: no service running (make cluster)", dir)
@@ -179,6 +180,11 @@ var metricsClient = &http.Client{Timeout: 3 * time.Second, Transport: &http.Tran
 
 func look(p proc) (sample, error) {
 	s := sample{goroutines: -1}
+	if p.pidFile != "" {
+		if pid, err := readPID(p.pidFile); err == nil {
+			p.pid = pid
+		}
+	}
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", p.pid))
 	if err != nil {
 		return s, err
