@@ -5,7 +5,7 @@
 
 import { ActionIcon, Box, Checkbox, Group, Paper, SimpleGrid, Table, Text, UnstyledButton } from '@mantine/core';
 import { IconDots, IconSortAscending, IconSortDescending } from '@tabler/icons-react';
-import { useState, type DragEvent, type MouseEvent } from 'react';
+import { useState, type DragEvent, type MouseEvent, type ReactNode } from 'react';
 import type { OrderBy } from '../api/endpoints';
 import type { Node } from '../api/types';
 import { int } from '../api/types';
@@ -28,7 +28,8 @@ export interface FileViewProps {
   onSort?: (o: OrderBy) => void;
   /** Items dropped on a folder: move them there. */
   onDropInto?: (folderId: string, ids: string[]) => void;
-  /** Extra column (search: where the item is). */
+  /** A line under the name (search: where the item is, with a link there). */
+  location?: (n: Node) => ReactNode;
   testid?: string;
 }
 
@@ -83,19 +84,22 @@ export function FileView(p: FileViewProps) {
       : {};
 
   const name = (n: Node) => (
-    <UnstyledButton
-      onClick={(e) => {
-        if (e.ctrlKey || e.metaKey || e.shiftKey) return;
-        e.stopPropagation();
-        p.onOpen(n);
-      }}
-      style={{ minWidth: 0 }}
-      data-testid="file-name"
-    >
-      <Text size="sm" truncate title={n.name} className="file-name">
-        {n.name}
-      </Text>
-    </UnstyledButton>
+    <Box style={{ minWidth: 0 }}>
+      <UnstyledButton
+        onClick={(e) => {
+          if (e.ctrlKey || e.metaKey || e.shiftKey) return;
+          e.stopPropagation();
+          p.onOpen(n);
+        }}
+        style={{ minWidth: 0 }}
+        data-testid="file-name"
+      >
+        <Text size="sm" truncate title={n.name} className="file-name">
+          {n.name}
+        </Text>
+      </UnstyledButton>
+      {p.location?.(n)}
+    </Box>
   );
 
   const sortHeader = (o: OrderBy, label: string) => (

@@ -68,6 +68,7 @@ export const en = {
 
   'search.placeholder': 'Search files',
   'search.resultsFor': 'Results for “{q}”',
+  'search.openLocation': 'Open location',
   'search.none': 'Nothing matches.',
 
   'quota.label': 'Storage',

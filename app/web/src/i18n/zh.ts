@@ -69,6 +69,7 @@ export const zh: Record<MessageKey, string> = {
 
   'search.placeholder': '搜索文件',
   'search.resultsFor': '“{q}” 的搜索结果',
+  'search.openLocation': '打开所在位置',
   'search.none': '没有匹配的文件。',
 
   'quota.label': '存储空间',

@@ -1,10 +1,11 @@
 // Search results: files and folders whose names match, with the same
 // actions as the drive.
 
-import { Alert, Button, Center, Loader, Stack, Text, Title } from '@mantine/core';
-import { useInfiniteQuery } from '@tanstack/react-query';
+import { Alert, Anchor, Button, Center, Group, Loader, Stack, Text, Title } from '@mantine/core';
+import { useInfiniteQuery, useQueries } from '@tanstack/react-query';
 import { useMemo, useState } from 'react';
-import { useSearchParams } from 'react-router';
+import { Link, useSearchParams } from 'react-router';
+import type { Node } from '../api/types';
 import { ContextMenu } from '../components/ContextMenu';
 import { FileView } from '../components/FileView';
 import { useFileActions } from '../components/useFileActions';
@@ -28,6 +29,27 @@ export function SearchPage() {
   const items = useMemo(() => res.data?.pages.flatMap((p) => p.items ?? []) ?? [], [res.data]);
   const selected = items.filter((n) => selection.ids.has(n.id));
   const actions = useFileActions(items);
+  // Where each result lives: one path request per distinct folder.
+  const parents = useMemo(() => [...new Set(items.map((n) => n.parent_id ?? '').filter((p) => p !== ''))], [items]);
+  const paths = useQueries({
+    queries: parents.map((id) => ({ queryKey: ['path', id], queryFn: () => api.file.path(id), staleTime: 60_000 })),
+  });
+  const where = new Map(parents.map((id, i) => [id, paths[i]?.data?.items?.map((n) => n.name)]));
+  const location = (n: Node) => {
+    const parent = n.parent_id ?? '';
+    const names = parent ? where.get(parent) : [];
+    const folder = [t('nav.drive'), ...(names ?? ['…'])].join(' / ');
+    return (
+      <Group gap={6} wrap="nowrap" data-testid="search-location" style={{ minWidth: 0 }}>
+        <Text size="xs" c="dimmed" truncate title={folder}>
+          {folder}
+        </Text>
+        <Anchor component={Link} to={parent ? `/drive/${parent}` : '/drive'} size="xs" style={{ whiteSpace: 'nowrap' }} data-testid="open-location">
+          {t('search.openLocation')}
+        </Anchor>
+      </Group>
+    );
+  };
   return (
     <Stack gap="sm" data-testid="search-page">
       <Title order={4}>{t('search.resultsFor', { q })}</Title>
@@ -39,7 +61,7 @@ export function SearchPage() {
       {res.isError && <Alert color="red">{(res.error as Error).message}</Alert>}
       {res.data && items.length === 0 && <Text c="dimmed">{t('search.none')}</Text>}
       {items.length > 0 && (
-        <FileView items={items} view="list" selection={selection} onSelection={setSelection} onOpen={actions.open} onMenu={(_, x, y) => setMenuAt({ x, y })} testid="search-results" />
+        <FileView items={items} view="list" selection={selection} onSelection={setSelection} onOpen={actions.open} onMenu={(_, x, y) => setMenuAt({ x, y })} location={location} testid="search-results" />
       )}
       {res.hasNextPage && (
         <Button variant="subtle" onClick={() => void res.fetchNextPage()} loading={res.isFetchingNextPage}>
