@@ -53,6 +53,9 @@ func injectFaults(ctx context.Context, o *options, t *target, fl *faultLog, st *
 			return
 		case <-tick.C:
 		}
+		if ctx.Err() != nil { // the tick that came with the end
+			return
+		}
 		f := faults[o.rnd.IntN(len(faults))]
 		errs0, unclear0 := counts(st)
 		at := time.Since(start)
