@@ -7,8 +7,8 @@
 package share
 
 import (
+	"clouddrive/api/conf/v1"
 	"clouddrive/app/share/internal/biz"
-	"clouddrive/app/share/internal/conf"
 	"clouddrive/app/share/internal/data"
 	"clouddrive/app/share/internal/service"
 	"clouddrive/pkg/events"
@@ -21,8 +21,8 @@ import (
 
 // Injectors from wire.go:
 
-func wireModule(confData *conf.Data, policy *biz.Policy, keys *biz.Keys, clock biz.Clock, publisher events.Publisher, fileClient *data.FileClient, storageClient *data.StorageClient, userClient *data.UserClient, logger log.Logger) (*Module, func(), error) {
-	dataData, cleanup, err := data.NewData(confData, logger)
+func wireModule(confv1Data *confv1.Data, policy *biz.Policy, keys *biz.Keys, clock biz.Clock, publisher events.Publisher, fileClient *data.FileClient, storageClient *data.StorageClient, userClient *data.UserClient, logger log.Logger) (*Module, func(), error) {
+	dataData, cleanup, err := data.NewData(confv1Data, logger)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -9,6 +9,7 @@
 package conf
 
 import (
+	v1 "clouddrive/api/conf/v1"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	durationpb "google.golang.org/protobuf/types/known/durationpb"
@@ -24,10 +25,14 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// server and data are the shared messages every service has (api/conf/v1);
+// server.trusted_proxies are the proxies (the gateway) whose
+// X-Forwarded-For gives the client IP the extraction-code limiter counts by.
+// auth stays the share service's own: it adds the share secret.
 type Bootstrap struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
-	Server        *Server                `protobuf:"bytes,1,opt,name=server,proto3" json:"server,omitempty"`
-	Data          *Data                  `protobuf:"bytes,2,opt,name=data,proto3" json:"data,omitempty"`
+	Server        *v1.Server             `protobuf:"bytes,1,opt,name=server,proto3" json:"server,omitempty"`
+	Data          *v1.Data               `protobuf:"bytes,2,opt,name=data,proto3" json:"data,omitempty"`
 	Auth          *Auth                  `protobuf:"bytes,3,opt,name=auth,proto3" json:"auth,omitempty"`
 	Share         *Share                 `protobuf:"bytes,4,opt,name=share,proto3" json:"share,omitempty"`
 	Limits        *Limits                `protobuf:"bytes,5,opt,name=limits,proto3" json:"limits,omitempty"`
@@ -67,14 +72,14 @@ func (*Bootstrap) Descriptor() ([]byte, []int) {
 	return file_share_internal_conf_conf_proto_rawDescGZIP(), []int{0}
 }
 
-func (x *Bootstrap) GetServer() *Server {
+func (x *Bootstrap) GetServer() *v1.Server {
 	if x != nil {
 		return x.Server
 	}
 	return nil
 }
 
-func (x *Bootstrap) GetData() *Data {
+func (x *Bootstrap) GetData() *v1.Data {
 	if x != nil {
 		return x.Data
 	}
@@ -116,120 +121,6 @@ func (x *Bootstrap) GetServices() *Services {
 	return nil
 }
 
-type Server struct {
-	state protoimpl.MessageState `protogen:"open.v1"`
-	Http  *Server_HTTP           `protobuf:"bytes,1,opt,name=http,proto3" json:"http,omitempty"`
-	Grpc  *Server_GRPC           `protobuf:"bytes,2,opt,name=grpc,proto3" json:"grpc,omitempty"`
-	// Proxies (the gateway) whose X-Forwarded-For is believed: the client IP
-	// the extraction-code limiter counts by.
-	TrustedProxies []string `protobuf:"bytes,3,rep,name=trusted_proxies,json=trustedProxies,proto3" json:"trusted_proxies,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
-}
-
-func (x *Server) Reset() {
-	*x = Server{}
-	mi := &file_share_internal_conf_conf_proto_msgTypes[1]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *Server) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*Server) ProtoMessage() {}
-
-func (x *Server) ProtoReflect() protoreflect.Message {
-	mi := &file_share_internal_conf_conf_proto_msgTypes[1]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use Server.ProtoReflect.Descriptor instead.
-func (*Server) Descriptor() ([]byte, []int) {
-	return file_share_internal_conf_conf_proto_rawDescGZIP(), []int{1}
-}
-
-func (x *Server) GetHttp() *Server_HTTP {
-	if x != nil {
-		return x.Http
-	}
-	return nil
-}
-
-func (x *Server) GetGrpc() *Server_GRPC {
-	if x != nil {
-		return x.Grpc
-	}
-	return nil
-}
-
-func (x *Server) GetTrustedProxies() []string {
-	if x != nil {
-		return x.TrustedProxies
-	}
-	return nil
-}
-
-type Data struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Database      *Data_Database         `protobuf:"bytes,1,opt,name=database,proto3" json:"database,omitempty"`
-	Redis         *Data_Redis            `protobuf:"bytes,2,opt,name=redis,proto3" json:"redis,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
-}
-
-func (x *Data) Reset() {
-	*x = Data{}
-	mi := &file_share_internal_conf_conf_proto_msgTypes[2]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *Data) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*Data) ProtoMessage() {}
-
-func (x *Data) ProtoReflect() protoreflect.Message {
-	mi := &file_share_internal_conf_conf_proto_msgTypes[2]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use Data.ProtoReflect.Descriptor instead.
-func (*Data) Descriptor() ([]byte, []int) {
-	return file_share_internal_conf_conf_proto_rawDescGZIP(), []int{2}
-}
-
-func (x *Data) GetDatabase() *Data_Database {
-	if x != nil {
-		return x.Database
-	}
-	return nil
-}
-
-func (x *Data) GetRedis() *Data_Redis {
-	if x != nil {
-		return x.Redis
-	}
-	return nil
-}
-
 type Auth struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The user service's public key: access tokens are verified with it.
@@ -250,7 +141,7 @@ type Auth struct {
 
 func (x *Auth) Reset() {
 	*x = Auth{}
-	mi := &file_share_internal_conf_conf_proto_msgTypes[3]
+	mi := &file_share_internal_conf_conf_proto_msgTypes[1]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -262,7 +153,7 @@ func (x *Auth) String() string {
 func (*Auth) ProtoMessage() {}
 
 func (x *Auth) ProtoReflect() protoreflect.Message {
-	mi := &file_share_internal_conf_conf_proto_msgTypes[3]
+	mi := &file_share_internal_conf_conf_proto_msgTypes[1]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -275,7 +166,7 @@ func (x *Auth) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Auth.ProtoReflect.Descriptor instead.
 func (*Auth) Descriptor() ([]byte, []int) {
-	return file_share_internal_conf_conf_proto_rawDescGZIP(), []int{3}
+	return file_share_internal_conf_conf_proto_rawDescGZIP(), []int{1}
 }
 
 func (x *Auth) GetPublicKeyFile() string {
@@ -322,7 +213,7 @@ type Share struct {
 
 func (x *Share) Reset() {
 	*x = Share{}
-	mi := &file_share_internal_conf_conf_proto_msgTypes[4]
+	mi := &file_share_internal_conf_conf_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -334,7 +225,7 @@ func (x *Share) String() string {
 func (*Share) ProtoMessage() {}
 
 func (x *Share) ProtoReflect() protoreflect.Message {
-	mi := &file_share_internal_conf_conf_proto_msgTypes[4]
+	mi := &file_share_internal_conf_conf_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -347,7 +238,7 @@ func (x *Share) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Share.ProtoReflect.Descriptor instead.
 func (*Share) Descriptor() ([]byte, []int) {
-	return file_share_internal_conf_conf_proto_rawDescGZIP(), []int{4}
+	return file_share_internal_conf_conf_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *Share) GetAccessTtl() *durationpb.Duration {
@@ -391,7 +282,7 @@ type Limits struct {
 
 func (x *Limits) Reset() {
 	*x = Limits{}
-	mi := &file_share_internal_conf_conf_proto_msgTypes[5]
+	mi := &file_share_internal_conf_conf_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -403,7 +294,7 @@ func (x *Limits) String() string {
 func (*Limits) ProtoMessage() {}
 
 func (x *Limits) ProtoReflect() protoreflect.Message {
-	mi := &file_share_internal_conf_conf_proto_msgTypes[5]
+	mi := &file_share_internal_conf_conf_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -416,7 +307,7 @@ func (x *Limits) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Limits.ProtoReflect.Descriptor instead.
 func (*Limits) Descriptor() ([]byte, []int) {
-	return file_share_internal_conf_conf_proto_rawDescGZIP(), []int{5}
+	return file_share_internal_conf_conf_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *Limits) GetOpenPerIp() *Limits_Rule {
@@ -444,7 +335,7 @@ type Events struct {
 
 func (x *Events) Reset() {
 	*x = Events{}
-	mi := &file_share_internal_conf_conf_proto_msgTypes[6]
+	mi := &file_share_internal_conf_conf_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -456,7 +347,7 @@ func (x *Events) String() string {
 func (*Events) ProtoMessage() {}
 
 func (x *Events) ProtoReflect() protoreflect.Message {
-	mi := &file_share_internal_conf_conf_proto_msgTypes[6]
+	mi := &file_share_internal_conf_conf_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -469,7 +360,7 @@ func (x *Events) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Events.ProtoReflect.Descriptor instead.
 func (*Events) Descriptor() ([]byte, []int) {
-	return file_share_internal_conf_conf_proto_rawDescGZIP(), []int{6}
+	return file_share_internal_conf_conf_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *Events) GetBrokers() []string {
@@ -491,7 +382,7 @@ type Services struct {
 
 func (x *Services) Reset() {
 	*x = Services{}
-	mi := &file_share_internal_conf_conf_proto_msgTypes[7]
+	mi := &file_share_internal_conf_conf_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -503,7 +394,7 @@ func (x *Services) String() string {
 func (*Services) ProtoMessage() {}
 
 func (x *Services) ProtoReflect() protoreflect.Message {
-	mi := &file_share_internal_conf_conf_proto_msgTypes[7]
+	mi := &file_share_internal_conf_conf_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -516,7 +407,7 @@ func (x *Services) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Services.ProtoReflect.Descriptor instead.
 func (*Services) Descriptor() ([]byte, []int) {
-	return file_share_internal_conf_conf_proto_rawDescGZIP(), []int{7}
+	return file_share_internal_conf_conf_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *Services) GetFile() string {
@@ -540,232 +431,6 @@ func (x *Services) GetUser() string {
 	return ""
 }
 
-type Server_HTTP struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Addr          string                 `protobuf:"bytes,1,opt,name=addr,proto3" json:"addr,omitempty"`
-	Timeout       *durationpb.Duration   `protobuf:"bytes,2,opt,name=timeout,proto3" json:"timeout,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
-}
-
-func (x *Server_HTTP) Reset() {
-	*x = Server_HTTP{}
-	mi := &file_share_internal_conf_conf_proto_msgTypes[8]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *Server_HTTP) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*Server_HTTP) ProtoMessage() {}
-
-func (x *Server_HTTP) ProtoReflect() protoreflect.Message {
-	mi := &file_share_internal_conf_conf_proto_msgTypes[8]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use Server_HTTP.ProtoReflect.Descriptor instead.
-func (*Server_HTTP) Descriptor() ([]byte, []int) {
-	return file_share_internal_conf_conf_proto_rawDescGZIP(), []int{1, 0}
-}
-
-func (x *Server_HTTP) GetAddr() string {
-	if x != nil {
-		return x.Addr
-	}
-	return ""
-}
-
-func (x *Server_HTTP) GetTimeout() *durationpb.Duration {
-	if x != nil {
-		return x.Timeout
-	}
-	return nil
-}
-
-type Server_GRPC struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Addr          string                 `protobuf:"bytes,1,opt,name=addr,proto3" json:"addr,omitempty"`
-	Timeout       *durationpb.Duration   `protobuf:"bytes,2,opt,name=timeout,proto3" json:"timeout,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
-}
-
-func (x *Server_GRPC) Reset() {
-	*x = Server_GRPC{}
-	mi := &file_share_internal_conf_conf_proto_msgTypes[9]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *Server_GRPC) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*Server_GRPC) ProtoMessage() {}
-
-func (x *Server_GRPC) ProtoReflect() protoreflect.Message {
-	mi := &file_share_internal_conf_conf_proto_msgTypes[9]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use Server_GRPC.ProtoReflect.Descriptor instead.
-func (*Server_GRPC) Descriptor() ([]byte, []int) {
-	return file_share_internal_conf_conf_proto_rawDescGZIP(), []int{1, 1}
-}
-
-func (x *Server_GRPC) GetAddr() string {
-	if x != nil {
-		return x.Addr
-	}
-	return ""
-}
-
-func (x *Server_GRPC) GetTimeout() *durationpb.Duration {
-	if x != nil {
-		return x.Timeout
-	}
-	return nil
-}
-
-type Data_Database struct {
-	state protoimpl.MessageState `protogen:"open.v1"`
-	// "mysql" or "sqlite".
-	Driver        string `protobuf:"bytes,1,opt,name=driver,proto3" json:"driver,omitempty"`
-	Source        string `protobuf:"bytes,2,opt,name=source,proto3" json:"source,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
-}
-
-func (x *Data_Database) Reset() {
-	*x = Data_Database{}
-	mi := &file_share_internal_conf_conf_proto_msgTypes[10]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *Data_Database) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*Data_Database) ProtoMessage() {}
-
-func (x *Data_Database) ProtoReflect() protoreflect.Message {
-	mi := &file_share_internal_conf_conf_proto_msgTypes[10]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use Data_Database.ProtoReflect.Descriptor instead.
-func (*Data_Database) Descriptor() ([]byte, []int) {
-	return file_share_internal_conf_conf_proto_rawDescGZIP(), []int{2, 0}
-}
-
-func (x *Data_Database) GetDriver() string {
-	if x != nil {
-		return x.Driver
-	}
-	return ""
-}
-
-func (x *Data_Database) GetSource() string {
-	if x != nil {
-		return x.Source
-	}
-	return ""
-}
-
-type Data_Redis struct {
-	state protoimpl.MessageState `protogen:"open.v1"`
-	// Empty: the limiters count in memory (one instance only).
-	Addr          string `protobuf:"bytes,1,opt,name=addr,proto3" json:"addr,omitempty"`
-	Password      string `protobuf:"bytes,2,opt,name=password,proto3" json:"password,omitempty"`
-	Db            int32  `protobuf:"varint,3,opt,name=db,proto3" json:"db,omitempty"`
-	Prefix        string `protobuf:"bytes,4,opt,name=prefix,proto3" json:"prefix,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
-}
-
-func (x *Data_Redis) Reset() {
-	*x = Data_Redis{}
-	mi := &file_share_internal_conf_conf_proto_msgTypes[11]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *Data_Redis) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*Data_Redis) ProtoMessage() {}
-
-func (x *Data_Redis) ProtoReflect() protoreflect.Message {
-	mi := &file_share_internal_conf_conf_proto_msgTypes[11]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use Data_Redis.ProtoReflect.Descriptor instead.
-func (*Data_Redis) Descriptor() ([]byte, []int) {
-	return file_share_internal_conf_conf_proto_rawDescGZIP(), []int{2, 1}
-}
-
-func (x *Data_Redis) GetAddr() string {
-	if x != nil {
-		return x.Addr
-	}
-	return ""
-}
-
-func (x *Data_Redis) GetPassword() string {
-	if x != nil {
-		return x.Password
-	}
-	return ""
-}
-
-func (x *Data_Redis) GetDb() int32 {
-	if x != nil {
-		return x.Db
-	}
-	return 0
-}
-
-func (x *Data_Redis) GetPrefix() string {
-	if x != nil {
-		return x.Prefix
-	}
-	return ""
-}
-
 type Limits_Rule struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Limit         int32                  `protobuf:"varint,1,opt,name=limit,proto3" json:"limit,omitempty"`
@@ -776,7 +441,7 @@ type Limits_Rule struct {
 
 func (x *Limits_Rule) Reset() {
 	*x = Limits_Rule{}
-	mi := &file_share_internal_conf_conf_proto_msgTypes[12]
+	mi := &file_share_internal_conf_conf_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -788,7 +453,7 @@ func (x *Limits_Rule) String() string {
 func (*Limits_Rule) ProtoMessage() {}
 
 func (x *Limits_Rule) ProtoReflect() protoreflect.Message {
-	mi := &file_share_internal_conf_conf_proto_msgTypes[12]
+	mi := &file_share_internal_conf_conf_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -801,7 +466,7 @@ func (x *Limits_Rule) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Limits_Rule.ProtoReflect.Descriptor instead.
 func (*Limits_Rule) Descriptor() ([]byte, []int) {
-	return file_share_internal_conf_conf_proto_rawDescGZIP(), []int{5, 0}
+	return file_share_internal_conf_conf_proto_rawDescGZIP(), []int{3, 0}
 }
 
 func (x *Limits_Rule) GetLimit() int32 {
@@ -822,36 +487,15 @@ var File_share_internal_conf_conf_proto protoreflect.FileDescriptor
 
 const file_share_internal_conf_conf_proto_rawDesc = "" +
 	"\n" +
-	"\x1eshare/internal/conf/conf.proto\x12\x15clouddrive.share.conf\x1a\x1egoogle/protobuf/duration.proto\"\x83\x03\n" +
-	"\tBootstrap\x125\n" +
-	"\x06server\x18\x01 \x01(\v2\x1d.clouddrive.share.conf.ServerR\x06server\x12/\n" +
-	"\x04data\x18\x02 \x01(\v2\x1b.clouddrive.share.conf.DataR\x04data\x12/\n" +
+	"\x1eshare/internal/conf/conf.proto\x12\x15clouddrive.share.conf\x1a\x12conf/v1/conf.proto\x1a\x1egoogle/protobuf/duration.proto\"\xfd\x02\n" +
+	"\tBootstrap\x122\n" +
+	"\x06server\x18\x01 \x01(\v2\x1a.clouddrive.conf.v1.ServerR\x06server\x12,\n" +
+	"\x04data\x18\x02 \x01(\v2\x18.clouddrive.conf.v1.DataR\x04data\x12/\n" +
 	"\x04auth\x18\x03 \x01(\v2\x1b.clouddrive.share.conf.AuthR\x04auth\x122\n" +
 	"\x05share\x18\x04 \x01(\v2\x1c.clouddrive.share.conf.ShareR\x05share\x125\n" +
 	"\x06limits\x18\x05 \x01(\v2\x1d.clouddrive.share.conf.LimitsR\x06limits\x125\n" +
 	"\x06events\x18\x06 \x01(\v2\x1d.clouddrive.share.conf.EventsR\x06events\x12;\n" +
-	"\bservices\x18\a \x01(\v2\x1f.clouddrive.share.conf.ServicesR\bservices\"\xc3\x02\n" +
-	"\x06Server\x126\n" +
-	"\x04http\x18\x01 \x01(\v2\".clouddrive.share.conf.Server.HTTPR\x04http\x126\n" +
-	"\x04grpc\x18\x02 \x01(\v2\".clouddrive.share.conf.Server.GRPCR\x04grpc\x12'\n" +
-	"\x0ftrusted_proxies\x18\x03 \x03(\tR\x0etrustedProxies\x1aO\n" +
-	"\x04HTTP\x12\x12\n" +
-	"\x04addr\x18\x01 \x01(\tR\x04addr\x123\n" +
-	"\atimeout\x18\x02 \x01(\v2\x19.google.protobuf.DurationR\atimeout\x1aO\n" +
-	"\x04GRPC\x12\x12\n" +
-	"\x04addr\x18\x01 \x01(\tR\x04addr\x123\n" +
-	"\atimeout\x18\x02 \x01(\v2\x19.google.protobuf.DurationR\atimeout\"\x9e\x02\n" +
-	"\x04Data\x12@\n" +
-	"\bdatabase\x18\x01 \x01(\v2$.clouddrive.share.conf.Data.DatabaseR\bdatabase\x127\n" +
-	"\x05redis\x18\x02 \x01(\v2!.clouddrive.share.conf.Data.RedisR\x05redis\x1a:\n" +
-	"\bDatabase\x12\x16\n" +
-	"\x06driver\x18\x01 \x01(\tR\x06driver\x12\x16\n" +
-	"\x06source\x18\x02 \x01(\tR\x06source\x1a_\n" +
-	"\x05Redis\x12\x12\n" +
-	"\x04addr\x18\x01 \x01(\tR\x04addr\x12\x1a\n" +
-	"\bpassword\x18\x02 \x01(\tR\bpassword\x12\x0e\n" +
-	"\x02db\x18\x03 \x01(\x05R\x02db\x12\x16\n" +
-	"\x06prefix\x18\x04 \x01(\tR\x06prefix\"\x90\x01\n" +
+	"\bservices\x18\a \x01(\v2\x1f.clouddrive.share.conf.ServicesR\bservices\"\x90\x01\n" +
 	"\x04Auth\x12&\n" +
 	"\x0fpublic_key_file\x18\x01 \x01(\tR\rpublicKeyFile\x12'\n" +
 	"\x0finternal_secret\x18\x02 \x01(\tR\x0einternalSecret\x12\x16\n" +
@@ -890,47 +534,37 @@ func file_share_internal_conf_conf_proto_rawDescGZIP() []byte {
 	return file_share_internal_conf_conf_proto_rawDescData
 }
 
-var file_share_internal_conf_conf_proto_msgTypes = make([]protoimpl.MessageInfo, 13)
+var file_share_internal_conf_conf_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
 var file_share_internal_conf_conf_proto_goTypes = []any{
 	(*Bootstrap)(nil),           // 0: clouddrive.share.conf.Bootstrap
-	(*Server)(nil),              // 1: clouddrive.share.conf.Server
-	(*Data)(nil),                // 2: clouddrive.share.conf.Data
-	(*Auth)(nil),                // 3: clouddrive.share.conf.Auth
-	(*Share)(nil),               // 4: clouddrive.share.conf.Share
-	(*Limits)(nil),              // 5: clouddrive.share.conf.Limits
-	(*Events)(nil),              // 6: clouddrive.share.conf.Events
-	(*Services)(nil),            // 7: clouddrive.share.conf.Services
-	(*Server_HTTP)(nil),         // 8: clouddrive.share.conf.Server.HTTP
-	(*Server_GRPC)(nil),         // 9: clouddrive.share.conf.Server.GRPC
-	(*Data_Database)(nil),       // 10: clouddrive.share.conf.Data.Database
-	(*Data_Redis)(nil),          // 11: clouddrive.share.conf.Data.Redis
-	(*Limits_Rule)(nil),         // 12: clouddrive.share.conf.Limits.Rule
-	(*durationpb.Duration)(nil), // 13: google.protobuf.Duration
+	(*Auth)(nil),                // 1: clouddrive.share.conf.Auth
+	(*Share)(nil),               // 2: clouddrive.share.conf.Share
+	(*Limits)(nil),              // 3: clouddrive.share.conf.Limits
+	(*Events)(nil),              // 4: clouddrive.share.conf.Events
+	(*Services)(nil),            // 5: clouddrive.share.conf.Services
+	(*Limits_Rule)(nil),         // 6: clouddrive.share.conf.Limits.Rule
+	(*v1.Server)(nil),           // 7: clouddrive.conf.v1.Server
+	(*v1.Data)(nil),             // 8: clouddrive.conf.v1.Data
+	(*durationpb.Duration)(nil), // 9: google.protobuf.Duration
 }
 var file_share_internal_conf_conf_proto_depIdxs = []int32{
-	1,  // 0: clouddrive.share.conf.Bootstrap.server:type_name -> clouddrive.share.conf.Server
-	2,  // 1: clouddrive.share.conf.Bootstrap.data:type_name -> clouddrive.share.conf.Data
-	3,  // 2: clouddrive.share.conf.Bootstrap.auth:type_name -> clouddrive.share.conf.Auth
-	4,  // 3: clouddrive.share.conf.Bootstrap.share:type_name -> clouddrive.share.conf.Share
-	5,  // 4: clouddrive.share.conf.Bootstrap.limits:type_name -> clouddrive.share.conf.Limits
-	6,  // 5: clouddrive.share.conf.Bootstrap.events:type_name -> clouddrive.share.conf.Events
-	7,  // 6: clouddrive.share.conf.Bootstrap.services:type_name -> clouddrive.share.conf.Services
-	8,  // 7: clouddrive.share.conf.Server.http:type_name -> clouddrive.share.conf.Server.HTTP
-	9,  // 8: clouddrive.share.conf.Server.grpc:type_name -> clouddrive.share.conf.Server.GRPC
-	10, // 9: clouddrive.share.conf.Data.database:type_name -> clouddrive.share.conf.Data.Database
-	11, // 10: clouddrive.share.conf.Data.redis:type_name -> clouddrive.share.conf.Data.Redis
-	13, // 11: clouddrive.share.conf.Share.access_ttl:type_name -> google.protobuf.Duration
-	13, // 12: clouddrive.share.conf.Share.cooldown:type_name -> google.protobuf.Duration
-	12, // 13: clouddrive.share.conf.Limits.open_per_ip:type_name -> clouddrive.share.conf.Limits.Rule
-	12, // 14: clouddrive.share.conf.Limits.open_per_share:type_name -> clouddrive.share.conf.Limits.Rule
-	13, // 15: clouddrive.share.conf.Server.HTTP.timeout:type_name -> google.protobuf.Duration
-	13, // 16: clouddrive.share.conf.Server.GRPC.timeout:type_name -> google.protobuf.Duration
-	13, // 17: clouddrive.share.conf.Limits.Rule.window:type_name -> google.protobuf.Duration
-	18, // [18:18] is the sub-list for method output_type
-	18, // [18:18] is the sub-list for method input_type
-	18, // [18:18] is the sub-list for extension type_name
-	18, // [18:18] is the sub-list for extension extendee
-	0,  // [0:18] is the sub-list for field type_name
+	7,  // 0: clouddrive.share.conf.Bootstrap.server:type_name -> clouddrive.conf.v1.Server
+	8,  // 1: clouddrive.share.conf.Bootstrap.data:type_name -> clouddrive.conf.v1.Data
+	1,  // 2: clouddrive.share.conf.Bootstrap.auth:type_name -> clouddrive.share.conf.Auth
+	2,  // 3: clouddrive.share.conf.Bootstrap.share:type_name -> clouddrive.share.conf.Share
+	3,  // 4: clouddrive.share.conf.Bootstrap.limits:type_name -> clouddrive.share.conf.Limits
+	4,  // 5: clouddrive.share.conf.Bootstrap.events:type_name -> clouddrive.share.conf.Events
+	5,  // 6: clouddrive.share.conf.Bootstrap.services:type_name -> clouddrive.share.conf.Services
+	9,  // 7: clouddrive.share.conf.Share.access_ttl:type_name -> google.protobuf.Duration
+	9,  // 8: clouddrive.share.conf.Share.cooldown:type_name -> google.protobuf.Duration
+	6,  // 9: clouddrive.share.conf.Limits.open_per_ip:type_name -> clouddrive.share.conf.Limits.Rule
+	6,  // 10: clouddrive.share.conf.Limits.open_per_share:type_name -> clouddrive.share.conf.Limits.Rule
+	9,  // 11: clouddrive.share.conf.Limits.Rule.window:type_name -> google.protobuf.Duration
+	12, // [12:12] is the sub-list for method output_type
+	12, // [12:12] is the sub-list for method input_type
+	12, // [12:12] is the sub-list for extension type_name
+	12, // [12:12] is the sub-list for extension extendee
+	0,  // [0:12] is the sub-list for field type_name
 }
 
 func init() { file_share_internal_conf_conf_proto_init() }
@@ -944,7 +578,7 @@ func file_share_internal_conf_conf_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_share_internal_conf_conf_proto_rawDesc), len(file_share_internal_conf_conf_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   13,
+			NumMessages:   7,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

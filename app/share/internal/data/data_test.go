@@ -11,9 +11,9 @@ import (
 	"github.com/go-kratos/kratos/v2/log"
 	"google.golang.org/protobuf/proto"
 
+	confv1 "clouddrive/api/conf/v1"
 	eventsv1 "clouddrive/api/events/v1"
 	"clouddrive/app/share/internal/biz"
-	"clouddrive/app/share/internal/conf"
 	"clouddrive/pkg/events"
 	"clouddrive/pkg/testkit"
 )
@@ -32,7 +32,7 @@ func eachBackend(t *testing.T, fn func(t *testing.T, d *Data)) {
 	t.Helper()
 	for _, b := range backends {
 		t.Run(b.name, func(t *testing.T) {
-			d, cleanup, err := NewData(&conf.Data{Database: &conf.Data_Database{Driver: b.name, Source: b.source(t)}},
+			d, cleanup, err := NewData(&confv1.Data{Database: &confv1.Data_Database{Driver: b.name, Source: b.source(t)}},
 				log.NewStdLogger(io.Discard))
 			if err != nil {
 				t.Fatalf("NewData(%s): %v", b.name, err)
