@@ -864,8 +864,11 @@ func (x *BrowseShareReply) GetNextPageToken() string {
 }
 
 type DownloadShareRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	NodeId        string                 `protobuf:"bytes,1,opt,name=node_id,json=nodeId,proto3" json:"node_id,omitempty"`
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	NodeId string                 `protobuf:"bytes,1,opt,name=node_id,json=nodeId,proto3" json:"node_id,omitempty"`
+	// The items ticked in a shared folder: a zip of just those (node_id is
+	// then ignored); one file alone downloads as itself.
+	NodeIds       []string `protobuf:"bytes,2,rep,name=node_ids,json=nodeIds,proto3" json:"node_ids,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -905,6 +908,13 @@ func (x *DownloadShareRequest) GetNodeId() string {
 		return x.NodeId
 	}
 	return ""
+}
+
+func (x *DownloadShareRequest) GetNodeIds() []string {
+	if x != nil {
+		return x.NodeIds
+	}
+	return nil
 }
 
 type DownloadShareReply struct {
@@ -1126,9 +1136,10 @@ const file_share_v1_share_proto_rawDesc = "" +
 	"page_token\x18\x03 \x01(\tB\b\xfaB\x05r\x03(\x80\bR\tpageToken\"j\n" +
 	"\x10BrowseShareReply\x12.\n" +
 	"\x05items\x18\x01 \x03(\v2\x18.clouddrive.file.v1.NodeR\x05items\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"8\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"f\n" +
 	"\x14DownloadShareRequest\x12 \n" +
-	"\anode_id\x18\x01 \x01(\tB\a\xfaB\x04r\x02(\x14R\x06nodeId\"E\n" +
+	"\anode_id\x18\x01 \x01(\tB\a\xfaB\x04r\x02(\x14R\x06nodeId\x12,\n" +
+	"\bnode_ids\x18\x02 \x03(\tB\x11\xfaB\x0e\x92\x01\v\x10\xe8\a\"\x06r\x04\x10\x01(\x14R\anodeIds\"E\n" +
 	"\x12DownloadShareReply\x12\x10\n" +
 	"\x03url\x18\x01 \x01(\tR\x03url\x12\x1d\n" +
 	"\n" +

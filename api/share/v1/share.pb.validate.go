@@ -1779,6 +1779,44 @@ func (m *DownloadShareRequest) validate(all bool) error {
 		errors = append(errors, err)
 	}
 
+	if len(m.GetNodeIds()) > 1000 {
+		err := DownloadShareRequestValidationError{
+			field:  "NodeIds",
+			reason: "value must contain no more than 1000 item(s)",
+		}
+		if !all {
+			return err
+		}
+		errors = append(errors, err)
+	}
+
+	for idx, item := range m.GetNodeIds() {
+		_, _ = idx, item
+
+		if utf8.RuneCountInString(item) < 1 {
+			err := DownloadShareRequestValidationError{
+				field:  fmt.Sprintf("NodeIds[%v]", idx),
+				reason: "value length must be at least 1 runes",
+			}
+			if !all {
+				return err
+			}
+			errors = append(errors, err)
+		}
+
+		if len(item) > 20 {
+			err := DownloadShareRequestValidationError{
+				field:  fmt.Sprintf("NodeIds[%v]", idx),
+				reason: "value length must be at most 20 bytes",
+			}
+			if !all {
+				return err
+			}
+			errors = append(errors, err)
+		}
+
+	}
+
 	if len(errors) > 0 {
 		return DownloadShareRequestMultiError(errors)
 	}

@@ -48,8 +48,8 @@ type ShareClient interface {
 	OpenShare(ctx context.Context, in *OpenShareRequest, opts ...grpc.CallOption) (*OpenShareReply, error)
 	// Lists a folder inside the share (empty parent_id: the shared item).
 	BrowseShare(ctx context.Context, in *BrowseShareRequest, opts ...grpc.CallOption) (*BrowseShareReply, error)
-	// A signed download URL for a file in the share (a folder: a zip);
-	// counts against the download limit.
+	// A signed download URL for a file in the share (a folder, or several
+	// ticked items: a zip); counts against the download limit.
 	DownloadShare(ctx context.Context, in *DownloadShareRequest, opts ...grpc.CallOption) (*DownloadShareReply, error)
 	// Copies items of the share into my drive (nodes, never bytes), against my quota.
 	SaveShare(ctx context.Context, in *SaveShareRequest, opts ...grpc.CallOption) (*SaveShareReply, error)
@@ -158,8 +158,8 @@ type ShareServer interface {
 	OpenShare(context.Context, *OpenShareRequest) (*OpenShareReply, error)
 	// Lists a folder inside the share (empty parent_id: the shared item).
 	BrowseShare(context.Context, *BrowseShareRequest) (*BrowseShareReply, error)
-	// A signed download URL for a file in the share (a folder: a zip);
-	// counts against the download limit.
+	// A signed download URL for a file in the share (a folder, or several
+	// ticked items: a zip); counts against the download limit.
 	DownloadShare(context.Context, *DownloadShareRequest) (*DownloadShareReply, error)
 	// Copies items of the share into my drive (nodes, never bytes), against my quota.
 	SaveShare(context.Context, *SaveShareRequest) (*SaveShareReply, error)

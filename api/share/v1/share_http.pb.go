@@ -32,8 +32,8 @@ type ShareHTTPServer interface {
 	// BrowseShare Lists a folder inside the share (empty parent_id: the shared item).
 	BrowseShare(context.Context, *BrowseShareRequest) (*BrowseShareReply, error)
 	CreateShare(context.Context, *CreateShareRequest) (*ShareInfo, error)
-	// DownloadShare A signed download URL for a file in the share (a folder: a zip);
-	// counts against the download limit.
+	// DownloadShare A signed download URL for a file in the share (a folder, or several
+	// ticked items: a zip); counts against the download limit.
 	DownloadShare(context.Context, *DownloadShareRequest) (*DownloadShareReply, error)
 	// ListShares My shares, with their counters.
 	ListShares(context.Context, *ListSharesRequest) (*ListSharesReply, error)
@@ -230,8 +230,8 @@ type ShareHTTPClient interface {
 	// BrowseShare Lists a folder inside the share (empty parent_id: the shared item).
 	BrowseShare(ctx context.Context, req *BrowseShareRequest, opts ...http.CallOption) (rsp *BrowseShareReply, err error)
 	CreateShare(ctx context.Context, req *CreateShareRequest, opts ...http.CallOption) (rsp *ShareInfo, err error)
-	// DownloadShare A signed download URL for a file in the share (a folder: a zip);
-	// counts against the download limit.
+	// DownloadShare A signed download URL for a file in the share (a folder, or several
+	// ticked items: a zip); counts against the download limit.
 	DownloadShare(ctx context.Context, req *DownloadShareRequest, opts ...http.CallOption) (rsp *DownloadShareReply, err error)
 	// ListShares My shares, with their counters.
 	ListShares(ctx context.Context, req *ListSharesRequest, opts ...http.CallOption) (rsp *ListSharesReply, err error)
@@ -280,8 +280,8 @@ func (c *ShareHTTPClientImpl) CreateShare(ctx context.Context, in *CreateShareRe
 	return &out, nil
 }
 
-// DownloadShare A signed download URL for a file in the share (a folder: a zip);
-// counts against the download limit.
+// DownloadShare A signed download URL for a file in the share (a folder, or several
+// ticked items: a zip); counts against the download limit.
 func (c *ShareHTTPClientImpl) DownloadShare(ctx context.Context, in *DownloadShareRequest, opts ...http.CallOption) (*DownloadShareReply, error) {
 	var out DownloadShareReply
 	pattern := "/v1/share/download"

@@ -263,6 +263,26 @@ func (uc *AccessUsecase) Download(ctx context.Context, accessToken string, node 
 	return uc.storage.SignDownload(ctx, a.share.OwnerID, n.ID, a.share.Token)
 }
 
+// DownloadSelection signs a download of items ticked in the share: a zip
+// of them (named after the shared folder), or the file itself when it is
+// one file. Each must lie inside the share; storage asks again at every
+// GET (CheckDownload over the same ids).
+func (uc *AccessUsecase) DownloadSelection(ctx context.Context, accessToken string, ids []int64) (*SignedURL, error) {
+	if len(ids) == 1 {
+		return uc.Download(ctx, accessToken, ids[0])
+	}
+	a, err := uc.authorize(ctx, accessToken)
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range ids {
+		if _, err := uc.within(ctx, a, id); err != nil {
+			return nil, err
+		}
+	}
+	return uc.storage.SignZip(ctx, a.share.OwnerID, ids, zipName(a.root.Name), a.share.Token)
+}
+
 // CheckDownload is storage asking, at a request for bytes of a URL signed
 // through share token, whether the share as it is now still allows it:
 // not revoked or expired, its owner (the URL's) not disabled, every node

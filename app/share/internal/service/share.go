@@ -131,11 +131,30 @@ func (s *ShareService) BrowseShare(ctx context.Context, req *v1.BrowseShareReque
 }
 
 func (s *ShareService) DownloadShare(ctx context.Context, req *v1.DownloadShareRequest) (*v1.DownloadShareReply, error) {
+	var u *biz.SignedURL
+	if picked := req.GetNodeIds(); len(picked) > 0 {
+		ids := make([]int64, 0, len(picked))
+		for _, raw := range picked {
+			id, err := nodeInShare(raw)
+			if err != nil {
+				return nil, err
+			}
+			if id == 0 {
+				return nil, v1.ErrorNotInShare("no such item in this share")
+			}
+			ids = append(ids, id)
+		}
+		var err error
+		if u, err = s.access.DownloadSelection(ctx, shareToken(ctx), ids); err != nil {
+			return nil, err
+		}
+		return &v1.DownloadShareReply{Url: u.URL, ExpiresAt: apimsg.Timestamp(u.ExpiresAt)}, nil
+	}
 	node, err := nodeInShare(req.GetNodeId())
 	if err != nil {
 		return nil, err
 	}
-	u, err := s.access.Download(ctx, shareToken(ctx), node)
+	u, err = s.access.Download(ctx, shareToken(ctx), node)
 	if err != nil {
 		return nil, err
 	}

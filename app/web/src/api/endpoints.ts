@@ -99,8 +99,8 @@ export function makeApi(c: ApiClient) {
       open: (token: string, code: string) => c.post<OpenShareReply>('/v1/share/open', { token, code }, { auth: 'optional' }),
       browse: (shareToken: string, q: { parent_id?: string; page_size?: number; page_token?: string }) =>
         c.get<ListReply>('/v1/share/browse', q, { auth: 'optional', headers: shareHeaders(shareToken) }),
-      download: (shareToken: string, node_id: string) =>
-        c.post<{ url: string; expires_at?: string }>('/v1/share/download', { node_id }, { auth: 'optional', headers: shareHeaders(shareToken) }),
+      download: (shareToken: string, node_id: string, node_ids?: string[]) =>
+        c.post<{ url: string; expires_at?: string }>('/v1/share/download', node_ids?.length ? { node_ids } : { node_id }, { auth: 'optional', headers: shareHeaders(shareToken) }),
       save: (shareToken: string, node_ids: string[], parent_id: string) =>
         c.post<NodesReply>('/v1/share/save', { node_ids, parent_id }, { headers: shareHeaders(shareToken) }),
     },

@@ -140,9 +140,11 @@ export function PublicSharePage() {
     }
   }, [list.error, opened, open, token, t]);
 
-  const download = async (nodeId: string) => {
+  // nodeIds: the ticked items (a zip of just those); else nodeId, where ''
+  // is the whole share.
+  const download = async (nodeId: string, nodeIds?: string[]) => {
     try {
-      const r = await api.share.download(opened!.access_token, nodeId);
+      const r = await api.share.download(opened!.access_token, nodeId, nodeIds);
       startDownload(r.url);
     } catch (e) {
       if (e instanceof ApiError && GONE[e.reason]) setGone(t(GONE[e.reason]));
@@ -256,8 +258,17 @@ export function PublicSharePage() {
             </Box>
           </Group>
           <Group gap="xs">
-            <Button leftSection={<IconDownload size={16} />} onClick={() => void download(selIds.length === 1 ? selIds[0] : share?.kind === 'file' ? (share.node_id ?? '') : '')} data-testid="share-download">
-              {share?.kind === 'folder' && selIds.length !== 1 ? t('public.downloadAll') : t('file.download')}
+            <Button
+              leftSection={<IconDownload size={16} />}
+              onClick={() => void (selIds.length > 1 ? download('', selIds) : download(selIds.length === 1 ? selIds[0] : share?.kind === 'file' ? (share.node_id ?? '') : ''))}
+              data-testid="share-download"
+              data-selected={selIds.length}
+            >
+              {share?.kind === 'folder' && selIds.length > 1
+                ? t('public.downloadSelected', { n: selIds.length })
+                : share?.kind === 'folder' && selIds.length !== 1
+                  ? t('public.downloadAll')
+                  : t('file.download')}
             </Button>
             <Button
               variant="light"
