@@ -38,9 +38,13 @@ func errOf(err error) error {
 	return apierror.FromRemote(err)
 }
 
-func onConflict(rename bool) string {
-	if rename {
+// conflictMode is the file service's on_conflict for a new file.
+func conflictMode(n biz.NewFile) string {
+	switch {
+	case n.Rename:
 		return "rename"
+	case n.Version:
+		return "version"
 	}
 	return "fail"
 }
@@ -59,14 +63,14 @@ func ToFileNode(n *filev1.Node) *biz.FileNode {
 // CheckCreate implements biz.FileService.
 func (f *FileClient) CheckCreate(ctx context.Context, n biz.NewFile) error {
 	_, err := f.c.CheckCreate(f.ctx(ctx), &filev1.CheckCreateRequest{OwnerId: apimsg.FormatID(n.Owner), ParentId: apimsg.FormatID(n.Parent),
-		Name: n.Name, Size: n.Size, OnConflict: onConflict(n.Rename)})
+		Name: n.Name, Size: n.Size, OnConflict: conflictMode(n)})
 	return errOf(err)
 }
 
 // CreateFile implements biz.FileService.
 func (f *FileClient) CreateFile(ctx context.Context, n biz.NewFile) (*biz.FileNode, error) {
 	out, err := f.c.CreateFile(f.ctx(ctx), &filev1.CreateFileRequest{OwnerId: apimsg.FormatID(n.Owner), ParentId: apimsg.FormatID(n.Parent),
-		Name: n.Name, ContentHash: n.ContentHash, Size: n.Size, Mime: n.Mime, OnConflict: onConflict(n.Rename)})
+		Name: n.Name, ContentHash: n.ContentHash, Size: n.Size, Mime: n.Mime, OnConflict: conflictMode(n)})
 	if err != nil {
 		return nil, errOf(err)
 	}
