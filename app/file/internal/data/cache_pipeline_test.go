@@ -120,7 +120,7 @@ type pipeline struct {
 	stopped  []chan struct{}
 }
 
-func newPipeline(t *testing.T) *pipeline {
+func newPipeline(t testing.TB) *pipeline {
 	t.Helper()
 	addr := testkit.BinlogMariaDB(t)
 	admin, err := sql.Open("mysql", "root@tcp("+addr+")/")
