@@ -7,6 +7,7 @@
 package user
 
 import (
+	"clouddrive/api/conf/v1"
 	"clouddrive/app/user/internal/biz"
 	"clouddrive/app/user/internal/conf"
 	"clouddrive/app/user/internal/data"
@@ -21,8 +22,8 @@ import (
 
 // Injectors from wire.go:
 
-func wireModule(confData *conf.Data, code *conf.Code, oAuth *conf.OAuth, policy *biz.Policy, tokenIssuer biz.TokenIssuer, revocations auth.Revocations, logger log.Logger) (*Module, func(), error) {
-	dataData, cleanup, err := data.NewData(confData, logger)
+func wireModule(confv1Data *confv1.Data, code *conf.Code, oAuth *conf.OAuth, policy *biz.Policy, tokenIssuer biz.TokenIssuer, revocations auth.Revocations, logger log.Logger) (*Module, func(), error) {
+	dataData, cleanup, err := data.NewData(confv1Data, logger)
 	if err != nil {
 		return nil, nil, err
 	}

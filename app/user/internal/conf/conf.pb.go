@@ -10,6 +10,7 @@
 package conf
 
 import (
+	v1 "clouddrive/api/conf/v1"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	durationpb "google.golang.org/protobuf/types/known/durationpb"
@@ -25,10 +26,13 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// server and data are the shared messages every service has (api/conf/v1);
+// auth stays the user service's own: it holds the signing keys and token
+// lifetimes only this service has.
 type Bootstrap struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
-	Server        *Server                `protobuf:"bytes,1,opt,name=server,proto3" json:"server,omitempty"`
-	Data          *Data                  `protobuf:"bytes,2,opt,name=data,proto3" json:"data,omitempty"`
+	Server        *v1.Server             `protobuf:"bytes,1,opt,name=server,proto3" json:"server,omitempty"`
+	Data          *v1.Data               `protobuf:"bytes,2,opt,name=data,proto3" json:"data,omitempty"`
 	Auth          *Auth                  `protobuf:"bytes,3,opt,name=auth,proto3" json:"auth,omitempty"`
 	Code          *Code                  `protobuf:"bytes,4,opt,name=code,proto3" json:"code,omitempty"`
 	Oauth         *OAuth                 `protobuf:"bytes,5,opt,name=oauth,proto3" json:"oauth,omitempty"`
@@ -67,14 +71,14 @@ func (*Bootstrap) Descriptor() ([]byte, []int) {
 	return file_user_internal_conf_conf_proto_rawDescGZIP(), []int{0}
 }
 
-func (x *Bootstrap) GetServer() *Server {
+func (x *Bootstrap) GetServer() *v1.Server {
 	if x != nil {
 		return x.Server
 	}
 	return nil
 }
 
-func (x *Bootstrap) GetData() *Data {
+func (x *Bootstrap) GetData() *v1.Data {
 	if x != nil {
 		return x.Data
 	}
@@ -109,119 +113,6 @@ func (x *Bootstrap) GetLimits() *Limits {
 	return nil
 }
 
-type Server struct {
-	state protoimpl.MessageState `protogen:"open.v1"`
-	Http  *Server_HTTP           `protobuf:"bytes,1,opt,name=http,proto3" json:"http,omitempty"`
-	Grpc  *Server_GRPC           `protobuf:"bytes,2,opt,name=grpc,proto3" json:"grpc,omitempty"`
-	// Proxies (the gateway) whose X-Forwarded-For is believed.
-	TrustedProxies []string `protobuf:"bytes,3,rep,name=trusted_proxies,json=trustedProxies,proto3" json:"trusted_proxies,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
-}
-
-func (x *Server) Reset() {
-	*x = Server{}
-	mi := &file_user_internal_conf_conf_proto_msgTypes[1]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *Server) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*Server) ProtoMessage() {}
-
-func (x *Server) ProtoReflect() protoreflect.Message {
-	mi := &file_user_internal_conf_conf_proto_msgTypes[1]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use Server.ProtoReflect.Descriptor instead.
-func (*Server) Descriptor() ([]byte, []int) {
-	return file_user_internal_conf_conf_proto_rawDescGZIP(), []int{1}
-}
-
-func (x *Server) GetHttp() *Server_HTTP {
-	if x != nil {
-		return x.Http
-	}
-	return nil
-}
-
-func (x *Server) GetGrpc() *Server_GRPC {
-	if x != nil {
-		return x.Grpc
-	}
-	return nil
-}
-
-func (x *Server) GetTrustedProxies() []string {
-	if x != nil {
-		return x.TrustedProxies
-	}
-	return nil
-}
-
-type Data struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Database      *Data_Database         `protobuf:"bytes,1,opt,name=database,proto3" json:"database,omitempty"`
-	Redis         *Data_Redis            `protobuf:"bytes,2,opt,name=redis,proto3" json:"redis,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
-}
-
-func (x *Data) Reset() {
-	*x = Data{}
-	mi := &file_user_internal_conf_conf_proto_msgTypes[2]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *Data) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*Data) ProtoMessage() {}
-
-func (x *Data) ProtoReflect() protoreflect.Message {
-	mi := &file_user_internal_conf_conf_proto_msgTypes[2]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use Data.ProtoReflect.Descriptor instead.
-func (*Data) Descriptor() ([]byte, []int) {
-	return file_user_internal_conf_conf_proto_rawDescGZIP(), []int{2}
-}
-
-func (x *Data) GetDatabase() *Data_Database {
-	if x != nil {
-		return x.Database
-	}
-	return nil
-}
-
-func (x *Data) GetRedis() *Data_Redis {
-	if x != nil {
-		return x.Redis
-	}
-	return nil
-}
-
 type Auth struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// PEM Ed25519 keys. Only the user service holds the private key.
@@ -245,7 +136,7 @@ type Auth struct {
 
 func (x *Auth) Reset() {
 	*x = Auth{}
-	mi := &file_user_internal_conf_conf_proto_msgTypes[3]
+	mi := &file_user_internal_conf_conf_proto_msgTypes[1]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -257,7 +148,7 @@ func (x *Auth) String() string {
 func (*Auth) ProtoMessage() {}
 
 func (x *Auth) ProtoReflect() protoreflect.Message {
-	mi := &file_user_internal_conf_conf_proto_msgTypes[3]
+	mi := &file_user_internal_conf_conf_proto_msgTypes[1]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -270,7 +161,7 @@ func (x *Auth) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Auth.ProtoReflect.Descriptor instead.
 func (*Auth) Descriptor() ([]byte, []int) {
-	return file_user_internal_conf_conf_proto_rawDescGZIP(), []int{3}
+	return file_user_internal_conf_conf_proto_rawDescGZIP(), []int{1}
 }
 
 func (x *Auth) GetPrivateKeyFile() string {
@@ -352,7 +243,7 @@ type Code struct {
 
 func (x *Code) Reset() {
 	*x = Code{}
-	mi := &file_user_internal_conf_conf_proto_msgTypes[4]
+	mi := &file_user_internal_conf_conf_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -364,7 +255,7 @@ func (x *Code) String() string {
 func (*Code) ProtoMessage() {}
 
 func (x *Code) ProtoReflect() protoreflect.Message {
-	mi := &file_user_internal_conf_conf_proto_msgTypes[4]
+	mi := &file_user_internal_conf_conf_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -377,7 +268,7 @@ func (x *Code) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Code.ProtoReflect.Descriptor instead.
 func (*Code) Descriptor() ([]byte, []int) {
-	return file_user_internal_conf_conf_proto_rawDescGZIP(), []int{4}
+	return file_user_internal_conf_conf_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *Code) GetTtl() *durationpb.Duration {
@@ -444,7 +335,7 @@ type SMTP struct {
 
 func (x *SMTP) Reset() {
 	*x = SMTP{}
-	mi := &file_user_internal_conf_conf_proto_msgTypes[5]
+	mi := &file_user_internal_conf_conf_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -456,7 +347,7 @@ func (x *SMTP) String() string {
 func (*SMTP) ProtoMessage() {}
 
 func (x *SMTP) ProtoReflect() protoreflect.Message {
-	mi := &file_user_internal_conf_conf_proto_msgTypes[5]
+	mi := &file_user_internal_conf_conf_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -469,7 +360,7 @@ func (x *SMTP) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SMTP.ProtoReflect.Descriptor instead.
 func (*SMTP) Descriptor() ([]byte, []int) {
-	return file_user_internal_conf_conf_proto_rawDescGZIP(), []int{5}
+	return file_user_internal_conf_conf_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *SMTP) GetHost() string {
@@ -531,7 +422,7 @@ type SMS struct {
 
 func (x *SMS) Reset() {
 	*x = SMS{}
-	mi := &file_user_internal_conf_conf_proto_msgTypes[6]
+	mi := &file_user_internal_conf_conf_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -543,7 +434,7 @@ func (x *SMS) String() string {
 func (*SMS) ProtoMessage() {}
 
 func (x *SMS) ProtoReflect() protoreflect.Message {
-	mi := &file_user_internal_conf_conf_proto_msgTypes[6]
+	mi := &file_user_internal_conf_conf_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -556,7 +447,7 @@ func (x *SMS) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SMS.ProtoReflect.Descriptor instead.
 func (*SMS) Descriptor() ([]byte, []int) {
-	return file_user_internal_conf_conf_proto_rawDescGZIP(), []int{6}
+	return file_user_internal_conf_conf_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *SMS) GetSecretId() string {
@@ -620,7 +511,7 @@ type OAuth struct {
 
 func (x *OAuth) Reset() {
 	*x = OAuth{}
-	mi := &file_user_internal_conf_conf_proto_msgTypes[7]
+	mi := &file_user_internal_conf_conf_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -632,7 +523,7 @@ func (x *OAuth) String() string {
 func (*OAuth) ProtoMessage() {}
 
 func (x *OAuth) ProtoReflect() protoreflect.Message {
-	mi := &file_user_internal_conf_conf_proto_msgTypes[7]
+	mi := &file_user_internal_conf_conf_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -645,7 +536,7 @@ func (x *OAuth) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OAuth.ProtoReflect.Descriptor instead.
 func (*OAuth) Descriptor() ([]byte, []int) {
-	return file_user_internal_conf_conf_proto_rawDescGZIP(), []int{7}
+	return file_user_internal_conf_conf_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *OAuth) GetGithub() *OAuth_GitHub {
@@ -690,7 +581,7 @@ type Limits struct {
 
 func (x *Limits) Reset() {
 	*x = Limits{}
-	mi := &file_user_internal_conf_conf_proto_msgTypes[8]
+	mi := &file_user_internal_conf_conf_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -702,7 +593,7 @@ func (x *Limits) String() string {
 func (*Limits) ProtoMessage() {}
 
 func (x *Limits) ProtoReflect() protoreflect.Message {
-	mi := &file_user_internal_conf_conf_proto_msgTypes[8]
+	mi := &file_user_internal_conf_conf_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -715,7 +606,7 @@ func (x *Limits) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Limits.ProtoReflect.Descriptor instead.
 func (*Limits) Descriptor() ([]byte, []int) {
-	return file_user_internal_conf_conf_proto_rawDescGZIP(), []int{8}
+	return file_user_internal_conf_conf_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *Limits) GetLoginPerIp() *Limits_Rule {
@@ -774,233 +665,6 @@ func (x *Limits) GetRegisterPerIp() *Limits_Rule {
 	return nil
 }
 
-type Server_HTTP struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Addr          string                 `protobuf:"bytes,1,opt,name=addr,proto3" json:"addr,omitempty"`
-	Timeout       *durationpb.Duration   `protobuf:"bytes,2,opt,name=timeout,proto3" json:"timeout,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
-}
-
-func (x *Server_HTTP) Reset() {
-	*x = Server_HTTP{}
-	mi := &file_user_internal_conf_conf_proto_msgTypes[9]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *Server_HTTP) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*Server_HTTP) ProtoMessage() {}
-
-func (x *Server_HTTP) ProtoReflect() protoreflect.Message {
-	mi := &file_user_internal_conf_conf_proto_msgTypes[9]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use Server_HTTP.ProtoReflect.Descriptor instead.
-func (*Server_HTTP) Descriptor() ([]byte, []int) {
-	return file_user_internal_conf_conf_proto_rawDescGZIP(), []int{1, 0}
-}
-
-func (x *Server_HTTP) GetAddr() string {
-	if x != nil {
-		return x.Addr
-	}
-	return ""
-}
-
-func (x *Server_HTTP) GetTimeout() *durationpb.Duration {
-	if x != nil {
-		return x.Timeout
-	}
-	return nil
-}
-
-type Server_GRPC struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Addr          string                 `protobuf:"bytes,1,opt,name=addr,proto3" json:"addr,omitempty"`
-	Timeout       *durationpb.Duration   `protobuf:"bytes,2,opt,name=timeout,proto3" json:"timeout,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
-}
-
-func (x *Server_GRPC) Reset() {
-	*x = Server_GRPC{}
-	mi := &file_user_internal_conf_conf_proto_msgTypes[10]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *Server_GRPC) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*Server_GRPC) ProtoMessage() {}
-
-func (x *Server_GRPC) ProtoReflect() protoreflect.Message {
-	mi := &file_user_internal_conf_conf_proto_msgTypes[10]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use Server_GRPC.ProtoReflect.Descriptor instead.
-func (*Server_GRPC) Descriptor() ([]byte, []int) {
-	return file_user_internal_conf_conf_proto_rawDescGZIP(), []int{1, 1}
-}
-
-func (x *Server_GRPC) GetAddr() string {
-	if x != nil {
-		return x.Addr
-	}
-	return ""
-}
-
-func (x *Server_GRPC) GetTimeout() *durationpb.Duration {
-	if x != nil {
-		return x.Timeout
-	}
-	return nil
-}
-
-type Data_Database struct {
-	state protoimpl.MessageState `protogen:"open.v1"`
-	// "mysql" or "sqlite".
-	Driver        string `protobuf:"bytes,1,opt,name=driver,proto3" json:"driver,omitempty"`
-	Source        string `protobuf:"bytes,2,opt,name=source,proto3" json:"source,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
-}
-
-func (x *Data_Database) Reset() {
-	*x = Data_Database{}
-	mi := &file_user_internal_conf_conf_proto_msgTypes[11]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *Data_Database) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*Data_Database) ProtoMessage() {}
-
-func (x *Data_Database) ProtoReflect() protoreflect.Message {
-	mi := &file_user_internal_conf_conf_proto_msgTypes[11]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use Data_Database.ProtoReflect.Descriptor instead.
-func (*Data_Database) Descriptor() ([]byte, []int) {
-	return file_user_internal_conf_conf_proto_rawDescGZIP(), []int{2, 0}
-}
-
-func (x *Data_Database) GetDriver() string {
-	if x != nil {
-		return x.Driver
-	}
-	return ""
-}
-
-func (x *Data_Database) GetSource() string {
-	if x != nil {
-		return x.Source
-	}
-	return ""
-}
-
-type Data_Redis struct {
-	state protoimpl.MessageState `protogen:"open.v1"`
-	// Empty: no Redis; limits and revocations stay in this process.
-	Addr     string `protobuf:"bytes,1,opt,name=addr,proto3" json:"addr,omitempty"`
-	Password string `protobuf:"bytes,2,opt,name=password,proto3" json:"password,omitempty"`
-	Db       int32  `protobuf:"varint,3,opt,name=db,proto3" json:"db,omitempty"`
-	// Prefix of every key, so services (and tests) can share one Redis.
-	Prefix        string `protobuf:"bytes,4,opt,name=prefix,proto3" json:"prefix,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
-}
-
-func (x *Data_Redis) Reset() {
-	*x = Data_Redis{}
-	mi := &file_user_internal_conf_conf_proto_msgTypes[12]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *Data_Redis) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*Data_Redis) ProtoMessage() {}
-
-func (x *Data_Redis) ProtoReflect() protoreflect.Message {
-	mi := &file_user_internal_conf_conf_proto_msgTypes[12]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use Data_Redis.ProtoReflect.Descriptor instead.
-func (*Data_Redis) Descriptor() ([]byte, []int) {
-	return file_user_internal_conf_conf_proto_rawDescGZIP(), []int{2, 1}
-}
-
-func (x *Data_Redis) GetAddr() string {
-	if x != nil {
-		return x.Addr
-	}
-	return ""
-}
-
-func (x *Data_Redis) GetPassword() string {
-	if x != nil {
-		return x.Password
-	}
-	return ""
-}
-
-func (x *Data_Redis) GetDb() int32 {
-	if x != nil {
-		return x.Db
-	}
-	return 0
-}
-
-func (x *Data_Redis) GetPrefix() string {
-	if x != nil {
-		return x.Prefix
-	}
-	return ""
-}
-
 type OAuth_GitHub struct {
 	state        protoimpl.MessageState `protogen:"open.v1"`
 	ClientId     string                 `protobuf:"bytes,1,opt,name=client_id,json=clientId,proto3" json:"client_id,omitempty"`
@@ -1017,7 +681,7 @@ type OAuth_GitHub struct {
 
 func (x *OAuth_GitHub) Reset() {
 	*x = OAuth_GitHub{}
-	mi := &file_user_internal_conf_conf_proto_msgTypes[13]
+	mi := &file_user_internal_conf_conf_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1029,7 +693,7 @@ func (x *OAuth_GitHub) String() string {
 func (*OAuth_GitHub) ProtoMessage() {}
 
 func (x *OAuth_GitHub) ProtoReflect() protoreflect.Message {
-	mi := &file_user_internal_conf_conf_proto_msgTypes[13]
+	mi := &file_user_internal_conf_conf_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1042,7 +706,7 @@ func (x *OAuth_GitHub) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OAuth_GitHub.ProtoReflect.Descriptor instead.
 func (*OAuth_GitHub) Descriptor() ([]byte, []int) {
-	return file_user_internal_conf_conf_proto_rawDescGZIP(), []int{7, 0}
+	return file_user_internal_conf_conf_proto_rawDescGZIP(), []int{5, 0}
 }
 
 func (x *OAuth_GitHub) GetClientId() string {
@@ -1097,7 +761,7 @@ type Limits_Rule struct {
 
 func (x *Limits_Rule) Reset() {
 	*x = Limits_Rule{}
-	mi := &file_user_internal_conf_conf_proto_msgTypes[14]
+	mi := &file_user_internal_conf_conf_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1109,7 +773,7 @@ func (x *Limits_Rule) String() string {
 func (*Limits_Rule) ProtoMessage() {}
 
 func (x *Limits_Rule) ProtoReflect() protoreflect.Message {
-	mi := &file_user_internal_conf_conf_proto_msgTypes[14]
+	mi := &file_user_internal_conf_conf_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1122,7 +786,7 @@ func (x *Limits_Rule) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Limits_Rule.ProtoReflect.Descriptor instead.
 func (*Limits_Rule) Descriptor() ([]byte, []int) {
-	return file_user_internal_conf_conf_proto_rawDescGZIP(), []int{8, 0}
+	return file_user_internal_conf_conf_proto_rawDescGZIP(), []int{6, 0}
 }
 
 func (x *Limits_Rule) GetLimit() int32 {
@@ -1143,35 +807,14 @@ var File_user_internal_conf_conf_proto protoreflect.FileDescriptor
 
 const file_user_internal_conf_conf_proto_rawDesc = "" +
 	"\n" +
-	"\x1duser/internal/conf/conf.proto\x12\x14clouddrive.user.conf\x1a\x1egoogle/protobuf/duration.proto\"\xba\x02\n" +
-	"\tBootstrap\x124\n" +
-	"\x06server\x18\x01 \x01(\v2\x1c.clouddrive.user.conf.ServerR\x06server\x12.\n" +
-	"\x04data\x18\x02 \x01(\v2\x1a.clouddrive.user.conf.DataR\x04data\x12.\n" +
+	"\x1duser/internal/conf/conf.proto\x12\x14clouddrive.user.conf\x1a\x12conf/v1/conf.proto\x1a\x1egoogle/protobuf/duration.proto\"\xb6\x02\n" +
+	"\tBootstrap\x122\n" +
+	"\x06server\x18\x01 \x01(\v2\x1a.clouddrive.conf.v1.ServerR\x06server\x12,\n" +
+	"\x04data\x18\x02 \x01(\v2\x18.clouddrive.conf.v1.DataR\x04data\x12.\n" +
 	"\x04auth\x18\x03 \x01(\v2\x1a.clouddrive.user.conf.AuthR\x04auth\x12.\n" +
 	"\x04code\x18\x04 \x01(\v2\x1a.clouddrive.user.conf.CodeR\x04code\x121\n" +
 	"\x05oauth\x18\x05 \x01(\v2\x1b.clouddrive.user.conf.OAuthR\x05oauth\x124\n" +
-	"\x06limits\x18\x06 \x01(\v2\x1c.clouddrive.user.conf.LimitsR\x06limits\"\xc1\x02\n" +
-	"\x06Server\x125\n" +
-	"\x04http\x18\x01 \x01(\v2!.clouddrive.user.conf.Server.HTTPR\x04http\x125\n" +
-	"\x04grpc\x18\x02 \x01(\v2!.clouddrive.user.conf.Server.GRPCR\x04grpc\x12'\n" +
-	"\x0ftrusted_proxies\x18\x03 \x03(\tR\x0etrustedProxies\x1aO\n" +
-	"\x04HTTP\x12\x12\n" +
-	"\x04addr\x18\x01 \x01(\tR\x04addr\x123\n" +
-	"\atimeout\x18\x02 \x01(\v2\x19.google.protobuf.DurationR\atimeout\x1aO\n" +
-	"\x04GRPC\x12\x12\n" +
-	"\x04addr\x18\x01 \x01(\tR\x04addr\x123\n" +
-	"\atimeout\x18\x02 \x01(\v2\x19.google.protobuf.DurationR\atimeout\"\x9c\x02\n" +
-	"\x04Data\x12?\n" +
-	"\bdatabase\x18\x01 \x01(\v2#.clouddrive.user.conf.Data.DatabaseR\bdatabase\x126\n" +
-	"\x05redis\x18\x02 \x01(\v2 .clouddrive.user.conf.Data.RedisR\x05redis\x1a:\n" +
-	"\bDatabase\x12\x16\n" +
-	"\x06driver\x18\x01 \x01(\tR\x06driver\x12\x16\n" +
-	"\x06source\x18\x02 \x01(\tR\x06source\x1a_\n" +
-	"\x05Redis\x12\x12\n" +
-	"\x04addr\x18\x01 \x01(\tR\x04addr\x12\x1a\n" +
-	"\bpassword\x18\x02 \x01(\tR\bpassword\x12\x0e\n" +
-	"\x02db\x18\x03 \x01(\x05R\x02db\x12\x16\n" +
-	"\x06prefix\x18\x04 \x01(\tR\x06prefix\"\xfe\x02\n" +
+	"\x06limits\x18\x06 \x01(\v2\x1c.clouddrive.user.conf.LimitsR\x06limits\"\xfe\x02\n" +
 	"\x04Auth\x12(\n" +
 	"\x10private_key_file\x18\x01 \x01(\tR\x0eprivateKeyFile\x12&\n" +
 	"\x0fpublic_key_file\x18\x02 \x01(\tR\rpublicKeyFile\x12#\n" +
@@ -1249,60 +892,50 @@ func file_user_internal_conf_conf_proto_rawDescGZIP() []byte {
 	return file_user_internal_conf_conf_proto_rawDescData
 }
 
-var file_user_internal_conf_conf_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
+var file_user_internal_conf_conf_proto_msgTypes = make([]protoimpl.MessageInfo, 9)
 var file_user_internal_conf_conf_proto_goTypes = []any{
 	(*Bootstrap)(nil),           // 0: clouddrive.user.conf.Bootstrap
-	(*Server)(nil),              // 1: clouddrive.user.conf.Server
-	(*Data)(nil),                // 2: clouddrive.user.conf.Data
-	(*Auth)(nil),                // 3: clouddrive.user.conf.Auth
-	(*Code)(nil),                // 4: clouddrive.user.conf.Code
-	(*SMTP)(nil),                // 5: clouddrive.user.conf.SMTP
-	(*SMS)(nil),                 // 6: clouddrive.user.conf.SMS
-	(*OAuth)(nil),               // 7: clouddrive.user.conf.OAuth
-	(*Limits)(nil),              // 8: clouddrive.user.conf.Limits
-	(*Server_HTTP)(nil),         // 9: clouddrive.user.conf.Server.HTTP
-	(*Server_GRPC)(nil),         // 10: clouddrive.user.conf.Server.GRPC
-	(*Data_Database)(nil),       // 11: clouddrive.user.conf.Data.Database
-	(*Data_Redis)(nil),          // 12: clouddrive.user.conf.Data.Redis
-	(*OAuth_GitHub)(nil),        // 13: clouddrive.user.conf.OAuth.GitHub
-	(*Limits_Rule)(nil),         // 14: clouddrive.user.conf.Limits.Rule
-	(*durationpb.Duration)(nil), // 15: google.protobuf.Duration
+	(*Auth)(nil),                // 1: clouddrive.user.conf.Auth
+	(*Code)(nil),                // 2: clouddrive.user.conf.Code
+	(*SMTP)(nil),                // 3: clouddrive.user.conf.SMTP
+	(*SMS)(nil),                 // 4: clouddrive.user.conf.SMS
+	(*OAuth)(nil),               // 5: clouddrive.user.conf.OAuth
+	(*Limits)(nil),              // 6: clouddrive.user.conf.Limits
+	(*OAuth_GitHub)(nil),        // 7: clouddrive.user.conf.OAuth.GitHub
+	(*Limits_Rule)(nil),         // 8: clouddrive.user.conf.Limits.Rule
+	(*v1.Server)(nil),           // 9: clouddrive.conf.v1.Server
+	(*v1.Data)(nil),             // 10: clouddrive.conf.v1.Data
+	(*durationpb.Duration)(nil), // 11: google.protobuf.Duration
 }
 var file_user_internal_conf_conf_proto_depIdxs = []int32{
-	1,  // 0: clouddrive.user.conf.Bootstrap.server:type_name -> clouddrive.user.conf.Server
-	2,  // 1: clouddrive.user.conf.Bootstrap.data:type_name -> clouddrive.user.conf.Data
-	3,  // 2: clouddrive.user.conf.Bootstrap.auth:type_name -> clouddrive.user.conf.Auth
-	4,  // 3: clouddrive.user.conf.Bootstrap.code:type_name -> clouddrive.user.conf.Code
-	7,  // 4: clouddrive.user.conf.Bootstrap.oauth:type_name -> clouddrive.user.conf.OAuth
-	8,  // 5: clouddrive.user.conf.Bootstrap.limits:type_name -> clouddrive.user.conf.Limits
-	9,  // 6: clouddrive.user.conf.Server.http:type_name -> clouddrive.user.conf.Server.HTTP
-	10, // 7: clouddrive.user.conf.Server.grpc:type_name -> clouddrive.user.conf.Server.GRPC
-	11, // 8: clouddrive.user.conf.Data.database:type_name -> clouddrive.user.conf.Data.Database
-	12, // 9: clouddrive.user.conf.Data.redis:type_name -> clouddrive.user.conf.Data.Redis
-	15, // 10: clouddrive.user.conf.Auth.access_ttl:type_name -> google.protobuf.Duration
-	15, // 11: clouddrive.user.conf.Auth.refresh_ttl:type_name -> google.protobuf.Duration
-	15, // 12: clouddrive.user.conf.Code.ttl:type_name -> google.protobuf.Duration
-	15, // 13: clouddrive.user.conf.Code.resend_interval:type_name -> google.protobuf.Duration
-	5,  // 14: clouddrive.user.conf.Code.smtp:type_name -> clouddrive.user.conf.SMTP
-	6,  // 15: clouddrive.user.conf.Code.sms:type_name -> clouddrive.user.conf.SMS
-	13, // 16: clouddrive.user.conf.OAuth.github:type_name -> clouddrive.user.conf.OAuth.GitHub
-	15, // 17: clouddrive.user.conf.OAuth.ticket_ttl:type_name -> google.protobuf.Duration
-	14, // 18: clouddrive.user.conf.Limits.login_per_ip:type_name -> clouddrive.user.conf.Limits.Rule
-	14, // 19: clouddrive.user.conf.Limits.login_per_account:type_name -> clouddrive.user.conf.Limits.Rule
-	14, // 20: clouddrive.user.conf.Limits.code_per_ip:type_name -> clouddrive.user.conf.Limits.Rule
-	14, // 21: clouddrive.user.conf.Limits.code_per_target:type_name -> clouddrive.user.conf.Limits.Rule
-	14, // 22: clouddrive.user.conf.Limits.login_per_account_source:type_name -> clouddrive.user.conf.Limits.Rule
-	15, // 23: clouddrive.user.conf.Limits.login_backoff:type_name -> google.protobuf.Duration
-	14, // 24: clouddrive.user.conf.Limits.password_per_user:type_name -> clouddrive.user.conf.Limits.Rule
-	14, // 25: clouddrive.user.conf.Limits.register_per_ip:type_name -> clouddrive.user.conf.Limits.Rule
-	15, // 26: clouddrive.user.conf.Server.HTTP.timeout:type_name -> google.protobuf.Duration
-	15, // 27: clouddrive.user.conf.Server.GRPC.timeout:type_name -> google.protobuf.Duration
-	15, // 28: clouddrive.user.conf.Limits.Rule.window:type_name -> google.protobuf.Duration
-	29, // [29:29] is the sub-list for method output_type
-	29, // [29:29] is the sub-list for method input_type
-	29, // [29:29] is the sub-list for extension type_name
-	29, // [29:29] is the sub-list for extension extendee
-	0,  // [0:29] is the sub-list for field type_name
+	9,  // 0: clouddrive.user.conf.Bootstrap.server:type_name -> clouddrive.conf.v1.Server
+	10, // 1: clouddrive.user.conf.Bootstrap.data:type_name -> clouddrive.conf.v1.Data
+	1,  // 2: clouddrive.user.conf.Bootstrap.auth:type_name -> clouddrive.user.conf.Auth
+	2,  // 3: clouddrive.user.conf.Bootstrap.code:type_name -> clouddrive.user.conf.Code
+	5,  // 4: clouddrive.user.conf.Bootstrap.oauth:type_name -> clouddrive.user.conf.OAuth
+	6,  // 5: clouddrive.user.conf.Bootstrap.limits:type_name -> clouddrive.user.conf.Limits
+	11, // 6: clouddrive.user.conf.Auth.access_ttl:type_name -> google.protobuf.Duration
+	11, // 7: clouddrive.user.conf.Auth.refresh_ttl:type_name -> google.protobuf.Duration
+	11, // 8: clouddrive.user.conf.Code.ttl:type_name -> google.protobuf.Duration
+	11, // 9: clouddrive.user.conf.Code.resend_interval:type_name -> google.protobuf.Duration
+	3,  // 10: clouddrive.user.conf.Code.smtp:type_name -> clouddrive.user.conf.SMTP
+	4,  // 11: clouddrive.user.conf.Code.sms:type_name -> clouddrive.user.conf.SMS
+	7,  // 12: clouddrive.user.conf.OAuth.github:type_name -> clouddrive.user.conf.OAuth.GitHub
+	11, // 13: clouddrive.user.conf.OAuth.ticket_ttl:type_name -> google.protobuf.Duration
+	8,  // 14: clouddrive.user.conf.Limits.login_per_ip:type_name -> clouddrive.user.conf.Limits.Rule
+	8,  // 15: clouddrive.user.conf.Limits.login_per_account:type_name -> clouddrive.user.conf.Limits.Rule
+	8,  // 16: clouddrive.user.conf.Limits.code_per_ip:type_name -> clouddrive.user.conf.Limits.Rule
+	8,  // 17: clouddrive.user.conf.Limits.code_per_target:type_name -> clouddrive.user.conf.Limits.Rule
+	8,  // 18: clouddrive.user.conf.Limits.login_per_account_source:type_name -> clouddrive.user.conf.Limits.Rule
+	11, // 19: clouddrive.user.conf.Limits.login_backoff:type_name -> google.protobuf.Duration
+	8,  // 20: clouddrive.user.conf.Limits.password_per_user:type_name -> clouddrive.user.conf.Limits.Rule
+	8,  // 21: clouddrive.user.conf.Limits.register_per_ip:type_name -> clouddrive.user.conf.Limits.Rule
+	11, // 22: clouddrive.user.conf.Limits.Rule.window:type_name -> google.protobuf.Duration
+	23, // [23:23] is the sub-list for method output_type
+	23, // [23:23] is the sub-list for method input_type
+	23, // [23:23] is the sub-list for extension type_name
+	23, // [23:23] is the sub-list for extension extendee
+	0,  // [0:23] is the sub-list for field type_name
 }
 
 func init() { file_user_internal_conf_conf_proto_init() }
@@ -1316,7 +949,7 @@ func file_user_internal_conf_conf_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_user_internal_conf_conf_proto_rawDesc), len(file_user_internal_conf_conf_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   15,
+			NumMessages:   9,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -12,8 +12,8 @@ import (
 	"github.com/redis/go-redis/v9"
 	"gorm.io/gorm"
 
+	confv1 "clouddrive/api/conf/v1"
 	"clouddrive/app/user/internal/biz"
-	"clouddrive/app/user/internal/conf"
 	"clouddrive/pkg/database"
 	"clouddrive/pkg/ratelimit"
 )
@@ -34,28 +34,12 @@ type Data struct {
 }
 
 // NewData opens the database (creating the tables) and Redis when configured.
-func NewData(c *conf.Data, logger log.Logger) (*Data, func(), error) {
-	db, err := database.Open(database.Config{Driver: c.GetDatabase().GetDriver(), Source: c.GetDatabase().GetSource()})
+func NewData(c *confv1.Data, logger log.Logger) (*Data, func(), error) {
+	d, cleanup, err := database.OpenData(c, Migrate, "user", logger)
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := Migrate(db); err != nil {
-		return nil, nil, err
-	}
-	d := &Data{DB: db, Prefix: c.GetRedis().GetPrefix()}
-	if addr := c.GetRedis().GetAddr(); addr != "" {
-		d.Redis = redis.NewClient(&redis.Options{Addr: addr, Password: c.GetRedis().GetPassword(), DB: int(c.GetRedis().GetDb())})
-	}
-	cleanup := func() {
-		if sqlDB, err := db.DB(); err == nil {
-			_ = sqlDB.Close()
-		}
-		if d.Redis != nil {
-			_ = d.Redis.Close()
-		}
-		log.NewHelper(logger).Info("user data closed")
-	}
-	return d, cleanup, nil
+	return &Data{DB: d.DB, Redis: d.Redis, Prefix: d.Prefix}, cleanup, nil
 }
 
 // Migrate creates or updates the tables.

@@ -11,8 +11,8 @@ import (
 	"github.com/go-kratos/kratos/v2/log"
 	"gorm.io/gorm"
 
+	confv1 "clouddrive/api/conf/v1"
 	"clouddrive/app/user/internal/biz"
-	"clouddrive/app/user/internal/conf"
 	"clouddrive/pkg/ratelimit"
 	"clouddrive/pkg/testkit"
 )
@@ -40,10 +40,10 @@ func eachBackend(t *testing.T, fn func(t *testing.T, d *Data)) {
 }
 
 // openData goes through NewData, as the service does.
-func openData(t *testing.T, driver, source string, rc *conf.Data_Redis) *Data {
+func openData(t *testing.T, driver, source string, rc *confv1.Data_Redis) *Data {
 	t.Helper()
-	d, cleanup, err := NewData(&conf.Data{
-		Database: &conf.Data_Database{Driver: driver, Source: source},
+	d, cleanup, err := NewData(&confv1.Data{
+		Database: &confv1.Data_Database{Driver: driver, Source: source},
 		Redis:    rc,
 	}, log.NewStdLogger(io.Discard))
 	if err != nil {
@@ -82,7 +82,7 @@ func TestMigrateTwice(t *testing.T) {
 }
 
 func TestNewDataUnknownDriver(t *testing.T) {
-	_, _, err := NewData(&conf.Data{Database: &conf.Data_Database{Driver: "oracle", Source: "x"}}, log.NewStdLogger(io.Discard))
+	_, _, err := NewData(&confv1.Data{Database: &confv1.Data_Database{Driver: "oracle", Source: "x"}}, log.NewStdLogger(io.Discard))
 	if err == nil {
 		t.Fatal("NewData with an unknown driver succeeded")
 	}
@@ -92,13 +92,13 @@ func TestNewLimiter(t *testing.T) {
 	rule := ratelimit.Rule{Limit: 2, Window: time.Minute}
 	tests := []struct {
 		name  string
-		redis func(t *testing.T) *conf.Data_Redis
+		redis func(t *testing.T) *confv1.Data_Redis
 		want  string
 	}{
-		{"memory without redis", func(*testing.T) *conf.Data_Redis { return nil }, "memory"},
-		{"redis when configured", func(t *testing.T) *conf.Data_Redis {
+		{"memory without redis", func(*testing.T) *confv1.Data_Redis { return nil }, "memory"},
+		{"redis when configured", func(t *testing.T) *confv1.Data_Redis {
 			addr, prefix := testkit.Redis(t)
-			return &conf.Data_Redis{Addr: addr, Prefix: prefix}
+			return &confv1.Data_Redis{Addr: addr, Prefix: prefix}
 		}, "redis"},
 	}
 	for _, tt := range tests {

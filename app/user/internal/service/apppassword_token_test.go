@@ -11,9 +11,9 @@ import (
 
 	"github.com/go-kratos/kratos/v2/log"
 
+	confv1 "clouddrive/api/conf/v1"
 	v1 "clouddrive/api/user/v1"
 	"clouddrive/app/user/internal/biz"
-	"clouddrive/app/user/internal/conf"
 	"clouddrive/app/user/internal/data"
 	"clouddrive/app/user/internal/service"
 	"clouddrive/pkg/auth"
@@ -30,7 +30,7 @@ func TestAppPasswordToken(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d, cleanup, err := data.NewData(&conf.Data{Database: &conf.Data_Database{Driver: "sqlite", Source: testkit.SQLite(t)}}, logger)
+	d, cleanup, err := data.NewData(&confv1.Data{Database: &confv1.Data_Database{Driver: "sqlite", Source: testkit.SQLite(t)}}, logger)
 	if err != nil {
 		t.Fatal(err)
 	}

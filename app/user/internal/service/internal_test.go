@@ -13,9 +13,9 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/metadata"
 
+	confv1 "clouddrive/api/conf/v1"
 	v1 "clouddrive/api/user/v1"
 	"clouddrive/app/user/internal/biz"
-	"clouddrive/app/user/internal/conf"
 	"clouddrive/app/user/internal/data"
 	"clouddrive/app/user/internal/server"
 	"clouddrive/app/user/internal/service"
@@ -38,7 +38,7 @@ type svcFixture struct {
 func newSvcFixture(t *testing.T) *svcFixture {
 	t.Helper()
 	logger := log.NewStdLogger(io.Discard)
-	d, cleanup, err := data.NewData(&conf.Data{Database: &conf.Data_Database{Driver: "sqlite", Source: testkit.SQLite(t)}}, logger)
+	d, cleanup, err := data.NewData(&confv1.Data{Database: &confv1.Data_Database{Driver: "sqlite", Source: testkit.SQLite(t)}}, logger)
 	if err != nil {
 		t.Fatal(err)
 	}
