@@ -86,6 +86,8 @@ func init() {
 		{"cp", "[-rename] SRC... DST", "copy (nodes, not bytes)", (*App).cp},
 		{"rm", "[-r] PATH...", "move to the trash", (*App).rm},
 		{"sync", "[-watch] [-dry-run] [-device NAME] [-j N] LOCAL REMOTE_DIR", "two-way sync of a local folder with a drive folder", (*App).sync},
+		{"versions", "PATH | restore PATH VERSION | get PATH VERSION -o FILE", "a file's older versions: list, restore, download", (*App).versions},
+		{"changes", "[-wait] [-cursor C]", "what changed in the drive since a cursor", (*App).changes},
 		{"share", "[-code XXXX | -gen-code] [-expires DURATION] [-max-downloads N] [-to USER] PATH", "share a file or folder by link", (*App).share},
 	}
 }
