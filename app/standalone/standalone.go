@@ -155,7 +155,8 @@ func Run(ctx context.Context, o Options) error {
 
 	// Tracing and metrics, as on every service; no shedding by CPU (see
 	// skeleton.Observed): the per-route throttles still apply.
-	mw := apiserver.Config{Logger: logger, Auth: authOpts, Guard: skeleton.Observed("clouddrive")}
+	mw := apiserver.Config{Logger: logger, Auth: authOpts, Guard: skeleton.Observed("clouddrive"),
+		StreamGuard: skeleton.StreamObserved("clouddrive")}
 	hs := apiserver.NewHTTPServer(o.HTTPAddr, callTimeout, mw)
 	gs := apiserver.NewGRPCServer(o.GRPCAddr, callTimeout, mw)
 	for _, m := range []interface {

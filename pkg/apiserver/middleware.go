@@ -2,6 +2,7 @@ package apiserver
 
 import (
 	"context"
+	grpcgo "google.golang.org/grpc"
 	"time"
 
 	"github.com/go-kratos/kratos/v2/errors"
@@ -26,6 +27,9 @@ type Config struct {
 	// tracing, metrics and overload protection (pkg/skeleton), so that
 	// refused and unauthenticated calls are traced, counted and shed too.
 	Guard []middleware.Middleware
+	// StreamGuard is for gRPC streams what Guard is for calls, run after
+	// recovery and error mapping (the skeleton's stream byte counts).
+	StreamGuard []grpcgo.StreamServerInterceptor
 }
 
 // Middleware is the chain every server runs, outermost first.

@@ -24,18 +24,17 @@ import (
 
 // streamInterceptors is what kratos middleware (unary only) does for
 // streams, outermost first: recovery, public errors, admission, a cap per
-// caller, validation of every message received, and the cut of a stalled
+// caller (after the skeleton's StreamGuard), validation of every message received, and the cut of a stalled
 // send.
 func streamInterceptors(c Config, l Limits) []grpcgo.StreamServerInterceptor {
 	h := log.NewHelper(log.With(c.Logger, "module", "stream"))
-	return []grpcgo.StreamServerInterceptor{
-		recoverStreams(h),
-		streamErrors(c.Logger),
+	is := append([]grpcgo.StreamServerInterceptor{recoverStreams(h), streamErrors(c.Logger)}, c.StreamGuard...)
+	return append(is,
 		auth.StreamInterceptor(c.Auth),
 		newStreamCounter(l.StreamsPerUser).interceptor(),
 		validateStreams,
 		stallGuard(l.Stall, h),
-	}
+	)
 }
 
 // recoverStreams turns a panic of a stream's admission into INTERNAL; the

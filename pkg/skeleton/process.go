@@ -198,6 +198,12 @@ func Middleware(service string) []middleware.Middleware {
 	return append(Observed(service), Adaptive(service))
 }
 
+// StreamObserved is what gRPC streams add to Observed: the bytes of the
+// upload and download streams, counted like the HTTP byte routes.
+func StreamObserved(service string) []grpcgo.StreamServerInterceptor {
+	return []grpcgo.StreamServerInterceptor{telemetry.StreamBytes(service)}
+}
+
 // Observed is tracing and metrics without the adaptive limiter: the
 // standalone binary's chain. One process on a laptop serves one person,
 // whose own upload is what keeps the CPU busy; shedding by CPU there refused
@@ -215,7 +221,8 @@ func (p *Process) Servers() (*grpc.Server, *http.Server, error) {
 		return nil, nil, err
 	}
 	s := p.Common.GetServer()
-	mw := apiserver.Config{Logger: p.Logger, Auth: o, TrustedProxies: s.GetTrustedProxies(), Guard: p.Middleware()}
+	mw := apiserver.Config{Logger: p.Logger, Auth: o, TrustedProxies: s.GetTrustedProxies(), Guard: p.Middleware(),
+		StreamGuard: StreamObserved(p.Name)}
 	var gs *grpc.Server
 	if s.GetGrpc().GetAddr() != "" {
 		gs = apiserver.NewGRPCServer(s.GetGrpc().GetAddr(), s.GetGrpc().GetTimeout().AsDuration(), mw)
