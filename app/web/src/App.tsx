@@ -14,6 +14,7 @@ import { queryClient } from './session';
 import { UploadProvider } from './upload/UploadProvider';
 
 const SearchPage = lazy(() => import('./pages/SearchPage').then((m) => ({ default: m.SearchPage })));
+const RecentPage = lazy(() => import('./pages/Recent').then((m) => ({ default: m.RecentPage })));
 const TrashPage = lazy(() => import('./pages/TrashPage').then((m) => ({ default: m.TrashPage })));
 const SharesPage = lazy(() => import('./pages/SharesPage').then((m) => ({ default: m.SharesPage })));
 const ReceivedPage = lazy(() => import('./pages/SharesPage').then((m) => ({ default: m.ReceivedPage })));
@@ -86,6 +87,7 @@ export function App() {
                 <Route element={<PrivateShell />}>
                   <Route path="/drive/:folderId?" element={<DrivePage />} />
                   <Route path="/search" element={<SearchPage />} />
+                  <Route path="/recent" element={<RecentPage />} />
                   <Route path="/trash" element={<TrashPage />} />
                   <Route path="/shares" element={<SharesPage />} />
                   <Route path="/received" element={<ReceivedPage />} />

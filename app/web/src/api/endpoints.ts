@@ -4,6 +4,7 @@
 import type { ApiClient } from './client';
 import type {
   AppPassword,
+  ChangesReply,
   ListReply,
   ListSharesReply,
   Node,
@@ -17,6 +18,7 @@ import type {
   UploadSession,
   UsageReply,
   UserInfo,
+  VersionsReply,
 } from './types';
 
 export type OnConflict = '' | 'fail' | 'rename';
@@ -78,6 +80,9 @@ export function makeApi(c: ApiClient) {
       emptyTrash: () => c.post<{ purged?: string; freed_bytes?: string }>('/v1/file/trash/empty', {}),
       search: (q: { q: string; page_size?: number; page_token?: string }) => c.get<ListReply>('/v1/file/search', q),
       usage: () => c.get<UsageReply>('/v1/file/usage'),
+      versions: (node_id: string) => c.get<VersionsReply>('/v1/file/versions', { node_id }),
+      restoreVersion: (node_id: string, version_id: string) => c.post<Node>('/v1/file/versions/restore', { node_id, version_id }),
+      changes: (q: { cursor?: string; page_size?: number; latest?: boolean }) => c.get<ChangesReply>('/v1/changes', q),
     },
     storage: {
       initUpload: (b: { parent_id: string; name: string; size: number; content_hash: string; on_conflict?: OnConflict; mime?: string }) =>
@@ -86,7 +91,8 @@ export function makeApi(c: ApiClient) {
       complete: (upload_id: string) => c.post<Node>('/v1/upload/complete', { upload_id }),
       abort: (upload_id: string) => c.post<object>('/v1/upload/abort', { upload_id }),
       prove: (upload_id: string, proof: string) => c.post<Node>('/v1/upload/prove', { upload_id, proof }),
-      downloadURL: (id: string) => c.post<SignedURL>('/v1/download/url', { id }),
+      /** A kept older version when version_id is given, the current content otherwise. */
+      downloadURL: (id: string, version_id?: string) => c.post<SignedURL>('/v1/download/url', version_id ? { id, version_id } : { id }),
       zipURL: (ids: string[], name?: string) => c.post<SignedURL>('/v1/download/zip', { ids, name }),
       thumbnailURLs: (ids: string[], size: 256 | 1024 = 256) =>
         c.post<{ thumbnails?: Array<{ id: string; url: string; expires_at?: string; content_hash?: string }> }>('/v1/storage/thumbnails', { ids, size }),

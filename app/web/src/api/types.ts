@@ -133,6 +133,51 @@ export interface AppPassword {
   last_used_at?: string;
 }
 
+/** An older content of a file, kept when it was replaced (GET /v1/file/versions). */
+export interface FileVersion {
+  id: string;
+  node_id?: string;
+  size?: Int64;
+  content_hash?: string;
+  mime?: string;
+  /** When this content was written, and when it was replaced (RFC 3339). */
+  created_at?: string;
+  replaced_at?: string;
+  node_version?: Int64;
+}
+
+export interface VersionsReply {
+  /** The file as it is now. */
+  node?: Node;
+  /** The kept older contents, the most recently replaced first. */
+  versions?: FileVersion[];
+}
+
+export type ChangeType = 'created' | 'renamed' | 'moved' | 'trashed' | 'restored' | 'purged' | 'version' | 'version_restored';
+
+/** One change to the caller's tree (GET /v1/changes). */
+export interface Change {
+  seq: Int64;
+  type: ChangeType | string;
+  node_id: string;
+  parent_id?: string;
+  kind?: 'folder' | 'file';
+  name?: string;
+  /** Slash-separated from the root after the change; for trashed and purged, where it was. */
+  path?: string;
+  old_path?: string;
+  content_hash?: string;
+  size?: Int64;
+  at?: string;
+  node_version?: Int64;
+}
+
+export interface ChangesReply {
+  changes?: Change[];
+  cursor: string;
+  has_more?: boolean;
+}
+
 /** Reads an int64 field (a string on the wire, absent when zero). */
 export function int(v: Int64 | null | undefined): number {
   if (v === undefined || v === null || v === '') return 0;

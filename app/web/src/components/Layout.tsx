@@ -5,6 +5,7 @@
 import { ActionIcon, AppShell, Box, Burger, Group, Menu, NavLink, ScrollArea, Text, TextInput, Tooltip } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import {
+  IconClock,
   IconCloud,
   IconFolder,
   IconLanguage,
@@ -149,6 +150,7 @@ export function Layout({ children }: { children: ReactNode }) {
       <AppShell.Navbar p="xs">
         <AppShell.Section grow component={ScrollArea}>
           {link('/drive', t('nav.drive'), <IconFolder size={18} />, 'nav-drive')}
+          {link('/recent', t('nav.recent'), <IconClock size={18} />, 'nav-recent')}
           {link('/shares', t('nav.myShares'), <IconShare size={18} />, 'nav-shares')}
           {link('/received', t('nav.received'), <IconUsersGroup size={18} />, 'nav-received')}
           {link('/trash', t('nav.trash'), <IconTrash size={18} />, 'nav-trash')}

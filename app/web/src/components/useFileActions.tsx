@@ -9,6 +9,7 @@ import {
   IconDownload,
   IconEye,
   IconFolderOpen,
+  IconHistory,
   IconPencil,
   IconShare,
   IconTrash,
@@ -29,6 +30,7 @@ import { showUndo } from './undoToast';
 import { Gallery } from './Gallery';
 import { Preview } from './Preview';
 import { ShareDialog } from './ShareDialog';
+import { VersionsPanel } from './VersionsPanel';
 
 export interface FileActions {
   open: (n: Node) => void;
@@ -57,6 +59,7 @@ export function useFileActions(items: Node[]): FileActions {
   const [sharing, setSharing] = useState<Node | null>(null);
   const [previewing, setPreviewing] = useState<Node | null>(null);
   const [trashing, setTrashing] = useState<Node[] | null>(null);
+  const [versioning, setVersioning] = useState<Node | null>(null);
 
   const refresh = useCallback(() => {
     void qc.invalidateQueries({ queryKey: ['list'] });
@@ -166,6 +169,11 @@ export function useFileActions(items: Node[]): FileActions {
             {t('file.share')}
           </Menu.Item>
         )}
+        {one?.kind === 'file' && (
+          <Menu.Item leftSection={<IconHistory size={14} />} onClick={() => setVersioning(one)} data-testid="menu-versions">
+            {t('versions.menu')}
+          </Menu.Item>
+        )}
         <Menu.Divider />
         {one && (
           <Menu.Item leftSection={<IconPencil size={14} />} onClick={() => setRenaming(one)} rightSection={<Text size="xs" c="dimmed">F2</Text>} data-testid="menu-rename">
@@ -223,6 +231,7 @@ export function useFileActions(items: Node[]): FileActions {
         onPick={(folder) => copyTo(copying ?? [], folder)}
       />
       <ShareDialog node={sharing} onClose={() => setSharing(null)} />
+      <VersionsPanel node={versioning} onClose={() => setVersioning(null)} onRestored={refresh} />
       <Preview node={isPicture(previewing) ? null : previewing} siblings={previewable.filter((n) => !isPicture(n))} onClose={() => setPreviewing(null)} onNavigate={setPreviewing} />
       <Gallery node={isPicture(previewing) ? previewing : null} items={pictures} onClose={() => setPreviewing(null)} onNavigate={setPreviewing} />
       <ConfirmDialog
