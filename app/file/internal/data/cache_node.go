@@ -174,9 +174,19 @@ func (r *cachedNodes) Trash(ctx context.Context, owner int64, ids []int64, root 
 }
 
 func (r *cachedNodes) Restore(ctx context.Context, owner, root, parent int64, name string, at time.Time) error {
+	// Every node the restore brings back, not only its top: a child's
+	// cached row says "trashed" until marked.
+	sub, err := r.NodeRepo.TrashedSubtree(ctx, owner, root)
+	if err != nil {
+		return err
+	}
 	if err := r.NodeRepo.Restore(ctx, owner, root, parent, name, at); err != nil {
 		return err
 	}
-	r.c.changed(ctx, []string{r.c.c.NodeKey(root)}, [2]int64{owner, parent})
+	keys := []string{r.c.c.NodeKey(root)}
+	for _, n := range sub {
+		keys = append(keys, r.c.c.NodeKey(n.ID))
+	}
+	r.c.changed(ctx, keys, [2]int64{owner, parent})
 	return nil
 }
