@@ -11,7 +11,7 @@
 // Screenshots: e2e-output/screenshots/.
 
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -37,6 +37,9 @@ const RESUMED_SIZE = 40 * MiB;
 const PASSWORD = 'correct-horse-42';
 const ALICE = 'alice';
 const BOB = 'bob';
+// Real pictures for the thumbnails and the gallery (made with ffmpeg).
+const FIXTURES = path.join(path.dirname(new URL(import.meta.url).pathname), 'fixtures');
+const PICTURES = ['photo.jpg', 'shot.png', 'poster.webp'];
 
 const problems = []; // unexpected console errors and page errors
 const expected4xx = []; // the expected ones, for the record
@@ -366,6 +369,143 @@ describe('clouddrive in the browser', { concurrency: false }, () => {
     await saved.first().waitFor();
     assert.equal(await saved.first().getAttribute('data-read'), 'false');
     await shot(page, 'notifications');
+  });
+
+  step('thumbnails appear in the grid for JPEG, PNG and WebP', async () => {
+    const { page } = alice;
+    await page.goto(`${server.url}/drive`);
+    await openFolder(page, 'Photos');
+    await page.getByTestId('upload-input').setInputFiles(PICTURES.map((n) => path.join(FIXTURES, n)));
+    for (const n of PICTURES) await item(page, n).waitFor();
+    // The grid (the choice is kept in localStorage, as the toggle does).
+    await page.evaluate(() => localStorage.setItem('clouddrive.view', JSON.stringify('grid')));
+    const asked = page.waitForResponse((r) => r.url().endsWith('/v1/storage/thumbnails'));
+    await page.reload();
+    await page.getByTestId('file-grid').waitFor();
+    assert.equal((await asked).status(), 200);
+    for (const n of PICTURES) {
+      const img = item(page, n).getByTestId('thumbnail');
+      await img.waitFor();
+      await until(async () => (await img.evaluate((el) => /** @type {HTMLImageElement} */ (el).complete && /** @type {HTMLImageElement} */ (el).naturalWidth)) > 0, `${n}'s thumbnail loaded`, 20_000);
+      assert.match(String(await img.getAttribute('src')), /^\/v1\/download\/thumbnail\?/);
+    }
+    await shot(page, 'thumbnails-grid');
+  });
+
+  step('the gallery turns with ←/→ and a swipe, and counts', async () => {
+    const { page } = alice;
+    const counter = page.getByTestId('gallery-counter');
+    const showing = async (i, name) => {
+      await until(async () => (await counter.textContent()) === `${i} / ${PICTURES.length}`, `picture ${i} of ${PICTURES.length}`, 10_000);
+      assert.equal(await page.getByTestId('gallery-name').textContent(), name);
+      await until(async () => (await page.getByTestId('gallery-image').evaluate((el) => /** @type {HTMLImageElement} */ (el).naturalWidth)) > 0, `${name} shown`, 10_000);
+    };
+    // The grid lists by name: photo.jpg, poster.webp, shot.png.
+    const order = [...PICTURES].sort();
+    await item(page, order[0]).getByTestId('file-name').click();
+    await page.getByTestId('gallery-stage').waitFor();
+    await showing(1, order[0]);
+    await page.keyboard.press('ArrowRight');
+    await showing(2, order[1]);
+    // A swipe to the left: the next picture.
+    const box = await page.getByTestId('gallery-stage').boundingBox();
+    assert.ok(box);
+    const y = box.y + box.height / 2;
+    await page.mouse.move(box.x + box.width * 0.7, y);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.3, y, { steps: 8 });
+    await page.mouse.up();
+    await showing(3, order[2]);
+    await shot(page, 'gallery');
+    await page.keyboard.press('ArrowLeft');
+    await showing(2, order[1]);
+    // Zoomed in, a drag pans instead of turning the page.
+    await page.getByTestId('gallery-zoom-in').click();
+    assert.ok(Number(await page.getByTestId('gallery-stage').getAttribute('data-zoom')) > 1);
+    await page.mouse.move(box.x + box.width * 0.7, y);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.3, y, { steps: 8 });
+    await page.mouse.up();
+    await showing(2, order[1]);
+    await page.keyboard.press('Escape');
+    await page.getByTestId('gallery-stage').waitFor({ state: 'hidden' });
+    await page.evaluate(() => localStorage.setItem('clouddrive.view', JSON.stringify('list')));
+  });
+
+  step('keeps versions of a file: lists, downloads and restores one; Recent shows the changes', async () => {
+    const { page } = alice;
+    const NAME = 'notes.txt';
+    const drafts = ['first draft of the notes\n', 'second draft, a little longer\n', 'third draft: the longest of the three\n'];
+    await page.goto(`${server.url}/drive`);
+    await page.getByTestId('drive').waitFor();
+    // The first content through the app's uploader.
+    const first = path.join(files, NAME);
+    await writeFile(first, drafts[0]);
+    await page.getByTestId('upload-input').setInputFiles(first);
+    await item(page, NAME).waitFor();
+    // The app's uploader keeps both on a clash ("rename"); writing over a
+    // name is what sync clients and the API do, so the next two contents go
+    // through the single-request upload with the server's default for an
+    // existing file: a new version.
+    for (const body of drafts.slice(1)) {
+      const status = await page.evaluate(async ([name, text]) => {
+        const tok = JSON.parse(localStorage.getItem('clouddrive.session') ?? '{}').access_token;
+        const r = await fetch(`/v1/upload/file?name=${encodeURIComponent(name)}`, { method: 'PUT', headers: { Authorization: `Bearer ${tok}` }, body: text });
+        return r.status;
+      }, [NAME, body]);
+      assert.equal(status, 200, 'the overwrite is accepted');
+    }
+    await page.reload();
+    await item(page, NAME).waitFor();
+    assert.equal(await item(page, NAME).count(), 1, 'one file, not copies');
+
+    // The panel: the current content and the two it replaced.
+    await item(page, NAME).getByTestId('file-menu').click();
+    await page.getByTestId('menu-versions').click();
+    const panel = page.getByTestId('versions-panel');
+    const rows = panel.getByTestId('version-row');
+    await until(async () => (await rows.count()) === 3, 'three versions listed');
+    const sizes = await rows.evaluateAll((els) => els.map((el) => Number(el.getAttribute('data-size'))));
+    assert.deepEqual(sizes, [drafts[2].length, drafts[1].length, drafts[0].length], 'current first, then the latest replaced');
+    assert.equal(await rows.nth(0).getAttribute('data-current'), 'true');
+    assert.equal(await rows.nth(0).getByTestId('version-restore').count(), 0, 'the current one has no restore');
+    await shot(page, 'versions-panel');
+
+    // Download the oldest: its bytes are the first draft's.
+    const [download] = await Promise.all([page.waitForEvent('download'), rows.nth(2).getByTestId('version-download').click()]);
+    const saved = path.join(outDir, 'downloads', `oldest-${download.suggestedFilename()}`);
+    await mkdir(path.dirname(saved), { recursive: true });
+    await download.saveAs(saved);
+    assert.equal(await readFile(saved, 'utf8'), drafts[0], 'the oldest version downloads as it was');
+    await rm(path.dirname(saved), { recursive: true });
+
+    // Restore the oldest: it becomes current, and what it replaced is kept.
+    await rows.nth(2).getByTestId('version-restore').click();
+    const current = panel.locator('[data-testid="version-row"][data-current="true"]');
+    await until(async () => Number(await current.getAttribute('data-size')) === drafts[0].length, 'the restored content is current');
+    assert.ok((await rows.count()) >= 3, 'the replaced contents are still listed');
+    assert.ok((await rows.evaluateAll((els) => els.map((el) => Number(el.getAttribute('data-size'))))).includes(drafts[2].length), 'the third draft is kept');
+    await shot(page, 'versions-restored');
+    await page.keyboard.press('Escape');
+    await panel.waitFor({ state: 'hidden' });
+
+    // The file's preview shows the restored content.
+    await item(page, NAME).getByTestId('file-name').click();
+    await until(async () => (await page.getByTestId('preview-text').textContent()) === drafts[0], 'the preview shows the first draft');
+    await page.keyboard.press('Escape');
+    await page.getByTestId('preview').waitFor({ state: 'hidden' });
+
+    // Recent: the file's changes, newest first; a click opens its folder.
+    await page.getByTestId('nav-recent').click();
+    await page.getByTestId('recent-page').waitFor();
+    const mine = page.locator(`[data-testid="recent-item"][data-name="${NAME}"]`);
+    await until(async () => (await mine.count()) >= 4, 'the changes to the file are listed');
+    const types = await mine.evaluateAll((els) => els.map((el) => el.getAttribute('data-type')));
+    assert.deepEqual(types.slice(0, 4), ['version_restored', 'version', 'version', 'created']);
+    await shot(page, 'recent');
+    await mine.first().click();
+    await page.waitForURL(/\/drive$/);
+    await item(page, NAME).waitFor();
   });
 
   step('no console errors beyond the expected 4xx', async () => {
