@@ -12,6 +12,7 @@ import (
 	"math"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"regexp"
 	"sort"
@@ -93,7 +94,14 @@ type gatewayFile struct {
 //
 // Two users make the same calls in the same order, one through the
 // transcoder and one over HTTP, so both see the same state; admin routes
-// use the admin's token on both sides.
+// use the admin's token on both sides. Each route has a request template
+// (routeCases) filled per side from fixtures both users made alike (files,
+// a folder, trashed files, a version, shares, upload sessions, a
+// notification, sessions, a sign-in code...), and must succeed on both
+// sides, so two successful answers are compared, each state-changing call
+// on its own object; only the routes in errorOnly, each with its reason,
+// are compared on their error. A transcoded route in neither table fails
+// the test, so a new route cannot go unchecked.
 func TestGatewayConformanceWithTestTranscoderInsteadOfAPISIX(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts the drive")
@@ -120,18 +128,27 @@ func TestGatewayConformanceWithTestTranscoderInsteadOfAPISIX(t *testing.T) {
 
 	admin := d.signUp(t, "gwadmin") // the first account is an admin
 	viaGateway, viaHTTP := d.signUp(t, "gwalice"), d.signUp(t, "gwbob")
-	for _, tok := range []string{viaGateway, viaHTTP} {
-		d.do(t, "PUT", "/v1/upload/file?name=hello.txt", tok, "text/plain", "hello, gateway\n")
-		d.do(t, "POST", "/v1/file/mkdir", tok, "application/json", `{"name":"photos"}`)
-	}
+	fixG, fixH := fixtures(t, d, "gwalice", viaGateway), fixtures(t, d, "gwbob", viaHTTP)
+	shareWith(t, d, viaGateway, fixG["file"], "gwbob")
+	shareWith(t, d, viaHTTP, fixH["file"], "gwalice")
+	fixG["notification"], fixH["notification"] = firstNotification(t, d, viaGateway), firstNotification(t, d, viaHTTP)
 
-	n := 0
+	n, transcoded := 0, map[string]bool{}
 	for _, r := range gw.Routes {
 		gt := r.Plugins.GRPCTranscode
 		if gt == nil {
 			continue
 		}
+		transcoded[r.ID] = true
 		n++
+		rc, succeeds := routeCases[r.ID]
+		if !succeeds {
+			var listed bool
+			if rc, listed = errorOnly[r.ID]; !listed || rc.reason == "" {
+				t.Errorf("route %s has no request in routeCases and no reason in errorOnly", r.ID)
+				continue
+			}
+		}
 		t.Run(r.ID, func(t *testing.T) {
 			files := protos[gt.ProtoID]
 			if files == nil {
@@ -158,9 +175,35 @@ func TestGatewayConformanceWithTestTranscoderInsteadOfAPISIX(t *testing.T) {
 				t.Fatalf("methods %v: a transcoded route has one", r.Methods)
 			}
 			method := r.Methods[0]
-			body, ctype := "", ""
+			if body := method != "GET" && method != "DELETE"; body && rc.query != "" || !body && rc.body != "" {
+				t.Fatalf("%s route: APISIX reads the body for POST/PUT/PATCH only, the query otherwise", method)
+			}
+			// Each side's request from its own fixtures.
+			type request struct {
+				query, body string
+				headers     map[string]string
+			}
+			build := func(vals map[string]string) request {
+				q := request{query: fill(t, rc.query, vals, url.QueryEscape), headers: map[string]string{}}
+				if method != "GET" && method != "DELETE" {
+					q.body = "{}"
+					if rc.body != "" {
+						q.body = fill(t, rc.body, vals, func(s string) string { return s })
+					}
+				}
+				for k, v := range rc.headers {
+					q.headers[k] = fill(t, v, vals, func(s string) string { return s })
+				}
+				return q
+			}
+			reqG, reqH := build(fixG), build(fixH)
+			ctype := ""
 			if method != "GET" && method != "DELETE" {
-				body, ctype = "{}", "application/json"
+				ctype = "application/json"
+			}
+			uriH := r.URI
+			if reqH.query != "" {
+				uriH += "?" + reqH.query
 			}
 			tokG, tokH := "", ""
 			switch r.Labels.Access {
@@ -169,16 +212,27 @@ func TestGatewayConformanceWithTestTranscoderInsteadOfAPISIX(t *testing.T) {
 			case "admin":
 				tokG, tokH = admin, admin
 			}
+			if rc.token != "" {
+				tokG, tokH = fixG[rc.token], fixH[rc.token]
+			}
 
 			gStatus, gBody := transcode(t, conn, md, detail.(protoreflect.MessageDescriptor), int64PathsOf(t, r.Plugins.PostFunction.Functions[0]),
-				method, body, ctype, tokG)
-			hStatus, hRaw := d.do(t, method, r.URI, tokH, ctype, body)
+				method, reqG.query, reqG.body, ctype, tokG, reqG.headers)
+			hStatus, hRaw := d.doWith(t, method, uriH, tokH, ctype, reqH.body, reqH.headers)
 			var hBody any
 			if err := json.Unmarshal(hRaw, &hBody); err != nil {
 				t.Fatalf("the HTTP handler answered %d %q: %v", hStatus, hRaw, err)
 			}
 			if gStatus != hStatus {
 				t.Errorf("status: gateway %d, HTTP %d\ngateway: %s\nHTTP:    %s", gStatus, hStatus, js(gBody), hRaw)
+				return
+			}
+			if succeeds && gStatus != 200 {
+				t.Errorf("the request should succeed on both sides, both answered %d\ngateway: %s\nHTTP:    %s", gStatus, js(gBody), hRaw)
+				return
+			}
+			if !succeeds && gStatus < 300 {
+				t.Errorf("listed in errorOnly (%s), yet both sides succeeded: give it a routeCase\ngateway: %s", rc.reason, js(gBody))
 				return
 			}
 			if gStatus >= 300 {
@@ -191,6 +245,19 @@ func TestGatewayConformanceWithTestTranscoderInsteadOfAPISIX(t *testing.T) {
 				t.Errorf("%s\ngateway: %s\nHTTP:    %s", diff, js(gBody), hRaw)
 			}
 		})
+	}
+	for id := range routeCases {
+		if !transcoded[id] {
+			t.Errorf("routeCases has %s, which apisix.yaml does not transcode", id)
+		}
+	}
+	for id := range errorOnly {
+		if !transcoded[id] {
+			t.Errorf("errorOnly has %s, which apisix.yaml does not transcode", id)
+		}
+		if _, both := routeCases[id]; both {
+			t.Errorf("%s is in both routeCases and errorOnly", id)
+		}
 	}
 	if n < 20 {
 		t.Fatalf("only %d transcoded routes in apisix.yaml", n)
@@ -213,7 +280,7 @@ func TestGatewayConformanceWithTestTranscoderInsteadOfAPISIX(t *testing.T) {
 		sd, _ := files.AsResolver().FindDescriptorByName("clouddrive.file.v1.File")
 		md := sd.(protoreflect.ServiceDescriptor).Methods().ByName("List")
 		detail, _ := files.AsResolver().FindDescriptorByName(errorDetailName)
-		_, body := transcode(t, conn, md, detail.(protoreflect.MessageDescriptor), int64PathsOf(t, lua), "GET", "", "", viaGateway)
+		_, body := transcode(t, conn, md, detail.(protoreflect.MessageDescriptor), int64PathsOf(t, lua), "GET", "", "", "", viaGateway, nil)
 		if !regexp.MustCompile(`"size":"15"`).MatchString(js(body)) {
 			t.Fatalf("through the gateway the listing has no \"size\":\"15\": %s", js(body))
 		}
@@ -278,15 +345,31 @@ var grpcToHTTP = map[int]int{1: 499, 2: 500, 3: 400, 4: 504, 5: 404, 6: 409, 7: 
 
 // transcode is the test's grpc-transcode plus the route's post-function.
 func transcode(t *testing.T, conn *grpc.ClientConn, md protoreflect.MethodDescriptor, detail protoreflect.MessageDescriptor,
-	int64Paths [][]string, method, body, ctype, token string) (int, any) {
+	int64Paths [][]string, method, query, body, ctype, token string, headers map[string]string) (int, any) {
 	t.Helper()
 	// get_request_table: the JSON body for POST/PUT/PATCH with a JSON
-	// content type, else the query string (no query here: the same URI
-	// carries nothing else).
+	// content type, else the query string (ngx.req.get_uri_args: one value
+	// as a string, a repeated name as a list).
 	table := map[string]any{}
 	if (method == "POST" || method == "PUT" || method == "PATCH") && strings.Contains(ctype, "application/json") {
 		if err := json.Unmarshal([]byte(body), &table); err != nil {
 			t.Fatal(err)
+		}
+	} else {
+		args, err := url.ParseQuery(query)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k, vs := range args {
+			if len(vs) == 1 {
+				table[k] = vs[0]
+				continue
+			}
+			l := make([]any, len(vs))
+			for i, v := range vs {
+				l[i] = v
+			}
+			table[k] = l
 		}
 	}
 	req := dynamicpb.NewMessage(md.Input())
@@ -296,6 +379,11 @@ func transcode(t *testing.T, conn *grpc.ClientConn, md protoreflect.MethodDescri
 	defer cancel()
 	if token != "" {
 		ctx = metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+token)
+	}
+	// grpc_pass sends the request's headers on as HTTP/2 headers, which
+	// the service reads as metadata.
+	for k, v := range headers {
+		ctx = metadata.AppendToOutgoingContext(ctx, strings.ToLower(k), v)
 	}
 	reply := dynamicpb.NewMessage(md.Output())
 	full := "/" + string(md.Parent().FullName()) + "/" + string(md.Name())
@@ -603,7 +691,7 @@ func js(v any) string {
 
 // drive is the standalone binary's servers, run in this process.
 type drive struct {
-	base, grpcAddr string
+	base, grpcAddr, dataDir string
 }
 
 func startDrive(t *testing.T) *drive {
@@ -616,13 +704,13 @@ func startDrive(t *testing.T) *drive {
 		defer l.Close()
 		return l.Addr().String()
 	}
-	d := &drive{grpcAddr: free()}
+	d := &drive{grpcAddr: free(), dataDir: t.TempDir()}
 	httpAddr := free()
 	d.base = "http://" + httpAddr
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- standalone.Run(ctx, standalone.Options{DataDir: t.TempDir(), HTTPAddr: httpAddr, GRPCAddr: d.grpcAddr,
+		done <- standalone.Run(ctx, standalone.Options{DataDir: d.dataDir, HTTPAddr: httpAddr, GRPCAddr: d.grpcAddr,
 			Logger: log.NewFilter(log.DefaultLogger, log.FilterLevel(log.LevelError))})
 	}()
 	t.Cleanup(func() {
@@ -651,6 +739,12 @@ func startDrive(t *testing.T) *drive {
 // do sends one HTTP request to the drive's own handlers.
 func (d *drive) do(t *testing.T, method, uri, token, ctype, body string) (int, []byte) {
 	t.Helper()
+	return d.doWith(t, method, uri, token, ctype, body, nil)
+}
+
+// doWith is do with more request headers.
+func (d *drive) doWith(t *testing.T, method, uri, token, ctype, body string, headers map[string]string) (int, []byte) {
+	t.Helper()
 	req, err := http.NewRequest(method, d.base+uri, strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
@@ -660,6 +754,9 @@ func (d *drive) do(t *testing.T, method, uri, token, ctype, body string) (int, [
 	}
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	for k, v := range headers {
+		req.Header.Set(k, v)
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
