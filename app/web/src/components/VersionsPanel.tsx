@@ -72,6 +72,7 @@ export function VersionsPanel({ node, onClose, onRestored }: { node: Node | null
             data-testid="version-row"
             data-current={r.current ? 'true' : 'false'}
             data-version-id={r.versionId}
+            data-size={r.size}
           >
             <Stack gap={0} style={{ minWidth: 0 }}>
               <Group gap="xs">
