@@ -17,6 +17,9 @@ type route struct {
 	} `json:"labels"`
 }
 
+// webService is the label of APISIX's route to the web app's own server.
+const webService = "web"
+
 // routes finds a path's service: exact paths first, then the longest
 // prefix, as APISIX's radix tree does.
 type routes struct {
@@ -37,7 +40,9 @@ func loadRoutes(path string) (*routes, error) {
 	}
 	r := &routes{exact: map[string]string{}}
 	for _, rt := range list {
-		if rt.Labels.Service == "" {
+		// The catch-all route to the "web" upstream is this stand-in's own
+		// job: it serves the embedded web app on every path no service has.
+		if rt.Labels.Service == "" || rt.Labels.Service == webService {
 			continue
 		}
 		if p, ok := strings.CutSuffix(rt.URI, "*"); ok {
