@@ -268,11 +268,17 @@ func (r *nodeRepo) ExpiredTrash(ctx context.Context, before time.Time, limit int
 }
 
 func (r *nodeRepo) ReferencedHashes(ctx context.Context, hashes []string) ([]string, error) {
+	return referencedHashes(r.d.db(ctx).Model(&nodeModel{}), hashes)
+}
+
+// referencedHashes lists which of hashes the model's content_hash column
+// holds, asking 500 at a time so the IN list stays small.
+func referencedHashes(q *gorm.DB, hashes []string) ([]string, error) {
 	var out []string
 	for len(hashes) > 0 {
 		n := min(len(hashes), 500)
 		var part []string
-		if err := r.d.db(ctx).Model(&nodeModel{}).Distinct("content_hash").Where("content_hash IN ?", hashes[:n]).
+		if err := q.Session(&gorm.Session{}).Distinct("content_hash").Where("content_hash IN ?", hashes[:n]).
 			Pluck("content_hash", &part).Error; err != nil {
 			return nil, err
 		}

@@ -146,18 +146,7 @@ func (r *versionRepo) Bytes(ctx context.Context, owner int64) (int64, error) {
 }
 
 func (r *versionRepo) ReferencedHashes(ctx context.Context, hashes []string) ([]string, error) {
-	var out []string
-	for len(hashes) > 0 {
-		n := min(len(hashes), 500)
-		var part []string
-		if err := r.d.db(ctx).Model(&versionModel{}).Distinct("content_hash").Where("content_hash IN ?", hashes[:n]).
-			Pluck("content_hash", &part).Error; err != nil {
-			return nil, err
-		}
-		out = append(out, part...)
-		hashes = hashes[n:]
-	}
-	return out, nil
+	return referencedHashes(r.d.db(ctx).Model(&versionModel{}), hashes)
 }
 
 func (r *versionRepo) Expired(ctx context.Context, keep int, before time.Time, limit int) ([]*biz.Version, error) {
