@@ -1,10 +1,31 @@
-// The queue's transport over the real API: JSON RPCs through the client,
-// chunk PUTs through XMLHttpRequest (fetch cannot report upload progress).
+// The storage protocol as the queue speaks it, and its transport over the
+// real API: JSON RPCs through the client, chunk PUTs through XMLHttpRequest
+// (fetch cannot report upload progress).
 
 import type { ApiClient } from '../api/client';
 import { ApiError, AUTH_REASONS, errorFromBody } from '../api/errors';
 import type { Api } from '../api/endpoints';
-import type { UploadTransport } from './queue';
+import type { Node, UploadSession } from '../api/types';
+
+export interface InitRequest {
+  parent_id: string;
+  name: string;
+  size: number;
+  content_hash: string;
+  on_conflict: 'rename';
+  mime?: string;
+}
+
+/** The storage protocol as the queue speaks it. */
+export interface UploadTransport {
+  init(r: InitRequest): Promise<UploadSession>;
+  status(uploadId: string): Promise<UploadSession>;
+  prove(uploadId: string, proof: string): Promise<Node>;
+  /** data is a slice of the file: the browser streams it without copying it into the page. */
+  putChunk(uploadId: string, index: number, data: Blob, digest: string | undefined, onProgress: (loaded: number) => void, signal: AbortSignal): Promise<void>;
+  complete(uploadId: string): Promise<Node>;
+  abort(uploadId: string): Promise<void>;
+}
 
 function putOnce(url: string, headers: Record<string, string>, data: Blob, onProgress: (loaded: number) => void, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {

@@ -1,0 +1,63 @@
+// How a queue is built: its parts (transport, hasher, store) and its knobs,
+// with the defaults the app uses.
+
+import type { Node } from '../api/types';
+import type { Hasher } from './hasher';
+import type { UploadView } from './snapshot';
+import type { UploadStore } from './store';
+import type { UploadTransport } from './transport';
+
+export interface QueueOptions {
+  transport: UploadTransport;
+  hasher: Hasher;
+  store: UploadStore;
+  /** Chunk PUTs in flight at once, over all files (4). */
+  chunkParallelism?: number;
+  /** Files being hashed or sent at once (2). */
+  fileParallelism?: number;
+  /** Delays before retrying a chunk that failed for a passing reason. */
+  retryDelays?: number[];
+  now?: () => number;
+  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+  newKey?: () => string;
+  onUploaded?: (node: Node, item: UploadView) => void;
+  /** How often progress is published, at most (ms). */
+  throttleMs?: number;
+}
+
+export type Options = Required<Omit<QueueOptions, 'onUploaded'>> & Pick<QueueOptions, 'onUploaded'>;
+
+export function withDefaults(o: QueueOptions): Options {
+  return {
+    chunkParallelism: 4,
+    fileParallelism: 2,
+    retryDelays: [1000, 2000, 4000, 8000, 15000],
+    now: Date.now,
+    sleep: abortableSleep,
+    newKey: randomKey,
+    throttleMs: 150,
+    ...o,
+  };
+}
+
+/** Sleeps ms; an abort ends it at once (with an AbortError). */
+export function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(new DOMException('aborted', 'AbortError'));
+    const t = setTimeout(done, ms);
+    function done() {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }
+    function onAbort() {
+      clearTimeout(t);
+      reject(new DOMException('aborted', 'AbortError'));
+    }
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+function randomKey(): string {
+  if (globalThis.crypto?.randomUUID) return globalThis.crypto.randomUUID();
+  return `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
+}
