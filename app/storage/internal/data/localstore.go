@@ -46,13 +46,24 @@ func NewLocalStore(root string) (*LocalStore, error) {
 	return &LocalStore{root: root, boot: bootID()}, nil
 }
 
+// simulatedBootEnv names a reboot that a power-loss test simulates without
+// rebooting the kernel (app/standalone's power-cut test gives each "boot"
+// of the binary its own value). It is added to the kernel's boot id, never
+// put in its place: whatever it is set to, a real reboot still changes the
+// id, so it can make the store re-check more chunks, never fewer.
+const simulatedBootEnv = "CLOUDDRIVE_SIMULATED_BOOT"
+
 // bootID is the kernel's id of this boot; a random one (as if every start
 // followed a crash) where there is none.
 func bootID() string {
+	id := "process-" + strconv.FormatInt(time.Now().UnixNano(), 36)
 	if b, err := os.ReadFile("/proc/sys/kernel/random/boot_id"); err == nil && len(bytes.TrimSpace(b)) > 0 {
-		return string(bytes.TrimSpace(b))
+		id = string(bytes.TrimSpace(b))
 	}
-	return "process-" + strconv.FormatInt(time.Now().UnixNano(), 36)
+	if sim := os.Getenv(simulatedBootEnv); sim != "" {
+		id += "+" + sim
+	}
+	return id
 }
 
 // SetBootForTest makes the store believe the machine rebooted (tests of
