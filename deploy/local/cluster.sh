@@ -249,6 +249,15 @@ $auth_extra
 registry:
   endpoints: ["127.0.0.1:$ETCD_PORT"]
   ttl: 10s
+# No adaptive shedding here. The limiter sheds while the CPU it reads is
+# past its threshold, and that CPU is the machine's: on this host sixteen
+# processes (and a load generator) share the same cores, so it is busy
+# whenever any of them works, and each instance refused calls (429) without
+# being overloaded itself (issue 15: 3,383 of 8,897 calls of the load run).
+# A production instance has cores of its own (its container's cgroup) and
+# keeps the default; this changes live from Nacos like rate_limit.
+overload:
+  disabled: true
 EOF
 		case $svc in
 		user) cat <<EOF

@@ -8,17 +8,17 @@ import (
 	"testing"
 	"time"
 
-	"github.com/go-kratos/aegis/ratelimit/bbr"
+	"github.com/go-kratos/kratos/v2/middleware"
 	"github.com/go-kratos/kratos/v2/transport/http"
 	"google.golang.org/protobuf/types/known/emptypb"
 
+	confv1 "clouddrive/api/conf/v1"
 	_ "clouddrive/api/file/v1" // its FileInternal RPCs are ACCESS_INTERNAL
 	"clouddrive/pkg/apierror"
 )
 
-// saturated is a server behind an adaptive limiter on a saturated machine
-// (a CPU threshold of -1: only in-flight capacity decides) whose one route,
-// named operation op, holds every admitted call until gate closes.
+// saturated is a server behind an adaptive limiter whose one route, named
+// operation op, holds every admitted call until gate closes.
 type saturated struct {
 	host    string
 	entered atomic.Int64
@@ -27,10 +27,10 @@ type saturated struct {
 	wg      sync.WaitGroup
 }
 
-func newSaturated(t *testing.T, op string) *saturated {
+func newSaturated(t *testing.T, op string, limit middleware.Middleware) *saturated {
 	s := &saturated{gate: make(chan struct{})}
 	hs := http.NewServer(http.Address("127.0.0.1:0"),
-		http.Middleware(Adaptive("overload-test", bbr.WithCPUThreshold(-1))),
+		http.Middleware(limit),
 		http.ErrorEncoder(apierror.HTTPErrorEncoder(nil)))
 	hs.Route("/").POST("/call", func(ctx http.Context) error {
 		http.SetOperation(ctx, op)
@@ -86,22 +86,39 @@ func (s *saturated) release(t *testing.T) {
 	}
 }
 
-// Under overload the adaptive limiter answers 429 at once instead of
-// queueing: while admitted calls are still held, every other call has
-// already come back refused.
-func TestAdaptiveLimiterRefusesInsteadOfQueueing(t *testing.T) {
-	s := newSaturated(t, "/test.Slow/Call")
-	const n = 40
-	s.call(n)
-	// Every call is either held inside (entered) or already answered.
+// onSaturatedMachine is the limiter of a machine whose CPU is past any
+// threshold: a threshold of -1, so in-flight capacity alone decides.
+func onSaturatedMachine(t *testing.T) middleware.Middleware {
+	a, err := NewAdaptive("overload-test", &confv1.Overload{CpuThreshold: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a.Middleware()
+}
+
+// held waits until each of the n calls sent is held inside or answered, and
+// returns the answers.
+func (s *saturated) held(n int) []int {
 	var early []int
-	for int64(len(early))+s.entered.Load() < n {
+	for int64(len(early))+s.entered.Load() < int64(n) {
 		select {
 		case c := <-s.codes:
 			early = append(early, c)
 		case <-time.After(10 * time.Millisecond): // poll entered again
 		}
 	}
+	return early
+}
+
+// Under overload the adaptive limiter answers 429 at once instead of
+// queueing: while admitted calls are still held, every other call has
+// already come back refused.
+func TestAdaptiveLimiterRefusesInsteadOfQueueing(t *testing.T) {
+	s := newSaturated(t, "/test.Slow/Call", onSaturatedMachine(t))
+	const n = 40
+	s.call(n)
+	// Every call is either held inside (entered) or already answered.
+	early := s.held(n)
 	admitted := s.entered.Load()
 	for _, c := range early {
 		if c != nethttp.StatusTooManyRequests {
@@ -118,7 +135,7 @@ func TestAdaptiveLimiterRefusesInsteadOfQueueing(t *testing.T) {
 // admitted at the edge (an upload's complete creating its node). On the
 // same saturated limiter, every internal call gets in.
 func TestAdaptiveLimiterAdmitsInternalCalls(t *testing.T) {
-	s := newSaturated(t, "/clouddrive.file.v1.FileInternal/CreateFile")
+	s := newSaturated(t, "/clouddrive.file.v1.FileInternal/CreateFile", onSaturatedMachine(t))
 	const n = 40
 	s.call(n)
 	for s.entered.Load() < n {

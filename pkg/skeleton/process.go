@@ -46,9 +46,10 @@ type Process struct {
 	// Ready holds the checks of /readyz; modules may add theirs.
 	Ready Checks
 
-	level   *levelLogger
-	rate    *ClientRate
-	closers []func()
+	level    *levelLogger
+	rate     *ClientRate
+	adaptive *Adaptive
+	closers  []func()
 }
 
 // New prepares a process: configuration (Nacos and live keys included),
@@ -63,6 +64,10 @@ func New(name string, src *config.Source, out io.Writer) (*Process, error) {
 	p.Logger = log.With(p.level, "trace", tracing.TraceID())
 	p.rate = NewClientRate(name, ratelimit.NewMemory())
 	p.rate.Set(c.GetRateLimit().GetPerClient(), c.GetRateLimit().GetWindow().AsDuration())
+	var err error
+	if p.adaptive, err = NewAdaptive(name, c.GetOverload()); err != nil {
+		return nil, err
+	}
 	// Live keys: a change in Nacos applies without a restart.
 	if err := p.watch(); err != nil {
 		return nil, err
@@ -99,7 +104,7 @@ func New(name string, src *config.Source, out io.Writer) (*Process, error) {
 }
 
 // watch applies changes of the live keys. A key must be present to be
-// watched: every service's defaults name log.level and rate_limit.
+// watched: every service's defaults name log.level, rate_limit and overload.
 func (p *Process) watch() error {
 	err := p.Config.Watch("log.level", func(v kconfig.Value) {
 		if s, err := v.String(); err == nil {
@@ -113,6 +118,18 @@ func (p *Process) watch() error {
 		var c confv1.Common
 		if err := p.Config.Scan(&c); err == nil {
 			p.rate.Set(c.GetRateLimit().GetPerClient(), c.GetRateLimit().GetWindow().AsDuration())
+		}
+	})
+	if err != nil && !errors.Is(err, kconfig.ErrNotFound) {
+		return err
+	}
+	err = p.Config.Watch("overload", func(kconfig.Value) {
+		var c confv1.Common
+		if err := p.Config.Scan(&c); err != nil {
+			return
+		}
+		if err := p.adaptive.Set(c.GetOverload()); err != nil {
+			log.NewHelper(p.Logger).Errorw("msg", "overload setting refused; the previous one stays", "err", err)
 		}
 	})
 	if err != nil && !errors.Is(err, kconfig.ErrNotFound) {
@@ -189,13 +206,7 @@ func (p *Process) Auth() (auth.Options, error) {
 // Middleware is what the skeleton adds to the shared chain of a server:
 // tracing, metrics, the adaptive limiter and the per-client rate.
 func (p *Process) Middleware() []middleware.Middleware {
-	return append(Middleware(p.Name), p.rate.Middleware())
-}
-
-// Middleware is tracing, metrics and the adaptive limiter under service's
-// name.
-func Middleware(service string) []middleware.Middleware {
-	return append(Observed(service), Adaptive(service))
+	return append(Observed(p.Name), p.adaptive.Middleware(), p.rate.Middleware())
 }
 
 // StreamObserved is what gRPC streams add to Observed: the bytes of the

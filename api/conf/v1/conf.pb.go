@@ -38,6 +38,7 @@ type Common struct {
 	Log           *Log                   `protobuf:"bytes,7,opt,name=log,proto3" json:"log,omitempty"`
 	RateLimit     *RateLimit             `protobuf:"bytes,8,opt,name=rate_limit,json=rateLimit,proto3" json:"rate_limit,omitempty"`
 	Nacos         *Nacos                 `protobuf:"bytes,9,opt,name=nacos,proto3" json:"nacos,omitempty"`
+	Overload      *Overload              `protobuf:"bytes,10,opt,name=overload,proto3" json:"overload,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -131,6 +132,13 @@ func (x *Common) GetRateLimit() *RateLimit {
 func (x *Common) GetNacos() *Nacos {
 	if x != nil {
 		return x.Nacos
+	}
+	return nil
+}
+
+func (x *Common) GetOverload() *Overload {
+	if x != nil {
+		return x.Overload
 	}
 	return nil
 }
@@ -564,6 +572,70 @@ func (x *RateLimit) GetWindow() *durationpb.Duration {
 	return nil
 }
 
+// Overload is the adaptive limiter at the service's edge (aegis BBR): a
+// call is refused at once (429 RATELIMIT) while the CPU is past
+// cpu_threshold and more calls are in flight than the service has shown it
+// carries. The CPU it reads is the machine's (or the container's cgroup's),
+// not the process's own, so the setting belongs to the deployment: an
+// instance with cores of its own sheds at the default, while many processes
+// sharing a few cores keep the CPU busy between them and one would shed
+// without being overloaded itself. It changes live (Nacos).
+type Overload struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Per mille of the CPU (1000: every core busy) past which calls beyond the
+	// capacity are shed; 0: 800; negative: capacity alone decides, whatever
+	// the CPU. At most 1000.
+	CpuThreshold int64 `protobuf:"varint,1,opt,name=cpu_threshold,json=cpuThreshold,proto3" json:"cpu_threshold,omitempty"`
+	// No adaptive shedding at all (rate_limit still caps each client).
+	Disabled      bool `protobuf:"varint,2,opt,name=disabled,proto3" json:"disabled,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Overload) Reset() {
+	*x = Overload{}
+	mi := &file_conf_v1_conf_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Overload) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Overload) ProtoMessage() {}
+
+func (x *Overload) ProtoReflect() protoreflect.Message {
+	mi := &file_conf_v1_conf_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Overload.ProtoReflect.Descriptor instead.
+func (*Overload) Descriptor() ([]byte, []int) {
+	return file_conf_v1_conf_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *Overload) GetCpuThreshold() int64 {
+	if x != nil {
+		return x.CpuThreshold
+	}
+	return 0
+}
+
+func (x *Overload) GetDisabled() bool {
+	if x != nil {
+		return x.Disabled
+	}
+	return false
+}
+
 // Nacos overlays the file when addr is set (or NACOS_ADDR in the environment).
 type Nacos struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -580,7 +652,7 @@ type Nacos struct {
 
 func (x *Nacos) Reset() {
 	*x = Nacos{}
-	mi := &file_conf_v1_conf_proto_msgTypes[9]
+	mi := &file_conf_v1_conf_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -592,7 +664,7 @@ func (x *Nacos) String() string {
 func (*Nacos) ProtoMessage() {}
 
 func (x *Nacos) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_v1_conf_proto_msgTypes[9]
+	mi := &file_conf_v1_conf_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -605,7 +677,7 @@ func (x *Nacos) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Nacos.ProtoReflect.Descriptor instead.
 func (*Nacos) Descriptor() ([]byte, []int) {
-	return file_conf_v1_conf_proto_rawDescGZIP(), []int{9}
+	return file_conf_v1_conf_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *Nacos) GetAddr() string {
@@ -646,7 +718,7 @@ type Server_HTTP struct {
 
 func (x *Server_HTTP) Reset() {
 	*x = Server_HTTP{}
-	mi := &file_conf_v1_conf_proto_msgTypes[10]
+	mi := &file_conf_v1_conf_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -658,7 +730,7 @@ func (x *Server_HTTP) String() string {
 func (*Server_HTTP) ProtoMessage() {}
 
 func (x *Server_HTTP) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_v1_conf_proto_msgTypes[10]
+	mi := &file_conf_v1_conf_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -698,7 +770,7 @@ type Server_GRPC struct {
 
 func (x *Server_GRPC) Reset() {
 	*x = Server_GRPC{}
-	mi := &file_conf_v1_conf_proto_msgTypes[11]
+	mi := &file_conf_v1_conf_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -710,7 +782,7 @@ func (x *Server_GRPC) String() string {
 func (*Server_GRPC) ProtoMessage() {}
 
 func (x *Server_GRPC) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_v1_conf_proto_msgTypes[11]
+	mi := &file_conf_v1_conf_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -751,7 +823,7 @@ type Data_Database struct {
 
 func (x *Data_Database) Reset() {
 	*x = Data_Database{}
-	mi := &file_conf_v1_conf_proto_msgTypes[12]
+	mi := &file_conf_v1_conf_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -763,7 +835,7 @@ func (x *Data_Database) String() string {
 func (*Data_Database) ProtoMessage() {}
 
 func (x *Data_Database) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_v1_conf_proto_msgTypes[12]
+	mi := &file_conf_v1_conf_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -805,7 +877,7 @@ type Data_Redis struct {
 
 func (x *Data_Redis) Reset() {
 	*x = Data_Redis{}
-	mi := &file_conf_v1_conf_proto_msgTypes[13]
+	mi := &file_conf_v1_conf_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -817,7 +889,7 @@ func (x *Data_Redis) String() string {
 func (*Data_Redis) ProtoMessage() {}
 
 func (x *Data_Redis) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_v1_conf_proto_msgTypes[13]
+	mi := &file_conf_v1_conf_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -865,7 +937,7 @@ var File_conf_v1_conf_proto protoreflect.FileDescriptor
 
 const file_conf_v1_conf_proto_rawDesc = "" +
 	"\n" +
-	"\x12conf/v1/conf.proto\x12\x12clouddrive.conf.v1\x1a\x1egoogle/protobuf/duration.proto\"\xda\x03\n" +
+	"\x12conf/v1/conf.proto\x12\x12clouddrive.conf.v1\x1a\x1egoogle/protobuf/duration.proto\"\x94\x04\n" +
 	"\x06Common\x122\n" +
 	"\x06server\x18\x01 \x01(\v2\x1a.clouddrive.conf.v1.ServerR\x06server\x12,\n" +
 	"\x04data\x18\x02 \x01(\v2\x18.clouddrive.conf.v1.DataR\x04data\x12,\n" +
@@ -876,7 +948,9 @@ const file_conf_v1_conf_proto_rawDesc = "" +
 	"\x03log\x18\a \x01(\v2\x17.clouddrive.conf.v1.LogR\x03log\x12<\n" +
 	"\n" +
 	"rate_limit\x18\b \x01(\v2\x1d.clouddrive.conf.v1.RateLimitR\trateLimit\x12/\n" +
-	"\x05nacos\x18\t \x01(\v2\x19.clouddrive.conf.v1.NacosR\x05nacos\"\xbd\x02\n" +
+	"\x05nacos\x18\t \x01(\v2\x19.clouddrive.conf.v1.NacosR\x05nacos\x128\n" +
+	"\boverload\x18\n" +
+	" \x01(\v2\x1c.clouddrive.conf.v1.OverloadR\boverload\"\xbd\x02\n" +
 	"\x06Server\x123\n" +
 	"\x04http\x18\x01 \x01(\v2\x1f.clouddrive.conf.v1.Server.HTTPR\x04http\x123\n" +
 	"\x04grpc\x18\x02 \x01(\v2\x1f.clouddrive.conf.v1.Server.GRPCR\x04grpc\x12'\n" +
@@ -915,7 +989,10 @@ const file_conf_v1_conf_proto_rawDesc = "" +
 	"\tRateLimit\x12\x1d\n" +
 	"\n" +
 	"per_client\x18\x01 \x01(\x03R\tperClient\x121\n" +
-	"\x06window\x18\x02 \x01(\v2\x19.google.protobuf.DurationR\x06window\"h\n" +
+	"\x06window\x18\x02 \x01(\v2\x19.google.protobuf.DurationR\x06window\"K\n" +
+	"\bOverload\x12#\n" +
+	"\rcpu_threshold\x18\x01 \x01(\x03R\fcpuThreshold\x12\x1a\n" +
+	"\bdisabled\x18\x02 \x01(\bR\bdisabled\"h\n" +
 	"\x05Nacos\x12\x12\n" +
 	"\x04addr\x18\x01 \x01(\tR\x04addr\x12\x1c\n" +
 	"\tnamespace\x18\x02 \x01(\tR\tnamespace\x12\x14\n" +
@@ -934,7 +1011,7 @@ func file_conf_v1_conf_proto_rawDescGZIP() []byte {
 	return file_conf_v1_conf_proto_rawDescData
 }
 
-var file_conf_v1_conf_proto_msgTypes = make([]protoimpl.MessageInfo, 14)
+var file_conf_v1_conf_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
 var file_conf_v1_conf_proto_goTypes = []any{
 	(*Common)(nil),              // 0: clouddrive.conf.v1.Common
 	(*Server)(nil),              // 1: clouddrive.conf.v1.Server
@@ -945,12 +1022,13 @@ var file_conf_v1_conf_proto_goTypes = []any{
 	(*Metrics)(nil),             // 6: clouddrive.conf.v1.Metrics
 	(*Log)(nil),                 // 7: clouddrive.conf.v1.Log
 	(*RateLimit)(nil),           // 8: clouddrive.conf.v1.RateLimit
-	(*Nacos)(nil),               // 9: clouddrive.conf.v1.Nacos
-	(*Server_HTTP)(nil),         // 10: clouddrive.conf.v1.Server.HTTP
-	(*Server_GRPC)(nil),         // 11: clouddrive.conf.v1.Server.GRPC
-	(*Data_Database)(nil),       // 12: clouddrive.conf.v1.Data.Database
-	(*Data_Redis)(nil),          // 13: clouddrive.conf.v1.Data.Redis
-	(*durationpb.Duration)(nil), // 14: google.protobuf.Duration
+	(*Overload)(nil),            // 9: clouddrive.conf.v1.Overload
+	(*Nacos)(nil),               // 10: clouddrive.conf.v1.Nacos
+	(*Server_HTTP)(nil),         // 11: clouddrive.conf.v1.Server.HTTP
+	(*Server_GRPC)(nil),         // 12: clouddrive.conf.v1.Server.GRPC
+	(*Data_Database)(nil),       // 13: clouddrive.conf.v1.Data.Database
+	(*Data_Redis)(nil),          // 14: clouddrive.conf.v1.Data.Redis
+	(*durationpb.Duration)(nil), // 15: google.protobuf.Duration
 }
 var file_conf_v1_conf_proto_depIdxs = []int32{
 	1,  // 0: clouddrive.conf.v1.Common.server:type_name -> clouddrive.conf.v1.Server
@@ -961,20 +1039,21 @@ var file_conf_v1_conf_proto_depIdxs = []int32{
 	6,  // 5: clouddrive.conf.v1.Common.metrics:type_name -> clouddrive.conf.v1.Metrics
 	7,  // 6: clouddrive.conf.v1.Common.log:type_name -> clouddrive.conf.v1.Log
 	8,  // 7: clouddrive.conf.v1.Common.rate_limit:type_name -> clouddrive.conf.v1.RateLimit
-	9,  // 8: clouddrive.conf.v1.Common.nacos:type_name -> clouddrive.conf.v1.Nacos
-	10, // 9: clouddrive.conf.v1.Server.http:type_name -> clouddrive.conf.v1.Server.HTTP
-	11, // 10: clouddrive.conf.v1.Server.grpc:type_name -> clouddrive.conf.v1.Server.GRPC
-	12, // 11: clouddrive.conf.v1.Data.database:type_name -> clouddrive.conf.v1.Data.Database
-	13, // 12: clouddrive.conf.v1.Data.redis:type_name -> clouddrive.conf.v1.Data.Redis
-	14, // 13: clouddrive.conf.v1.Registry.ttl:type_name -> google.protobuf.Duration
-	14, // 14: clouddrive.conf.v1.RateLimit.window:type_name -> google.protobuf.Duration
-	14, // 15: clouddrive.conf.v1.Server.HTTP.timeout:type_name -> google.protobuf.Duration
-	14, // 16: clouddrive.conf.v1.Server.GRPC.timeout:type_name -> google.protobuf.Duration
-	17, // [17:17] is the sub-list for method output_type
-	17, // [17:17] is the sub-list for method input_type
-	17, // [17:17] is the sub-list for extension type_name
-	17, // [17:17] is the sub-list for extension extendee
-	0,  // [0:17] is the sub-list for field type_name
+	10, // 8: clouddrive.conf.v1.Common.nacos:type_name -> clouddrive.conf.v1.Nacos
+	9,  // 9: clouddrive.conf.v1.Common.overload:type_name -> clouddrive.conf.v1.Overload
+	11, // 10: clouddrive.conf.v1.Server.http:type_name -> clouddrive.conf.v1.Server.HTTP
+	12, // 11: clouddrive.conf.v1.Server.grpc:type_name -> clouddrive.conf.v1.Server.GRPC
+	13, // 12: clouddrive.conf.v1.Data.database:type_name -> clouddrive.conf.v1.Data.Database
+	14, // 13: clouddrive.conf.v1.Data.redis:type_name -> clouddrive.conf.v1.Data.Redis
+	15, // 14: clouddrive.conf.v1.Registry.ttl:type_name -> google.protobuf.Duration
+	15, // 15: clouddrive.conf.v1.RateLimit.window:type_name -> google.protobuf.Duration
+	15, // 16: clouddrive.conf.v1.Server.HTTP.timeout:type_name -> google.protobuf.Duration
+	15, // 17: clouddrive.conf.v1.Server.GRPC.timeout:type_name -> google.protobuf.Duration
+	18, // [18:18] is the sub-list for method output_type
+	18, // [18:18] is the sub-list for method input_type
+	18, // [18:18] is the sub-list for extension type_name
+	18, // [18:18] is the sub-list for extension extendee
+	0,  // [0:18] is the sub-list for field type_name
 }
 
 func init() { file_conf_v1_conf_proto_init() }
@@ -988,7 +1067,7 @@ func file_conf_v1_conf_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_conf_v1_conf_proto_rawDesc), len(file_conf_v1_conf_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   14,
+			NumMessages:   15,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -317,6 +317,35 @@ func (m *Common) validate(all bool) error {
 		}
 	}
 
+	if all {
+		switch v := interface{}(m.GetOverload()).(type) {
+		case interface{ ValidateAll() error }:
+			if err := v.ValidateAll(); err != nil {
+				errors = append(errors, CommonValidationError{
+					field:  "Overload",
+					reason: "embedded message failed validation",
+					cause:  err,
+				})
+			}
+		case interface{ Validate() error }:
+			if err := v.Validate(); err != nil {
+				errors = append(errors, CommonValidationError{
+					field:  "Overload",
+					reason: "embedded message failed validation",
+					cause:  err,
+				})
+			}
+		}
+	} else if v, ok := interface{}(m.GetOverload()).(interface{ Validate() error }); ok {
+		if err := v.Validate(); err != nil {
+			return CommonValidationError{
+				field:  "Overload",
+				reason: "embedded message failed validation",
+				cause:  err,
+			}
+		}
+	}
+
 	if len(errors) > 0 {
 		return CommonMultiError(errors)
 	}
@@ -1369,6 +1398,109 @@ var _ interface {
 	Cause() error
 	ErrorName() string
 } = RateLimitValidationError{}
+
+// Validate checks the field values on Overload with the rules defined in the
+// proto definition for this message. If any rules are violated, the first
+// error encountered is returned, or nil if there are no violations.
+func (m *Overload) Validate() error {
+	return m.validate(false)
+}
+
+// ValidateAll checks the field values on Overload with the rules defined in
+// the proto definition for this message. If any rules are violated, the
+// result is a list of violation errors wrapped in OverloadMultiError, or nil
+// if none found.
+func (m *Overload) ValidateAll() error {
+	return m.validate(true)
+}
+
+func (m *Overload) validate(all bool) error {
+	if m == nil {
+		return nil
+	}
+
+	var errors []error
+
+	// no validation rules for CpuThreshold
+
+	// no validation rules for Disabled
+
+	if len(errors) > 0 {
+		return OverloadMultiError(errors)
+	}
+
+	return nil
+}
+
+// OverloadMultiError is an error wrapping multiple validation errors returned
+// by Overload.ValidateAll() if the designated constraints aren't met.
+type OverloadMultiError []error
+
+// Error returns a concatenation of all the error messages it wraps.
+func (m OverloadMultiError) Error() string {
+	msgs := make([]string, 0, len(m))
+	for _, err := range m {
+		msgs = append(msgs, err.Error())
+	}
+	return strings.Join(msgs, "; ")
+}
+
+// AllErrors returns a list of validation violation errors.
+func (m OverloadMultiError) AllErrors() []error { return m }
+
+// OverloadValidationError is the validation error returned by
+// Overload.Validate if the designated constraints aren't met.
+type OverloadValidationError struct {
+	field  string
+	reason string
+	cause  error
+	key    bool
+}
+
+// Field function returns field value.
+func (e OverloadValidationError) Field() string { return e.field }
+
+// Reason function returns reason value.
+func (e OverloadValidationError) Reason() string { return e.reason }
+
+// Cause function returns cause value.
+func (e OverloadValidationError) Cause() error { return e.cause }
+
+// Key function returns key value.
+func (e OverloadValidationError) Key() bool { return e.key }
+
+// ErrorName returns error name.
+func (e OverloadValidationError) ErrorName() string { return "OverloadValidationError" }
+
+// Error satisfies the builtin error interface
+func (e OverloadValidationError) Error() string {
+	cause := ""
+	if e.cause != nil {
+		cause = fmt.Sprintf(" | caused by: %v", e.cause)
+	}
+
+	key := ""
+	if e.key {
+		key = "key for "
+	}
+
+	return fmt.Sprintf(
+		"invalid %sOverload.%s: %s%s",
+		key,
+		e.field,
+		e.reason,
+		cause)
+}
+
+var _ error = OverloadValidationError{}
+
+var _ interface {
+	Field() string
+	Reason() string
+	Key() bool
+	Cause() error
+	ErrorName() string
+} = OverloadValidationError{}
 
 // Validate checks the field values on Nacos with the rules defined in the
 // proto definition for this message. If any rules are violated, the first
