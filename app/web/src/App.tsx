@@ -6,6 +6,7 @@ import { QueryClientProvider } from '@tanstack/react-query';
 import { lazy, Suspense } from 'react';
 import { BrowserRouter, Link, Navigate, Outlet, Route, Routes } from 'react-router';
 import { AuthProvider, RequireAuth } from './auth';
+import { ConflictProvider } from './components/ConflictDialog';
 import { Layout } from './components/Layout';
 import { I18nProvider, useI18n } from './i18n';
 import { LoginPage, OAuthCallbackPage, RegisterPage } from './pages/AuthPages';
@@ -37,13 +38,15 @@ function Loading() {
 function PrivateShell() {
   return (
     <RequireAuth>
-      <UploadProvider>
-        <Layout>
-          <Suspense fallback={<Loading />}>
-            <Outlet />
-          </Suspense>
-        </Layout>
-      </UploadProvider>
+      <ConflictProvider>
+        <UploadProvider>
+          <Layout>
+            <Suspense fallback={<Loading />}>
+              <Outlet />
+            </Suspense>
+          </Layout>
+        </UploadProvider>
+      </ConflictProvider>
     </RequireAuth>
   );
 }

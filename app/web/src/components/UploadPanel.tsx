@@ -39,6 +39,8 @@ function stateLabel(v: UploadView, t: ReturnType<typeof useI18n>['t']): string {
       return t('upload.failed');
     case 'cancelled':
       return t('upload.cancelled');
+    case 'skipped':
+      return t('upload.skipped');
   }
 }
 
@@ -58,7 +60,7 @@ function Row({ v }: { v: UploadView }) {
           <Text size="xs" c="dimmed" truncate>
             {stateLabel(v, t)}
             {v.state === 'hashing' && ` ${Math.floor(v.progress * 100)}%`}
-            {v.state !== 'hashing' && ` · ${formatBytes(v.uploaded)} / ${formatBytes(v.size)}`}
+            {v.state !== 'hashing' && v.state !== 'skipped' && ` · ${formatBytes(v.uploaded)} / ${formatBytes(v.size)}`}
             {v.state === 'uploading' && v.speed > 0 && ` · ${formatSpeed(v.speed)} · ${formatDuration(v.eta)}`}
             {v.retryIn !== undefined && ` · ${t('upload.retrying', { s: v.retryIn })}`}
             {v.state === 'error' && v.error && ` · ${v.error}`}
@@ -103,7 +105,7 @@ function Row({ v }: { v: UploadView }) {
             </Button>
           </>
         )}
-        {v.state !== 'done' && v.state !== 'cancelled' && (
+        {v.state !== 'done' && v.state !== 'cancelled' && v.state !== 'skipped' && (
           <ActionIcon variant="subtle" size="sm" color="gray" aria-label={t('upload.cancel')} onClick={() => queue.cancel(v.key)} data-testid="upload-cancel">
             <IconX size={14} />
           </ActionIcon>

@@ -20,9 +20,12 @@ import { useNavigate } from 'react-router';
 import type { Node } from '../api/types';
 import { int } from '../api/types';
 import { useI18n } from '../i18n';
+import { batchDecider } from '../lib/conflicts';
 import { startDownload } from '../lib/download';
 import { canPreview, fileKind } from '../lib/filetype';
+import { transfer } from '../lib/transfer';
 import { api } from '../session';
+import { useAskConflict } from './ConflictDialog';
 import { ConfirmDialog, NameDialog } from './dialogs';
 import { FolderPicker } from './FolderPicker';
 import { showError, showOk } from './notify';
@@ -30,6 +33,7 @@ import { showUndo } from './undoToast';
 import { Gallery } from './Gallery';
 import { Preview } from './Preview';
 import { ShareDialog } from './ShareDialog';
+import { transferDeps } from './transferDeps';
 import { VersionsPanel } from './VersionsPanel';
 
 export interface FileActions {
@@ -53,6 +57,7 @@ export function useFileActions(items: Node[]): FileActions {
   const { t } = useI18n();
   const nav = useNavigate();
   const qc = useQueryClient();
+  const ask = useAskConflict();
   const [renaming, setRenaming] = useState<Node | null>(null);
   const [moving, setMoving] = useState<string[] | null>(null);
   const [copying, setCopying] = useState<string[] | null>(null);
@@ -100,14 +105,19 @@ export function useFileActions(items: Node[]): FileActions {
     async (ids: string[], folderId: string) => {
       try {
         // What is moved, and from where, so the toast can name it and undo it.
-        const moved = await Promise.all(ids.map((id) => items.find((n) => n.id === id) ?? api.file.stat(id)));
+        const nodes = await Promise.all(ids.map((id) => items.find((n) => n.id === id) ?? api.file.stat(id)));
         const dest = folderId ? (items.find((n) => n.id === folderId) ?? (await api.file.stat(folderId))).name : t('nav.drive');
-        await api.file.move(ids, folderId, 'fail');
+        const r = await transfer('move', nodes, folderId, transferDeps, batchDecider(ask));
+        if (r.skipped.length > 0) showOk(t('conflict.skipped', { n: r.skipped.length }));
+        const moved = nodes.filter((n) => r.done.some((d) => d.id === n.id));
+        if (moved.length === 0) return;
         const msg = moved.length === 1 ? t('file.movedNamed', { name: moved[0].name, dest }) : t('file.movedManyTo', { n: moved.length, dest });
         showUndo(msg, async () => {
           const byParent = new Map<string, string[]>();
           for (const n of moved) byParent.set(n.parent_id ?? '', [...(byParent.get(n.parent_id ?? '') ?? []), n.id]);
           for (const [parent, back] of byParent) await api.file.move(back, parent, 'fail');
+          // What was replaced comes back from the trash too.
+          if (r.replaced.length > 0) await api.file.restore(r.replaced.map((n) => n.id));
           refresh();
         }, t, 'move-toast');
       } catch (e) {
@@ -116,21 +126,23 @@ export function useFileActions(items: Node[]): FileActions {
         refresh();
       }
     },
-    [t, refresh, items],
+    [t, refresh, items, ask],
   );
 
   const copyTo = useCallback(
     async (ids: string[], folderId: string) => {
       try {
-        await api.file.copy(ids, folderId, 'rename');
-        showOk(t('file.copied', { n: ids.length }));
+        const nodes = await Promise.all(ids.map((id) => items.find((n) => n.id === id) ?? api.file.stat(id)));
+        const r = await transfer('copy', nodes, folderId, transferDeps, batchDecider(ask));
+        if (r.skipped.length > 0) showOk(t('conflict.skipped', { n: r.skipped.length }));
+        if (r.done.length > 0) showOk(t('file.copied', { n: r.done.length }));
       } catch (e) {
         showError(e, t);
       } finally {
         refresh();
       }
     },
-    [t, refresh],
+    [t, refresh, items, ask],
   );
 
   const trashNow = useCallback(

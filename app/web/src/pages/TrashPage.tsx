@@ -5,16 +5,21 @@ import { IconRestore, IconTrashX } from '@tabler/icons-react';
 import { useInfiniteQuery, useQueryClient } from '@tanstack/react-query';
 import { useMemo, useState } from 'react';
 import { int } from '../api/types';
+import { useAskConflict } from '../components/ConflictDialog';
 import { ConfirmDialog } from '../components/dialogs';
 import { FileIcon } from '../components/FileIcon';
 import { showError, showOk } from '../components/notify';
+import { transferDeps } from '../components/transferDeps';
 import { useI18n } from '../i18n';
+import { batchDecider } from '../lib/conflicts';
 import { formatBytes, formatDate } from '../lib/format';
+import { restoreAll } from '../lib/transfer';
 import { api } from '../session';
 
 export function TrashPage() {
   const { t, lang } = useI18n();
   const qc = useQueryClient();
+  const ask = useAskConflict();
   const [sel, setSel] = useState<Set<string>>(new Set());
   const [confirm, setConfirm] = useState<'purge' | 'empty' | null>(null);
   const trash = useInfiniteQuery({
@@ -33,8 +38,9 @@ export function TrashPage() {
   };
   const restore = async () => {
     try {
-      await api.file.restore(ids);
-      showOk(t('trash.restored', { n: ids.length }));
+      const r = await restoreAll(items.filter((n) => ids.includes(n.id)), transferDeps, batchDecider(ask));
+      if (r.skipped.length > 0) showOk(t('conflict.skipped', { n: r.skipped.length }));
+      if (r.done.length > 0) showOk(t('trash.restored', { n: r.done.length }));
     } catch (e) {
       showError(e, t);
     }

@@ -3,6 +3,8 @@
 
 import { createContext, useContext, useEffect, useMemo, useSyncExternalStore, type ReactNode } from 'react';
 import { useAuth } from '../auth';
+import { useAskConflict } from '../components/ConflictDialog';
+import { batchDecider } from '../lib/conflicts';
 import { api, client, queryClient } from '../session';
 import { resolveFolders, type PickedFile } from './folders';
 import { createWorkerHasher } from './hasher';
@@ -34,18 +36,21 @@ async function findFolder(parentId: string, name: string): Promise<string | unde
 export function UploadProvider({ children }: { children: ReactNode }) {
   const { user } = useAuth();
   const uid = user?.id ?? '';
+  const ask = useAskConflict();
   const queue = useMemo(() => {
     const store = typeof indexedDB !== 'undefined' && uid ? safeUploadStore(indexedDBUploadStore(`clouddrive-uploads-${uid}`)) : memoryUploadStore();
     return new UploadQueue({
       transport: apiTransport(api, client),
       hasher: createWorkerHasher(),
       store,
+      // Uploads resumed after a reload ask each conflict on its own.
+      decideConflict: async (q) => (await ask(q)).choice,
       onUploaded: (node) => {
         void queryClient.invalidateQueries({ queryKey: ['list', node.parent_id ?? ''] });
         void queryClient.invalidateQueries({ queryKey: ['usage'] });
       },
     });
-  }, [uid]);
+  }, [uid, ask]);
 
   useEffect(() => {
     if (uid) void queue.restore();
@@ -72,10 +77,12 @@ export function UploadProvider({ children }: { children: ReactNode }) {
           findFolder,
         });
         if (placed.some((f) => f.relPath)) void queryClient.invalidateQueries({ queryKey: ['list', parentId] });
-        queue.add(placed.map((f) => ({ file: f.file, parentId: f.parentId, relPath: f.relPath })));
+        // One drop or pick is one batch: "apply to all" answers for its files.
+        const decide = batchDecider(ask);
+        queue.add(placed.map((f) => ({ file: f.file, parentId: f.parentId, relPath: f.relPath, decide })));
       },
     }),
-    [queue],
+    [queue, ask],
   );
   return <Ctx.Provider value={value}>{children}</Ctx.Provider>;
 }

@@ -27,6 +27,9 @@ export class FakeServer {
   maxInflight = 0;
   failures = 0;
   aborted: string[] = [];
+  /** Names taken in each folder (lowercase), as the file service keeps them. */
+  taken = new Map<string, Set<string>>();
+  inits: InitRequest[] = [];
   /** When set, PUTs of these indexes never finish (until aborted). */
   hang = new Set<number>();
   private n = 0;
@@ -63,6 +66,8 @@ export class FakeServer {
   }
 
   init(r: InitRequest): UploadSession {
+    this.inits.push(r);
+    if (r.on_conflict === 'fail' && this.isTaken(r.parent_id, r.name)) throw new ApiError(409, 'NAME_CONFLICT', `“${r.name}” already exists here`);
     for (const s of this.sessions.values()) {
       if (s.open && s.req.parent_id === r.parent_id && s.req.name === r.name && s.req.content_hash === r.content_hash) return this.session(s);
     }
@@ -126,8 +131,22 @@ export class FakeServer {
     return this.node(s);
   }
 
+  isTaken(parent: string, name: string): boolean {
+    return this.taken.get(parent)?.has(name.toLowerCase()) ?? false;
+  }
+
+  /** The file lands: a new version under its name, or renamed "a (1).bin" to keep both. */
   private node(s: Sess): Node {
-    return { id: `n-${s.id}`, parent_id: s.req.parent_id, name: s.req.name, kind: 'file', size: String(s.req.size), content_hash: s.req.content_hash };
+    let name = s.req.name;
+    if (s.req.on_conflict === 'rename') {
+      const dot = name.lastIndexOf('.');
+      const [base, ext] = dot > 0 ? [name.slice(0, dot), name.slice(dot)] : [name, ''];
+      for (let i = 1; this.isTaken(s.req.parent_id, name); i++) name = `${base} (${i})${ext}`;
+    }
+    const names = this.taken.get(s.req.parent_id) ?? new Set();
+    names.add(name.toLowerCase());
+    this.taken.set(s.req.parent_id, names);
+    return { id: `n-${s.id}`, parent_id: s.req.parent_id, name, kind: 'file', size: String(s.req.size), content_hash: s.req.content_hash };
   }
 }
 

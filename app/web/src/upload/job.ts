@@ -2,6 +2,7 @@
 // progress (chunks held by the server, bytes in flight, state, speed).
 
 import type { Node, UploadSession } from '../api/types';
+import type { DecideConflict } from '../lib/conflicts';
 import { int } from '../api/types';
 import { SpeedMeter, chunkCount, heldBytes } from './schedule';
 import type { UploadState } from './snapshot';
@@ -25,6 +26,8 @@ export interface Job extends UploadRecord {
   meter: SpeedMeter;
   /** When the connection was lost: the time of the next try. */
   retryAt?: number;
+  /** Asks what to do when the name is taken (the batch's decider). */
+  decide?: DecideConflict;
 }
 
 export function newJob(r: UploadRecord, file: File | undefined): Job {
@@ -55,6 +58,7 @@ export function recordOf(j: Job): UploadRecord {
     mime: j.mime,
     contentHash: j.contentHash,
     uploadId: j.uploadId,
+    onConflict: j.onConflict,
     createdAt: j.createdAt,
   };
 }

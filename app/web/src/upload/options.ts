@@ -2,6 +2,7 @@
 // with the defaults the app uses.
 
 import type { Node } from '../api/types';
+import type { DecideConflict } from '../lib/conflicts';
 import type { Hasher } from './hasher';
 import type { UploadView } from './snapshot';
 import type { UploadStore } from './store';
@@ -21,11 +22,17 @@ export interface QueueOptions {
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
   newKey?: () => string;
   onUploaded?: (node: Node, item: UploadView) => void;
+  /**
+   * Asks the user about a taken name when the file's batch brought no
+   * decider (resumed after a reload). Without either, a taken name is kept
+   * as is and the upload renamed ("a (1).txt").
+   */
+  decideConflict?: DecideConflict;
   /** How often progress is published, at most (ms). */
   throttleMs?: number;
 }
 
-export type Options = Required<Omit<QueueOptions, 'onUploaded'>> & Pick<QueueOptions, 'onUploaded'>;
+export type Options = Required<Omit<QueueOptions, 'onUploaded' | 'decideConflict'>> & Pick<QueueOptions, 'onUploaded' | 'decideConflict'>;
 
 export function withDefaults(o: QueueOptions): Options {
   return {

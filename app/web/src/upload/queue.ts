@@ -6,6 +6,7 @@
 
 import { ApiError, isAbort } from '../api/errors';
 import type { Node } from '../api/types';
+import type { DecideConflict } from '../lib/conflicts';
 import { type Job, newJob, recordOf } from './job';
 import { type Options, type QueueOptions, withDefaults } from './options';
 import { untilConnected } from './retry';
@@ -13,7 +14,7 @@ import type { Runner } from './runner';
 import { fetchProgress, loadSaved, waitingFor } from './saved';
 import { Semaphore } from './schedule';
 import { type QueueSnapshot, SnapshotStore, snapshotOf, viewOf } from './snapshot';
-import { uploadFile } from './steps';
+import { Skipped, uploadFile } from './steps';
 import type { UploadRecord } from './store';
 
 export type { QueueOptions } from './options';
@@ -24,6 +25,8 @@ export interface NewUpload {
   file: File;
   parentId: string;
   relPath?: string;
+  /** Asks about a taken name; one per batch (a drop, a pick) for "apply to all". */
+  decide?: DecideConflict;
 }
 
 const ACTIVE = ['queued', 'hashing', 'uploading', 'completing'];
@@ -102,6 +105,7 @@ export class UploadQueue implements Runner {
       const waiting = waitingFor(this.jobs, f.file, f.relPath);
       if (waiting) {
         waiting.file = f.file;
+        waiting.decide = f.decide ?? waiting.decide;
         waiting.state = 'queued';
         keys.push(waiting.key);
         continue;
@@ -117,6 +121,7 @@ export class UploadQueue implements Runner {
         createdAt: this.o.now(),
       };
       const j = newJob(r, f.file);
+      j.decide = f.decide;
       this.jobs.push(j);
       void this.save(j);
       keys.push(j.key);
@@ -170,7 +175,7 @@ export class UploadQueue implements Runner {
 
   cancel(key: string): void {
     const j = this.find(key);
-    if (!j || j.state === 'done' || j.state === 'cancelled') return;
+    if (!j || j.state === 'done' || j.state === 'cancelled' || j.state === 'skipped') return;
     j.state = 'cancelled';
     j.abort?.abort();
     j.inflight.clear();
@@ -179,9 +184,9 @@ export class UploadQueue implements Runner {
     this.emit();
   }
 
-  /** Drops finished and cancelled uploads from the list. */
+  /** Drops finished, cancelled and skipped uploads from the list. */
   clearFinished(): void {
-    this.jobs = this.jobs.filter((j) => j.state !== 'done' && j.state !== 'cancelled');
+    this.jobs = this.jobs.filter((j) => j.state !== 'done' && j.state !== 'cancelled' && j.state !== 'skipped');
     this.emit();
   }
 
@@ -214,6 +219,11 @@ export class UploadQueue implements Runner {
       await untilConnected(this, j, ac.signal, () => uploadFile(this, j, ac.signal));
     } catch (e) {
       j.inflight.clear();
+      if (e instanceof Skipped) {
+        j.state = 'skipped';
+        void this.o.store.delete(j.key);
+        return;
+      }
       if (ac.signal.aborted || isAbort(e)) {
         // Paused or cancelled by the user; resumed again (queued) while this
         // run unwound: then the next run takes it.

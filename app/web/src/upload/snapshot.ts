@@ -6,7 +6,7 @@ import type { Node } from '../api/types';
 import { type Job, uploadedBytes } from './job';
 import { eta } from './schedule';
 
-export type UploadState = 'queued' | 'hashing' | 'uploading' | 'completing' | 'paused' | 'needs-file' | 'done' | 'error' | 'cancelled';
+export type UploadState = 'queued' | 'hashing' | 'uploading' | 'completing' | 'paused' | 'needs-file' | 'done' | 'error' | 'cancelled' | 'skipped';
 
 export interface UploadView {
   key: string;
@@ -84,7 +84,8 @@ export function viewOf(j: Job, now: number): UploadView {
 
 export function snapshotOf(jobs: readonly Job[], now: number): QueueSnapshot {
   const items = jobs.map((j) => viewOf(j, now));
-  const counted = items.filter((i) => i.state !== 'cancelled');
+  // Cancelled and skipped files (a name conflict answered "skip") are not part of the work.
+  const counted = items.filter((i) => i.state !== 'cancelled' && i.state !== 'skipped');
   const totalBytes = counted.reduce((s, i) => s + i.size, 0);
   const bytes = counted.reduce((s, i) => s + (i.state === 'done' ? i.size : i.uploaded), 0);
   const active = items.filter((i) => i.state === 'hashing' || i.state === 'uploading' || i.state === 'completing' || i.state === 'queued').length;

@@ -10,6 +10,7 @@ import { SessionGone, isSessionGone, sendChunks, sessionError } from './chunks';
 import { proofOfPossession } from './contenthash';
 import { type Job, applySession } from './job';
 import type { Runner } from './runner';
+import type { InitRequest } from './transport';
 
 export async function uploadFile(r: Runner, j: Job, signal: AbortSignal): Promise<void> {
   try {
@@ -64,7 +65,7 @@ async function openSession(r: Runner, j: Job, signal: AbortSignal): Promise<Uplo
     }
   }
   if (!session) {
-    session = await t.init({ parent_id: j.parentId, name: j.name, size: j.size, content_hash: j.contentHash!, on_conflict: 'rename', mime: j.mime });
+    session = await initSession(r, j);
     j.uploadId = session.upload_id;
     await r.save(j);
   }
@@ -72,6 +73,31 @@ async function openSession(r: Runner, j: Job, signal: AbortSignal): Promise<Uplo
   applySession(j, session);
   r.emit();
   return session;
+}
+
+/** The user answered "skip" to a taken name: the file is left out. */
+export class Skipped extends Error {}
+
+/**
+ * Starts a session. When someone can be asked, a taken name is asked about
+ * (init with "fail", then again with the answer: replace is a new version
+ * of the file there, keep both renames this one); the answer is saved with
+ * the session so a reload does not ask again.
+ */
+async function initSession(r: Runner, j: Job): Promise<UploadSession> {
+  const decide = j.decide ?? r.o.decideConflict;
+  const init = (on_conflict: InitRequest['on_conflict']) =>
+    r.o.transport.init({ parent_id: j.parentId, name: j.name, size: j.size, content_hash: j.contentHash!, on_conflict, mime: j.mime });
+  if (j.onConflict || !decide) return init(j.onConflict ?? 'rename');
+  try {
+    return await init('fail');
+  } catch (e) {
+    if (!(e instanceof ApiError) || e.reason !== 'NAME_CONFLICT') throw e;
+  }
+  const choice = await decide({ name: j.relPath ?? j.name, kind: 'file', replaces: 'version' });
+  if (choice === 'skip') throw new Skipped(j.name);
+  j.onConflict = choice === 'replace' ? 'version' : 'rename';
+  return init(j.onConflict);
 }
 
 /**

@@ -15,6 +15,8 @@ export interface UploadRecord {
   mime?: string;
   contentHash?: string;
   uploadId?: string;
+  /** The user's answer to a name conflict, once asked (init sends it). */
+  onConflict?: 'version' | 'rename';
   createdAt: number;
 }
 

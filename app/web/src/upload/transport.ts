@@ -12,7 +12,8 @@ export interface InitRequest {
   name: string;
   size: number;
   content_hash: string;
-  on_conflict: 'rename';
+  /** fail: NAME_CONFLICT when the name is taken (then the user is asked); version: replace, keeping the old as a version; rename: keep both. */
+  on_conflict: 'fail' | 'rename' | 'version';
   mime?: string;
 }
 
