@@ -8,7 +8,7 @@ DATA    ?= ./data
 HTTP    ?= 127.0.0.1:8000
 GRPC    ?= 127.0.0.1:9000
 
-.PHONY: run build web web-test web-e2e api apisix minio generate check-generated test test-short bench lint fmt clean cluster cluster-down test-cluster load soak
+.PHONY: run build web web-test web-e2e api apisix minio generate check-generated test test-short bench bench-packages bench-drive lint fmt clean cluster cluster-down test-cluster load soak
 
 WEB_SRC := $(shell find app/web/src app/web/public -type f 2>/dev/null) \
 	app/web/index.html app/web/package.json app/web/package-lock.json \
@@ -107,11 +107,20 @@ soak: web minio
 test-short:
 	$(GO) test -short -count=1 ./...
 
-# Figures go to docs/BENCHMARKS.md. The storage set moves a GiB per
-# iteration, so it runs once (-benchtime=1x).
-bench:
+# Figures go to docs/BENCHMARKS.md (which says how to run each set).
+# bench-packages: the packages' own benchmarks (file data layer, caches,
+# WebDAV, thumbnails). bench-drive: the drive's scenarios through the
+# standalone binary, each beside its same-run baselines, then their plot
+# and table in results/bench-<time>/ (not committed); BENCH_CLUSTER=new (a
+# fresh make cluster) or the state folder of a running one measures them
+# through the cluster too; sizes and rounds: tools/scripts/bench-drive.sh.
+bench: bench-packages bench-drive
+
+bench-packages:
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime=200x -timeout 30m $$($(GO) list ./... | grep -v '/app/standalone$$')
-	bash tools/scripts/bench-storage.sh
+
+bench-drive:
+	bash tools/scripts/bench-drive.sh
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')
