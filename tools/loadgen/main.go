@@ -4,7 +4,8 @@
 // uploads, downloads, shares and share opens. It reports throughput and
 // p50/p99 per operation, the errors (a run with any fails), each server
 // process's RSS over the first and the last 20 s, and goroutines and open
-// file descriptors before and after.
+// file descriptors before and after (the descriptors by kind: connections by
+// TCP state, files by suffix, so a growth says what it is).
 //
 //	loadgen -standalone bin/clouddrive   start the binary on a fresh data folder and load it
 //	loadgen -cluster DIR                 load `make cluster` (its state folder) through the gateway

@@ -88,6 +88,11 @@ func report(o *options, t *target, st *stats, elapsed time.Duration, before, aft
 		}
 		fmt.Fprintf(&b, "| %s | %s | %s | %s | %d → %d |\n", p.name, mib(first), mib(last), g, before[p.name].fds, after[p.name].fds)
 	}
+	b.WriteString("\nOpen descriptors by kind 5 s after the mix, and what changed since before it:\n\n")
+	for _, p := range t.procs {
+		fmt.Fprintf(&b, "- %s: %s (changed: %s)\n", p.name, kindsList(after[p.name].kinds),
+			kindsDiff(before[p.name].kinds, after[p.name].kinds))
+	}
 	if fl != nil {
 		b.WriteString("\nFaults injected (each undone before the next):\n\n| at | fault | errors while it lasted | of them without a reason |\n|---|---|---:|---:|\n")
 		for _, f := range fl.entries {

@@ -173,7 +173,8 @@ func readPID(path string) (int, error) {
 type sample struct {
 	rss        int64 // bytes
 	fds        int
-	goroutines int // -1: no /metrics
+	kinds      map[string]int // the fds by kind (fds.go)
+	goroutines int            // -1: no /metrics
 }
 
 var metricsClient = &http.Client{Timeout: 3 * time.Second, Transport: &http.Transport{Proxy: nil}}
@@ -195,9 +196,11 @@ func look(p proc) (sample, error) {
 			s.rss = kb << 10
 		}
 	}
-	fds, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", p.pid))
-	if err == nil {
-		s.fds = len(fds)
+	if kinds, err := fdKinds(p.pid); err == nil {
+		s.kinds = kinds
+		for _, n := range kinds {
+			s.fds += n
+		}
 	}
 	if p.metrics != "" {
 		if resp, err := metricsClient.Get(p.metrics); err == nil {
