@@ -287,6 +287,10 @@ type InitUploadRequest struct {
 	Name     string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
 	Size     int64                  `protobuf:"varint,3,opt,name=size,proto3" json:"size,omitempty"`
 	// SHA-256 over the concatenated SHA-256 digests of each 4 MiB block, hex.
+	// Optional: without it the upload is a plain chunked upload whose hash
+	// the server computes at complete from the block digests it checks (send
+	// at once, hash in parallel); instant upload needs it, and only an upload
+	// with it is found again by a later init (resume).
 	ContentHash string `protobuf:"bytes,4,opt,name=content_hash,json=contentHash,proto3" json:"content_hash,omitempty"`
 	// When the name is taken: "version" (the default for an existing file: a
 	// new version of it), "rename" (keep both: "a (1).txt") or "fail".
@@ -1181,13 +1185,13 @@ const file_storage_v1_storage_proto_rawDesc = "" +
 	"\x03ids\x18\x02 \x03(\tB\v\xfaB\b\x92\x01\x05\b\x01\x10\xe8\aR\x03ids\x12\x1c\n" +
 	"\x04name\x18\x03 \x01(\tB\b\xfaB\x05r\x03(\xff\x01R\x04name\x12(\n" +
 	"\vshare_token\x18\x04 \x01(\tB\a\xfaB\x04r\x02(@R\n" +
-	"shareToken\"\x92\x02\n" +
+	"shareToken\"\x95\x02\n" +
 	"\x11InitUploadRequest\x12$\n" +
 	"\tparent_id\x18\x01 \x01(\tB\a\xfaB\x04r\x02(\x14R\bparentId\x12\x1e\n" +
 	"\x04name\x18\x02 \x01(\tB\n" +
 	"\xfaB\ar\x05\x10\x01(\xff\x01R\x04name\x12\x1b\n" +
-	"\x04size\x18\x03 \x01(\x03B\a\xfaB\x04\"\x02(\x00R\x04size\x12;\n" +
-	"\fcontent_hash\x18\x04 \x01(\tB\x18\xfaB\x15r\x132\x0e^[0-9a-f]{64}$\x98\x01@R\vcontentHash\x12?\n" +
+	"\x04size\x18\x03 \x01(\x03B\a\xfaB\x04\"\x02(\x00R\x04size\x12>\n" +
+	"\fcontent_hash\x18\x04 \x01(\tB\x1b\xfaB\x18r\x162\x0e^[0-9a-f]{64}$\x98\x01@\xd0\x01\x01R\vcontentHash\x12?\n" +
 	"\von_conflict\x18\x05 \x01(\tB\x1e\xfaB\x1br\x19R\x00R\x04failR\x06renameR\aversionR\n" +
 	"onConflict\x12\x1c\n" +
 	"\x04mime\x18\x06 \x01(\tB\b\xfaB\x05r\x03(\xff\x01R\x04mime\"|\n" +

@@ -650,27 +650,31 @@ func (m *InitUploadRequest) validate(all bool) error {
 		errors = append(errors, err)
 	}
 
-	if utf8.RuneCountInString(m.GetContentHash()) != 64 {
-		err := InitUploadRequestValidationError{
-			field:  "ContentHash",
-			reason: "value length must be 64 runes",
-		}
-		if !all {
-			return err
-		}
-		errors = append(errors, err)
+	if m.GetContentHash() != "" {
 
-	}
+		if utf8.RuneCountInString(m.GetContentHash()) != 64 {
+			err := InitUploadRequestValidationError{
+				field:  "ContentHash",
+				reason: "value length must be 64 runes",
+			}
+			if !all {
+				return err
+			}
+			errors = append(errors, err)
 
-	if !_InitUploadRequest_ContentHash_Pattern.MatchString(m.GetContentHash()) {
-		err := InitUploadRequestValidationError{
-			field:  "ContentHash",
-			reason: "value does not match regex pattern \"^[0-9a-f]{64}$\"",
 		}
-		if !all {
-			return err
+
+		if !_InitUploadRequest_ContentHash_Pattern.MatchString(m.GetContentHash()) {
+			err := InitUploadRequestValidationError{
+				field:  "ContentHash",
+				reason: "value does not match regex pattern \"^[0-9a-f]{64}$\"",
+			}
+			if !all {
+				return err
+			}
+			errors = append(errors, err)
 		}
-		errors = append(errors, err)
+
 	}
 
 	if _, ok := _InitUploadRequest_OnConflict_InLookup[m.GetOnConflict()]; !ok {

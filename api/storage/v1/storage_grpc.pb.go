@@ -44,8 +44,9 @@ const (
 // For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
 type StorageClient interface {
 	// Starts (or resumes: same user, folder, name and content hash) an upload.
-	// Every answer carries a proof-of-possession challenge, whether or not the
-	// content is already stored.
+	// Every answer to an init with a content hash carries a proof-of-possession
+	// challenge, whether or not the content is already stored; an init without
+	// one gets none (and no resume: a later init starts afresh).
 	InitUpload(ctx context.Context, in *InitUploadRequest, opts ...grpc.CallOption) (*UploadSession, error)
 	UploadStatus(ctx context.Context, in *UploadStatusRequest, opts ...grpc.CallOption) (*UploadSession, error)
 	// Checks the content hash from the block digests received, stores the
@@ -183,8 +184,9 @@ type Storage_DownloadClient = grpc.ServerStreamingClient[DownloadData]
 // for forward compatibility.
 type StorageServer interface {
 	// Starts (or resumes: same user, folder, name and content hash) an upload.
-	// Every answer carries a proof-of-possession challenge, whether or not the
-	// content is already stored.
+	// Every answer to an init with a content hash carries a proof-of-possession
+	// challenge, whether or not the content is already stored; an init without
+	// one gets none (and no resume: a later init starts afresh).
 	InitUpload(context.Context, *InitUploadRequest) (*UploadSession, error)
 	UploadStatus(context.Context, *UploadStatusRequest) (*UploadSession, error)
 	// Checks the content hash from the block digests received, stores the

@@ -36,8 +36,9 @@ type StorageHTTPServer interface {
 	// DownloadURL A short-lived signed URL that streams the file (Range, If-Range, ETag).
 	DownloadURL(context.Context, *DownloadURLRequest) (*SignedURL, error)
 	// InitUpload Starts (or resumes: same user, folder, name and content hash) an upload.
-	// Every answer carries a proof-of-possession challenge, whether or not the
-	// content is already stored.
+	// Every answer to an init with a content hash carries a proof-of-possession
+	// challenge, whether or not the content is already stored; an init without
+	// one gets none (and no resume: a later init starts afresh).
 	InitUpload(context.Context, *InitUploadRequest) (*UploadSession, error)
 	// ProveUpload Instant upload: proof = hex SHA-256(nonce ‖ the bytes of every challenge
 	// range, in order). The challenge is fixed per user and content for a
@@ -220,8 +221,9 @@ type StorageHTTPClient interface {
 	// DownloadURL A short-lived signed URL that streams the file (Range, If-Range, ETag).
 	DownloadURL(ctx context.Context, req *DownloadURLRequest, opts ...http.CallOption) (rsp *SignedURL, err error)
 	// InitUpload Starts (or resumes: same user, folder, name and content hash) an upload.
-	// Every answer carries a proof-of-possession challenge, whether or not the
-	// content is already stored.
+	// Every answer to an init with a content hash carries a proof-of-possession
+	// challenge, whether or not the content is already stored; an init without
+	// one gets none (and no resume: a later init starts afresh).
 	InitUpload(ctx context.Context, req *InitUploadRequest, opts ...http.CallOption) (rsp *UploadSession, err error)
 	// ProveUpload Instant upload: proof = hex SHA-256(nonce ‖ the bytes of every challenge
 	// range, in order). The challenge is fixed per user and content for a
@@ -285,8 +287,9 @@ func (c *StorageHTTPClientImpl) DownloadURL(ctx context.Context, in *DownloadURL
 }
 
 // InitUpload Starts (or resumes: same user, folder, name and content hash) an upload.
-// Every answer carries a proof-of-possession challenge, whether or not the
-// content is already stored.
+// Every answer to an init with a content hash carries a proof-of-possession
+// challenge, whether or not the content is already stored; an init without
+// one gets none (and no resume: a later init starts afresh).
 func (c *StorageHTTPClientImpl) InitUpload(ctx context.Context, in *InitUploadRequest, opts ...http.CallOption) (*UploadSession, error) {
 	var out UploadSession
 	pattern := "/v1/upload/init"

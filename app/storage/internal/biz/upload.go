@@ -34,11 +34,17 @@ type Upload struct {
 	Mime        string
 	Size        int64
 	ContentHash string
-	ChunkSize   int64
-	Rename      bool
-	Version     bool
-	State       UploadState
-	NodeID      int64 // once completed
+	// Hashless: the client sent no content hash at init. ContentHash stays
+	// empty in the record; Complete takes it from the digests of the chunks
+	// the server hashed itself. Such an upload has no challenge (no instant
+	// upload), no later init resumes it, and a backend that stages chunks at
+	// the blob's key stages these apart (the key is not known yet).
+	Hashless  bool
+	ChunkSize int64
+	Rename    bool
+	Version   bool
+	State     UploadState
+	NodeID    int64 // once completed
 	// The proof-of-possession challenge: the nonce of (owner, content,
 	// period), from which the challenged ranges derive (see challenge.go).
 	Nonce           []byte
@@ -165,18 +171,26 @@ func (uc *UploadUsecase) session(ctx context.Context, u *Upload) (*Session, erro
 	if u.State == UploadOpen {
 		held, ok, err := uc.index.Held(ctx, u.ID, u.Layout().Count())
 		if err == nil && ok {
-			return &Session{Upload: u, Held: held, Challenge: uc.policy.ChallengeRanges(u.Nonce, u.Size)}, nil
+			return &Session{Upload: u, Held: held, Challenge: uc.challenge(u)}, nil
 		}
 	}
 	cs, err := uc.uploads.Chunks(ctx, u.OwnerID, u.ID)
 	if err != nil {
 		return nil, err
 	}
-	s := &Session{Upload: u, Held: make([]int64, 0, len(cs)), Challenge: uc.policy.ChallengeRanges(u.Nonce, u.Size)}
+	s := &Session{Upload: u, Held: make([]int64, 0, len(cs)), Challenge: uc.challenge(u)}
 	for _, c := range cs {
 		s.Held = append(s.Held, c.Index)
 	}
 	return s, nil
+}
+
+// challenge is the ranges a proof of u covers; none for a hashless upload.
+func (uc *UploadUsecase) challenge(u *Upload) []Range {
+	if u.Hashless {
+		return nil
+	}
+	return uc.policy.ChallengeRanges(u.Nonce, u.Size)
 }
 
 func (uc *UploadUsecase) get(ctx context.Context, owner int64, id string) (*Upload, error) {

@@ -76,7 +76,13 @@ func (uc *UploadUsecase) complete(ctx context.Context, owner int64, id string) (
 	for _, c := range chunks {
 		digests = append(digests, c.Digests...)
 	}
-	if got := ContentHash(digests); got != u.ContentHash {
+	got := ContentHash(digests)
+	if u.Hashless {
+		// The server hashed every block itself as it arrived: the content
+		// hash is known now, and nothing else names it.
+		u.ContentHash = got
+	}
+	if got != u.ContentHash {
 		// Some chunk differs from the file the hash was taken of; which one
 		// cannot be told, so the upload starts over.
 		if err := uc.index.Drop(ctx, id); err != nil {

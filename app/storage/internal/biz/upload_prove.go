@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+
+	commonv1 "clouddrive/api/common/v1"
 )
 
 // Prove finishes an upload without its bytes when the content is stored
@@ -24,6 +26,11 @@ func (uc *UploadUsecase) Prove(ctx context.Context, owner int64, id, proofHex st
 	}
 	if err := uc.checkOpen(u); err != nil {
 		return nil, err
+	}
+	if u.Hashless {
+		// Nothing names the content to prove: not a refusal of a proof.
+		return nil, commonv1.ErrorValidationFailed("this upload was started without a content hash; instant upload needs an init with it").
+			WithMetadata(map[string]string{"field": "upload_id"})
 	}
 	ok, err := uc.uploads.CountProof(ctx, owner, u.ContentHash, u.ChallengePeriod, uc.policy.ProveAttempts)
 	if err != nil {

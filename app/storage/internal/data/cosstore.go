@@ -104,7 +104,7 @@ func (s *COSStore) Begin(ctx context.Context, u *biz.Upload) (string, error) {
 		// No chunks: Publish writes the empty object directly.
 		return "", nil
 	}
-	res, _, err := s.c.Object.InitiateMultipartUpload(ctx, biz.BlobKey(u.ContentHash), nil)
+	res, _, err := s.c.Object.InitiateMultipartUpload(ctx, uploadKey(u), nil)
 	if err != nil {
 		return "", fmt.Errorf("cos: initiate multipart upload: %w", err)
 	}
@@ -122,7 +122,7 @@ func (s *COSStore) WriteChunk(ctx context.Context, u *biz.Upload, index int64, r
 		return "", biz.ErrNotFound
 	}
 	body := &fencedReader{r: io.LimitReader(r, n)}
-	resp, err := s.c.Object.UploadPart(ctx, biz.BlobKey(u.ContentHash), u.BackendRef, int(index)+1, body,
+	resp, err := s.c.Object.UploadPart(ctx, uploadKey(u), u.BackendRef, int(index)+1, body,
 		&cos.ObjectUploadPartOptions{ContentLength: n})
 	// The HTTP client may still hold the body after it returns (a server that
 	// answered early): cut it off, so nothing reads r behind the caller.
@@ -201,6 +201,9 @@ func (s *COSStore) Publish(ctx context.Context, u *biz.Upload, chunks []*biz.Chu
 		parts[i] = cos.Object{PartNumber: int(c.Index) + 1, ETag: c.ETag}
 	}
 	sort.Slice(parts, func(i, j int) bool { return parts[i].PartNumber < parts[j].PartNumber })
+	if u.Hashless {
+		return s.publishStaged(ctx, u, parts)
+	}
 	_, _, err := s.c.Object.CompleteMultipartUpload(ctx, key, u.BackendRef, &cos.CompleteMultipartUploadOptions{Parts: parts})
 	if err == nil {
 		return nil
@@ -216,15 +219,49 @@ func (s *COSStore) Publish(ctx context.Context, u *biz.Upload, chunks []*biz.Chu
 	return fmt.Errorf("cos: complete multipart upload: %w", err)
 }
 
+// publishStaged publishes a hashless upload: its checked parts are merged
+// at its staging key, copied within the bucket to the blob's key (the price
+// of not naming the hash at init) and the staging object removed. A retry
+// after a try that died finds the staging object (merged, not yet copied)
+// or the blob (copied).
+func (s *COSStore) publishStaged(ctx context.Context, u *biz.Upload, parts []cos.Object) error {
+	staging, key := stagingKey(u), biz.BlobKey(u.ContentHash)
+	_, _, err := s.c.Object.CompleteMultipartUpload(ctx, staging, u.BackendRef, &cos.CompleteMultipartUploadOptions{Parts: parts})
+	if code, _ := cosCode(err); err != nil && code == "NoSuchUpload" {
+		if size, herr := s.head(ctx, key); herr == nil && size == u.Size {
+			return nil
+		}
+		if size, herr := s.head(ctx, staging); herr != nil || size != u.Size {
+			return fmt.Errorf("cos: complete: multipart upload %s is gone: %w", u.BackendRef, biz.ErrNotFound)
+		}
+	} else if err != nil {
+		return fmt.Errorf("cos: complete multipart upload: %w", err)
+	}
+	// One PUT-copy up to 5 GB; part copies beyond.
+	source := s.c.BaseURL.BucketURL.Host + "/" + staging
+	if u.Size <= 5<<30 {
+		_, _, err = s.c.Object.Copy(ctx, key, source, nil)
+	} else {
+		_, _, err = s.c.Object.MultiCopy(ctx, key, source, &cos.MultiCopyOptions{PartSize: 1024, ThreadPoolSize: 4})
+	}
+	if err != nil {
+		return fmt.Errorf("cos: copy to the blob's key: %w", err)
+	}
+	return s.remove(ctx, staging)
+}
+
 // Discard implements biz.BlobStore. An upload COS no longer knows (aborted,
 // completed, expired by a lifecycle rule) is already discarded.
 func (s *COSStore) Discard(ctx context.Context, u *biz.Upload) error {
 	if u.BackendRef == "" {
 		return nil
 	}
-	_, err := s.c.Object.AbortMultipartUpload(ctx, biz.BlobKey(u.ContentHash), u.BackendRef)
+	_, err := s.c.Object.AbortMultipartUpload(ctx, uploadKey(u), u.BackendRef)
 	if code, _ := cosCode(err); err != nil && code != "NoSuchUpload" {
 		return fmt.Errorf("cos: abort multipart upload: %w", err)
+	}
+	if u.Hashless { // merged at its staging key by a publish that stopped there
+		return s.remove(ctx, stagingKey(u))
 	}
 	return nil
 }
@@ -260,9 +297,13 @@ func (s *COSStore) Open(ctx context.Context, hash string, _ int64) (io.ReadSeekC
 
 // Delete implements biz.BlobStore.
 func (s *COSStore) Delete(ctx context.Context, hash string) error {
+	return s.remove(ctx, biz.BlobKey(hash))
+}
+
+func (s *COSStore) remove(ctx context.Context, key string) error {
 	// COS answers 204 for a missing key; a 404 NoSuchKey is as good. Any
 	// other error (NoSuchBucket, AccessDenied) is reported.
-	_, err := s.c.Object.Delete(ctx, biz.BlobKey(hash))
+	_, err := s.c.Object.Delete(ctx, key)
 	if code, _ := cosCode(err); err != nil && code != "NoSuchKey" {
 		return fmt.Errorf("cos: delete: %w", err)
 	}

@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -158,6 +159,8 @@ func (f *fakeCOS) serve(w http.ResponseWriter, r *http.Request) {
 		f.complete(w, r, key, uploadID)
 	case r.Method == http.MethodDelete && uploadID != "":
 		f.abort(w, r, key, uploadID)
+	case r.Method == http.MethodPut && r.Header.Get("x-cos-copy-source") != "":
+		f.copy(w, r, key)
 	case r.Method == http.MethodPut:
 		f.put(w, r, key)
 	case r.Method == http.MethodHead:
@@ -223,6 +226,34 @@ func (f *fakeCOS) put(w http.ResponseWriter, r *http.Request, key string) {
 	f.objects[key] = &fakeCOSObject{data: data, etag: etag, modified: time.Now()}
 	f.mu.Unlock()
 	f.stored(w, data, etag)
+}
+
+// copy is a PUT-copy within the bucket: x-cos-copy-source is
+// "<bucket host>/<key>".
+func (f *fakeCOS) copy(w http.ResponseWriter, r *http.Request, key string) {
+	src := r.Header.Get("x-cos-copy-source")
+	host, srcKey, _ := strings.Cut(src, "/")
+	if host != f.srv.Listener.Addr().String() {
+		f.fail(w, r, http.StatusBadRequest, "InvalidArgument", "copies from another bucket are not faked: "+src)
+		return
+	}
+	if k, err := url.PathUnescape(srcKey); err == nil {
+		srcKey = k
+	}
+	f.mu.Lock()
+	o, ok := f.objects[srcKey]
+	if ok {
+		f.objects[key] = &fakeCOSObject{data: o.data, etag: o.etag, modified: time.Now()}
+	}
+	f.mu.Unlock()
+	if !ok {
+		f.fail(w, r, http.StatusNotFound, "NoSuchKey", "no such source key "+srcKey)
+		return
+	}
+	f.xml(w, struct {
+		XMLName xml.Name `xml:"CopyObjectResult"`
+		ETag    string
+	}{ETag: o.etag})
 }
 
 type fakeCOSInitiateResult struct {

@@ -120,7 +120,7 @@ func (s *S3Store) Begin(ctx context.Context, u *biz.Upload) (string, error) {
 	if u.Size == 0 {
 		return "", nil
 	}
-	id, err := s.core.NewMultipartUpload(ctx, s.bucket, biz.BlobKey(u.ContentHash),
+	id, err := s.core.NewMultipartUpload(ctx, s.bucket, uploadKey(u),
 		minio.PutObjectOptions{ContentType: "application/octet-stream"})
 	if err != nil {
 		return "", fmt.Errorf("s3 store: starting the upload: %w", noSpace(err))
@@ -136,7 +136,7 @@ func (s *S3Store) WriteChunk(ctx context.Context, u *biz.Upload, index int64, r 
 	if u.BackendRef == "" {
 		return "", fmt.Errorf("s3 store: upload %s has no multipart upload", u.ID)
 	}
-	part, err := s.core.PutObjectPart(ctx, s.bucket, biz.BlobKey(u.ContentHash), u.BackendRef, int(index)+1,
+	part, err := s.core.PutObjectPart(ctx, s.bucket, uploadKey(u), u.BackendRef, int(index)+1,
 		io.LimitReader(r, n), n, minio.PutObjectPartOptions{})
 	if errCode(err) == "NoSuchUpload" {
 		return "", biz.ErrNotFound
@@ -164,6 +164,9 @@ func (s *S3Store) Publish(ctx context.Context, u *biz.Upload, chunks []*biz.Chun
 	for i, c := range sorted {
 		parts[i] = minio.CompletePart{PartNumber: int(c.Index) + 1, ETag: c.ETag}
 	}
+	if u.Hashless {
+		return s.publishStaged(ctx, u, parts)
+	}
 	_, err := s.core.CompleteMultipartUpload(ctx, s.bucket, key, u.BackendRef, parts,
 		minio.PutObjectOptions{ContentType: "application/octet-stream"})
 	// A completion that reached the server before its process died has
@@ -172,8 +175,7 @@ func (s *S3Store) Publish(ctx context.Context, u *biz.Upload, chunks []*biz.Chun
 	// parts gone (InvalidPart). The object at the key, of the right size,
 	// is then this upload's checked bytes (nothing else completes there).
 	if c := errCode(err); c == "NoSuchUpload" || c == "InvalidPart" {
-		info, serr := s.client.StatObject(ctx, s.bucket, key, minio.StatObjectOptions{})
-		if serr == nil && info.Size == u.Size {
+		if s.sized(ctx, key, u.Size) {
 			return nil
 		}
 		return fmt.Errorf("s3 store: publishing upload %s: %w", u.ID, biz.ErrNotFound)
@@ -184,15 +186,54 @@ func (s *S3Store) Publish(ctx context.Context, u *biz.Upload, chunks []*biz.Chun
 	return nil
 }
 
+// publishStaged publishes a hashless upload: its checked parts are merged
+// at its staging key, copied server-side to the blob's key (a copy is the
+// price of not naming the hash at init) and the staging object removed.
+// A retry after a try that died finds the staging object (merged, not yet
+// copied) or the blob (copied).
+func (s *S3Store) publishStaged(ctx context.Context, u *biz.Upload, parts []minio.CompletePart) error {
+	staging, key := stagingKey(u), biz.BlobKey(u.ContentHash)
+	_, err := s.core.CompleteMultipartUpload(ctx, s.bucket, staging, u.BackendRef, parts,
+		minio.PutObjectOptions{ContentType: "application/octet-stream"})
+	if c := errCode(err); c == "NoSuchUpload" || c == "InvalidPart" {
+		switch {
+		case s.sized(ctx, staging, u.Size):
+		case s.sized(ctx, key, u.Size):
+			return nil
+		default:
+			return fmt.Errorf("s3 store: publishing upload %s: %w", u.ID, biz.ErrNotFound)
+		}
+	} else if err != nil {
+		return fmt.Errorf("s3 store: publishing upload %s: %w", u.ID, noSpace(err))
+	}
+	// ComposeObject copies in one request up to 5 GiB and by ranged part
+	// copies beyond.
+	_, err = s.client.ComposeObject(ctx, minio.CopyDestOptions{Bucket: s.bucket, Object: key},
+		minio.CopySrcOptions{Bucket: s.bucket, Object: staging})
+	if err != nil {
+		return fmt.Errorf("s3 store: publishing upload %s: %w", u.ID, noSpace(err))
+	}
+	return s.remove(ctx, staging)
+}
+
+// sized tells whether the object at key exists with size bytes.
+func (s *S3Store) sized(ctx context.Context, key string, size int64) bool {
+	info, err := s.client.StatObject(ctx, s.bucket, key, minio.StatObjectOptions{})
+	return err == nil && info.Size == size
+}
+
 // Discard implements biz.BlobStore: it aborts the multipart upload, which
 // drops its parts. An upload gone already is no error.
 func (s *S3Store) Discard(ctx context.Context, u *biz.Upload) error {
 	if u.BackendRef == "" {
 		return nil
 	}
-	err := s.core.AbortMultipartUpload(ctx, s.bucket, biz.BlobKey(u.ContentHash), u.BackendRef)
+	err := s.core.AbortMultipartUpload(ctx, s.bucket, uploadKey(u), u.BackendRef)
 	if err != nil && errCode(err) != "NoSuchUpload" {
 		return fmt.Errorf("s3 store: aborting upload %s: %w", u.ID, err)
+	}
+	if u.Hashless { // merged at its staging key by a publish that stopped there
+		return s.remove(ctx, stagingKey(u))
 	}
 	return nil
 }
@@ -221,7 +262,11 @@ func isNotFound(err error) bool {
 
 // Delete implements biz.BlobStore; a missing blob is no error.
 func (s *S3Store) Delete(ctx context.Context, hash string) error {
-	err := s.client.RemoveObject(ctx, s.bucket, biz.BlobKey(hash), minio.RemoveObjectOptions{})
+	return s.remove(ctx, biz.BlobKey(hash))
+}
+
+func (s *S3Store) remove(ctx context.Context, key string) error {
+	err := s.client.RemoveObject(ctx, s.bucket, key, minio.RemoveObjectOptions{})
 	if err != nil && !isNotFound(err) {
 		return err
 	}

@@ -20,7 +20,7 @@ func NewUploadRepo(d *Data) biz.UploadRepo { return &uploadRepo{d: d} }
 
 func toUpload(m *uploadModel) *biz.Upload {
 	return &biz.Upload{ID: m.ID, OwnerID: m.OwnerID, ParentID: m.ParentID, Name: m.Name, Mime: m.Mime, Size: m.Size,
-		ContentHash: m.ContentHash, ChunkSize: m.ChunkSize, Rename: m.Rename, Version: m.Version, State: biz.UploadState(m.State),
+		ContentHash: m.ContentHash, Hashless: m.ContentHash == "", ChunkSize: m.ChunkSize, Rename: m.Rename, Version: m.Version, State: biz.UploadState(m.State),
 		NodeID: m.NodeID, Nonce: m.Nonce, ChallengePeriod: m.ChallengePeriod,
 		BackendRef: m.BackendRef, CreatedAt: m.CreatedAt, ExpiresAt: m.ExpiresAt}
 }

@@ -50,9 +50,12 @@ func toNode(n *biz.FileNode) *filev1.Node {
 
 func toSession(s *biz.Session) *v1.UploadSession {
 	u := s.Upload
-	return &v1.UploadSession{UploadId: u.ID, ChunkSize: u.ChunkSize, ChunkCount: u.Layout().Count(),
-		UploadedChunks: s.Held, ExpiresAt: timestamp(u.ExpiresAt), Name: u.Name, Size: u.Size, ContentHash: u.ContentHash,
-		Challenge: &v1.Challenge{Nonce: hexOf(u.Nonce), Ranges: toRanges(s.Challenge)}}
+	out := &v1.UploadSession{UploadId: u.ID, ChunkSize: u.ChunkSize, ChunkCount: u.Layout().Count(),
+		UploadedChunks: s.Held, ExpiresAt: timestamp(u.ExpiresAt), Name: u.Name, Size: u.Size, ContentHash: u.ContentHash}
+	if !u.Hashless { // nothing to prove without a hash
+		out.Challenge = &v1.Challenge{Nonce: hexOf(u.Nonce), Ranges: toRanges(s.Challenge)}
+	}
+	return out
 }
 
 func toRanges(rs []biz.Range) []*v1.ChallengeRange {
