@@ -81,7 +81,6 @@ const (
 	benchInstantSize  = 1 << 20   // each content of the instant-upload scenario
 	benchSmallSize    = 4 << 10   // the small files
 	benchCopyBuf      = 256 << 10 // the copy buffer of every client and sink
-	benchRSSTarget    = 16        // MiB: issue 10's bound on the RSS growth of a transfer
 	benchTreeLevels   = 5
 	benchTreeBranches = 3 // folders per folder in the deep tree: 3+9+27+81+243
 )

@@ -1,16 +1,14 @@
 #!/usr/bin/env bash
-# Storage benchmarks through the standalone binary (docs/BENCHMARKS.md,
-# section Storage): 1 GiB upload and download, 500 small files, instant
-# upload, the server's peak RSS growth, each beside a baseline measured in
-# the same run. One iteration moves a whole GiB, so each runs once
-# (-benchtime=1x); together they take a few minutes.
+# The storage scenarios alone (BenchmarkStorage*: 1 GiB upload and download,
+# 500 small files, instant upload, the disk and SHA-256 baselines), through
+# the standalone binary, each beside its same-run baselines; the results are
+# logged (and appended to CLOUDDRIVE_BENCH_OUT when set). Every scenario, a
+# results folder and the plot: tools/scripts/bench-drive.sh (make bench-drive).
 #
 #   tools/scripts/bench-storage.sh                  # all of them
 #   tools/scripts/bench-storage.sh 'Upload|Download' # a subset (a -bench regexp)
 #
-# CLOUDDRIVE_BENCH_DIR  parent of the fresh data folder (default: the system
-#                       temp folder); it must be the disk you want measured
-# CLOUDDRIVE_BENCH_KEEP set to keep the data folder and logs after the run
+# Sizes, rounds and the environment: app/standalone/bench_test.go.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 GO=${GO:-go}
