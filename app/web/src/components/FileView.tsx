@@ -83,7 +83,7 @@ export function FileView(p: FileViewProps) {
         }
       : {};
 
-  const name = (n: Node) => (
+  const name = (n: Node, details = false) => (
     <Box style={{ minWidth: 0 }}>
       <UnstyledButton
         onClick={(e) => {
@@ -98,6 +98,19 @@ export function FileView(p: FileViewProps) {
           {n.name}
         </Text>
       </UnstyledButton>
+      {details && (
+        // Narrow screens hide the size and date columns: the row says them under the name.
+        <Group gap={8} wrap="nowrap" hiddenFrom="md" data-testid="file-details" style={{ minWidth: 0 }}>
+          {n.kind !== 'folder' && (
+            <Text size="xs" c="dimmed" hiddenFrom="sm" style={{ whiteSpace: 'nowrap' }}>
+              {formatBytes(int(n.size))}
+            </Text>
+          )}
+          <Text size="xs" c="dimmed" truncate>
+            {formatDate(n.updated_at, lang)}
+          </Text>
+        </Group>
+      )}
       {p.location?.(n)}
     </Box>
   );
@@ -211,7 +224,7 @@ export function FileView(p: FileViewProps) {
               <Table.Td>
                 <Group gap="xs" wrap="nowrap">
                   <FileIcon node={n} />
-                  {name(n)}
+                  {name(n, true)}
                 </Group>
               </Table.Td>
               <Table.Td visibleFrom="sm">

@@ -112,6 +112,12 @@ export const en = {
   'file.actions': 'Actions',
   'file.size': 'Size',
   'file.modified': 'Modified',
+
+  'sort.by': 'Sort',
+  'sort.asc': 'Ascending',
+  'sort.desc': 'Descending',
+  'sort.created': 'Created',
+  'sort.downloads': 'Downloads',
   'file.viewList': 'List',
   'file.viewGrid': 'Grid',
   'file.emptyFolder': 'This folder is empty.',

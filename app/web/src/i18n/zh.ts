@@ -113,6 +113,12 @@ export const zh: Record<MessageKey, string> = {
   'file.actions': '操作',
   'file.size': '大小',
   'file.modified': '修改时间',
+
+  'sort.by': '排序',
+  'sort.asc': '升序',
+  'sort.desc': '降序',
+  'sort.created': '创建时间',
+  'sort.downloads': '下载次数',
   'file.viewList': '列表',
   'file.viewGrid': '网格',
   'file.emptyFolder': '此文件夹为空。',

@@ -29,6 +29,7 @@ import { ContextMenu } from '../components/ContextMenu';
 import { NameDialog } from '../components/dialogs';
 import { DRAG_TYPE, FileView } from '../components/FileView';
 import { showError } from '../components/notify';
+import { SortMenu } from '../components/Sort';
 import { useFileActions } from '../components/useFileActions';
 import { useI18n } from '../i18n';
 import { isShortcutTarget } from '../lib/keys';
@@ -242,6 +243,17 @@ export function DrivePage() {
                 <IconKeyboard size={18} />
               </Button>
             </Tooltip>
+            {/* The grid has no headers, and narrow lists lack the date's: a menu sorts there. */}
+            <SortMenu
+              keys={[
+                { k: 'name', label: t('common.name') },
+                { k: 'size', label: t('file.size') },
+                { k: 'updated_at', label: t('file.modified') },
+              ]}
+              sort={sort}
+              onSort={setSort}
+              hiddenFrom={view === 'list' ? 'md' : undefined}
+            />
             <SegmentedControl
               size="xs"
               value={view}

@@ -7,10 +7,12 @@ import { useMemo, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import type { Node } from '../api/types';
 import { ContextMenu } from '../components/ContextMenu';
+import { SortMenu } from '../components/Sort';
 import { FileView } from '../components/FileView';
 import { useFileActions } from '../components/useFileActions';
 import { useI18n } from '../i18n';
 import type { Selection } from '../lib/selection';
+import { nextSort, sortNodes, type SortState } from '../lib/sort';
 import { api } from '../session';
 
 export function SearchPage() {
@@ -26,7 +28,10 @@ export function SearchPage() {
     initialPageParam: '',
     getNextPageParam: (last) => last.next_page_token || undefined,
   });
-  const items = useMemo(() => res.data?.pages.flatMap((p) => p.items ?? []) ?? [], [res.data]);
+  // Best matches first until the user sorts (the loaded results, in the page).
+  const [sort, setSort] = useState<SortState<'name' | 'size' | 'updated_at'>>();
+  const found = useMemo(() => res.data?.pages.flatMap((p) => p.items ?? []) ?? [], [res.data]);
+  const items = useMemo(() => (sort ? sortNodes(found, sort) : found), [found, sort]);
   const selected = items.filter((n) => selection.ids.has(n.id));
   const actions = useFileActions(items);
   // Where each result lives: one path request per distinct folder.
@@ -52,7 +57,19 @@ export function SearchPage() {
   };
   return (
     <Stack gap="sm" data-testid="search-page">
-      <Title order={4}>{t('search.resultsFor', { q })}</Title>
+      <Group justify="space-between" wrap="nowrap">
+        <Title order={4}>{t('search.resultsFor', { q })}</Title>
+        <SortMenu
+          keys={[
+            { k: 'name', label: t('common.name') },
+            { k: 'size', label: t('file.size') },
+            { k: 'updated_at', label: t('file.modified') },
+          ]}
+          sort={sort}
+          onSort={setSort}
+          hiddenFrom="md"
+        />
+      </Group>
       {res.isLoading && (
         <Center>
           <Loader />
@@ -61,7 +78,12 @@ export function SearchPage() {
       {res.isError && <Alert color="red">{(res.error as Error).message}</Alert>}
       {res.data && items.length === 0 && <Text c="dimmed">{t('search.none')}</Text>}
       {items.length > 0 && (
-        <FileView items={items} view="list" selection={selection} onSelection={setSelection} onOpen={actions.open} onMenu={(_, x, y) => setMenuAt({ x, y })} location={location} testid="search-results" />
+        <FileView items={items} view="list" selection={selection} onSelection={setSelection} onOpen={actions.open} onMenu={(_, x, y) => setMenuAt({ x, y })}
+          location={location}
+          sort={sort}
+          onSort={(o) => setSort((s) => nextSort(s, o))}
+          testid="search-results"
+        />
       )}
       {res.hasNextPage && (
         <Button variant="subtle" onClick={() => void res.fetchNextPage()} loading={res.isFetchingNextPage}>

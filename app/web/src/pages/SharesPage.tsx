@@ -1,7 +1,7 @@
 // My shares with their counters (views, downloads, saves), copy link,
 // revoke; and "shared with me" (shares sent to me by name).
 
-import { ActionIcon, Alert, Anchor, Badge, Button, Center, Group, Loader, Stack, Table, Text, Title, Tooltip } from '@mantine/core';
+import { ActionIcon, Alert, Anchor, Badge, Box, Button, Center, Group, Loader, Stack, Table, Text, Title, Tooltip } from '@mantine/core';
 import { IconCopy, IconExternalLink, IconLinkOff } from '@tabler/icons-react';
 import { useInfiniteQuery, useQueryClient } from '@tanstack/react-query';
 import { useMemo, useState } from 'react';
@@ -12,9 +12,11 @@ import { ConfirmDialog } from '../components/dialogs';
 import { FileIcon } from '../components/FileIcon';
 import { showError, showOk } from '../components/notify';
 import { shareLink } from '../components/ShareDialog';
+import { SortHeader, SortMenu } from '../components/Sort';
 import { useI18n, type TFunc } from '../i18n';
 import { copyText } from '../lib/download';
 import { formatDate } from '../lib/format';
+import { sortShares, type ShareSortKey, type SortState } from '../lib/sort';
 import { api } from '../session';
 
 function stateBadge(s: ShareInfo, t: TFunc) {
@@ -47,11 +49,31 @@ function useShares(kind: 'list' | 'received') {
 export function SharesPage() {
   const { t, lang } = useI18n();
   const qc = useQueryClient();
-  const { q, items } = useShares('list');
+  const { q, items: loaded } = useShares('list');
   const [revoking, setRevoking] = useState<ShareInfo | null>(null);
+  // Newest first (the server's order) until the user sorts.
+  const [sort, setSort] = useState<SortState<ShareSortKey>>();
+  const items = useMemo(() => (sort ? sortShares(loaded, sort) : loaded), [loaded, sort]);
+  const keys: Array<{ k: ShareSortKey; label: string }> = [
+    { k: 'name', label: t('common.name') },
+    { k: 'created_at', label: t('sort.created') },
+    { k: 'downloads', label: t('sort.downloads') },
+    { k: 'expires_at', label: t('share.expiry') },
+  ];
+  const counters = (s: ShareInfo) =>
+    t('share.countersValue', {
+      views: int(s.views),
+      downloads: int(s.downloads),
+      max: int(s.max_downloads) > 0 ? `/${int(s.max_downloads)}` : '',
+      saves: int(s.saves),
+    });
+  const expiry = (s: ShareInfo) => (s.expires_at ? formatDate(s.expires_at, lang) : t('share.expiryNever'));
   return (
     <Stack gap="sm" data-testid="shares-page">
-      <Title order={4}>{t('nav.myShares')}</Title>
+      <Group justify="space-between" wrap="nowrap">
+        <Title order={4}>{t('nav.myShares')}</Title>
+        <SortMenu keys={keys} sort={sort} onSort={setSort} hiddenFrom="md" />
+      </Group>
       {q.isLoading && (
         <Center>
           <Loader />
@@ -60,16 +82,24 @@ export function SharesPage() {
       {q.isError && <Alert color="red">{(q.error as Error).message}</Alert>}
       {q.data && items.length === 0 && <Text c="dimmed">{t('share.noneYet')}</Text>}
       {items.length > 0 && (
-        <Table.ScrollContainer minWidth={640}>
-          <Table highlightOnHover>
+        // Narrow screens: code, counters and expiry go under the name, no sideways scrolling.
+          <Table highlightOnHover style={{ tableLayout: 'fixed' }}>
             <Table.Thead>
               <Table.Tr>
-                <Table.Th>{t('common.name')}</Table.Th>
-                <Table.Th>{t('share.code')}</Table.Th>
-                <Table.Th>{t('share.counters')}</Table.Th>
-                <Table.Th>{t('share.expiry')}</Table.Th>
-                <Table.Th>{t('share.state')}</Table.Th>
-                <Table.Th />
+                <Table.Th>
+                  <SortHeader k="name" label={keys[0].label} sort={sort} onSort={setSort} />
+                </Table.Th>
+                <Table.Th w={90} visibleFrom="md">
+                  {t('share.code')}
+                </Table.Th>
+                <Table.Th w={200} visibleFrom="md">
+                  <SortHeader k="downloads" label={t('share.counters')} sort={sort} onSort={setSort} />
+                </Table.Th>
+                <Table.Th w={180} visibleFrom="md">
+                  <SortHeader k="expires_at" label={keys[3].label} sort={sort} onSort={setSort} />
+                </Table.Th>
+                <Table.Th w={100}>{t('share.state')}</Table.Th>
+                <Table.Th w={80} />
               </Table.Tr>
             </Table.Thead>
             <Table.Tbody>
@@ -78,7 +108,7 @@ export function SharesPage() {
                   <Table.Td>
                     <Group gap="xs" wrap="nowrap">
                       <FileIcon node={{ kind: s.kind ?? 'file', name: s.name ?? '' }} />
-                      <Anchor component={Link} to={`/s/${s.token}`} size="sm">
+                      <Anchor component={Link} to={`/s/${s.token}`} size="sm" truncate style={{ minWidth: 0 }}>
                         {s.name}
                       </Anchor>
                     </Group>
@@ -87,24 +117,28 @@ export function SharesPage() {
                         {t('share.to', { who: s.recipient })}
                       </Text>
                     )}
+                    <Box hiddenFrom="md" data-testid="share-details">
+                      <Text size="xs" c="dimmed">
+                        {s.code ? `${t('share.code')} ${s.code} · ` : ''}
+                        {counters(s)}
+                      </Text>
+                      <Text size="xs" c="dimmed">
+                        {t('share.expiry')}: {expiry(s)}
+                      </Text>
+                    </Box>
                   </Table.Td>
-                  <Table.Td>
+                  <Table.Td visibleFrom="md">
                     <Text size="sm" ff="monospace">
                       {s.code || '—'}
                     </Text>
                   </Table.Td>
-                  <Table.Td>
+                  <Table.Td visibleFrom="md">
                     <Text size="sm" data-testid="share-counters">
-                      {t('share.countersValue', {
-                        views: int(s.views),
-                        downloads: int(s.downloads),
-                        max: int(s.max_downloads) > 0 ? `/${int(s.max_downloads)}` : '',
-                        saves: int(s.saves),
-                      })}
+                      {counters(s)}
                     </Text>
                   </Table.Td>
-                  <Table.Td>
-                    <Text size="sm">{s.expires_at ? formatDate(s.expires_at, lang) : t('share.expiryNever')}</Text>
+                  <Table.Td visibleFrom="md">
+                    <Text size="sm">{expiry(s)}</Text>
                   </Table.Td>
                   <Table.Td>{stateBadge(s, t)}</Table.Td>
                   <Table.Td>
@@ -134,7 +168,6 @@ export function SharesPage() {
               ))}
             </Table.Tbody>
           </Table>
-        </Table.ScrollContainer>
       )}
       {q.hasNextPage && (
         <Button variant="subtle" onClick={() => void q.fetchNextPage()} loading={q.isFetchingNextPage}>
@@ -165,10 +198,23 @@ export function SharesPage() {
 
 export function ReceivedPage() {
   const { t, lang } = useI18n();
-  const { q, items } = useShares('received');
+  const { q, items: loaded } = useShares('received');
+  const [sort, setSort] = useState<SortState<ShareSortKey>>();
+  const items = useMemo(() => (sort ? sortShares(loaded, sort) : loaded), [loaded, sort]);
   return (
     <Stack gap="sm" data-testid="received-page">
-      <Title order={4}>{t('nav.received')}</Title>
+      <Group justify="space-between" wrap="nowrap">
+        <Title order={4}>{t('nav.received')}</Title>
+        <SortMenu
+          keys={[
+            { k: 'name', label: t('common.name') },
+            { k: 'created_at', label: t('share.sharedAt') },
+          ]}
+          sort={sort}
+          onSort={setSort}
+          hiddenFrom="sm"
+        />
+      </Group>
       {q.isLoading && (
         <Center>
           <Loader />
@@ -180,9 +226,13 @@ export function ReceivedPage() {
         <Table highlightOnHover>
           <Table.Thead>
             <Table.Tr>
-              <Table.Th>{t('common.name')}</Table.Th>
+              <Table.Th>
+                <SortHeader k="name" label={t('common.name')} sort={sort} onSort={setSort} />
+              </Table.Th>
               <Table.Th visibleFrom="sm">{t('share.from')}</Table.Th>
-              <Table.Th visibleFrom="sm">{t('share.sharedAt')}</Table.Th>
+              <Table.Th visibleFrom="sm">
+                <SortHeader k="created_at" label={t('share.sharedAt')} sort={sort} onSort={setSort} />
+              </Table.Th>
               <Table.Th>{t('share.state')}</Table.Th>
               <Table.Th />
             </Table.Tr>
@@ -197,6 +247,9 @@ export function ReceivedPage() {
                       {s.name}
                     </Text>
                   </Group>
+                  <Text size="xs" c="dimmed" hiddenFrom="sm" data-testid="received-details">
+                    {s.owner_nickname} · {formatDate(s.created_at, lang)}
+                  </Text>
                 </Table.Td>
                 <Table.Td visibleFrom="sm">{s.owner_nickname}</Table.Td>
                 <Table.Td visibleFrom="sm">{formatDate(s.created_at, lang)}</Table.Td>

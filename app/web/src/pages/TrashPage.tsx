@@ -1,6 +1,6 @@
 // The trash: what was deleted, restore or delete for good, empty it.
 
-import { Alert, Button, Center, Checkbox, Group, Loader, Stack, Table, Text, Title } from '@mantine/core';
+import { Alert, Box, Button, Center, Checkbox, Group, Loader, Stack, Table, Text, Title } from '@mantine/core';
 import { IconRestore, IconTrashX } from '@tabler/icons-react';
 import { useInfiniteQuery, useQueryClient } from '@tanstack/react-query';
 import { useMemo, useState } from 'react';
@@ -9,12 +9,16 @@ import { useAskConflict } from '../components/ConflictDialog';
 import { ConfirmDialog } from '../components/dialogs';
 import { FileIcon } from '../components/FileIcon';
 import { showError, showOk } from '../components/notify';
+import { SortHeader, SortMenu } from '../components/Sort';
 import { transferDeps } from '../components/transferDeps';
 import { useI18n } from '../i18n';
 import { batchDecider } from '../lib/conflicts';
 import { formatBytes, formatDate } from '../lib/format';
+import { sortNodes, type SortState } from '../lib/sort';
 import { restoreAll } from '../lib/transfer';
 import { api } from '../session';
+
+type TrashKey = 'name' | 'size' | 'trashed_at';
 
 export function TrashPage() {
   const { t, lang } = useI18n();
@@ -28,7 +32,15 @@ export function TrashPage() {
     initialPageParam: '',
     getNextPageParam: (last) => last.next_page_token || undefined,
   });
-  const items = useMemo(() => trash.data?.pages.flatMap((p) => p.items ?? []) ?? [], [trash.data]);
+  // Latest deleted first (the server's order) until the user sorts.
+  const [sort, setSort] = useState<SortState<TrashKey>>();
+  const loaded = useMemo(() => trash.data?.pages.flatMap((p) => p.items ?? []) ?? [], [trash.data]);
+  const items = useMemo(() => (sort ? sortNodes(loaded, sort) : loaded), [loaded, sort]);
+  const keys: Array<{ k: TrashKey; label: string }> = [
+    { k: 'name', label: t('common.name') },
+    { k: 'size', label: t('file.size') },
+    { k: 'trashed_at', label: t('trash.deletedAt') },
+  ];
   const ids = [...sel].filter((id) => items.some((n) => n.id === id));
   const refresh = () => {
     setSel(new Set());
@@ -72,9 +84,12 @@ export function TrashPage() {
           </Button>
         </Group>
       </Group>
-      <Text size="sm" c="dimmed">
-        {t('trash.hint')}
-      </Text>
+      <Group justify="space-between" wrap="nowrap" align="center">
+        <Text size="sm" c="dimmed">
+          {t('trash.hint')}
+        </Text>
+        <SortMenu keys={keys} sort={sort} onSort={setSort} hiddenFrom="md" />
+      </Group>
       {trash.isLoading && (
         <Center>
           <Loader />
@@ -89,12 +104,14 @@ export function TrashPage() {
               <Table.Th w={36}>
                 <Checkbox size="xs" checked={all} onChange={() => setSel(all ? new Set() : new Set(items.map((n) => n.id)))} aria-label={t('file.selectAll')} />
               </Table.Th>
-              <Table.Th>{t('common.name')}</Table.Th>
+              <Table.Th>
+                <SortHeader k="name" label={keys[0].label} sort={sort} onSort={setSort} />
+              </Table.Th>
               <Table.Th w={110} visibleFrom="sm">
-                {t('file.size')}
+                <SortHeader k="size" label={keys[1].label} sort={sort} onSort={setSort} />
               </Table.Th>
               <Table.Th w={190} visibleFrom="md">
-                {t('trash.deletedAt')}
+                <SortHeader k="trashed_at" label={keys[2].label} sort={sort} onSort={setSort} />
               </Table.Th>
             </Table.Tr>
           </Table.Thead>
@@ -120,9 +137,21 @@ export function TrashPage() {
                 <Table.Td>
                   <Group gap="xs" wrap="nowrap">
                     <FileIcon node={n} />
-                    <Text size="sm" truncate>
-                      {n.name}
-                    </Text>
+                    <Box style={{ minWidth: 0 }}>
+                      <Text size="sm" truncate>
+                        {n.name}
+                      </Text>
+                      <Group gap={8} wrap="nowrap" hiddenFrom="md" data-testid="trash-details">
+                        {n.kind !== 'folder' && (
+                          <Text size="xs" c="dimmed" hiddenFrom="sm" style={{ whiteSpace: 'nowrap' }}>
+                            {formatBytes(int(n.size))}
+                          </Text>
+                        )}
+                        <Text size="xs" c="dimmed" truncate>
+                          {formatDate(n.trashed_at, lang)}
+                        </Text>
+                      </Group>
+                    </Box>
                   </Group>
                 </Table.Td>
                 <Table.Td visibleFrom="sm">{n.kind === 'folder' ? '—' : formatBytes(int(n.size))}</Table.Td>
