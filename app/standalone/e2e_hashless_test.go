@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	fv1 "clouddrive/api/file/v1"
 	sv1 "clouddrive/api/storage/v1"
 )
 
@@ -51,9 +52,11 @@ func TestE2EHashlessUpload(t *testing.T) {
 				t.Fatalf("chunk %d: %s", i, r)
 			}
 		}
-		n := aa.complete(s.GetUploadId())
+		// Complete names the hash the client took meanwhile: checked.
+		var n fv1.Node
+		aa.c.ok(aa.post(uploadComplete, map[string]string{"upload_id": s.GetUploadId(), "content_hash": hash}), &n)
 		if n.GetContentHash() != hash || n.GetSize() != c.size {
-			t.Fatalf("node %v; want hash %s (computed by the client) and size %d", nodeLine(n), hash, c.size)
+			t.Fatalf("node %v; want hash %s (computed by the client) and size %d", nodeLine(&n), hash, c.size)
 		}
 		if again := aa.complete(s.GetUploadId()); again.GetId() != n.GetId() {
 			t.Errorf("complete again: node %s, want %s", again.GetId(), n.GetId())
@@ -157,6 +160,21 @@ func TestE2EHashlessUpload(t *testing.T) {
 		e := aa.c.fail(aa.post(uploadProve, map[string]string{"upload_id": s.GetUploadId(), "proof": hash}), 400, "VALIDATION_FAILED")
 		if e.Metadata["field"] != "upload_id" {
 			t.Errorf("prove of a hashless upload: metadata %v", e.Metadata)
+		}
+		// The client's hash at complete differs (the file changed while it
+		// was read): nothing is stored, the chunks are dropped.
+		one := content{seed: 103, size: 1000}
+		s3 := aa.initHashless("", "changed.bin", one.size)
+		if r := aa.putChunk(s3.GetUploadId(), 0, one.bytes(0, one.size)); r.status != 204 {
+			t.Fatalf("chunk: %s", r)
+		}
+		aa.c.fail(aa.post(uploadComplete, map[string]string{"upload_id": s3.GetUploadId(), "content_hash": strings.ToUpper(hash)}), 400, "VALIDATION_FAILED")
+		aa.c.fail(aa.post(uploadComplete, map[string]string{"upload_id": s3.GetUploadId(), "content_hash": hash}), 422, "HASH_MISMATCH")
+		if st := aa.status(s3.GetUploadId()); len(st.GetUploadedChunks()) != 0 {
+			t.Errorf("chunks held after a refused complete: %v", st.GetUploadedChunks())
+		}
+		if aa.listed("", "changed.bin") {
+			t.Errorf("a refused complete made a file")
 		}
 		// Another user's hashless upload is not theirs to send to, complete or abort.
 		bb := b.with(t)

@@ -634,8 +634,13 @@ func (x *UploadStatusRequest) GetUploadId() string {
 }
 
 type CompleteUploadRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	UploadId      string                 `protobuf:"bytes,1,opt,name=upload_id,json=uploadId,proto3" json:"upload_id,omitempty"`
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	UploadId string                 `protobuf:"bytes,1,opt,name=upload_id,json=uploadId,proto3" json:"upload_id,omitempty"`
+	// Optional: the content hash the client computed meanwhile (of an upload
+	// begun without one). Content that differs is refused as at init with a
+	// hash: HASH_MISMATCH, nothing stored, the chunks dropped (the file
+	// changed while it was read).
+	ContentHash   string `protobuf:"bytes,2,opt,name=content_hash,json=contentHash,proto3" json:"content_hash,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -673,6 +678,13 @@ func (*CompleteUploadRequest) Descriptor() ([]byte, []int) {
 func (x *CompleteUploadRequest) GetUploadId() string {
 	if x != nil {
 		return x.UploadId
+	}
+	return ""
+}
+
+func (x *CompleteUploadRequest) GetContentHash() string {
+	if x != nil {
+		return x.ContentHash
 	}
 	return ""
 }
@@ -1215,9 +1227,10 @@ const file_storage_v1_storage_proto_rawDesc = "" +
 	"\x04size\x18\b \x01(\x03R\x04size\x12!\n" +
 	"\fcontent_hash\x18\t \x01(\tR\vcontentHash\"=\n" +
 	"\x13UploadStatusRequest\x12&\n" +
-	"\tupload_id\x18\x01 \x01(\tB\t\xfaB\x06r\x04\x10\x01(@R\buploadId\"?\n" +
+	"\tupload_id\x18\x01 \x01(\tB\t\xfaB\x06r\x04\x10\x01(@R\buploadId\"\x7f\n" +
 	"\x15CompleteUploadRequest\x12&\n" +
-	"\tupload_id\x18\x01 \x01(\tB\t\xfaB\x06r\x04\x10\x01(@R\buploadId\"<\n" +
+	"\tupload_id\x18\x01 \x01(\tB\t\xfaB\x06r\x04\x10\x01(@R\buploadId\x12>\n" +
+	"\fcontent_hash\x18\x02 \x01(\tB\x1b\xfaB\x18r\x162\x0e^[0-9a-f]{64}$\x98\x01@\xd0\x01\x01R\vcontentHash\"<\n" +
 	"\x12AbortUploadRequest\x12&\n" +
 	"\tupload_id\x18\x01 \x01(\tB\t\xfaB\x06r\x04\x10\x01(@R\buploadId\"\x12\n" +
 	"\x10AbortUploadReply\"l\n" +

@@ -1338,6 +1338,33 @@ func (m *CompleteUploadRequest) validate(all bool) error {
 		errors = append(errors, err)
 	}
 
+	if m.GetContentHash() != "" {
+
+		if utf8.RuneCountInString(m.GetContentHash()) != 64 {
+			err := CompleteUploadRequestValidationError{
+				field:  "ContentHash",
+				reason: "value length must be 64 runes",
+			}
+			if !all {
+				return err
+			}
+			errors = append(errors, err)
+
+		}
+
+		if !_CompleteUploadRequest_ContentHash_Pattern.MatchString(m.GetContentHash()) {
+			err := CompleteUploadRequestValidationError{
+				field:  "ContentHash",
+				reason: "value does not match regex pattern \"^[0-9a-f]{64}$\"",
+			}
+			if !all {
+				return err
+			}
+			errors = append(errors, err)
+		}
+
+	}
+
 	if len(errors) > 0 {
 		return CompleteUploadRequestMultiError(errors)
 	}
@@ -1417,6 +1444,8 @@ var _ interface {
 	Cause() error
 	ErrorName() string
 } = CompleteUploadRequestValidationError{}
+
+var _CompleteUploadRequest_ContentHash_Pattern = regexp.MustCompile("^[0-9a-f]{64}$")
 
 // Validate checks the field values on AbortUploadRequest with the rules
 // defined in the proto definition for this message. If any rules are

@@ -33,14 +33,22 @@ const (
 // only then does it read the chunks' digests. The bytes it publishes are
 // exactly those the digests describe.
 func (uc *UploadUsecase) Complete(ctx context.Context, owner int64, id string) (*FileNode, error) {
+	return uc.CompleteChecked(ctx, owner, id, "")
+}
+
+// CompleteChecked is Complete that also refuses content whose hash is not
+// want (when want is not empty): the client's own hash of a hashless
+// upload, taken while it sent, so a file that changed while it was read is
+// not stored.
+func (uc *UploadUsecase) CompleteChecked(ctx context.Context, owner int64, id, want string) (*FileNode, error) {
 	// One completion per upload in this process; the others share its
 	// outcome. It runs to its end even if the first caller goes away: a
 	// completion left half done helps nobody.
-	key := strconv.FormatInt(owner, 10) + "/" + id
+	key := strconv.FormatInt(owner, 10) + "/" + id + "/" + want
 	res, err, _ := uc.completing.Do(key, func() (any, error) {
 		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), leaseTTL)
 		defer cancel()
-		return uc.complete(cctx, owner, id)
+		return uc.complete(cctx, owner, id, want)
 	})
 	if err != nil {
 		return nil, err
@@ -48,7 +56,7 @@ func (uc *UploadUsecase) Complete(ctx context.Context, owner int64, id string) (
 	return res.(*FileNode), nil
 }
 
-func (uc *UploadUsecase) complete(ctx context.Context, owner int64, id string) (*FileNode, error) {
+func (uc *UploadUsecase) complete(ctx context.Context, owner int64, id, want string) (*FileNode, error) {
 	u, until, err := uc.lease(ctx, owner, id)
 	if err != nil || u.State == UploadCompleted {
 		if err != nil {
@@ -77,12 +85,12 @@ func (uc *UploadUsecase) complete(ctx context.Context, owner int64, id string) (
 		digests = append(digests, c.Digests...)
 	}
 	got := ContentHash(digests)
-	if u.Hashless {
+	if u.Hashless && (want == "" || want == got) {
 		// The server hashed every block itself as it arrived: the content
 		// hash is known now, and nothing else names it.
 		u.ContentHash = got
 	}
-	if got != u.ContentHash {
+	if got != u.ContentHash || (want != "" && got != want) {
 		// Some chunk differs from the file the hash was taken of; which one
 		// cannot be told, so the upload starts over.
 		if err := uc.index.Drop(ctx, id); err != nil {

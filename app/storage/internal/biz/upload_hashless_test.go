@@ -115,3 +115,37 @@ func TestProveHashless(t *testing.T) {
 		t.Errorf("metadata %v", e.Metadata)
 	}
 }
+
+func TestCompleteHashlessChecked(t *testing.T) {
+	data := randomBytes(33, 3*BlockSize+7)
+	other := append([]byte(nil), data...)
+	other[5] ^= 1
+	t.Run("the client's hash differs: nothing stored, chunks dropped", func(t *testing.T) {
+		f := newUpFixture(t)
+		f.noView()
+		u := f.hashless(data)
+		f.completeUpTo(u, data)
+		f.uploads.EXPECT().DeleteChunks(gomock.Any(), int64(1), u.ID).Return(nil)
+		// No blob lookup, no Publish, no node.
+		_, err := f.uc.CompleteChecked(f.ctx, 1, u.ID, HashBytes(other))
+		if e := wantReason(t, err, 422, "HASH_MISMATCH"); e.Metadata["content_hash"] != HashBytes(data) {
+			t.Errorf("metadata.content_hash = %q, want the hash of what was sent", e.Metadata["content_hash"])
+		}
+		if u.ContentHash != "" {
+			t.Errorf("the refused upload took hash %q", u.ContentHash)
+		}
+	})
+	t.Run("the client's hash matches", func(t *testing.T) {
+		f := newUpFixture(t)
+		f.noView()
+		u := f.hashless(data)
+		f.completeUpTo(u, data)
+		f.blobs.EXPECT().Get(gomock.Any(), HashBytes(data)).Return(&Blob{Hash: HashBytes(data), Size: u.Size, Verified: true}, nil)
+		f.blobs.EXPECT().Pin(gomock.Any(), HashBytes(data), gomock.Any()).Return(true, nil)
+		f.store.EXPECT().Discard(gomock.Any(), u).Return(nil)
+		n := f.nodeMade(u, 9)
+		if got, err := f.uc.CompleteChecked(f.ctx, 1, u.ID, HashBytes(data)); err != nil || got != n {
+			t.Fatalf("%v, %v", got, err)
+		}
+	})
+}

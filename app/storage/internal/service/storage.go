@@ -72,7 +72,7 @@ func (s *StorageService) CompleteUpload(ctx context.Context, req *v1.CompleteUpl
 	if err != nil {
 		return nil, err
 	}
-	n, err := s.uploads.Complete(ctx, uid, req.GetUploadId())
+	n, err := s.uploads.CompleteChecked(ctx, uid, req.GetUploadId(), req.GetContentHash())
 	if err != nil {
 		return nil, err
 	}
