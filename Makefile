@@ -84,7 +84,7 @@ cluster: web minio
 cluster-down:
 	bash deploy/local/cluster.sh down
 
-# A fresh cluster, the HTTP/gRPC end-to-end suites and the cluster's
+# A fresh cluster, the HTTP/gRPC and browser end-to-end suites and the cluster's
 # acceptance tests against it, then down (even on failure).
 test-cluster: web minio
 	bash deploy/local/test-cluster.sh

@@ -10,6 +10,10 @@
 #   cluster.sh down     stop every process it started, by PID, and check
 #                       that none is left
 #   cluster.sh status   what runs, from the state folder
+#   cluster.sh empty    delete every row of the services' databases, the
+#                       cluster's Redis and the sign-in codes (schemas and
+#                       blobs stay): a running cluster as a fresh drive, for
+#                       the browser suite (app/web/e2e) as for the Go suites
 #   cluster.sh stop NAME / start NAME
 #                       stop one process cleanly (SIGTERM), or start it again
 #                       as up started it (NAME as in run/: file-2, gateway...)
@@ -640,6 +644,28 @@ down() {
 	say "stopped ${#procs[@]} processes (state kept in $D)"
 }
 
+# empty: the running cluster as a fresh start leaves it, so that a suite's
+# first account is again the administrator. Go suites do the same from
+# app/standalone/cluster_e2e_test.go.
+empty() {
+	[ -f "$ENVF" ] || die "no cluster in $D"
+	# shellcheck disable=SC1090
+	. "$ENVF"
+	pid_of mariadb >/dev/null || die "the cluster's MariaDB does not run (make cluster)"
+	local sql tables
+	tables=$("$(bin_of mariadb)" --no-defaults -uroot -h127.0.0.1 -P"$MARIADB_PORT" -N -B -e \
+		"SELECT CONCAT('\`', table_schema, '\`.\`', table_name, '\`') FROM information_schema.tables
+		 WHERE table_schema LIKE 'clouddrive\\_%' AND table_type = 'BASE TABLE'")
+	[ -n "$tables" ] || die "the cluster's MariaDB has no clouddrive tables: did the services start?"
+	sql="SET FOREIGN_KEY_CHECKS = 0;"
+	for t in $tables; do sql+="TRUNCATE TABLE $t;"; done
+	"$(bin_of mariadb)" --no-defaults -uroot -h127.0.0.1 -P"$MARIADB_PORT" -e "$sql"
+	# The cluster's own Redis (not the machine's shared one): all of it.
+	redis-cli -h 127.0.0.1 -p "$REDIS_PORT" FLUSHALL >/dev/null
+	[ ! -f "$D/user/codes.log" ] || : >"$D/user/codes.log"
+	say "emptied $(wc -w <<<"$tables") tables and Redis"
+}
+
 status() {
 	[ -f "$ENVF" ] || { say "no cluster in $D"; return 1; }
 	info
@@ -649,6 +675,7 @@ case "${1:-}" in
 up) up ;;
 down) down ;;
 status) status ;;
+empty) empty ;;
 stop)
 	[ $# -eq 2 ] || die "usage: cluster.sh stop NAME"
 	if [ "$2" = minio ]; then
@@ -662,5 +689,5 @@ start)
 	[ $# -eq 2 ] || die "usage: cluster.sh start NAME"
 	if [ "$2" = minio ]; then start_minio; else start_again "$2"; fi
 	;;
-*) die "usage: cluster.sh up | down | status | stop NAME | start NAME" ;;
+*) die "usage: cluster.sh up | down | status | empty | stop NAME | start NAME" ;;
 esac

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# `make test-cluster`: a fresh cluster in a temporary folder, the CLI's and
-# the HTTP and gRPC end-to-end suites against it (app/cli, app/standalone
-# with CLOUDDRIVE_E2E_CLUSTER), then the cluster's own acceptance tests
+# `make test-cluster`: a fresh cluster in a temporary folder, the CLI's, the
+# HTTP and gRPC and the browser end-to-end suites against it (app/cli,
+# app/standalone, app/web/e2e with CLOUDDRIVE_E2E_CLUSTER), then the
+# cluster's own acceptance tests
 # (deploy/local: balancing, SIGKILL, deregistration, and the faults of
 # fault_*_test.go), and the cluster down
 # whatever happened.
@@ -9,6 +10,7 @@
 # Environment:
 #   CLUSTER_DIR    the state folder (default: a new one under /tmp, removed after)
 #   CLUSTER_E2E    -run pattern of the end-to-end suites (default below)
+#   CLUSTER_WEB_E2E  0 leaves the browser suite out (default 1)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -41,6 +43,12 @@ go test -count=1 -timeout 10m -run '^TestDrive$' ./app/cli/internal/cli/ || fail
 # The suites that go through the HTTP and gRPC API; the WebDAV suite (litmus,
 # rclone and 300 MB) runs against the binary only, to keep this to minutes.
 go test -count=1 -timeout 20m -run "${CLUSTER_E2E:-^TestE2E}" ./app/standalone/ || failed=1
+# The browser suite (app/web/e2e, headless Chromium) through the gateway,
+# on the cluster emptied by its harness. CLUSTER_WEB_E2E=0 leaves it out.
+if [ "${CLUSTER_WEB_E2E:-1}" = 1 ]; then
+	(cd app/web && { [ -d node_modules/playwright-core ] || npm ci --no-audit --no-fund; } &&
+		E2E_OUTPUT="$CLUSTER_DIR/web-e2e" npm run test:e2e) || failed=1
+fi
 # Last: they kill and stop instances.
 go test -count=1 -timeout 10m ./deploy/local/ || failed=1
 exit "$failed"

@@ -1,12 +1,13 @@
 // The end-to-end harness: the standalone binary on free ports with a
-// throwaway data folder, Debian's Chromium through playwright-core, a
+// throwaway data folder (or a running `make cluster`'s gateway, with
+// CLOUDDRIVE_E2E_CLUSTER), Debian's Chromium through playwright-core, a
 // console watch that fails on errors the app did not expect, screenshots,
 // and test files of a given size.
 
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, mkdtemp, open, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -40,10 +41,45 @@ function freePort() {
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /**
+ * The state folder of a running `make cluster` to test instead of the
+ * binary (CLOUDDRIVE_E2E_CLUSTER, as for the Go suites); '' for the binary.
+ */
+export const clusterDir = process.env.CLOUDDRIVE_E2E_CLUSTER ?? '';
+
+/**
+ * The running cluster's gateway, emptied first (deploy/local/cluster.sh
+ * empty) so the story starts on a fresh drive as with the binary. stop()
+ * leaves the cluster running: it is not the suite's.
+ */
+async function clusterServer() {
+  const env = Object.fromEntries(
+    (await readFile(path.join(clusterDir, 'cluster.env'), 'utf8').catch((e) => {
+      throw new Error(`CLOUDDRIVE_E2E_CLUSTER=${clusterDir}: ${e.message} (start it with make cluster)`);
+    }))
+      .split('\n')
+      .filter((l) => l.includes('='))
+      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+  );
+  if (!env.GATEWAY_HTTP) throw new Error(`${clusterDir}/cluster.env names no gateway port`);
+  const r = spawnSync('bash', [path.join(repoDir, 'deploy/local/cluster.sh'), 'empty'], {
+    env: { ...process.env, CLUSTER_DIR: clusterDir },
+    encoding: 'utf8',
+  });
+  if (r.status !== 0) throw new Error(`emptying the cluster in ${clusterDir} failed: ${r.stderr || r.error}`);
+  const url = `http://127.0.0.1:${env.GATEWAY_HTTP}`;
+  if (!(await fetch(`${url}/healthz`)).ok) throw new Error(`the cluster's gateway at ${url} is not healthy`);
+  return { url, data: null, cluster: clusterDir, stop: async () => undefined };
+}
+
+/**
  * Starts bin/clouddrive (or $CLOUDDRIVE_BIN) with a fresh data folder on
  * free ports and waits for /healthz. stop() ends it and removes the data.
+ * With CLOUDDRIVE_E2E_CLUSTER, the running cluster instead (data is null:
+ * a step that restarts the server or reads its folder runs against the
+ * binary only).
  */
 export async function startServer() {
+  if (clusterDir) return clusterServer();
   const bin = process.env.CLOUDDRIVE_BIN ?? path.join(repoDir, 'bin', 'clouddrive');
   const data = await mkdtemp(path.join(os.tmpdir(), 'clouddrive-e2e-'));
   const log = createWriteStream(path.join(outDir, 'server.log'));
