@@ -29,6 +29,8 @@ type LocalStore struct {
 	root string
 	// boot names this boot of the machine (the kernel's boot id).
 	boot string
+	// dirs are the blob fan-out folders known durable.
+	dirs durableDirs
 }
 
 var _ biz.BlobStore = (*LocalStore)(nil)
@@ -39,7 +41,7 @@ func NewLocalStore(root string) (*LocalStore, error) {
 		return nil, errors.New("local store: no root folder")
 	}
 	for _, d := range []string{"uploads", "blobs"} {
-		if err := os.MkdirAll(filepath.Join(root, d), 0o700); err != nil {
+		if err := mkdirDurable(filepath.Join(root, d)); err != nil {
 			return nil, err
 		}
 	}
@@ -94,6 +96,16 @@ func (s *LocalStore) Begin(_ context.Context, u *biz.Upload) (string, error) {
 	// Sparse on most file systems: space is taken as chunks arrive.
 	if err := f.Truncate(u.Size); err != nil {
 		return "", err
+	}
+	// A recorded upload resumes after a power cut, so its part file must
+	// still have its name then: without it every chunk write would find the
+	// upload gone while its record says open. The chunks' bytes need no
+	// sync here (see LocalStore). An upload with no expiry is the single-
+	// request path's, never recorded: nothing to resume, no fsync to pay.
+	if !u.ExpiresAt.IsZero() {
+		if err := syncDir(filepath.Dir(s.partPath(u))); err != nil {
+			return "", err
+		}
 	}
 	return filepath.Base(s.partPath(u)), nil
 }
@@ -152,7 +164,7 @@ func (s *LocalStore) Publish(_ context.Context, u *biz.Upload, chunks []*biz.Chu
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(filepath.Dir(dst), 0o700); err != nil {
+	if err := s.dirs.makeDurable(filepath.Join(s.root, "blobs"), filepath.Dir(dst)); err != nil {
 		return err
 	}
 	if err := os.Rename(part, dst); err != nil {
