@@ -1,10 +1,12 @@
 package main
 
 // Open descriptors by kind, so a change between before and after the mix
-// says what it is: connections by TCP state (an idle keep-alive is
-// ESTABLISHED, one the peer closed and the server never did is CLOSE_WAIT,
-// which is a leak), files by suffix (a SQLite database holds its -wal and
-// -shm per connection), pipes, epoll and the like.
+// says what it is: connections by TCP state and, when the port is one the
+// target names (the cluster's MariaDB, Redis, a service...), by peer (an
+// idle pooled or keep-alive connection is ESTABLISHED; one the peer closed
+// and the process never did is CLOSE_WAIT, which is a leak), files by suffix
+// (a SQLite database holds its -wal and -shm per connection), pipes, epoll
+// and the like.
 
 import (
 	"bufio"
@@ -22,8 +24,15 @@ var tcpStates = map[string]string{
 	"06": "TIME_WAIT", "07": "CLOSE", "08": "CLOSE_WAIT", "09": "LAST_ACK", "0A": "LISTEN", "0B": "CLOSING",
 }
 
-// fdKinds counts the open descriptors of pid by kind.
-func fdKinds(pid int) (map[string]int, error) {
+// tcpSocket is one line of /proc/net/tcp.
+type tcpSocket struct {
+	state             string
+	local, remotePort int
+}
+
+// fdKinds counts the open descriptors of pid by kind; ports names the
+// ports the target knows ("mariadb", "file-1 grpc").
+func fdKinds(pid int, ports map[int]string) (map[string]int, error) {
 	dir := fmt.Sprintf("/proc/%d/fd", pid)
 	ents, err := os.ReadDir(dir)
 	if err != nil {
@@ -36,19 +45,29 @@ func fdKinds(pid int) (map[string]int, error) {
 		if err != nil {
 			continue // closed meanwhile
 		}
-		out[fdKind(target, sockets)]++
+		out[fdKind(target, sockets, ports)]++
 	}
 	return out, nil
 }
 
 // fdKind names what one descriptor's link target is.
-func fdKind(target string, sockets map[string]string) string {
+func fdKind(target string, sockets map[string]tcpSocket, ports map[int]string) string {
 	switch {
 	case strings.HasPrefix(target, "socket:["):
-		if st, ok := sockets[strings.TrimSuffix(strings.TrimPrefix(target, "socket:["), "]")]; ok {
-			return "tcp " + st
+		sk, ok := sockets[strings.TrimSuffix(strings.TrimPrefix(target, "socket:["), "]")]
+		if !ok {
+			return "socket (not tcp)"
 		}
-		return "socket (not tcp)"
+		if sk.state == "LISTEN" {
+			return "tcp LISTEN"
+		}
+		if name, ok := ports[sk.local]; ok {
+			return "tcp " + sk.state + " into " + name
+		}
+		if name, ok := ports[sk.remotePort]; ok {
+			return "tcp " + sk.state + " to " + name
+		}
+		return "tcp " + sk.state
 	case strings.HasPrefix(target, "pipe:"):
 		return "pipe"
 	case strings.HasPrefix(target, "anon_inode:"):
@@ -67,9 +86,9 @@ func fdKind(target string, sockets map[string]string) string {
 }
 
 // socketStates maps the inode of each TCP socket of pid's network
-// namespace to its state.
-func socketStates(pid int) map[string]string {
-	out := map[string]string{}
+// namespace to its state and ports.
+func socketStates(pid int) map[string]tcpSocket {
+	out := map[string]tcpSocket{}
 	for _, name := range []string{"tcp", "tcp6"} {
 		f, err := os.Open(fmt.Sprintf("/proc/%d/net/%s", pid, name))
 		if err != nil {
@@ -81,8 +100,9 @@ func socketStates(pid int) map[string]string {
 	return out
 }
 
-// parseTCP reads /proc/net/tcp lines: "sl local rem st ... uid timeout inode".
-func parseTCP(sc *bufio.Scanner, out map[string]string) {
+// parseTCP reads /proc/net/tcp lines: "sl local rem st ... uid timeout
+// inode", addresses as hex "0100007F:1F90".
+func parseTCP(sc *bufio.Scanner, out map[string]tcpSocket) {
 	sc.Scan() // the header
 	for sc.Scan() {
 		f := strings.Fields(sc.Text())
@@ -93,8 +113,14 @@ func parseTCP(sc *bufio.Scanner, out map[string]string) {
 		if st == "" {
 			st = "state " + f[3]
 		}
-		out[f[9]] = st
+		out[f[9]] = tcpSocket{state: st, local: hexPort(f[1]), remotePort: hexPort(f[2])}
 	}
+}
+
+func hexPort(addr string) int {
+	_, p, _ := strings.Cut(addr, ":")
+	n, _ := strconv.ParseUint(p, 16, 16)
+	return int(n)
 }
 
 // kindsDiff says which kinds changed between before and after, largest

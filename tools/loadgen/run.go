@@ -165,7 +165,7 @@ func run(ctx context.Context, o *options) (bool, error) {
 				return
 			case <-tick.C:
 				for _, p := range t.procs {
-					if s, err := look(p); err == nil {
+					if s, err := look(p, t.ports); err == nil {
 						rssMu.Lock()
 						rss[p.name] = append(rss[p.name], rssAt{time.Since(start), s.rss})
 						rssMu.Unlock()
@@ -225,7 +225,7 @@ type rssAt struct {
 func lookAll(t *target) map[string]sample {
 	out := map[string]sample{}
 	for _, p := range t.procs {
-		if s, err := look(p); err == nil {
+		if s, err := look(p, t.ports); err == nil {
 			out[p.name] = s
 		}
 	}

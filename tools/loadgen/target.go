@@ -31,6 +31,9 @@ type target struct {
 	procs []proc
 	stop  func()
 	dir   string // the cluster's state folder
+	// ports names the ports of the target's processes and dependencies, so
+	// that descriptors say which peer a connection is with.
+	ports map[int]string
 }
 
 func freePort() (int, error) {
@@ -102,7 +105,8 @@ func startStandalone(bin string) (*target, error) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	return &target{base: base, procs: []proc{{"standalone", cmd.Process.Pid, "", base + "/metrics"}}, stop: stop}, nil
+	return &target{base: base, procs: []proc{{"standalone", cmd.Process.Pid, "", base + "/metrics"}}, stop: stop,
+		ports: map[int]string{hp: "http", gp: "grpc"}}, nil
 }
 
 func tail(s string, n int) string {
@@ -116,7 +120,7 @@ func openCluster(dir string) (*target, error) {
 	if err != nil {
 		return nil, err
 	}
-	t := &target{base: "http://127.0.0.1:" + env["GATEWAY_HTTP"], stop: func() {}, dir: dir}
+	t := &target{base: "http://127.0.0.1:" + env["GATEWAY_HTTP"], stop: func() {}, dir: dir, ports: portNames(env)}
 	pids, _ := filepath.Glob(filepath.Join(dir, "run", "*.pid"))
 	sort.Strings(pids)
 	for _, p := range pids {
@@ -139,6 +143,30 @@ func openCluster(dir string) (*target, error) {
 		return nil, fmt.Errorf("%s: no service running (make cluster)", dir)
 	}
 	return t, nil
+}
+
+// portNames names the ports of cluster.env: MARIADB_PORT is "mariadb",
+// FILE_1_GRPC "file-1 grpc".
+func portNames(env map[string]string) map[int]string {
+	out := map[int]string{}
+	for k, v := range env {
+		port, err := strconv.Atoi(v)
+		if err != nil {
+			continue
+		}
+		name := strings.ToLower(k)
+		if n, ok := strings.CutSuffix(name, "_port"); ok {
+			name = n
+		} else if n, ok := strings.CutSuffix(name, "_http"); ok {
+			name = n + " http"
+		} else if n, ok := strings.CutSuffix(name, "_grpc"); ok {
+			name = n + " grpc"
+		} else {
+			continue
+		}
+		out[port] = strings.ReplaceAll(name, "_", "-")
+	}
+	return out
 }
 
 func readEnv(path string) (map[string]string, error) {
@@ -179,7 +207,7 @@ type sample struct {
 
 var metricsClient = &http.Client{Timeout: 3 * time.Second, Transport: &http.Transport{Proxy: nil}}
 
-func look(p proc) (sample, error) {
+func look(p proc, ports map[int]string) (sample, error) {
 	s := sample{goroutines: -1}
 	if p.pidFile != "" {
 		if pid, err := readPID(p.pidFile); err == nil {
@@ -196,7 +224,7 @@ func look(p proc) (sample, error) {
 			s.rss = kb << 10
 		}
 	}
-	if kinds, err := fdKinds(p.pid); err == nil {
+	if kinds, err := fdKinds(p.pid, ports); err == nil {
 		s.kinds = kinds
 		for _, n := range kinds {
 			s.fds += n
