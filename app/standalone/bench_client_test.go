@@ -135,17 +135,35 @@ const (
 	benchNodeJSON    = 350
 )
 
+// chunkSize is the server's chunk size for a file of size bytes, from an
+// init that is aborted at once (untimed).
+func (e *benchEnv) chunkSize(u *benchUser, size int64) (int64, error) {
+	tok, err := e.token(u)
+	if err != nil {
+		return 0, err
+	}
+	hash := newBenchContent(benchNextSeed(), 1).hash // content nobody stored
+	var s storagev1.UploadSession
+	if err := e.call("/v1/upload/init", tok, map[string]any{"name": "probe.bin", "size": size, "content_hash": hash, "on_conflict": "rename"}, &s); err != nil {
+		return 0, err
+	}
+	if err := e.call("/v1/upload/abort", tok, map[string]string{"upload_id": s.GetUploadId()}, nil); err != nil {
+		return 0, err
+	}
+	return s.GetChunkSize(), nil
+}
+
 // sinkUpload is the loopback baseline of an upload: the same requests (a
-// JSON POST, the chunk PUTs with workers in flight, a JSON POST) to a
-// helper that does nothing with them.
-func (e *benchEnv) sinkUpload(c *benchContent, workers int) error {
+// JSON POST, the chunk PUTs of chunkSize with workers in flight, a JSON
+// POST) to a helper that does nothing with them.
+func (e *benchEnv) sinkUpload(c *benchContent, chunkSize int64, workers int) error {
 	init := []byte(`{"name":"sink.bin","size":` + strconv.FormatInt(c.size, 10) + `,"content_hash":"` + hex.EncodeToString(make([]byte, 32)) + `"}`)
 	if err := e.rt(http.MethodPost, init, benchSessionJSON); err != nil {
 		return err
 	}
-	count := (c.size + benchPiece - 1) / benchPiece
+	count := (c.size + chunkSize - 1) / chunkSize
 	sink := func(i int64) string { return e.helper + "/sink/" + strconv.FormatInt(i, 10) }
-	if err := e.putPieces(c, benchPiece, count, workers, sink, ""); err != nil {
+	if err := e.putPieces(c, chunkSize, count, workers, sink, ""); err != nil {
 		return err
 	}
 	return e.rt(http.MethodPost, []byte(`{"upload_id":"0123456789"}`), benchNodeJSON)

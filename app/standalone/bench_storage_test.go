@@ -78,6 +78,10 @@ func BenchmarkStorageBaselines(b *testing.B) {
 func BenchmarkStorageUpload(b *testing.B) {
 	e := getBenchEnv(b)
 	d := e.disk(b)
+	chunk, err := e.chunkSize(e.admin, e.cfg.bigSize)
+	if err != nil {
+		b.Fatal(err)
+	}
 	for _, v := range []struct {
 		name, label string
 		inFlight    int
@@ -108,7 +112,7 @@ func BenchmarkStorageUpload(b *testing.B) {
 				// The sink and the server take turns going first.
 				runSink := func() {
 					start := time.Now()
-					if err := e.sinkUpload(c, v.inFlight); err != nil {
+					if err := e.sinkUpload(c, chunk, v.inFlight); err != nil {
 						b.Fatal(err)
 					}
 					sink = append(sink, benchMBps(size, time.Since(start)))

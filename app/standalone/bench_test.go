@@ -76,7 +76,7 @@ import (
 )
 
 const (
-	benchPiece        = 8 << 20   // the baselines' request size (the server's default chunk)
+	benchPiece        = 8 << 20   // dd's block, the loopback source's pattern
 	benchBlock        = 4 << 20   // the content hash's block
 	benchInstantSize  = 1 << 20   // each content of the instant-upload scenario
 	benchSmallSize    = 4 << 10   // the small files

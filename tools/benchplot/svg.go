@@ -16,7 +16,7 @@ import (
 // script, no external font.
 
 const (
-	width    = 1280
+	width    = 1360
 	margin   = 20
 	labelW   = 340
 	plotX0   = margin + labelW
@@ -248,10 +248,7 @@ func render(rs []*Result) string {
 func (w *svgWriter) row(a axis, s *section, r *Result, y float64) {
 	c := colorOf(r)
 	w.text(plotX0-8, y+11, 12, "end", "#111827", "bold", r.Scenario)
-	sub := r.Case
-	if r.Scenario != "baseline" {
-		sub += " · " + r.Target
-	}
+	sub := r.Case + " · " + r.Target
 	w.text(plotX0-8, y+25, 11, "end", "#4b5563", "normal", sub)
 	title := fmt.Sprintf("%s / %s (%s): median %s %s, p99 %s, n=%d", r.Scenario, r.Case, r.Target, num(r.Median), r.Unit, num(r.P99), r.N)
 	w.rect(plotX0, y, a.x(r.Median)-plotX0, mainH, c, title)
