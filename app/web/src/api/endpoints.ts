@@ -85,7 +85,7 @@ export function makeApi(c: ApiClient) {
       changes: (q: { cursor?: string; page_size?: number; latest?: boolean }) => c.get<ChangesReply>('/v1/changes', q),
     },
     storage: {
-      initUpload: (b: { parent_id: string; name: string; size: number; content_hash: string; on_conflict?: OnConflict | 'version'; mime?: string }) =>
+      initUpload: (b: { parent_id: string; name: string; size: number; content_hash?: string; on_conflict?: OnConflict | 'version'; mime?: string }) =>
         c.post<UploadSession>('/v1/upload/init', b),
       status: (upload_id: string) => c.get<UploadSession>('/v1/upload/status', { upload_id }),
       complete: (upload_id: string) => c.post<Node>('/v1/upload/complete', { upload_id }),

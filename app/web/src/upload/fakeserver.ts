@@ -61,16 +61,17 @@ export class FakeServer {
       chunk_size: String(this.chunkSize),
       chunk_count: String(Math.ceil(s.req.size / this.chunkSize)),
       uploaded_chunks: [...s.held.keys()].map(String),
-      challenge: { nonce: s.nonce, ranges: [{ offset: String(s.offset), length: String(s.length) }, { offset: '0', length: String(Math.min(3, s.req.size)) }] },
+      challenge: !s.req.content_hash ? undefined : { nonce: s.nonce, ranges: [{ offset: String(s.offset), length: String(s.length) }, { offset: '0', length: String(Math.min(3, s.req.size)) }] },
     };
   }
 
   init(r: InitRequest): UploadSession {
     this.inits.push(r);
-    if (r.on_conflict === 'fail' && this.isTaken(r.parent_id, r.name)) throw new ApiError(409, 'NAME_CONFLICT', `“${r.name}” already exists here`);
+    // Only an upload with a hash is found again by a later init.
     for (const s of this.sessions.values()) {
-      if (s.open && s.req.parent_id === r.parent_id && s.req.name === r.name && s.req.content_hash === r.content_hash) return this.session(s);
+      if (r.content_hash && s.open && s.req.parent_id === r.parent_id && s.req.name === r.name && s.req.content_hash === r.content_hash) return this.session(s);
     }
+    if (r.on_conflict === 'fail' && this.isTaken(r.parent_id, r.name)) throw new ApiError(409, 'NAME_CONFLICT', `“${r.name}” already exists here`);
     const length = Math.min(r.size, 64);
     const s: Sess = { id: `up${++this.n}`, req: r, held: new Map(), nonce: '0f'.repeat(16), offset: Math.max(0, r.size - length - 3), length, open: true };
     this.sessions.set(s.id, s);
@@ -79,6 +80,7 @@ export class FakeServer {
 
   async prove(id: string, proof: string): Promise<Node> {
     const s = this.get(id);
+    if (!s.req.content_hash) throw new ApiError(400, 'VALIDATION_FAILED', 'this upload was started without a content hash');
     const blob = this.blobs.get(s.req.content_hash);
     if (!blob) throw new ApiError(403, 'PROOF_REJECTED', 'no');
     const want = await proofOfPossession(new Blob([blob as Uint8Array<ArrayBuffer>]), s.nonce, [
@@ -125,8 +127,12 @@ export class FakeServer {
     if (missing.length) throw new ApiError(409, 'CHUNKS_MISSING', 'missing', { missing: missing.join(',') });
     const all = new Uint8Array(s.req.size);
     for (const [i, b] of s.held) all.set(b, i * this.chunkSize);
-    if ((await contentHash(new Blob([all]))) !== s.req.content_hash) throw new ApiError(422, 'HASH_MISMATCH', 'mismatch');
-    this.blobs.set(s.req.content_hash, all);
+    const got = await contentHash(new Blob([all]));
+    // Hashless: the server's own hash of what arrived names the content.
+    const want = s.req.content_hash || got;
+    if (got !== want) throw new ApiError(422, 'HASH_MISMATCH', 'mismatch');
+    this.blobs.set(want, all);
+    s.req = { ...s.req, content_hash: want };
     s.open = false;
     return this.node(s);
   }

@@ -58,6 +58,7 @@ export function recordOf(j: Job): UploadRecord {
     mime: j.mime,
     contentHash: j.contentHash,
     uploadId: j.uploadId,
+    hashless: j.hashless,
     onConflict: j.onConflict,
     createdAt: j.createdAt,
   };

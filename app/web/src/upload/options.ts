@@ -30,6 +30,12 @@ export interface QueueOptions {
   decideConflict?: DecideConflict;
   /** How often progress is published, at most (ms). */
   throttleMs?: number;
+  /**
+   * Files up to this size are hashed before anything is sent (cheap, and an
+   * instant upload then sends nothing); larger ones are sent at once and
+   * hashed alongside (4 MiB).
+   */
+  hashFirstUpTo?: number;
 }
 
 export type Options = Required<Omit<QueueOptions, 'onUploaded' | 'decideConflict'>> & Pick<QueueOptions, 'onUploaded' | 'decideConflict'>;
@@ -43,6 +49,7 @@ export function withDefaults(o: QueueOptions): Options {
     sleep: abortableSleep,
     newKey: randomKey,
     throttleMs: 150,
+    hashFirstUpTo: 4 * 1024 * 1024,
     ...o,
   };
 }

@@ -1,7 +1,9 @@
-// The protocol for one file, step by step: hash it (in the worker), resume
-// its session or start one, try the instant upload through the proof of
-// possession, send the missing chunks, complete. A session found gone on
-// the way is started again once.
+// The protocol for one file, step by step. A small file (or one whose hash
+// is known): hash it (in the worker), resume its session or start one, try
+// the instant upload through the proof of possession, send the missing
+// chunks, complete. A larger new file starts sending at once and is hashed
+// alongside (parallel.ts). A session found gone on the way is started again
+// once.
 
 import { ApiError } from '../api/errors';
 import type { UploadSession } from '../api/types';
@@ -10,6 +12,7 @@ import { SessionGone, isSessionGone, sendChunks, sessionError } from './chunks';
 import { proofOfPossession } from './contenthash';
 import { type Job, applySession } from './job';
 import type { Runner } from './runner';
+import { sendWhileHashing } from './parallel';
 import type { InitRequest } from './transport';
 
 export async function uploadFile(r: Runner, j: Job, signal: AbortSignal): Promise<void> {
@@ -18,12 +21,15 @@ export async function uploadFile(r: Runner, j: Job, signal: AbortSignal): Promis
   } catch (e) {
     if (!(e instanceof SessionGone) || signal.aborted) throw e;
     j.uploadId = undefined;
+    j.hashless = undefined;
     j.held.clear();
     await steps(r, j, signal);
   }
 }
 
 async function steps(r: Runner, j: Job, signal: AbortSignal): Promise<void> {
+  // A session started without the hash goes on as it began.
+  if (j.hashless || (!j.contentHash && !j.uploadId && j.size > r.o.hashFirstUpTo)) return sendWhileHashing(r, j, signal);
   await hashFile(r, j, signal);
   j.state = 'uploading';
   r.emit();
@@ -32,7 +38,7 @@ async function steps(r: Runner, j: Job, signal: AbortSignal): Promise<void> {
   await sendAndComplete(r, j, signal);
 }
 
-async function hashFile(r: Runner, j: Job, signal: AbortSignal): Promise<void> {
+export async function hashFile(r: Runner, j: Job, signal: AbortSignal): Promise<void> {
   if (j.contentHash) return;
   j.state = 'hashing';
   j.hashed = 0;
@@ -53,7 +59,7 @@ async function hashFile(r: Runner, j: Job, signal: AbortSignal): Promise<void> {
 }
 
 /** The saved session when the server still has it, else a new one. */
-async function openSession(r: Runner, j: Job, signal: AbortSignal): Promise<UploadSession> {
+export async function openSession(r: Runner, j: Job, signal: AbortSignal, withHash = true): Promise<UploadSession> {
   const t = r.o.transport;
   let session: UploadSession | undefined;
   if (j.uploadId) {
@@ -65,8 +71,9 @@ async function openSession(r: Runner, j: Job, signal: AbortSignal): Promise<Uplo
     }
   }
   if (!session) {
-    session = await initSession(r, j);
+    session = await initSession(r, j, withHash);
     j.uploadId = session.upload_id;
+    j.hashless = withHash ? undefined : true;
     await r.save(j);
   }
   if (signal.aborted) throw new DOMException('aborted', 'AbortError');
@@ -84,10 +91,10 @@ export class Skipped extends Error {}
  * of the file there, keep both renames this one); the answer is saved with
  * the session so a reload does not ask again.
  */
-async function initSession(r: Runner, j: Job): Promise<UploadSession> {
+export async function initSession(r: Runner, j: Job, withHash = true): Promise<UploadSession> {
   const decide = j.decide ?? r.o.decideConflict;
   const init = (on_conflict: InitRequest['on_conflict']) =>
-    r.o.transport.init({ parent_id: j.parentId, name: j.name, size: j.size, content_hash: j.contentHash!, on_conflict, mime: j.mime });
+    r.o.transport.init({ parent_id: j.parentId, name: j.name, size: j.size, content_hash: withHash ? j.contentHash : undefined, on_conflict, mime: j.mime });
   if (j.onConflict || !decide) return init(j.onConflict ?? 'rename');
   try {
     return await init('fail');
@@ -121,11 +128,15 @@ async function proveInstead(r: Runner, j: Job, session: UploadSession): Promise<
   }
 }
 
-/** Sends what the server lacks and completes; sends again what complete says is missing. */
-async function sendAndComplete(r: Runner, j: Job, signal: AbortSignal): Promise<void> {
+/**
+ * Sends what the server lacks and completes; sends again what complete says
+ * is missing. beforeComplete may finish the file another way (true: done).
+ */
+export async function sendAndComplete(r: Runner, j: Job, signal: AbortSignal, beforeComplete?: () => Promise<boolean>): Promise<void> {
   const t = r.o.transport;
   for (let round = 0; ; round++) {
     await sendChunks(r, j, signal);
+    if (beforeComplete && (await beforeComplete())) return;
     j.state = 'completing';
     r.emit();
     try {

@@ -15,6 +15,8 @@ export interface UploadRecord {
   mime?: string;
   contentHash?: string;
   uploadId?: string;
+  /** The session was started without the content hash (sent while hashing). */
+  hashless?: boolean;
   /** The user's answer to a name conflict, once asked (init sends it). */
   onConflict?: 'version' | 'rename';
   createdAt: number;

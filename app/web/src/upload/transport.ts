@@ -11,7 +11,8 @@ export interface InitRequest {
   parent_id: string;
   name: string;
   size: number;
-  content_hash: string;
+  /** Absent: a hashless upload (sent while the file is hashed; no challenge, resumed by its id only). */
+  content_hash?: string;
   /** fail: NAME_CONFLICT when the name is taken (then the user is asked); version: replace, keeping the old as a version; rename: keep both. */
   on_conflict: 'fail' | 'rename' | 'version';
   mime?: string;
