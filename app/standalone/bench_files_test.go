@@ -279,7 +279,7 @@ func BenchmarkFilesOps(b *testing.B) {
 			base = append(base, benchMs(time.Since(start)))
 		}
 		e.record(b, benchResult{Scenario: "file operations", Case: label, Kind: "latency", Unit: "ms",
-			Baselines: []benchBaseline{baseline(fmt.Sprintf("%d loopback round trips", trips), "ms", base, false)},
+			Baselines: []benchBaseline{baseline(benchTrips(trips), "ms", base, false)},
 			CPU:       float64(cpu) / float64(time.Millisecond) / float64(len(lat)), CPUUnit: "ms/op"}, lat)
 	}
 
@@ -321,4 +321,11 @@ func BenchmarkFilesOps(b *testing.B) {
 			}
 		}
 	})
+}
+
+func benchTrips(n int) string {
+	if n == 1 {
+		return "1 loopback round trip"
+	}
+	return fmt.Sprintf("%d loopback round trips", n)
 }
