@@ -21,7 +21,7 @@ type Data struct {
 // names, migrated by migrate, and Redis when c has an address. The function
 // returned closes both.
 func OpenData(c *confv1.Data, migrate func(*gorm.DB) error, service string, logger log.Logger) (*Data, func(), error) {
-	db, err := Open(Config{Driver: c.GetDatabase().GetDriver(), Source: c.GetDatabase().GetSource()})
+	db, err := Open(Config{Driver: c.GetDatabase().GetDriver(), Source: c.GetDatabase().GetSource(), Name: service})
 	if err != nil {
 		return nil, nil, err
 	}

@@ -3,6 +3,7 @@
 package database
 
 import (
+	"cmp"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -21,6 +22,8 @@ type Config struct {
 	Source string // a DSN, or a file path for sqlite
 	// MaxOpenConns caps the pool (0: 50 on MySQL, SQLiteMaxOpen on SQLite).
 	MaxOpenConns int
+	// Name labels the database's statement counters (default "db").
+	Name string
 }
 
 // SQLite's pool: one file and one writer at a time, so a few connections
@@ -31,13 +34,17 @@ const (
 	SQLiteMaxIdle = 4
 )
 
-// Open connects, tunes the pool for the driver and traces statements.
+// Open connects, tunes the pool for the driver, traces statements and
+// counts them.
 func Open(c Config) (*gorm.DB, error) {
 	db, err := open(c)
 	if err != nil {
 		return nil, err
 	}
 	if err := db.Use(tracing{}); err != nil {
+		return nil, fmt.Errorf("database: %w", err)
+	}
+	if err := db.Use(counting{name: cmp.Or(c.Name, "db")}); err != nil {
 		return nil, fmt.Errorf("database: %w", err)
 	}
 	return db, nil
