@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -129,6 +130,39 @@ func (w *benchRSSWatch) end() float64 {
 		peak = max(peak, benchProcKB(w.pid, "VmHWM"))
 	}
 	return float64(peak-w.before) / 1024
+}
+
+// benchMachine describes the machine and the disk measured: cores and
+// model (and whether it hashes with SHA-NI), memory, the data folder's file
+// system, the kernel, Go.
+func benchMachine(dataDir string) string {
+	model, sha := "", ""
+	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for _, line := range strings.Split(string(b), "\n") {
+			if v, ok := strings.CutPrefix(line, "model name"); ok && model == "" {
+				model = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(v), ":"))
+			}
+			if strings.HasPrefix(line, "flags") && strings.Contains(line, " sha_ni") {
+				sha = " with SHA-NI"
+			}
+		}
+	}
+	mem := 0.0
+	if b, err := os.ReadFile("/proc/meminfo"); err == nil {
+		for _, line := range strings.Split(string(b), "\n") {
+			if v, ok := strings.CutPrefix(line, "MemTotal:"); ok {
+				kb, _ := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 64)
+				mem = kb / (1 << 20)
+			}
+		}
+	}
+	fs := "?"
+	if out, err := exec.Command("stat", "-f", "-c", "%T", dataDir).Output(); err == nil {
+		fs = strings.TrimSpace(string(out))
+	}
+	kernel, _ := os.ReadFile("/proc/sys/kernel/osrelease")
+	return fmt.Sprintf("%d cores (%s%s), %.0f GiB, data on %s, Linux %s, %s",
+		runtime.NumCPU(), model, sha, mem, fs, strings.TrimSpace(string(kernel)), runtime.Version())
 }
 
 // benchLoad is the machine's load average (1, 5, 15 min): other work on

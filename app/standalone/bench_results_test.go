@@ -29,6 +29,7 @@ type benchResult struct {
 	Time     string `json:"time"`
 	Target   string `json:"target"` // "standalone" or "cluster"
 	Commit   string `json:"commit"`
+	Machine  string `json:"machine"`
 	Load     string `json:"load"` // load average (1, 5, 15 min) at the end
 	Scenario string `json:"scenario"`
 	Case     string `json:"case"`
@@ -62,7 +63,7 @@ func (e *benchEnv) record(b *testing.B, r benchResult, samples []float64) {
 	rate := r.Kind == "rate"
 	r.N = len(samples)
 	r.Median, r.P99 = benchStats(samples, rate)
-	r.Time, r.Target, r.Commit, r.Load = time.Now().UTC().Format(time.RFC3339), e.target, e.commit, benchLoad()
+	r.Time, r.Target, r.Commit, r.Machine, r.Load = time.Now().UTC().Format(time.RFC3339), e.target, e.commit, e.machine, benchLoad()
 	if n := e.refused.n.Swap(0); n > 0 {
 		if r.Extra == nil {
 			r.Extra = map[string]float64{}

@@ -149,6 +149,7 @@ type benchEnv struct {
 	cfg     benchConfig
 	target  string // "standalone" or "cluster"
 	commit  string // the code measured (git describe of the work tree)
+	machine string // cores, memory, the data disk's file system...
 	root    string // this run's folder (the reaper removes it)
 	dataDir string // where the server's blobs go: dd and the disk baselines write there
 	base    string // the server's HTTP origin
@@ -241,8 +242,9 @@ func startBenchEnv(b *testing.B, cfg benchConfig) (*benchEnv, error) {
 	if err := e.users(b); err != nil {
 		return nil, err
 	}
-	b.Logf("bench env: %s at %s (code %s), data %s, helper %s; ready in %v",
-		e.target, e.base, e.commit, e.dataDir, e.helper, time.Since(start).Round(time.Millisecond))
+	e.machine = benchMachine(e.dataDir)
+	b.Logf("bench env: %s at %s (code %s), data %s, helper %s; %s; ready in %v",
+		e.target, e.base, e.commit, e.dataDir, e.helper, e.machine, time.Since(start).Round(time.Millisecond))
 	return e, nil
 }
 

@@ -13,6 +13,7 @@ type Result struct {
 	Time      string             `json:"time"`
 	Target    string             `json:"target"`
 	Commit    string             `json:"commit"`
+	Machine   string             `json:"machine"`
 	Load      string             `json:"load"`
 	Scenario  string             `json:"scenario"`
 	Case      string             `json:"case"`

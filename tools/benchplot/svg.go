@@ -185,7 +185,7 @@ func rowHeight(r *Result) float64 {
 func render(rs []*Result) string {
 	secs := sections(rs)
 	// Height first: a header, then each section's title, axis and rows.
-	h := 96.0
+	h := 110.0
 	for _, s := range secs {
 		h += 52
 		for _, r := range s.results {
@@ -199,6 +199,7 @@ func render(rs []*Result) string {
 	w.f(`<rect width="100%%" height="100%%" fill="#ffffff"/>` + "\n")
 	w.text(margin, 30, 18, "start", "#111827", "bold", "clouddrive benchmarks: each figure beside its same-run baseline")
 	w.text(margin, 50, 12, "start", "#374151", "normal", header(rs))
+	w.text(margin, 66, 12, "start", "#374151", "normal", "machine: "+machines(rs))
 	// Legend.
 	lx := float64(margin)
 	for _, t := range targets(rs) {
@@ -206,17 +207,17 @@ func render(rs []*Result) string {
 		if c == "" {
 			c = otherColor
 		}
-		w.rect(lx, 62, 14, 10, c, t)
-		w.text(lx+18, 71, 12, "start", "#111827", "normal", t)
+		w.rect(lx, 76, 14, 10, c, t)
+		w.text(lx+18, 85, 12, "start", "#111827", "normal", t)
 		lx += 30 + 7*float64(len(t))
 	}
-	w.rect(lx, 62, 14, 10, ownColor, "")
-	w.text(lx+18, 71, 12, "start", "#111827", "normal", "the machine alone (dd, SHA-256)")
+	w.rect(lx, 76, 14, 10, ownColor, "")
+	w.text(lx+18, 85, 12, "start", "#111827", "normal", "the machine alone (dd, SHA-256)")
 	lx += 230
-	w.rect(lx, 64, 14, 6, baseColors[0], "")
-	w.text(lx+18, 71, 12, "start", "#111827", "normal", "same-run baselines (loopback, disk), ratio = figure ÷ baseline")
+	w.rect(lx, 78, 14, 6, baseColors[0], "")
+	w.text(lx+18, 85, 12, "start", "#111827", "normal", "same-run baselines (loopback, disk), ratio = figure ÷ baseline")
 
-	y := 96.0
+	y := 110.0
 	for _, s := range secs {
 		a := newAxis(s)
 		y += 22
@@ -309,6 +310,19 @@ func header(rs []*Result) string {
 	}
 	return fmt.Sprintf("%s · code %s · %s to %s UTC · load average (1 min) %s–%s while measured",
 		strings.Join(targets(rs), " and "), strings.Join(commits, ", "), shortTime(first), shortTime(last), lo, hi)
+}
+
+// machines are the machines measured, as the results describe them.
+func machines(rs []*Result) string {
+	var out []string
+	seen := map[string]bool{}
+	for _, r := range rs {
+		if r.Machine != "" && !seen[r.Machine] {
+			seen[r.Machine] = true
+			out = append(out, r.Machine)
+		}
+	}
+	return strings.Join(out, "; ")
 }
 
 func atof(s string) float64 {
