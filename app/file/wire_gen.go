@@ -39,7 +39,7 @@ func wireModule(confv1Data *confv1.Data, tree *conf.Tree, cache *conf.Cache, pol
 	quotaUsecase := biz.NewQuotaUsecase(quotaRepo, outboxRepo, policy, clock, logger)
 	changeRepo := data.NewChangeRepo(dataData)
 	feed := biz.NewFeed(changeRepo, nodeRepo)
-	versionRepo := data.NewVersionRepo(dataData)
+	versionRepo := data.ProvideVersionRepo(dataData, dataCache)
 	transaction := data.ProvideTransaction(dataData, dataCache)
 	nodeUsecase := biz.NewNodeUsecase(nodeRepo, quotaUsecase, outboxRepo, feed, versionRepo, transaction, clock, logger)
 	trashUsecase := biz.NewTrashUsecase(nodeRepo, quotaRepo, outboxRepo, feed, versionRepo, transaction, policy, clock, logger)

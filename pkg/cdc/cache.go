@@ -19,8 +19,8 @@ const (
 	// KindTomb says the row was deleted at version "v" (a delete keeps the
 	// row's last version): nothing at that version or older may come back.
 	KindTomb = "tomb"
-	// KindSoft says the cached row at "v" is known to be old: readers load
-	// it again, and a load at "v" or newer may fill it.
+	// KindSoft is a fence a writer put after its commit (see Fence): never
+	// served; only a load that began after it ("f", its token) may fill it.
 	KindSoft = "soft"
 	// KindMiss says owner "o" found no such row (version 0): any real row
 	// replaces it, and readers for another owner ignore it.
@@ -32,7 +32,8 @@ type Entry struct {
 	Kind    string
 	Version int64
 	Data    []byte
-	Owner   int64 // of a KindMiss
+	Owner   int64  // of a KindMiss
+	Fence   string // of a KindSoft: what a load that saw it passes to Fill
 }
 
 // TTLs of the caches. Rows and pages get Jitter more at random, so that keys
@@ -123,16 +124,60 @@ func (c *Cache) PageKey(owner, parent int64, stamp string, query string) string 
 		hex.EncodeToString(h[:12])
 }
 
-// casScript writes an entry unless the key holds a newer version, or the
-// same version in any state but soft (a tombstone always lands on its own
-// version: a delete does not bump it).
+// Read-your-writes. cachesync brings every change, but a few milliseconds
+// (or, when it lags, seconds) after the commit, and the writer's next call
+// must not see the row as it was. So a writer, once its transaction has
+// committed and before it answers, fences the keys it changed (Fence):
+// the entry becomes KindSoft with a fresh random token. A fence is never
+// served. Two kinds of writes race with it, and both would bring back a row
+// older than the commit:
+//
+//   - a read-through that loaded the row before the commit and fills after
+//     the fence (write → fence → stale fill);
+//   - a change from the stream older than the commit, still on its way
+//     (write → fence → late CDC event: an insert's event landing after the
+//     fence of the update that followed it).
+//
+// Neither knows which version the writer committed, and the writer does not
+// know it either without reading it back, so a fence refuses both: a
+// read-through fills it only with the token it saw before it loaded from
+// MySQL (Fill), which proves the load began after the commit; a change from
+// the stream (Put) does not fill it, but raises the fence's floor ("m") to
+// its version (a tombstone to the version after), so that a load that began
+// after the fence but read MySQL before a newer commit still loses to what
+// the stream has shown. A second writer fences again with a new token, which
+// voids the loads in flight under the old one. A fence lives at least the
+// tombstone TTL: longer than any load in flight, and longer than the stream's
+// lag short of an outage (after it, the stream's versions order the key
+// again, so the cache still converges).
+//
+// Once a fill has replaced the fence, versions order the key as before.
+
+// casScript writes an entry (KEYS[1]; ARGV: version, kind, data, owner,
+// TTL in ms, source, token). Over a row, tombstone or missing answer it
+// writes unless the key holds a newer version, or the same version and the
+// write is not a tombstone (a delete keeps its row's version). Over a fence
+// (source 'c', a change from the stream) it only raises the fence's floor;
+// a fill (source 'f') writes only with the fence's token and a version at
+// or above the floor.
 var casScript = redis.NewScript(`
-local cv = redis.call('HGET', KEYS[1], 'v')
-if cv then
-  cv = tonumber(cv)
-  local nv = tonumber(ARGV[1])
-  if nv < cv then return 0 end
-  if nv == cv and ARGV[2] ~= 'tomb' and redis.call('HGET', KEYS[1], 'k') ~= 'soft' then return 0 end
+local cur = redis.call('HMGET', KEYS[1], 'v', 'k', 'f', 'm')
+local nv = tonumber(ARGV[1])
+if cur[1] then
+  if cur[2] == 'soft' then
+    local floor = tonumber(cur[4] or '0') or 0
+    if ARGV[6] == 'c' then
+      local m = nv
+      if ARGV[2] == 'tomb' then m = nv + 1 end
+      if m > floor then redis.call('HSET', KEYS[1], 'm', m) end
+      return 0
+    end
+    if ARGV[7] == '' or ARGV[7] ~= cur[3] or nv < floor then return 0 end
+  else
+    local cv = tonumber(cur[1])
+    if nv < cv then return 0 end
+    if nv == cv and ARGV[2] ~= 'tomb' then return 0 end
+  end
 end
 redis.call('DEL', KEYS[1])
 redis.call('HSET', KEYS[1], 'v', ARGV[1], 'k', ARGV[2], 'd', ARGV[3], 'o', ARGV[4])
@@ -140,10 +185,18 @@ redis.call('PEXPIRE', KEYS[1], ARGV[5])
 return 1
 `)
 
-// softScript marks an existing entry as old, keeping its version and TTL.
-var softScript = redis.NewScript(`
-local k = redis.call('HGET', KEYS[1], 'k')
-if k == 'row' or k == 'miss' then redis.call('HSET', KEYS[1], 'k', 'soft', 'd', '', 'o', '0') end
+// fenceScript fences a key (KEYS[1]; ARGV: token, the least TTL in ms).
+// The floor is what the entry already proves: a row's version, the version
+// after a tombstone's, an older fence's floor.
+var fenceScript = redis.NewScript(`
+local cur = redis.call('HMGET', KEYS[1], 'v', 'k', 'm')
+local v = tonumber(cur[1] or '0') or 0
+local m = 0
+if cur[2] == 'row' then m = v
+elseif cur[2] == 'tomb' then m = v + 1
+elseif cur[2] == 'soft' then m = tonumber(cur[3] or '0') or 0 end
+redis.call('HSET', KEYS[1], 'v', v, 'k', 'soft', 'd', '', 'o', '0', 'f', ARGV[1], 'm', m)
+if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[2]) then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 return 0
 `)
 
@@ -168,9 +221,22 @@ func (c *Cache) jitter(d time.Duration) time.Duration {
 	return d + rand.N(c.ttl.Jitter)
 }
 
-// Put writes an entry of kind at version unless a newer one (or a
-// tombstone of the same version) is there; it reports whether it wrote.
+// Put applies a change from the stream: an entry of kind at version,
+// unless a newer one (or a tombstone of the same version) is there; over a
+// fence it only raises the fence's floor. It reports whether it wrote.
 func (c *Cache) Put(ctx context.Context, key, kind string, version int64, data []byte, owner int64) (bool, error) {
+	return c.write(ctx, key, kind, version, data, owner, "c", "")
+}
+
+// Fill writes what a read-through loaded from MySQL, under the same rules
+// as Put, except over a fence: there it writes only when fence is the
+// token of the fence the reader saw before it loaded (Entry.Fence; "" when
+// it saw none) and the version is not below what the stream has shown.
+func (c *Cache) Fill(ctx context.Context, key, kind string, version int64, data []byte, owner int64, fence string) (bool, error) {
+	return c.write(ctx, key, kind, version, data, owner, "f", fence)
+}
+
+func (c *Cache) write(ctx context.Context, key, kind string, version int64, data []byte, owner int64, source, fence string) (bool, error) {
 	var ttl time.Duration
 	switch kind {
 	case KindRow:
@@ -182,7 +248,7 @@ func (c *Cache) Put(ctx context.Context, key, kind string, version int64, data [
 	default:
 		return false, errors.New("cdc: cannot put an entry of kind " + kind)
 	}
-	n, err := casScript.Run(ctx, c.rdb, []string{key}, version, kind, data, owner, ttl.Milliseconds()).Int()
+	n, err := casScript.Run(ctx, c.rdb, []string{key}, version, kind, data, owner, ttl.Milliseconds(), source, fence).Int()
 	return n == 1, err
 }
 
@@ -192,22 +258,27 @@ func (c *Cache) Get(ctx context.Context, key string) (*Entry, error) {
 	if err != nil || len(m) == 0 {
 		return nil, err
 	}
-	e := &Entry{Kind: m["k"], Data: []byte(m["d"])}
+	e := &Entry{Kind: m["k"], Data: []byte(m["d"]), Fence: m["f"]}
 	e.Version, _ = strconv.ParseInt(m["v"], 10, 64)
 	e.Owner, _ = strconv.ParseInt(m["o"], 10, 64)
 	return e, nil
 }
 
-// Soften marks entries as old after a change committed: the next read
-// loads them again (read-your-writes within one call sequence), while the
-// versions they keep still refuse a racing load of an older row.
-func (c *Cache) Soften(ctx context.Context, keys ...string) error {
+// Fence marks entries as changed after a commit (read-your-writes; the
+// rules above casScript): until a load that began after it fills a key,
+// readers go to MySQL, and neither an older load nor an older change from
+// the stream can put the row back as it was. Keys are fenced whether or
+// not they hold anything: a load in flight may be about to fill an empty
+// one.
+func (c *Cache) Fence(ctx context.Context, keys ...string) error {
 	if len(keys) == 0 {
 		return nil
 	}
+	token := strconv.FormatUint(rand.Uint64(), 36)
+	ttl := max(c.ttl.Tomb, c.ttl.Miss).Milliseconds()
 	pipe := c.rdb.Pipeline()
 	for _, k := range keys {
-		softScript.Eval(ctx, pipe, []string{k})
+		fenceScript.Eval(ctx, pipe, []string{k}, token, ttl)
 	}
 	_, err := pipe.Exec(ctx)
 	if errors.Is(err, redis.Nil) {

@@ -23,9 +23,12 @@ import (
 // pages and usage from Redis (layout and compare-and-set in pkg/cdc).
 // cachesync keeps it fresh from the binlog; this side only fills misses
 // (under the row's version, so a slow load never replaces a newer row) and,
-// after its own commits, marks what it changed as old so that the caller's
-// next read sees its write. Redis failing is never the user's error: the
-// call goes to MySQL and Redis is left alone for a second.
+// after its own commits and before it answers, fences what it changed
+// (cdc.Cache.Fence): the writer's next read, on this instance or another,
+// loads from MySQL, and neither a load that began before the commit nor a
+// change from the binlog older than it can put the old row back. Redis
+// failing is never the user's error: the call goes to MySQL and Redis is
+// left alone for a second.
 type Cache struct {
 	c   *cdc.Cache
 	log *log.Helper
@@ -105,9 +108,9 @@ func rctx(ctx context.Context) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.WithoutCancel(ctx), redisTimeout)
 }
 
-// pending collects what a transaction changed, to be marked old once it
-// has committed (never before: a reader between the mark and the commit
-// would cache the old row again).
+// pending collects what a transaction changed, to be fenced once it has
+// committed (never before: a reader between the fence and the commit would
+// load the old row after the fence, and fill it).
 type pending struct {
 	mu      sync.Mutex
 	keys    map[string]bool
@@ -151,8 +154,8 @@ func (c *Cache) invalidate(ctx context.Context, keys []string, folders [][2]int6
 	}
 	ctx, cancel := rctx(ctx)
 	defer cancel()
-	if err := c.c.Soften(ctx, keys...); err != nil {
-		c.failed("soften", err)
+	if err := c.c.Fence(ctx, keys...); err != nil {
+		c.failed("fence", err)
 		return
 	}
 	c.failed("bump", c.c.BumpStamps(ctx, folders...))
@@ -172,7 +175,7 @@ func (p *pending) flush(ctx context.Context, c *Cache) {
 	c.invalidate(ctx, keys, folders)
 }
 
-// cachedTx marks what a transaction changed as old after it commits.
+// cachedTx fences what a transaction changed after it commits.
 type cachedTx struct {
 	inner biz.Transaction
 	c     *Cache
@@ -190,8 +193,8 @@ func (t *cachedTx) InTx(ctx context.Context, fn func(ctx context.Context) error)
 	return nil
 }
 
-// ProvideTransaction is the transaction, which marks cached rows after
-// commits when the cache is on.
+// ProvideTransaction is the transaction, which fences the cached rows it
+// changed after commits when the cache is on.
 func ProvideTransaction(d *Data, c *Cache) biz.Transaction {
 	if c == nil {
 		return NewTransaction(d)

@@ -30,7 +30,9 @@ func ProvideNodeRepo(d *Data, c *Cache) biz.NodeRepo {
 // another owner, or a "missing" answer for this owner, is not found, as
 // MySQL's owner filter would say. Otherwise one load per id (singleflight)
 // fills the cache under the row's version; a missing id is cached as
-// missing for a short while.
+// missing for a short while. A load under a writer's fence carries the
+// fence's token, and joins only loads that began under the same fence: one
+// that began before the commit holds the old row.
 func (r *cachedNodes) Get(ctx context.Context, owner, id int64) (*biz.Node, error) {
 	if inTx(ctx) || !r.c.up() {
 		return r.NodeRepo.Get(ctx, owner, id)
@@ -44,6 +46,7 @@ func (r *cachedNodes) Get(ctx context.Context, owner, id int64) (*biz.Node, erro
 		r.c.count("node", "error")
 		return r.NodeRepo.Get(ctx, owner, id)
 	}
+	fence := ""
 	if e != nil {
 		switch {
 		case e.Kind == cdc.KindRow:
@@ -58,17 +61,19 @@ func (r *cachedNodes) Get(ctx context.Context, owner, id int64) (*biz.Node, erro
 		case e.Kind == cdc.KindMiss && e.Owner == owner:
 			r.c.count("node", "hit")
 			return nil, biz.ErrNotFound
+		case e.Kind == cdc.KindSoft:
+			fence = e.Fence
 		}
 	}
 	r.c.count("node", "miss")
-	v, err, _ := r.c.sf.Do("n:"+strconv.FormatInt(owner, 10)+":"+strconv.FormatInt(id, 10), func() (any, error) {
+	v, err, _ := r.c.sf.Do("n:"+strconv.FormatInt(owner, 10)+":"+strconv.FormatInt(id, 10)+":"+fence, func() (any, error) {
 		n, err := r.NodeRepo.Get(ctx, owner, id)
 		switch {
 		case errors.Is(err, biz.ErrNotFound):
-			r.fill(ctx, key, cdc.KindMiss, 0, nil, owner)
+			r.fill(ctx, key, cdc.KindMiss, 0, nil, owner, fence)
 		case err == nil:
 			if b, err := json.Marshal(rowOf(n)); err == nil {
-				r.fill(ctx, key, cdc.KindRow, n.Version, b, 0)
+				r.fill(ctx, key, cdc.KindRow, n.Version, b, 0, fence)
 			}
 		}
 		return n, err
@@ -80,16 +85,16 @@ func (r *cachedNodes) Get(ctx context.Context, owner, id int64) (*biz.Node, erro
 	return &n, nil
 }
 
-func (r *cachedNodes) fill(ctx context.Context, key, kind string, version int64, data []byte, owner int64) {
+func (r *cachedNodes) fill(ctx context.Context, key, kind string, version int64, data []byte, owner int64, fence string) {
 	rc, cancel := rctx(ctx)
 	defer cancel()
-	_, err := r.c.c.Put(rc, key, kind, version, data, owner)
+	_, err := r.c.c.Fill(rc, key, kind, version, data, owner, fence)
 	r.c.failed("fill", err)
 }
 
 // Reads inside a transaction go to MySQL; the nodes they return are the
 // ones the transaction is about to change (a moved node, a trashed
-// subtree): marked old after the commit, their folders' pages too.
+// subtree): fenced after the commit, their folders' pages moved on too.
 func (r *cachedNodes) touched(ctx context.Context, ns ...*biz.Node) {
 	if !inTx(ctx) || len(ns) == 0 {
 		return
@@ -175,7 +180,8 @@ func (r *cachedNodes) Trash(ctx context.Context, owner int64, ids []int64, root 
 
 func (r *cachedNodes) Restore(ctx context.Context, owner, root, parent int64, name string, at time.Time) error {
 	// Every node the restore brings back, not only its top: a child's
-	// cached row says "trashed" until marked.
+	// cached row says "trashed" until fenced, and so may the pages of the
+	// folders inside the subtree.
 	sub, err := r.NodeRepo.TrashedSubtree(ctx, owner, root)
 	if err != nil {
 		return err
@@ -184,9 +190,30 @@ func (r *cachedNodes) Restore(ctx context.Context, owner, root, parent int64, na
 		return err
 	}
 	keys := []string{r.c.c.NodeKey(root)}
+	folders := [][2]int64{{owner, parent}}
 	for _, n := range sub {
 		keys = append(keys, r.c.c.NodeKey(n.ID))
+		folders = append(folders, [2]int64{owner, n.ParentID})
 	}
-	r.c.changed(ctx, keys, [2]int64{owner, parent})
+	r.c.changed(ctx, keys, folders...)
 	return nil
+}
+
+// Purge fences the rows it deletes: a cached row would still say
+// "trashed" for an id that is gone until the binlog's delete arrives.
+func (r *cachedNodes) Purge(ctx context.Context, owner, root int64) (int64, int64, error) {
+	sub, err := r.NodeRepo.TrashedSubtree(ctx, owner, root)
+	if err != nil {
+		return 0, 0, err
+	}
+	n, bytes, err := r.NodeRepo.Purge(ctx, owner, root)
+	if err != nil || n == 0 {
+		return n, bytes, err
+	}
+	keys := make([]string, len(sub))
+	for i, s := range sub {
+		keys[i] = r.c.c.NodeKey(s.ID)
+	}
+	r.c.changed(ctx, keys)
+	return n, bytes, nil
 }

@@ -115,9 +115,11 @@ type pipeline struct {
 	layout  *cdc.Cache
 	posFile string
 
-	relay    *cdcrelay.Relay
-	consumer *events.KafkaConsumer
-	stopped  []chan struct{}
+	relay     *cdcrelay.Relay
+	relayConf *cdcrelay.Config
+	consumer  *events.KafkaConsumer
+	syncConf  *cachesync.Config
+	stopped   []chan struct{}
 }
 
 func newPipeline(t testing.TB) *pipeline {
@@ -188,6 +190,7 @@ events: {brokers: %s}
 	if err != nil {
 		p.t.Fatal(err)
 	}
+	p.relayConf = c
 	r, err := cdcrelay.NewRelay(c, log.DefaultLogger)
 	if err != nil {
 		p.t.Fatal(err)
@@ -206,6 +209,7 @@ cache: {prefix: "cd:cache:"}
 	if err != nil {
 		p.t.Fatal(err)
 	}
+	p.syncConf = c
 	rdb := redis.NewClient(&redis.Options{Addr: p.redis.addr})
 	p.t.Cleanup(func() { _ = rdb.Close() })
 	k, err := cachesync.NewConsumer(c, cachesync.CacheOf(c, rdb), log.DefaultLogger)
@@ -251,18 +255,20 @@ func (p *pipeline) stopAll() {
 // instance is one file service instance's data layer with the cache on:
 // its own pool and its own Redis client and singleflight.
 type instance struct {
-	nodes  biz.NodeRepo
-	quotas biz.QuotaRepo
-	tx     biz.Transaction
-	plain  biz.NodeRepo
-	cache  *Cache
+	nodes    biz.NodeRepo
+	quotas   biz.QuotaRepo
+	versions biz.VersionRepo
+	tx       biz.Transaction
+	plain    biz.NodeRepo
+	cache    *Cache
 }
 
 // plainInstance writes without the cache (another writer, or the cache
 // off): only the binlog can tell the cache about its changes.
 func (p *pipeline) plainInstance() *instance {
 	d := &Data{DB: p.openDB()}
-	return &instance{nodes: NewNodeRepo(d), quotas: NewQuotaRepo(d), tx: NewTransaction(d), plain: NewNodeRepo(d)}
+	return &instance{nodes: NewNodeRepo(d), quotas: NewQuotaRepo(d), versions: NewVersionRepo(d), tx: NewTransaction(d),
+		plain: NewNodeRepo(d)}
 }
 
 func (p *pipeline) instance(inner func(biz.NodeRepo) biz.NodeRepo) *instance {
@@ -276,7 +282,7 @@ func (p *pipeline) instance(inner func(biz.NodeRepo) biz.NodeRepo) *instance {
 		nodes = inner(nodes)
 	}
 	return &instance{nodes: &cachedNodes{NodeRepo: nodes, c: c}, quotas: ProvideQuotaRepo(d, c),
-		tx: ProvideTransaction(d, c), plain: NewNodeRepo(d), cache: c}
+		versions: ProvideVersionRepo(d, c), tx: ProvideTransaction(d, c), plain: NewNodeRepo(d), cache: c}
 }
 
 // The operations below are what the use cases do in their transactions,

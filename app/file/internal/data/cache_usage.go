@@ -12,8 +12,8 @@ import (
 	"clouddrive/pkg/cdc"
 )
 
-// cachedQuota reads usage through the cache; changes go to MySQL and mark
-// the cached row old once committed.
+// cachedQuota reads usage through the cache; changes go to MySQL and fence
+// the cached row once committed.
 type cachedQuota struct {
 	biz.QuotaRepo
 	d *Data
@@ -47,8 +47,11 @@ func (r *cachedQuota) Get(ctx context.Context, owner, def int64) (*biz.Quota, er
 		r.c.count("quota", "error")
 		return r.QuotaRepo.Get(ctx, owner, def)
 	}
+	fence := ""
 	if e != nil {
 		switch e.Kind {
+		case cdc.KindSoft:
+			fence = e.Fence
 		case cdc.KindRow:
 			var row cdc.QuotaRow
 			if err := json.Unmarshal(e.Data, &row); err == nil && row.OwnerID == owner {
@@ -61,14 +64,16 @@ func (r *cachedQuota) Get(ctx context.Context, owner, def int64) (*biz.Quota, er
 		}
 	}
 	r.c.count("quota", "miss")
-	v, err, _ := r.c.sf.Do("q:"+strconv.FormatInt(owner, 10), func() (any, error) {
+	// A load under a fence joins only loads under the same fence (see
+	// cachedNodes.Get).
+	v, err, _ := r.c.sf.Do("q:"+strconv.FormatInt(owner, 10)+":"+fence, func() (any, error) {
 		var m quotaModel
 		err := r.d.db(ctx).Where("owner_id = ?", owner).Take(&m).Error
 		rc, cancel := rctx(ctx)
 		defer cancel()
 		switch {
 		case errors.Is(err, gorm.ErrRecordNotFound):
-			_, err := r.c.c.Put(rc, key, cdc.KindMiss, 0, nil, owner)
+			_, err := r.c.c.Fill(rc, key, cdc.KindMiss, 0, nil, owner, fence)
 			r.c.failed("fill quota", err)
 			return (*quotaModel)(nil), nil
 		case err != nil:
@@ -77,7 +82,7 @@ func (r *cachedQuota) Get(ctx context.Context, owner, def int64) (*biz.Quota, er
 		row := cdc.QuotaRow{OwnerID: m.OwnerID, UsedBytes: m.UsedBytes, LimitBytes: m.LimitBytes,
 			UpdatedAt: cdc.Timestamp{Time: m.UpdatedAt}, Version: m.Version}
 		if b, err := json.Marshal(row); err == nil {
-			_, err := r.c.c.Put(rc, key, cdc.KindRow, m.Version, b, 0)
+			_, err := r.c.c.Fill(rc, key, cdc.KindRow, m.Version, b, 0, fence)
 			r.c.failed("fill quota", err)
 		}
 		return &m, nil

@@ -21,7 +21,7 @@ import (
 // ProviderSet is data providers. The transaction and the node and quota
 // repos read through the Redis cache when it is on (cache.go).
 var ProviderSet = wire.NewSet(NewData, NewCache, ProvideTransaction, ProvideNodeRepo, ProvideQuotaRepo, NewOutboxRepo, NewRelay,
-	NewChangeRepo, NewVersionRepo, NewChangeHub, NewChangeWaker)
+	NewChangeRepo, ProvideVersionRepo, NewChangeHub, NewChangeWaker)
 
 // NewRelay publishes this service's outbox.
 func NewRelay(d *Data, pub events.Publisher, logger log.Logger) *events.Relay {
