@@ -24,8 +24,8 @@
 #                 cluster.env, PIDs in run/, logs in logs/, data beside
 #   CLUSTER_KEEP  up: 1 keeps the data of a previous run (default 1);
 #                 0 starts from nothing
-#   CLUSTER_CACHE up: 1 turns the file instances' Redis read-through on
-#                 (cdcrelay and cachesync run either way)
+#   CLUSTER_CACHE up: 0 turns the file instances' Redis read-through off
+#                 (default 1; cdcrelay and cachesync run either way)
 #   CLUSTER_DISK_MB  up: MinIO's folder becomes a file system of its own of
 #                 this size (an ext4 image on a loop device; needs root), so
 #                 the fault tests can fill the data disk without touching
@@ -221,8 +221,8 @@ start_minio() {
 # svc_conf INSTANCE SERVICE: the instance's configuration file, overlaying
 # app/<svc>/configs/config.yaml.
 svc_conf() {
-	local CLUSTER_CACHE_ENABLED=false
-	[ "${CLUSTER_CACHE:-0}" = 1 ] && CLUSTER_CACHE_ENABLED=true
+	local CLUSTER_CACHE_ENABLED=true
+	[ "${CLUSTER_CACHE:-1}" = 0 ] && CLUSTER_CACHE_ENABLED=false
 	local inst=$1 svc=$2 up=${inst^^}
 	up=${up//-/_}
 	local f=$D/conf/$inst.yaml
@@ -276,10 +276,8 @@ EOF
 events:
   brokers: ["127.0.0.1:$KAFKA_PORT"]
 # Node lookups, listings and usage read through Redis, kept by cachesync
-# from the binlog (cdcrelay), with CLUSTER_CACHE=1. Off by default until the
-# end-to-end suites pass with it: they read right after writes and truncate
-# tables between tests (ids and versions start again, which the change
-# stream does not carry).
+# from the binlog (cdcrelay); each instance fences what it changed after its
+# commits, so a read after a write sees it (pkg/cdc). CLUSTER_CACHE=0: off.
 cache:
   enabled: ${CLUSTER_CACHE_ENABLED}
   prefix: "cd:cache:"
@@ -429,7 +427,7 @@ up() {
 	fi
 	down_quiet
 	umount_disk
-	[ "${CLUSTER_KEEP:-1}" = 1 ] || rm -rf "$D"/{etcd,mariadb,redis,minio,user,conf,logs,run,webdav-tmp,disk.img}
+	[ "${CLUSTER_KEEP:-1}" = 1 ] || rm -rf "$D"/{etcd,mariadb,redis,kafka,minio,user,conf,logs,run,webdav-tmp,disk.img}
 	mkdir -p "$RUN" "$LOGS" "$D/conf" "$D/bin" "$D/user/keys" "$D/webdav-tmp"
 	chmod 700 "$D/user/keys"
 	# Whatever fails below, nothing that started stays behind.
@@ -510,7 +508,9 @@ up() {
 		--save "" --appendonly no --daemonize no
 
 	say "kfake (Kafka protocol) on $KAFKA_PORT"
-	spawn kafka "$D/bin/kfake" -port "$KAFKA_PORT"
+	# Its log and the groups' offsets on disk, as a Kafka broker keeps them:
+	# events published and not yet consumed survive a restart of the broker.
+	spawn kafka "$D/bin/kfake" -port "$KAFKA_PORT" -data "$D/kafka"
 
 	say "MinIO on $MINIO_PORT"
 	mount_disk
@@ -660,6 +660,18 @@ empty() {
 	sql="SET FOREIGN_KEY_CHECKS = 0;"
 	for t in $tables; do sql+="TRUNCATE TABLE $t;"; done
 	"$(bin_of mariadb)" --no-defaults -uroot -h127.0.0.1 -P"$MARIADB_PORT" -e "$sql"
+	# A TRUNCATE writes no row to the binlog, and changes from before it may
+	# still be on their way to Redis (cdcrelay, Kafka, cachesync): were they
+	# to land after the flush, the ids the emptied tables hand out again
+	# would read the old rows. Wait until both have passed it, then flush.
+	local p
+	for p in cdcrelay cachesync; do
+		if pid_of "$p" >/dev/null; then
+			"$D/bin/$p" caught-up -conf "$D/conf/$p.yaml" >/dev/null || die "$p did not catch up; Redis not flushed"
+		else
+			say "$p does not run: changes from before the reset may reach Redis when it starts"
+		fi
+	done
 	# The cluster's own Redis (not the machine's shared one): all of it.
 	redis-cli -h 127.0.0.1 -p "$REDIS_PORT" FLUSHALL >/dev/null
 	[ ! -f "$D/user/codes.log" ] || : >"$D/user/codes.log"

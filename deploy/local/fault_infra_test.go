@@ -2,7 +2,8 @@ package local_test
 
 // Faults of the shared infrastructure: Redis stopped and started (it comes
 // back empty: the chunk state's fast view is gone, the backend's truth is
-// not), the broker (kfake) restarted with events waiting to be delivered,
+// not), the broker (kfake) restarted with events waiting to be relayed and
+// SIGKILLed with events relayed and not yet consumed,
 // and etcd stopped (the running services keep serving with their last view
 // of each other).
 
@@ -82,9 +83,8 @@ func TestFaultBrokerRestartedWithEventsInFlight(t *testing.T) {
 	notified(1, 60*time.Second)
 
 	// Shares made while the broker is down: their events wait in the share
-	// service's outbox (the broker keeps nothing across a restart: kfake
-	// holds its log in memory, so "in flight" here means written and not
-	// yet relayed).
+	// service's outbox, and are relayed once it is back. (Events already in
+	// the broker when it goes down: TestFaultBrokerKilledWithEventsUnconsumed.)
 	c.stop(t, "kafka")
 	const during = 5
 	for i := 0; i < during; i++ {
@@ -99,6 +99,69 @@ func TestFaultBrokerRestartedWithEventsInFlight(t *testing.T) {
 	// Once more after a while: nothing comes twice.
 	time.Sleep(2 * time.Second)
 	notified(1+during, time.Second)
+}
+
+// Events the broker has accepted and no consumer has read yet survive a
+// SIGKILL of the broker (kfake keeps its log and the groups' offsets on
+// disk, as Kafka does): notify, stopped meanwhile, delivers each once when
+// both are back. Before, the broker came back empty and these were lost:
+// the outbox had marked them sent.
+func TestFaultBrokerKilledWithEventsUnconsumed(t *testing.T) {
+	c := open(t)
+	owner, _ := c.account(t)
+	recipient, name := c.account(t)
+	f, err := owner.PutFile(ctxT(t), "", "shared-unconsumed.txt", []byte("shared across a broker SIGKILL"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.stop(t, "notify")
+	const n = 3
+	for i := 0; i < n; i++ {
+		if _, err := owner.CreateShare(ctxT(t), f.ID, name); err != nil {
+			t.Fatalf("share %d: %v", i, err)
+		}
+	}
+	// Relayed: in the broker, read by no one (notify is down).
+	shares := c.db(t, "clouddrive_share")
+	for i := 0; ; i++ {
+		var left int
+		if err := shares.QueryRow("SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL").Scan(&left); err != nil {
+			t.Fatal(err)
+		}
+		if left == 0 {
+			break
+		}
+		if i == 600 {
+			t.Fatalf("%d share events still in the outbox after a minute: the relay did not publish them", left)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	c.kill9(t, "kafka")
+	for i := 0; c.running("kafka"); i++ {
+		if i == 100 {
+			t.Fatal("kfake still runs 10s after SIGKILL")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	c.start(t, "kafka")
+	c.start(t, "notify")
+
+	var got int
+	for deadline := time.Now().Add(90 * time.Second); ; {
+		got, err = recipient.Notifications(ctxT(t))
+		if err == nil && got >= n {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d notification(s) 90s after the broker came back, want %d (last error: %v): events it held were lost", got, n, err)
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+	// Once more after a while: nothing comes twice.
+	time.Sleep(2 * time.Second)
+	if got, err = recipient.Notifications(ctxT(t)); err != nil || got != n {
+		t.Fatalf("%d notifications (%v), want %d: an event was delivered twice in effect", got, err, n)
+	}
 }
 
 func TestFaultEtcdStopped(t *testing.T) {
