@@ -17,6 +17,7 @@ import (
 
 	commonv1 "clouddrive/api/common/v1"
 	"clouddrive/pkg/apierror"
+	"clouddrive/pkg/rpccodec"
 )
 
 func init() {
@@ -85,6 +86,9 @@ func NewGRPCServer(addr string, timeout time.Duration, c Config) *grpc.Server {
 		// grpc-go's default takes 16 MiB of metadata per call, before
 		// any authentication.
 		grpcgo.MaxHeaderListSize(l.HeaderBytes),
+		// Protobuf, with upload payloads decoded into reused buffers
+		// (pkg/rpccodec says why).
+		grpcgo.ForceServerCodecV2(rpccodec.New()),
 	))
 
 	return grpc.NewServer(opts...)

@@ -10,6 +10,7 @@ import (
 	v1 "clouddrive/api/storage/v1"
 	"clouddrive/app/storage/internal/biz"
 	"clouddrive/pkg/apierror"
+	"clouddrive/pkg/rpccodec"
 )
 
 // StorageService implements the Storage API.
@@ -143,6 +144,13 @@ func (s *StorageService) ZipURL(ctx context.Context, req *v1.ZipURLRequest) (*v1
 // maxUploadID bounds the id a stream may name (ids are 32 hex digits).
 const maxUploadID = 64
 
+// A chunk message's bytes arrive in a reused buffer (the servers' codec),
+// given back once PutChunk has them: an upload stream makes no garbage of
+// its payload.
+func init() {
+	rpccodec.Pool((&v1.ChunkData{}).ProtoReflect().Descriptor().Fields().ByName("data"))
+}
+
 // UploadChunks takes chunks over a client stream. Messages of one chunk are
 // consecutive and share its index; each chunk is piped into PutChunk as its
 // messages arrive, so memory stays at one message. Every message is checked
@@ -189,8 +197,10 @@ func (s *StorageService) UploadChunks(stream v1.Storage_UploadChunksServer) erro
 			}
 			cur = s.startChunk(ctx, uid, id, index, layout.Len(index))
 		}
-		if err := cur.write(msg.GetData()); err != nil {
-			return err
+		werr := cur.write(msg.GetData())
+		rpccodec.Release(msg.GetData()) // the pipe has handed every byte over
+		if werr != nil {
+			return werr
 		}
 		msg, err = stream.Recv()
 		if errors.Is(err, io.EOF) {
