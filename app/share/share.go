@@ -8,7 +8,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -26,6 +25,7 @@ import (
 	"clouddrive/app/share/internal/server"
 	"clouddrive/app/share/internal/service"
 	"clouddrive/pkg/config"
+	"clouddrive/pkg/durable"
 	"clouddrive/pkg/events"
 	"clouddrive/pkg/ratelimit"
 )
@@ -90,10 +90,9 @@ func Secret(c *Config) ([]byte, error) {
 		return nil, err
 	}
 	s := hex.EncodeToString(b)
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, err
-	}
-	return []byte(s), os.WriteFile(path, []byte(s+"\n"), 0o600)
+	// Durably: a secret lost or cut short in a power cut would stop the
+	// start (or silently change every signature made with it).
+	return []byte(s), durable.WriteFile(path, []byte(s+"\n"), 0o600)
 }
 
 func orDefault(d, def time.Duration) time.Duration {

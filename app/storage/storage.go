@@ -10,7 +10,6 @@ import (
 	_ "embed"
 	"encoding/hex"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/go-kratos/kratos/v2/log"
@@ -27,6 +26,7 @@ import (
 	"clouddrive/app/storage/internal/service"
 	"clouddrive/pkg/auth"
 	"clouddrive/pkg/config"
+	"clouddrive/pkg/durable"
 )
 
 // Config is the service's configuration (app/storage/internal/conf/conf.proto).
@@ -117,10 +117,9 @@ func URLSecret(c *Config) ([]byte, error) {
 		return nil, err
 	}
 	s := hex.EncodeToString(b)
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, err
-	}
-	return []byte(s), os.WriteFile(path, []byte(s+"\n"), 0o600)
+	// Durably: a secret lost or cut short in a power cut would stop the
+	// start (or silently change every signature made with it).
+	return []byte(s), durable.WriteFile(path, []byte(s+"\n"), 0o600)
 }
 
 // New builds the service on its configuration. files and shares are the

@@ -23,6 +23,7 @@ import (
 	"clouddrive/app/user/internal/service"
 	"clouddrive/pkg/auth"
 	"clouddrive/pkg/config"
+	"clouddrive/pkg/durable"
 	"clouddrive/pkg/ratelimit"
 )
 
@@ -104,10 +105,9 @@ func ensureSecret(path string) ([]byte, error) {
 		return nil, err
 	}
 	s := hex.EncodeToString(b)
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, err
-	}
-	return []byte(s), os.WriteFile(path, []byte(s+"\n"), 0o600)
+	// Durably: a secret lost or cut short in a power cut would stop the
+	// start (or silently change every signature made with it).
+	return []byte(s), durable.WriteFile(path, []byte(s+"\n"), 0o600)
 }
 
 // policyOf turns the configuration into the use cases' tunables.

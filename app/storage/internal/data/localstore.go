@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"clouddrive/app/storage/internal/biz"
+	"clouddrive/pkg/durable"
 )
 
 // LocalStore keeps blobs on local disk. An upload is one file preallocated
@@ -41,7 +42,7 @@ func NewLocalStore(root string) (*LocalStore, error) {
 		return nil, errors.New("local store: no root folder")
 	}
 	for _, d := range []string{"uploads", "blobs"} {
-		if err := mkdirDurable(filepath.Join(root, d)); err != nil {
+		if err := durable.MkdirAll(filepath.Join(root, d), 0o700); err != nil {
 			return nil, err
 		}
 	}

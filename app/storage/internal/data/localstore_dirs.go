@@ -54,30 +54,3 @@ func (d *durableDirs) makeDurable(top, dir string) error {
 	d.mu.Unlock()
 	return nil
 }
-
-// mkdirDurable makes dir and any missing folder above it, syncing the
-// parent of each folder it made (at start: nothing else runs).
-func mkdirDurable(dir string) error {
-	var missing []string
-	for d := dir; ; {
-		if _, err := os.Stat(d); err == nil {
-			break
-		} else if !errors.Is(err, fs.ErrNotExist) {
-			return err
-		}
-		missing = append(missing, d)
-		if filepath.Dir(d) == d {
-			break
-		}
-		d = filepath.Dir(d)
-	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return err
-	}
-	for _, d := range missing {
-		if err := syncDir(filepath.Dir(d)); err != nil {
-			return err
-		}
-	}
-	return nil
-}
