@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"time"
@@ -297,8 +298,13 @@ func (a *App) transfers(s *client.Session, fs *drivefs.FS, jobs int) *transfer.C
 	if f, ok := a.Stderr.(*os.File); ok {
 		rep.Width = func() int { return tty.Width(f.Fd()) }
 	}
+	stateDir := ""
+	if st, err := a.store(); err == nil {
+		// Beside the credentials: per user of this machine.
+		stateDir = filepath.Join(filepath.Dir(st.Path), "uploads")
+	}
 	return &transfer.Config{Storage: s.Storage, FS: fs, Do: s.Do, Jobs: jobs, Reporter: rep,
-		Stats: a.Stats, Hooks: a.Hooks, Backoff: a.Backoff}
+		Stats: a.Stats, Hooks: a.Hooks, Backoff: a.Backoff, StateDir: stateDir}
 }
 
 // describe is an error in one line for a person.

@@ -491,15 +491,50 @@ func TestDrive(t *testing.T) {
 	})
 
 	t.Run("instant upload by another user", func(t *testing.T) {
-		r := s.ok(t, bob, "put", filepath.Join(src, "big.bin"), "/inbox")
+		// A big file goes up at once, hashed meanwhile; the hooks make the
+		// hash known only after a chunk went, and the sending wait for the
+		// hash, so the run starts sending and then stops early by instant
+		// upload (not a race that sending could win).
+		firstChunk, hashUsed := make(chan struct{}), make(chan struct{})
+		var once sync.Once
+		r := s.drive(t, bob, func(a *cli.App) context.Context {
+			a.Hooks.AfterChunk = func(int64) {
+				once.Do(func() { close(firstChunk) })
+				<-hashUsed
+			}
+			a.Hooks.Hashed = func() {
+				<-firstChunk
+				close(hashUsed)
+			}
+			return nil
+		}, "put", "-j", "1", filepath.Join(src, "big.bin"), "/inbox")
+		if r.code != 0 {
+			t.Fatalf("put: %s", r)
+		}
 		if r.stats.InstantFiles.Load() != 1 {
 			t.Errorf("not instant: %s", r)
 		}
-		if r.stats.ChunksSent.Load() != 0 || r.stats.BytesSent.Load() != 0 {
-			t.Errorf("instant upload sent %d chunks, %d bytes", r.stats.ChunksSent.Load(), r.stats.BytesSent.Load())
+		if r.stats.ChunksSent.Load() < 1 {
+			t.Errorf("nothing was sent before the hash was known: %d chunks", r.stats.ChunksSent.Load())
 		}
 		if !strings.Contains(r.out, "(instant)") {
 			t.Errorf("output: %s", r.out)
+		}
+		// Neither the hashless upload that was sending nor the one the proof
+		// completed is left open on the server (its part file is the sign).
+		if !s.cluster {
+			if m, _ := filepath.Glob(filepath.Join(s.dataDir, "blobs", "uploads", "*")); len(m) != 0 {
+				t.Errorf("uploads left on the server after an instant put: %v", m)
+			}
+		}
+		// Nor a record to resume from.
+		if m, _ := filepath.Glob(filepath.Join(filepath.Dir(bob.creds), "uploads", "*")); len(m) != 0 {
+			t.Errorf("resume records left after an instant put: %v", m)
+		}
+		// A file hashed first (small) is instant without sending anything.
+		r = s.ok(t, bob, "put", filepath.Join(src, "a.txt"), "/inbox")
+		if r.stats.InstantFiles.Load() != 1 || r.stats.ChunksSent.Load() != 0 || r.stats.BytesSent.Load() != 0 {
+			t.Errorf("instant put of a small stored file: %s", r)
 		}
 		got := filepath.Join(local, "bob-big.bin")
 		s.ok(t, bob, "get", "/inbox/big.bin", got)
@@ -549,6 +584,48 @@ func TestDrive(t *testing.T) {
 		got := filepath.Join(local, "second-back.bin")
 		s.ok(t, alice, "get", "/backup/second.bin", got)
 		sameFile(t, got, file)
+	})
+
+	t.Run("a file changed while it goes up is not stored", func(t *testing.T) {
+		file := filepath.Join(local, "changing.bin")
+		writeRandom(t, file, bigSize)
+		// The hash is taken of the file as it was; then, before the last
+		// chunk goes, its last byte changes.
+		firstChunk, changed := make(chan struct{}), make(chan struct{})
+		var once sync.Once
+		r := s.drive(t, alice, func(a *cli.App) context.Context {
+			a.Hooks.AfterChunk = func(int64) {
+				once.Do(func() { close(firstChunk) })
+				<-changed
+			}
+			a.Hooks.Hashed = func() {
+				<-firstChunk
+				f, err := os.OpenFile(file, os.O_WRONLY, 0)
+				if err == nil {
+					_, err = f.WriteAt([]byte{'!'}, bigSize-1)
+					f.Close()
+				}
+				if err != nil {
+					t.Error(err)
+				}
+				close(changed)
+			}
+			return nil
+		}, "put", "-j", "1", file, "/backup")
+		if r.code != cli.ExitError || !strings.Contains(r.err, "changed while it was being read") {
+			t.Fatalf("put of a file that changed: %s\n%s", r, r.err)
+		}
+		if r := s.ok(t, alice, "ls", "/backup"); strings.Contains(r.out, "changing.bin") {
+			t.Errorf("a file that changed while it went up was stored: %s", r.out)
+		}
+		if m, _ := filepath.Glob(filepath.Join(filepath.Dir(alice.creds), "uploads", "*")); len(m) != 0 {
+			t.Errorf("resume records left after a changed file: %v", m)
+		}
+		// Run again: the file as it is now goes up.
+		s.ok(t, alice, "put", file, "/backup")
+		back := filepath.Join(local, "changing-back.bin")
+		s.ok(t, alice, "get", "/backup/changing.bin", back)
+		sameFile(t, back, file)
 	})
 
 	t.Run("put resumes after a server crash", func(t *testing.T) {

@@ -48,6 +48,9 @@ type Hooks struct {
 	AfterChunk func(index int64)
 	// AfterRange runs once a range is written and recorded.
 	AfterRange func(index int64)
+	// Hashed runs when the hash of a file sent at once is known, before it
+	// is used (tests order the race of hashing and sending with it).
+	Hashed func()
 }
 
 // Config is what a transfer needs.
@@ -65,6 +68,9 @@ type Config struct {
 	// the first backoff (doubled each time).
 	Attempts int
 	Backoff  time.Duration
+	// StateDir keeps a record of each unfinished upload begun without a
+	// hash, by which the next run resumes it; "" keeps none.
+	StateDir string
 }
 
 func (c *Config) jobs() int {

@@ -13,6 +13,8 @@ import (
 	"slices"
 	"sync/atomic"
 
+	kerrors "github.com/go-kratos/kratos/v2/errors"
+
 	filev1 "clouddrive/api/file/v1"
 	storagev1 "clouddrive/api/storage/v1"
 	"clouddrive/app/cli/internal/progress"
@@ -62,7 +64,15 @@ func (c *Config) Upload(ctx context.Context, u Upload) (*UploadResult, error) {
 	}
 	size := fi.Size()
 	task := c.Reporter.Start("put", u.Display, size)
-	res, note, err := c.upload(ctx, f, size, u, task)
+	var (
+		res  *UploadResult
+		note string
+	)
+	if size < SendAtOnceFrom {
+		res, note, err = c.upload(ctx, f, size, u, task)
+	} else {
+		res, note, err = c.uploadAtOnce(ctx, f, size, fi.ModTime(), u, task)
+	}
 	if err != nil {
 		task.Fail()
 		return nil, err
@@ -71,6 +81,8 @@ func (c *Config) Upload(ctx context.Context, u Upload) (*UploadResult, error) {
 	return res, nil
 }
 
+// upload hashes the file first, then starts (or resumes) an upload that
+// names the hash: instant when the content is stored, else the chunks.
 func (c *Config) upload(ctx context.Context, f *os.File, size int64, u Upload, task *progress.Task) (*UploadResult, string, error) {
 	// 1. The content hash: the blocks are hashed in parallel.
 	task.Phase(progress.Hashing, 0)
@@ -115,6 +127,18 @@ func (c *Config) upload(ctx context.Context, f *os.File, size int64, u Upload, t
 	}
 
 	// 4. The chunks the server lacks, then complete.
+	missing := c.missingChunks(sess, res, task)
+	sent, err := c.sendChunks(ctx, f, sess, missing, task)
+	res.Sent += sent
+	if err != nil {
+		return nil, "", err
+	}
+	return c.complete(ctx, f, sess, "", res, task)
+}
+
+// missingChunks are the chunks of sess the server lacks; res.Held and the
+// bar count the others.
+func (c *Config) missingChunks(sess *storagev1.UploadSession, res *UploadResult, task *progress.Task) []int64 {
 	held := map[int64]bool{}
 	var heldBytes int64
 	for _, i := range sess.GetUploadedChunks() {
@@ -131,15 +155,17 @@ func (c *Config) upload(ctx context.Context, f *os.File, size int64, u Upload, t
 			missing = append(missing, i)
 		}
 	}
+	return missing
+}
+
+// complete completes sess once its chunks are sent, sending again those
+// the server lost meanwhile (a few rounds). hash, when not empty, is the
+// client's own hash of a hashless upload: the server checks it.
+func (c *Config) complete(ctx context.Context, f *os.File, sess *storagev1.UploadSession, hash string, res *UploadResult, task *progress.Task) (*UploadResult, string, error) {
 	for round := 0; ; round++ {
-		sent, err := c.sendChunks(ctx, f, sess, missing, task)
-		res.Sent += sent
-		if err != nil {
-			return nil, "", err
-		}
 		var node *filev1.Node
-		err = c.retry(ctx, func(ctx context.Context) (err error) {
-			node, err = c.Storage.CompleteUpload(ctx, &storagev1.CompleteUploadRequest{UploadId: sess.GetUploadId()})
+		err := c.retry(ctx, func(ctx context.Context) (err error) {
+			node, err = c.Storage.CompleteUpload(ctx, &storagev1.CompleteUploadRequest{UploadId: sess.GetUploadId(), ContentHash: hash})
 			return err
 		})
 		switch {
@@ -160,14 +186,20 @@ func (c *Config) upload(ctx context.Context, f *os.File, size int64, u Upload, t
 			}); err != nil {
 				return nil, "", err
 			}
-			missing = missing[:0]
+			var missing []int64
 			for i := int64(0); i < sess.GetChunkCount(); i++ {
 				if !slices.Contains(st.GetUploadedChunks(), i) {
 					missing = append(missing, i)
 					task.Add(-chunkLen(sess, i))
 				}
 			}
-		case storagev1.IsHashMismatch(err):
+			sent, err := c.sendChunks(ctx, f, sess, missing, task)
+			res.Sent += sent
+			if err != nil {
+				return nil, "", err
+			}
+		case kerrors.Reason(err) == storagev1.ErrorReason_HASH_MISMATCH.String():
+			// By reason alone: over gRPC the 422 arrives as another code.
 			return nil, "", ErrChanged
 		default:
 			return nil, "", err
@@ -333,12 +365,14 @@ func (c *Config) hashFile(ctx context.Context, f *os.File, size int64, task *pro
 // countingReader reports the bytes read to the task.
 type countingReader struct {
 	r    io.Reader
-	task *progress.Task
+	task *progress.Task // nil: not counted (hashing beside sending)
 }
 
 func (c *countingReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
-	c.task.Add(int64(n))
+	if c.task != nil {
+		c.task.Add(int64(n))
+	}
 	return n, err
 }
 
