@@ -82,9 +82,10 @@ func (e *benchEnv) timedList(b *testing.B, tok, folder string, size int, token s
 	return next, ms, benchMs(time.Since(start))
 }
 
-// BenchmarkFilesFlatFolder: folders of 1,000 and 10,000 files, walked page
-// by page (500 and 100 entries a page) from the first to the last, again
-// and again, each call timed.
+// BenchmarkFilesFlatFolder: folders of 500 (issue 10's one-page listing),
+// 1,000 and 10,000 files (oCIS's scenarios), walked page by page (500 and
+// 100 entries a page) from the first to the last, again and again, each
+// call timed.
 func BenchmarkFilesFlatFolder(b *testing.B) {
 	e := getBenchEnv(b)
 	for _, n := range e.cfg.flat {

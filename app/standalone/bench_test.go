@@ -18,7 +18,7 @@ package standalone_test
 //	                            same pattern, durable 4 KiB files on the data disk
 //	BenchmarkStorageInstantUpload init + prove of content already stored (by
 //	                            another user)
-//	BenchmarkFilesFlatFolder    folders of 1,000 and 10,000 files, listed by pages
+//	BenchmarkFilesFlatFolder    folders of 500, 1,000 and 10,000 files, listed by pages
 //	                            of 500 and of 100
 //	BenchmarkFilesDeepTree      1,000 files in 5 levels of folders: one listing per
 //	                            level, and a walk of the whole tree
@@ -39,7 +39,7 @@ package standalone_test
 //	CLOUDDRIVE_BENCH_CALLS       calls of each latency scenario (200)
 //	CLOUDDRIVE_BENCH_BIG_MIB     the big file, MiB (1024)
 //	CLOUDDRIVE_BENCH_SMALL_FILES files of the small-file scenario (500)
-//	CLOUDDRIVE_BENCH_FLAT        sizes of the flat folders (1000,10000)
+//	CLOUDDRIVE_BENCH_FLAT        sizes of the flat folders (500,1000,10000)
 //	CLOUDDRIVE_BENCH_TREE        files of the deep tree (1000)
 //	CLOUDDRIVE_BENCH_OUT         append every result as a JSON line to this file
 //	                             (tools/benchplot draws and tabulates them)
@@ -121,7 +121,7 @@ func loadBenchConfig(b *testing.B) benchConfig {
 	}
 	flat := os.Getenv("CLOUDDRIVE_BENCH_FLAT")
 	if flat == "" {
-		flat = "1000,10000"
+		flat = "500,1000,10000"
 	}
 	for _, f := range strings.Split(flat, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(f))
