@@ -149,6 +149,11 @@ func (c *pcClient) init(parent, name string, ct content, hash string) (*sv1.Uplo
 	return &s, c.do(http.MethodPost, uploadInit, initBody(parent, name, ct, hash), &s)
 }
 
+func (c *pcClient) status(id string) (*sv1.UploadSession, error) {
+	var s sv1.UploadSession
+	return &s, c.do(http.MethodGet, uploadStatus+"?"+url.Values{"upload_id": {id}}.Encode(), nil, &s)
+}
+
 // putChunks sends the chunks of ct that s does not hold, inFlight at a time.
 func (c *pcClient) putChunks(s *sv1.UploadSession, ct content, inFlight int) error {
 	held := map[int64]bool{}
@@ -288,8 +293,9 @@ type pcAttempt struct {
 	hash  string
 	acked bool   // the server answered with the node
 	node  string // its id, when acked
-	// Chunked: the upload, and whether it may still be open (not acked).
-	upload string
+	// Chunked: the upload, and whether init was sent no hash.
+	upload   string
+	hashless bool
 }
 
 type pcSlot struct {
