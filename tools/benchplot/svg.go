@@ -90,8 +90,12 @@ func (a axis) x(v float64) float64 {
 func (a axis) ticks() []float64 {
 	var out []float64
 	if a.log {
+		steps := []float64{1, 2, 5}
+		if math.Log10(a.hi/a.lo) > 3 {
+			steps = []float64{1, 3} // wide: the labels would run into each other
+		}
 		for d := a.lo; d <= a.hi*1.0001; d *= 10 {
-			for _, m := range []float64{1, 2, 5} {
+			for _, m := range steps {
 				if v := d * m; v <= a.hi*1.0001 {
 					out = append(out, v)
 				}
