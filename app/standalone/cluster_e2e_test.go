@@ -13,6 +13,7 @@ import (
 	"database/sql"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -127,6 +128,17 @@ func emptyCluster(t *testing.T, env map[string]string, dir string) {
 	for _, tb := range tables {
 		if _, err := conn.ExecContext(ctx, "TRUNCATE TABLE "+tb); err != nil {
 			t.Fatalf("emptying %s: %v", tb, err)
+		}
+	}
+	// A TRUNCATE writes no row to the binlog, and changes from before it
+	// may still be on their way to Redis: were they to land after the
+	// flush, the ids the emptied tables hand out again would read the old
+	// rows. Flush once the relay and cachesync have passed it.
+	for _, p := range []string{"cdcrelay", "cachesync"} {
+		out, err := exec.CommandContext(ctx, filepath.Join(dir, "bin", p), "caught-up",
+			"-conf", filepath.Join(dir, "conf", p+".yaml")).CombinedOutput()
+		if err != nil {
+			t.Fatalf("waiting for %s to pass the truncation: %v\n%s", p, err, out)
 		}
 	}
 	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:" + env["REDIS_PORT"]})

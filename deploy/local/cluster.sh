@@ -664,10 +664,11 @@ empty() {
 	# still be on their way to Redis (cdcrelay, Kafka, cachesync): were they
 	# to land after the flush, the ids the emptied tables hand out again
 	# would read the old rows. Wait until both have passed it, then flush.
-	local p
+	local p out
 	for p in cdcrelay cachesync; do
 		if pid_of "$p" >/dev/null; then
-			"$D/bin/$p" caught-up -conf "$D/conf/$p.yaml" >/dev/null || die "$p did not catch up; Redis not flushed"
+			out=$("$D/bin/$p" caught-up -conf "$D/conf/$p.yaml" 2>&1) ||
+				die "$p did not catch up, Redis not flushed: $(tail -3 <<<"$out")"
 		else
 			say "$p does not run: changes from before the reset may reach Redis when it starts"
 		fi

@@ -38,7 +38,7 @@ type cluster struct {
 	etcd *clientv3.Client
 }
 
-func open(t *testing.T) *cluster {
+func open(t testing.TB) *cluster {
 	t.Helper()
 	dir := os.Getenv("CLOUDDRIVE_E2E_CLUSTER")
 	if dir == "" {

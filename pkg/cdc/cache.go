@@ -145,7 +145,9 @@ func (c *Cache) PageKey(owner, parent int64, stamp string, query string) string 
 // the stream (Put) does not fill it, but raises the fence's floor ("m") to
 // its version (a tombstone to the version after), so that a load that began
 // after the fence but read MySQL before a newer commit still loses to what
-// the stream has shown. A second writer fences again with a new token, which
+// the stream has shown (and "c" records the newest row the stream brought,
+// for tests and benchmarks that ask whether a change arrived). A second
+// writer fences again with a new token, which
 // voids the loads in flight under the old one. A fence lives at least the
 // tombstone TTL: longer than any load in flight, and longer than the stream's
 // lag short of an outage (after it, the stream's versions order the key
@@ -161,7 +163,7 @@ func (c *Cache) PageKey(owner, parent int64, stamp string, query string) string 
 // a fill (source 'f') writes only with the fence's token and a version at
 // or above the floor.
 var casScript = redis.NewScript(`
-local cur = redis.call('HMGET', KEYS[1], 'v', 'k', 'f', 'm')
+local cur = redis.call('HMGET', KEYS[1], 'v', 'k', 'f', 'm', 'c')
 local nv = tonumber(ARGV[1])
 if cur[1] then
   if cur[2] == 'soft' then
@@ -170,6 +172,7 @@ if cur[1] then
       local m = nv
       if ARGV[2] == 'tomb' then m = nv + 1 end
       if m > floor then redis.call('HSET', KEYS[1], 'm', m) end
+      if ARGV[2] == 'row' and nv > (tonumber(cur[5] or '0') or 0) then redis.call('HSET', KEYS[1], 'c', nv) end
       return 0
     end
     if ARGV[7] == '' or ARGV[7] ~= cur[3] or nv < floor then return 0 end
@@ -187,15 +190,16 @@ return 1
 
 // fenceScript fences a key (KEYS[1]; ARGV: token, the least TTL in ms).
 // The floor is what the entry already proves: a row's version, the version
-// after a tombstone's, an older fence's floor.
+// after a tombstone's, an older fence's floor; "c" the row's version or an
+// older fence's.
 var fenceScript = redis.NewScript(`
-local cur = redis.call('HMGET', KEYS[1], 'v', 'k', 'm')
+local cur = redis.call('HMGET', KEYS[1], 'v', 'k', 'm', 'c')
 local v = tonumber(cur[1] or '0') or 0
-local m = 0
-if cur[2] == 'row' then m = v
+local m, c = 0, 0
+if cur[2] == 'row' then m, c = v, v
 elseif cur[2] == 'tomb' then m = v + 1
-elseif cur[2] == 'soft' then m = tonumber(cur[3] or '0') or 0 end
-redis.call('HSET', KEYS[1], 'v', v, 'k', 'soft', 'd', '', 'o', '0', 'f', ARGV[1], 'm', m)
+elseif cur[2] == 'soft' then m, c = tonumber(cur[3] or '0') or 0, tonumber(cur[4] or '0') or 0 end
+redis.call('HSET', KEYS[1], 'v', v, 'k', 'soft', 'd', '', 'o', '0', 'f', ARGV[1], 'm', m, 'c', c)
 if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[2]) then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 return 0
 `)

@@ -119,6 +119,9 @@ func TestFenceOnAnEmptyKey(t *testing.T) {
 	if ok, _ := c.Put(ctx, key, KindRow, 1, []byte("insert"), 0); ok {
 		t.Fatal("the insert's late event filled the fence")
 	}
+	if shown := rdb.HGet(ctx, key, "c").Val(); shown != "1" {
+		t.Fatalf("the fence records the stream's row as v%s, want v1", shown)
+	}
 	if ok, _ := c.Fill(ctx, key, KindRow, 2, []byte("new"), 0, e.Fence); !ok {
 		t.Fatal("the first load after the fence did not fill it")
 	}

@@ -3,6 +3,7 @@ package data
 import (
 	"context"
 	"fmt"
+	"os"
 	"slices"
 	"testing"
 	"time"
@@ -18,6 +19,8 @@ import (
 // Each reports p50 and p99 in microseconds beside ns/op: Stat and List
 // served by MySQL alone ("mysql") and read through a warm cache ("cache"),
 // and the lag from a commit to the cache holding the new row.
+// BenchmarkCacheConvergence is the acceptance run (run it once, -benchtime
+// 1x): how long the cache takes to equal MySQL after a load stops.
 
 func percentiles(b *testing.B, d []time.Duration) {
 	if len(d) == 0 {
@@ -111,4 +114,38 @@ func BenchmarkCacheCommitLag(b *testing.B) {
 		d = append(d, time.Since(committed))
 	}
 	percentiles(b, d)
+}
+
+// BenchmarkCacheConvergence is issue 11's acceptance run as a figure:
+// random writes and reads through two instances for CACHE_LOAD (default
+// 30s; TestCacheKeptByTheBinlog runs the same load), then how long until
+// every cached key equals MySQL and every fence has seen its row's last
+// version ("converge-ms", polled every 50 ms, each check a pass over every
+// key), and how many calls the load made per second. Run it once:
+//
+//	go test -run '^$' -bench BenchmarkCacheConvergence -benchtime 1x ./app/file/internal/data/
+func BenchmarkCacheConvergence(b *testing.B) {
+	dur := 30 * time.Second
+	if s := os.Getenv("CACHE_LOAD"); s != "" {
+		d, err := time.ParseDuration(s)
+		if err != nil {
+			b.Fatalf("CACHE_LOAD=%q: %v", s, err)
+		}
+		dur = d
+	}
+	p := newPipeline(b)
+	x, y := p.instance(nil), p.instance(nil)
+	for b.Loop() {
+		w := newWorld()
+		stop := make(chan struct{})
+		wait := load(b, []*instance{x, y, x, y}, []*instance{x, y, x, y}, w, stop)
+		time.Sleep(dur)
+		close(stop)
+		ops := wait()
+		took := waitFor(b, 10*time.Minute, "every cached key to equal MySQL", func() error {
+			return p.converged(w.allQueries(), x.plain, y)
+		})
+		b.ReportMetric(float64(took.Milliseconds()), "converge-ms")
+		b.ReportMetric(float64(ops)/dur.Seconds(), "calls/s")
+	}
 }

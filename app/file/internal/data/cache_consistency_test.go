@@ -137,7 +137,7 @@ func read(ctx context.Context, r *rand.Rand, in *instance, w *world) error {
 
 // load runs writers and readers until stop is closed; the first unexpected
 // error fails the test.
-func load(t *testing.T, writers, readers []*instance, w *world, stop <-chan struct{}) (wait func() int64) {
+func load(t testing.TB, writers, readers []*instance, w *world, stop <-chan struct{}) (wait func() int64) {
 	var wg sync.WaitGroup
 	var ops atomic.Int64
 	run := func(in *instance, seed uint64, do func(context.Context, *rand.Rand, *instance, *world) error) {

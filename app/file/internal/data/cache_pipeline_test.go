@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -460,6 +461,13 @@ func (p *pipeline) converged(queries []biz.ListQuery, plain biz.NodeRepo, reader
 			if m != nil && m.Version > e.Version {
 				return fmt.Errorf("%s: tombstone at v%d, MySQL has v%d", k, e.Version, m.Version)
 			}
+		case cdc.KindSoft:
+			// A writer's fence is never served, but the stream must have
+			// shown it the row's last version: else a change is still on
+			// its way, or lost.
+			if f := shownOf(p, k); m != nil && f < m.Version {
+				return fmt.Errorf("%s: fenced, the binlog showed v%d, MySQL has v%d", k, f, m.Version)
+			}
 		}
 	}
 	es, err = entries(quotaKeys)
@@ -481,6 +489,8 @@ func (p *pipeline) converged(queries []biz.ListQuery, plain biz.NodeRepo, reader
 			checked++
 		} else if e.Kind == cdc.KindMiss && err == nil {
 			return fmt.Errorf("%s: cached as missing, MySQL has %+v", quotaKeys[i], m)
+		} else if f := shownOf(p, quotaKeys[i]); e.Kind == cdc.KindSoft && err == nil && f < m.Version {
+			return fmt.Errorf("%s: fenced, the binlog showed v%d, MySQL has v%d", quotaKeys[i], f, m.Version)
 		}
 	}
 	for _, q := range queries {
@@ -511,4 +521,10 @@ func sameRow(a, b cdc.NodeRow) bool {
 	ja, _ := json.Marshal(a)
 	jb, _ := json.Marshal(b)
 	return string(ja) == string(jb) && reflect.DeepEqual(a.NameKey, b.NameKey)
+}
+
+// shownOf is the newest row version the stream has shown a fenced key.
+func shownOf(p *pipeline, key string) int64 {
+	f, _ := strconv.ParseInt(p.rdb.HGet(p.ctx, key, "c").Val(), 10, 64)
+	return f
 }

@@ -58,7 +58,7 @@ func TestCacheReadYourWrites(t *testing.T) {
 		return out
 	}
 	// caughtUp waits until the stream has brought key's row at version
-	// (or something newer) to the cache: as a row, or as a fence's floor.
+	// (or something newer) to the cache: as a row, or to a fence.
 	caughtUp := func(t *testing.T, key string, version int64) {
 		t.Helper()
 		waitFor(t, 60*time.Second, fmt.Sprintf("the binlog to bring %s to v%d", key, version), func() error {
@@ -69,11 +69,10 @@ func TestCacheReadYourWrites(t *testing.T) {
 			if e != nil && e.Kind == cdc.KindRow && e.Version >= version {
 				return nil
 			}
-			m, _ := strconv.ParseInt(p.rdb.HGet(ctx, key, "m").Val(), 10, 64)
-			if e != nil && e.Kind == cdc.KindSoft && m >= version {
+			if shown := shownOf(p, key); e != nil && e.Kind == cdc.KindSoft && shown >= version {
 				return nil
 			}
-			return fmt.Errorf("entry %+v, floor %d", e, m)
+			return fmt.Errorf("entry %+v, the stream showed v%d", e, shownOf(p, key))
 		})
 	}
 	converged := func(t *testing.T, queries ...biz.ListQuery) {
