@@ -88,7 +88,8 @@ type UploadRepo interface {
 	Lease(ctx context.Context, owner int64, id string, now, until time.Time) (bool, error)
 	// Release ends the lease: chunk writes may begin again.
 	Release(ctx context.Context, owner int64, id string) error
-	// Finish closes an open upload (completed with its node, or aborted).
+	// Finish closes an open upload (completed with its node, or aborted),
+	// ends its lease and forgets its chunks, at once.
 	Finish(ctx context.Context, owner int64, id string, state UploadState, nodeID int64) error
 	// CountProof counts one proof of owner for content hash in a challenge
 	// period; false once max were tried.
@@ -241,9 +242,6 @@ func (uc *UploadUsecase) Abort(ctx context.Context, owner int64, id string) erro
 		return err
 	}
 	_ = uc.index.Drop(ctx, id)
-	if err := uc.uploads.DeleteChunks(ctx, owner, id); err != nil {
-		return err
-	}
 	return uc.store.Discard(ctx, u)
 }
 

@@ -64,7 +64,12 @@ func (uc *UploadUsecase) complete(ctx context.Context, owner int64, id, want str
 		}
 		return uc.completedNode(ctx, u)
 	}
-	defer func() { _ = uc.uploads.Release(context.WithoutCancel(ctx), owner, id) }()
+	finished := false // Finish ends the lease with the upload
+	defer func() {
+		if !finished {
+			_ = uc.uploads.Release(context.WithoutCancel(ctx), owner, id)
+		}
+	}()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	defer uc.keepLease(ctx, cancel, owner, id, until)()
@@ -138,6 +143,7 @@ func (uc *UploadUsecase) complete(ctx context.Context, owner int64, id, want str
 	if err != nil {
 		return nil, err
 	}
+	finished = true
 	if stored {
 		// The content was stored already: this upload's copy is not needed.
 		// Only now, once the node exists: a refused node (name, quota) keeps
@@ -295,7 +301,6 @@ func (uc *UploadUsecase) createNode(ctx context.Context, u *Upload) (*FileNode, 
 		return nil, err
 	}
 	_ = uc.index.Drop(ctx, u.ID)
-	_ = uc.uploads.DeleteChunks(ctx, u.OwnerID, u.ID)
 	return n, nil
 }
 

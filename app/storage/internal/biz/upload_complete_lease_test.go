@@ -14,7 +14,7 @@ import (
 func (f *upFixture) completeUntilPublish(u *Upload, data []byte, publish func(ctx context.Context) error) {
 	f.has(u)
 	f.uploads.EXPECT().Lease(gomock.Any(), u.OwnerID, u.ID, f.now, leaseEnd(f.now)).Return(true, nil)
-	f.uploads.EXPECT().Release(gomock.Any(), u.OwnerID, u.ID).Return(nil)
+	f.release = f.uploads.EXPECT().Release(gomock.Any(), u.OwnerID, u.ID).Return(nil)
 	f.uploads.EXPECT().Writing(gomock.Any(), u.OwnerID, u.ID, gomock.Any()).Return(0, nil)
 	f.uploads.EXPECT().Chunks(gomock.Any(), u.OwnerID, u.ID).Return(chunksOf(u, data), nil)
 	f.blobs.EXPECT().Get(gomock.Any(), u.ContentHash).Return(nil, ErrNotFound)

@@ -72,7 +72,7 @@ func TestCompleteHashless(t *testing.T) {
 			return n, nil
 		})
 		f.uploads.EXPECT().Finish(gomock.Any(), u.OwnerID, u.ID, UploadCompleted, int64(9)).Return(nil)
-		f.uploads.EXPECT().DeleteChunks(gomock.Any(), u.OwnerID, u.ID).Return(nil)
+		f.release.Times(0)
 		if got, err := f.uc.Complete(f.ctx, 1, u.ID); err != nil || got != n {
 			t.Fatalf("%v, %v", got, err)
 		}

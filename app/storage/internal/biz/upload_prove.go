@@ -70,7 +70,12 @@ func (uc *UploadUsecase) Prove(ctx context.Context, owner int64, id, proofHex st
 		}
 		return nil, errCompleting()
 	}
-	defer func() { _ = uc.uploads.Release(context.WithoutCancel(ctx), owner, id) }()
+	finished := false // Finish ends the lease with the upload
+	defer func() {
+		if !finished {
+			_ = uc.uploads.Release(context.WithoutCancel(ctx), owner, id)
+		}
+	}()
 	if ok, err := uc.blobs.Pin(ctx, u.ContentHash, uc.now()); err != nil || !ok {
 		if err != nil {
 			return nil, err
@@ -81,6 +86,7 @@ func (uc *UploadUsecase) Prove(ctx context.Context, owner int64, id, proofHex st
 	if err != nil {
 		return nil, err
 	}
+	finished = true
 	_ = uc.store.Discard(ctx, u)
 	return n, nil
 }

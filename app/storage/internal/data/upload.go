@@ -61,9 +61,17 @@ func (r *uploadRepo) Release(ctx context.Context, owner int64, id string) error 
 	return r.d.db(ctx).Model(&uploadModel{}).Where("id = ? AND owner_id = ?", id, owner).Update("lease_until", nil).Error
 }
 
+// Finish closes the upload, ends its lease and forgets its chunks in one
+// transaction (one commit: a sync on SQLite).
 func (r *uploadRepo) Finish(ctx context.Context, owner int64, id string, state biz.UploadState, nodeID int64) error {
-	return r.d.db(ctx).Model(&uploadModel{}).Where("id = ? AND owner_id = ? AND state = ?", id, owner, int8(biz.UploadOpen)).
-		Updates(map[string]any{"state": int8(state), "node_id": nodeID, "updated_at": time.Now().UTC()}).Error
+	return r.d.db(ctx).Transaction(func(tx *gorm.DB) error {
+		err := tx.Model(&uploadModel{}).Where("id = ? AND owner_id = ? AND state = ?", id, owner, int8(biz.UploadOpen)).
+			Updates(map[string]any{"state": int8(state), "node_id": nodeID, "lease_until": nil, "updated_at": time.Now().UTC()}).Error
+		if err != nil {
+			return err
+		}
+		return tx.Where("upload_id = ? AND owner_id = ?", id, owner).Delete(&chunkModel{}).Error
+	})
 }
 
 func (r *uploadRepo) CountProof(ctx context.Context, owner int64, hash string, period int64, max int) (bool, error) {
