@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -210,6 +211,16 @@ func run(ctx context.Context, o *options) (bool, error) {
 	for op := range st.errs {
 		total += st.errs[op]
 		unclear += st.unclear[op]
+	}
+	// The binary's data folder goes with it: keep its log when there is
+	// something to look into.
+	if total > 0 && t.log != "" && o.report != "" {
+		if b, err := os.ReadFile(t.log); err == nil {
+			kept := strings.TrimSuffix(o.report, ".md") + ".server.log"
+			if os.WriteFile(kept, b, 0o644) == nil {
+				fmt.Fprintln(os.Stderr, "loadgen: errors; the server's log is kept in", kept)
+			}
+		}
 	}
 	if o.faults {
 		return unclear == 0 && len(check) == 0, nil

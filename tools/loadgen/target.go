@@ -31,6 +31,7 @@ type target struct {
 	procs []proc
 	stop  func()
 	dir   string // the cluster's state folder
+	log   string // the standalone binary's log ("" for the cluster: logs/ in dir)
 	// ports names the ports of the target's processes and dependencies, so
 	// that descriptors say which peer a connection is with.
 	ports map[int]string
@@ -106,7 +107,7 @@ func startStandalone(bin string) (*target, error) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	return &target{base: base, procs: []proc{{"standalone", cmd.Process.Pid, "", base + "/metrics"}}, stop: stop,
-		ports: map[int]string{hp: "http", gp: "grpc"}}, nil
+		ports: map[int]string{hp: "http", gp: "grpc"}, log: logf.Name()}, nil
 }
 
 func tail(s string, n int) string {
