@@ -19,6 +19,7 @@ import (
 	"clouddrive/pkg/apierror"
 	"clouddrive/pkg/apimsg"
 	"clouddrive/pkg/auth"
+	"clouddrive/pkg/rpccodec"
 )
 
 // Dial connects to a service's gRPC endpoint (plain gRPC inside the
@@ -181,9 +182,14 @@ func (f *FileClient) Usage(ctx context.Context, u *biz.User) (*biz.Usage, error)
 	return &biz.Usage{Used: out.GetUsedBytes(), Limit: out.GetLimitBytes()}, nil
 }
 
-// messageSize is the payload of one UploadChunks message, well under
-// gRPC's 4 MiB message limit; it is also what one transfer holds in memory.
-const messageSize = 1 << 20
+// messageSize is the payload of one UploadChunks message: small enough
+// that the whole message (with the first one's upload id and any index)
+// fits grpc-go's 32 KiB pooled buffer. Anything larger, up to 1 MiB, is
+// marshalled into a 1 MiB buffer, several of them in flight: with 1 MiB
+// messages a PUT raised the process's peak RSS by 24 MiB (when both ends
+// of the stream are one process, as in the standalone binary), with these
+// by 12 to 16 MiB, for no more CPU.
+const messageSize = 32<<10 - 128
 
 // BlobClient calls the storage service's public API as the user: the
 // upload protocol and ranged downloads, over gRPC streams.
@@ -257,7 +263,8 @@ func (b *BlobClient) Upload(ctx context.Context, u *biz.User, f *biz.NewFile) (*
 // is in flight); closing it cancels the stream.
 func (b *BlobClient) Open(ctx context.Context, u *biz.User, n *biz.Node, offset int64) (io.ReadCloser, error) {
 	ctx, cancel := context.WithCancel(as(ctx, u))
-	stream, err := b.c.Download(ctx, &storagev1.DownloadRequest{Id: apimsg.FormatID(n.ID), Offset: offset})
+	stream, err := b.c.Download(ctx, &storagev1.DownloadRequest{Id: apimsg.FormatID(n.ID), Offset: offset},
+		grpc.ForceCodecV2(pooledCodec))
 	if err != nil {
 		cancel()
 		return nil, errOf(err)
@@ -265,10 +272,20 @@ func (b *BlobClient) Open(ctx context.Context, u *biz.User, n *biz.Node, offset 
 	return &downloadReader{stream: stream, cancel: cancel, left: n.Size - offset, hash: n.ContentHash}, nil
 }
 
+// A download's messages arrive in reused buffers, given back as soon as
+// Read has copied them out: without it each 256 KiB message was a fresh
+// copy, and a GET raised the process's peak RSS by 17 to 27 MiB.
+var pooledCodec = rpccodec.New()
+
+func init() {
+	rpccodec.Pool((&storagev1.DownloadData{}).ProtoReflect().Descriptor().Fields().ByName("data"))
+}
+
 type downloadReader struct {
 	stream storagev1.Storage_DownloadClient
 	cancel context.CancelFunc
-	buf    []byte
+	msg    []byte // the current message's data, released once read
+	buf    []byte // what is left of it
 	left   int64
 	hash   string
 	first  bool
@@ -276,6 +293,8 @@ type downloadReader struct {
 
 func (d *downloadReader) Read(p []byte) (int, error) {
 	for len(d.buf) == 0 {
+		rpccodec.Release(d.msg)
+		d.msg = nil
 		if d.left <= 0 {
 			return 0, io.EOF
 		}
@@ -293,7 +312,7 @@ func (d *downloadReader) Read(p []byte) (int, error) {
 				return 0, errors.New("webdav: the file changed during the download")
 			}
 		}
-		d.buf = msg.GetData()
+		d.msg, d.buf = msg.GetData(), msg.GetData()
 	}
 	n := copy(p, d.buf)
 	d.buf = d.buf[n:]
@@ -302,6 +321,8 @@ func (d *downloadReader) Read(p []byte) (int, error) {
 }
 
 func (d *downloadReader) Close() error {
+	rpccodec.Release(d.msg)
+	d.msg, d.buf = nil, nil
 	d.cancel()
 	return nil
 }
