@@ -132,7 +132,10 @@ func (c *cluster) caughtUp(t *testing.T) {
 // size, trash state); a tombstone stands only for a row gone or not newer;
 // a "missing" answer only for a row that is missing for that owner; a
 // writer's fence (never served) has seen, from the stream, the row's
-// current version: the stream brought the last change of the key.
+// current version: the stream brought the last change of the key. (A key
+// read after its change was filled from MySQL and shows nothing of the
+// stream; the keys nobody read since — deleted folders, the quota — are
+// the ones that catch a lost change.)
 func (c *cluster) cacheMatches(t *testing.T) error {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()

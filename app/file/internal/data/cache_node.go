@@ -92,20 +92,21 @@ func (r *cachedNodes) fill(ctx context.Context, key, kind string, version int64,
 	r.c.failed("fill", err)
 }
 
-// Reads inside a transaction go to MySQL; the nodes they return are the
-// ones the transaction is about to change (a moved node, a trashed
-// subtree): fenced after the commit, their folders' pages moved on too.
+// Reads inside a transaction go to MySQL; the nodes they return may be
+// the ones the transaction is about to change (a moved node, a trashed
+// subtree), whose folders' pages move on after the commit. Their keys are
+// fenced by the writes that change them (Update, Trash...), not here: a
+// node only read (a parent locked while a child is added) keeps its cached
+// row, and every fence is followed by a change in the binlog.
 func (r *cachedNodes) touched(ctx context.Context, ns ...*biz.Node) {
 	if !inTx(ctx) || len(ns) == 0 {
 		return
 	}
-	keys := make([]string, len(ns))
 	folders := make([][2]int64, len(ns))
 	for i, n := range ns {
-		keys[i] = r.c.c.NodeKey(n.ID)
 		folders[i] = [2]int64{n.OwnerID, n.ParentID}
 	}
-	r.c.changed(ctx, keys, folders...)
+	r.c.changed(ctx, nil, folders...)
 }
 
 func (r *cachedNodes) GetForUpdate(ctx context.Context, owner, id int64) (*biz.Node, error) {

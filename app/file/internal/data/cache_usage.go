@@ -106,7 +106,7 @@ func (r *cachedQuota) Charge(ctx context.Context, owner, delta, def int64) (*biz
 
 func (r *cachedQuota) Release(ctx context.Context, owner, delta int64) error {
 	err := r.QuotaRepo.Release(ctx, owner, delta)
-	if err == nil {
+	if err == nil && delta != 0 { // nothing released, nothing changed
 		r.c.changed(ctx, []string{r.c.c.QuotaKey(owner)})
 	}
 	return err
