@@ -20,11 +20,22 @@ export const repoDir = path.resolve(webDir, '../..');
 export const outDir = path.resolve(process.env.E2E_OUTPUT ?? path.join(webDir, 'e2e-output'));
 export const shotsDir = path.join(outDir, 'screenshots');
 
-/** Empties the output folder. */
-export async function resetOutput() {
+/**
+ * Empties the output folder, or with a name only the screenshots of that
+ * test file (screenshots/<name>/), so files run one after the other keep
+ * each other's output.
+ */
+export async function resetOutput(name) {
+  if (name) {
+    await rm(path.join(shotsDir, name), { recursive: true, force: true });
+    await mkdir(path.join(shotsDir, name), { recursive: true });
+    shotPrefix = `${name}/`;
+    return;
+  }
   await rm(outDir, { recursive: true, force: true });
   await mkdir(shotsDir, { recursive: true });
 }
+let shotPrefix = '';
 
 function freePort() {
   return new Promise((resolve, reject) => {
@@ -71,66 +82,83 @@ async function clusterServer() {
   return { url, data: null, cluster: clusterDir, stop: async () => undefined };
 }
 
+/** Runs the binary on the given ports and data folder until /healthz answers; null when it did not come up. */
+async function spawnServer(bin, data, http, grpc, log) {
+  const proc = spawn(bin, ['-data', data, '-http', `127.0.0.1:${http}`, '-grpc', `127.0.0.1:${grpc}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+  proc.stdout.pipe(log, { end: false });
+  proc.stderr.pipe(log, { end: false });
+  const run = { proc, exited: null, done: null };
+  run.done = new Promise((resolve) => proc.on('exit', (code, sig) => resolve((run.exited = { code, sig }))));
+  proc.on('error', (e) => (run.exited = { error: e }));
+  // Never leave it running, whatever ends this process.
+  const killOnExit = () => proc.kill('SIGKILL');
+  process.on('exit', killOnExit);
+  proc.on('exit', () => process.off('exit', killOnExit));
+  const url = `http://127.0.0.1:${http}`;
+  const deadline = Date.now() + 30_000;
+  while (!run.exited && Date.now() < deadline) {
+    try {
+      if ((await fetch(`${url}/healthz`)).ok) return run;
+    } catch {
+      // not listening yet
+    }
+    await sleep(100);
+  }
+  if (!run.exited) {
+    proc.kill('SIGKILL');
+    await run.done;
+  }
+  return { ...run, failed: true };
+}
+
+async function stopRun(run) {
+  if (run.exited) return;
+  run.proc.kill('SIGTERM');
+  const killer = setTimeout(() => run.proc.kill('SIGKILL'), 10_000);
+  await run.done;
+  clearTimeout(killer);
+}
+
 /**
  * Starts bin/clouddrive (or $CLOUDDRIVE_BIN) with a fresh data folder on
- * free ports and waits for /healthz. stop() ends it and removes the data.
+ * free ports and waits for /healthz. stop() ends it and removes the data;
+ * halt() stops it keeping the data, and resume() starts it again on the
+ * same ports (a server restart as the browser sees it).
  * With CLOUDDRIVE_E2E_CLUSTER, the running cluster instead (data is null:
  * a step that restarts the server or reads its folder runs against the
  * binary only).
  */
-export async function startServer() {
+export async function startServer(logName = 'server.log') {
   if (clusterDir) return clusterServer();
   const bin = process.env.CLOUDDRIVE_BIN ?? path.join(repoDir, 'bin', 'clouddrive');
   const data = await mkdtemp(path.join(os.tmpdir(), 'clouddrive-e2e-'));
-  const log = createWriteStream(path.join(outDir, 'server.log'));
+  const log = createWriteStream(path.join(outDir, logName));
   for (let attempt = 1; ; attempt++) {
     const http = await freePort();
     const grpc = await freePort();
-    const proc = spawn(bin, ['-data', data, '-http', `127.0.0.1:${http}`, '-grpc', `127.0.0.1:${grpc}`], { stdio: ['ignore', 'pipe', 'pipe'] });
-    proc.stdout.pipe(log, { end: false });
-    proc.stderr.pipe(log, { end: false });
-    let exited = null;
-    const done = new Promise((resolve) => proc.on('exit', (code, sig) => resolve((exited = { code, sig }))));
-    proc.on('error', (e) => (exited = { error: e }));
-    // Never leave it running, whatever ends this process.
-    const killOnExit = () => proc.kill('SIGKILL');
-    process.on('exit', killOnExit);
-    proc.on('exit', () => process.off('exit', killOnExit));
-    const url = `http://127.0.0.1:${http}`;
-    const deadline = Date.now() + 30_000;
-    let up = false;
-    while (!exited && Date.now() < deadline) {
-      try {
-        if ((await fetch(`${url}/healthz`)).ok) {
-          up = true;
-          break;
-        }
-      } catch {
-        // not listening yet
-      }
-      await sleep(100);
-    }
-    if (up) {
-      const stop = async () => {
-        if (!exited) {
-          proc.kill('SIGTERM');
-          const killer = setTimeout(() => proc.kill('SIGKILL'), 10_000);
-          await done;
-          clearTimeout(killer);
-        }
-        log.end();
-        await rm(data, { recursive: true, force: true });
+    let run = await spawnServer(bin, data, http, grpc, log);
+    if (!run.failed) {
+      return {
+        url: `http://127.0.0.1:${http}`,
+        data,
+        async halt() {
+          await stopRun(run);
+        },
+        async resume() {
+          run = await spawnServer(bin, data, http, grpc, log);
+          if (run.failed) throw new Error(`clouddrive did not start again (${JSON.stringify(run.exited ?? 'timeout')})`);
+        },
+        async stop() {
+          await stopRun(run);
+          log.end();
+          await rm(data, { recursive: true, force: true });
+        },
       };
-      return { url, data, stop };
     }
-    if (!exited) {
-      proc.kill('SIGKILL');
-      await done;
-    }
-    if (attempt >= 3 || exited?.error) {
+    if (attempt >= 3 || run.exited?.error) {
       log.end();
       await rm(data, { recursive: true, force: true });
-      throw new Error(`clouddrive did not start (${JSON.stringify(exited ?? 'timeout')}); see ${path.join(outDir, 'server.log')}`);
+      throw new Error(`clouddrive did not start (${JSON.stringify(run.exited ?? 'timeout')}); see ${path.join(outDir, logName)}`);
     }
     // A port taken in between: try others.
   }
@@ -163,14 +191,23 @@ export function launchBrowser() {
 export const EXPECTED_4XX = [
   { url: /\/v1\/upload\/prove$/, status: 403, why: 'PROOF_REJECTED: new content is sent in chunks' },
   { url: /\/v1\/share\/open$/, status: 403, why: 'CODE_WRONG: the first open has no code, then a wrong code' },
+  { url: /\/v1\/upload\/init$/, status: 409, why: 'NAME_CONFLICT: the upload asks the user what to do with a taken name' },
+  { url: /\/v1\/file\/mkdir$/, status: 409, why: 'NAME_CONFLICT: a folder upload merges into the folder of that name' },
 ];
 
+/** 4xx a step provokes on purpose (a wrong password), on top of EXPECTED_4XX; the step empties it after. */
+export const expectNow = [];
+
+/** While on, the browser's lines for requests that got no answer are expected (the server is stopped on purpose). */
+export const outage = { on: false };
+
 function expectedConsole(msg) {
+  if (outage.on && /^Failed to load resource: net::ERR_/.test(msg.text())) return { status: 0, why: 'the server is stopped on purpose' };
   const m = /^Failed to load resource: the server responded with a status of (\d{3})/.exec(msg.text());
   if (!m) return null;
   const status = Number(m[1]);
   const url = msg.location().url ?? '';
-  return EXPECTED_4XX.find((e) => e.status === status && e.url.test(new URL(url, 'http://x').pathname)) ?? null;
+  return [...EXPECTED_4XX, ...expectNow].find((e) => e.status === status && e.url.test(new URL(url, 'http://x').pathname)) ?? null;
 }
 
 /**
@@ -194,7 +231,7 @@ let shotNo = 0;
 /** Writes screenshots/NN-name.png; returns its path. */
 export async function shot(page, name) {
   shotNo++;
-  const file = path.join(shotsDir, `${String(shotNo).padStart(2, '0')}-${name}.png`);
+  const file = path.join(shotsDir, `${shotPrefix}${String(shotNo).padStart(2, '0')}-${name}.png`);
   await page.screenshot({ path: file, animations: 'disabled', caret: 'hide' });
   return file;
 }
