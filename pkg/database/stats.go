@@ -45,12 +45,14 @@ func (c counting) Initialize(db *gorm.DB) error {
 			}
 		}
 	}
+	const commit = "gorm:commit_or_rollback_transaction"
 	cb := db.Callback()
 	for _, err := range []error{
-		cb.Create().After("gorm:create").Register("count:create", count("insert", true)),
+		// Before the default transaction's commit, which puts the pool back.
+		cb.Create().After("gorm:create").Before(commit).Register("count:create", count("insert", true)),
 		cb.Query().After("gorm:query").Register("count:query", count("select", false)),
-		cb.Update().After("gorm:update").Register("count:update", count("update", true)),
-		cb.Delete().After("gorm:delete").Register("count:delete", count("delete", true)),
+		cb.Update().After("gorm:update").Before(commit).Register("count:update", count("update", true)),
+		cb.Delete().After("gorm:delete").Before(commit).Register("count:delete", count("delete", true)),
 		cb.Row().After("gorm:row").Register("count:row", count("select", false)),
 		cb.Raw().After("gorm:raw").Register("count:raw", count("exec", true)),
 	} {
