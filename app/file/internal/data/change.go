@@ -2,6 +2,7 @@ package data
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"gorm.io/gorm"
@@ -50,23 +51,40 @@ func NewChangeRepo(d *Data) biz.ChangeRepo { return &changeRepo{d: d} }
 
 func (r *changeRepo) Append(ctx context.Context, c *biz.Change) error {
 	db := r.d.db(ctx)
-	// An upsert that bumps the row in place: MySQL's ON DUPLICATE KEY and
-	// SQLite's ON CONFLICT both read seq as the row's current value, and
-	// the row stays locked (MySQL) until the transaction ends.
-	err := db.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "owner_id"}},
-		DoUpdates: clause.Assignments(map[string]any{"seq": gorm.Expr("seq + 1")})}).
-		Create(&changeHeadModel{OwnerID: c.OwnerID, Seq: 1}).Error
+	seq, err := r.bump(db, c.OwnerID)
 	if err != nil {
 		return err
 	}
-	var head changeHeadModel
-	if err := db.Where("owner_id = ?", c.OwnerID).Take(&head).Error; err != nil {
-		return err
-	}
-	c.Seq = head.Seq
+	c.Seq = seq
 	return db.Create(&changeModel{OwnerID: c.OwnerID, Seq: c.Seq, Type: int8(c.Type), NodeID: c.NodeID,
 		ParentID: c.ParentID, Kind: int8(c.Kind), Name: c.Name, Path: c.Path, OldPath: c.OldPath,
 		ContentHash: c.ContentHash, Size: c.Size, NodeVersion: c.NodeVersion, At: c.At}).Error
+}
+
+// bump takes the owner's next position: an upsert that bumps the row in
+// place (MySQL's ON DUPLICATE KEY and SQLite's ON CONFLICT both read seq as
+// the row's current value, and the row stays locked on MySQL until the
+// transaction ends). SQLite returns the new value with it; MySQL, which has
+// no RETURNING, reads it back.
+func (r *changeRepo) bump(db *gorm.DB, owner int64) (int64, error) {
+	if db.Dialector.Name() == "sqlite" {
+		var seq int64
+		err := db.Raw("INSERT INTO change_heads (owner_id, seq, pruned) VALUES (?, 1, 0) "+
+			"ON CONFLICT (owner_id) DO UPDATE SET seq = seq + 1 RETURNING seq", owner).Scan(&seq).Error
+		if err == nil && seq == 0 {
+			err = errors.New("change feed: no position returned")
+		}
+		return seq, err
+	}
+	err := db.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "owner_id"}},
+		DoUpdates: clause.Assignments(map[string]any{"seq": gorm.Expr("seq + 1")})}).
+		Create(&changeHeadModel{OwnerID: owner, Seq: 1}).Error
+	if err != nil {
+		return 0, err
+	}
+	var head changeHeadModel
+	err = db.Where("owner_id = ?", owner).Take(&head).Error
+	return head.Seq, err
 }
 
 func (r *changeRepo) List(ctx context.Context, owner, after int64, limit int) ([]*biz.Change, error) {
