@@ -280,14 +280,20 @@ func (uc *UploadUsecase) publish(ctx context.Context, u *Upload, chunks []*Chunk
 	case !errors.Is(err, ErrNotFound):
 		return false, err
 	}
+	return false, uc.publishNew(ctx, u, chunks)
+}
+
+// publishNew stores content that had no blob when last looked up: a twin
+// upload that published it since only gets it pinned.
+func (uc *UploadUsecase) publishNew(ctx context.Context, u *Upload, chunks []*Chunk) error {
 	if err := uc.store.Publish(ctx, u, chunks); err != nil {
-		return false, err
+		return err
 	}
-	err = uc.blobs.Create(ctx, &Blob{Hash: u.ContentHash, Size: u.Size, Verified: true, CreatedAt: uc.now()})
+	err := uc.blobs.Create(ctx, &Blob{Hash: u.ContentHash, Size: u.Size, Verified: true, CreatedAt: uc.now()})
 	if errors.Is(err, ErrDuplicate) { // a twin upload published the same content
 		_, err = uc.blobs.Pin(ctx, u.ContentHash, uc.now())
 	}
-	return false, err
+	return err
 }
 
 // createNode makes the file node and closes the upload.

@@ -35,7 +35,8 @@ func (uc *UploadUsecase) PutFile(ctx context.Context, f NewFile, body io.Reader)
 	}
 	// Stored already: the bytes are still read and checked (they came with
 	// the request), but nothing is written.
-	if b, err := uc.blobs.Get(ctx, f.ContentHash); err == nil && b.Trusted(f.Size) {
+	b, err := uc.blobs.Get(ctx, f.ContentHash)
+	if err == nil && b.Trusted(f.Size) {
 		h := NewBlockHasher()
 		if _, err := readExactlyInto(h, body, f.Size); err != nil {
 			return nil, err
@@ -53,6 +54,7 @@ func (uc *UploadUsecase) PutFile(ctx context.Context, f NewFile, body io.Reader)
 	} else if err != nil && !errors.Is(err, ErrNotFound) {
 		return nil, err
 	}
+	unknown := err != nil // no blob of this content a moment ago: the common case
 
 	u := &Upload{ID: randomHex(16), OwnerID: f.Owner, ParentID: f.Parent, Name: f.Name, Mime: f.Mime, Size: f.Size,
 		ContentHash: f.ContentHash, ChunkSize: chunkSizeFor(f.Size, uc.policy.ChunkSize), Rename: f.Rename, Version: f.Version, State: UploadOpen}
@@ -88,7 +90,14 @@ func (uc *UploadUsecase) PutFile(ctx context.Context, f NewFile, body io.Reader)
 	} else if f.ContentHash != HashBytes(nil) {
 		return nil, errSmallHashMismatch(HashBytes(nil))
 	}
-	stored, err := uc.publish(ctx, u, chunks)
+	// Content unknown a moment ago needs no second look (publishNew copes
+	// with a twin that stored it since); a blob in another state does.
+	stored := false
+	if unknown {
+		err = uc.publishNew(ctx, u, chunks)
+	} else {
+		stored, err = uc.publish(ctx, u, chunks)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -9,6 +9,7 @@ import (
 	kerrors "github.com/go-kratos/kratos/v2/errors"
 
 	"clouddrive/app/storage/internal/biz"
+	"clouddrive/pkg/telemetry"
 )
 
 func TestPutFileInOneRequest(t *testing.T) {
@@ -90,4 +91,49 @@ func partFiles(t *testing.T, w *integrityWorld) int {
 		t.Fatal(err)
 	}
 	return len(ents)
+}
+
+// A small upload of new content costs the storage database one lookup and
+// one insert (before: the blob was looked up twice), in one transaction.
+func TestPutFileStatements(t *testing.T) {
+	for name, db := range integrityDatabases(t) {
+		t.Run(name, func(t *testing.T) {
+			w := newIntegrityWorld(t, db)
+			stmts, txs := dbCounters(t, "storage")
+			content := randomContent(t, 4096)
+			if _, err := w.up.PutFile(w.ctx, biz.NewFile{Owner: 1, Name: "a.txt", Size: 4096}, bytes.NewReader(content)); err != nil {
+				t.Fatal(err)
+			}
+			s, x := dbCounters(t, "storage")
+			if s-stmts != 2 || x-txs != 1 {
+				t.Fatalf("%v statements in %v transactions, want 2 in 1", s-stmts, x-txs)
+			}
+		})
+	}
+}
+
+// dbCounters reads pkg/database's statement and transaction counters of
+// database db (every series of the name).
+func dbCounters(t *testing.T, db string) (stmts, txs float64) {
+	t.Helper()
+	fs, err := telemetry.Registry.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range fs {
+		for _, m := range f.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() != "db" || l.GetValue() != db {
+					continue
+				}
+				switch f.GetName() {
+				case "clouddrive_db_statements_total":
+					stmts += m.GetCounter().GetValue()
+				case "clouddrive_db_transactions_total":
+					txs += m.GetCounter().GetValue()
+				}
+			}
+		}
+	}
+	return stmts, txs
 }
