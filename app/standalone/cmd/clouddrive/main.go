@@ -6,6 +6,7 @@ import (
 	"context"
 	"flag"
 	"os"
+	"strings"
 
 	"github.com/go-kratos/kratos/v2/log"
 
@@ -20,8 +21,11 @@ func main() {
 	flag.StringVar(&o.HTTPAddr, "http", "127.0.0.1:8000", "HTTP API (and web app) address")
 	flag.StringVar(&o.GRPCAddr, "grpc", "127.0.0.1:9000", "gRPC address")
 	flag.StringVar(&o.DebugAddr, "debug", "", "profiling (net/http/pprof) address, e.g. 127.0.0.1:6060; off when empty")
+	level := flag.String("log-level", "info", "debug, info, warn or error; debug logs every call served")
 	flag.Parse()
-	o.Logger = apiserver.Logger(os.Stdout, "clouddrive")
+	// At info a call that succeeds writes no line: a line per small file
+	// or listing was a write to stdout on every request.
+	o.Logger = log.NewFilter(apiserver.Logger(os.Stdout, "clouddrive"), log.FilterLevel(log.ParseLevel(strings.ToUpper(*level))))
 	log.SetLogger(config.QuietWatcherStops(o.Logger))
 	if err := standalone.Run(context.Background(), o); err != nil {
 		log.NewHelper(o.Logger).Errorw("msg", "clouddrive stopped", "err", err)
