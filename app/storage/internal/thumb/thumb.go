@@ -194,7 +194,7 @@ func timeoutOr(ctx context.Context) error {
 
 // image decodes src after checking its header, scales it and encodes it.
 func (r *Renderer) image(ctx context.Context, src io.ReadSeeker, edge int) ([]byte, error) {
-	cfg, _, err := image.DecodeConfig(bufio.NewReader(src))
+	cfg, format, err := image.DecodeConfig(bufio.NewReader(src))
 	if err != nil {
 		return nil, ErrMalformed
 	}
@@ -203,6 +203,13 @@ func (r *Renderer) image(ctx context.Context, src io.ReadSeeker, edge int) ([]by
 	}
 	if int64(cfg.Width)*int64(cfg.Height) > r.opt.MaxPixels {
 		return nil, fmt.Errorf("%w: %d×%d is above %d megapixels", ErrTooLarge, cfg.Width, cfg.Height, r.opt.MaxPixels/1_000_000)
+	}
+	o := 1
+	if format == "jpeg" {
+		if _, err := src.Seek(0, io.SeekStart); err != nil {
+			return nil, err
+		}
+		o = jpegOrientation(src)
 	}
 	if _, err := src.Seek(0, io.SeekStart); err != nil {
 		return nil, err
@@ -214,7 +221,8 @@ func (r *Renderer) image(ctx context.Context, src io.ReadSeeker, edge int) ([]by
 	if err := ctx.Err(); err != nil {
 		return nil, timeoutOr(ctx)
 	}
-	return r.encode(scale(img, edge))
+	// Turned after scaling: a few thousand pixels, not millions.
+	return r.encode(orient(scale(img, edge), o))
 }
 
 // scale fits img into edge×edge on white (JPEG has no transparency). The
