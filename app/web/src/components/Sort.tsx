@@ -34,6 +34,7 @@ export function SortMenu<K extends string>(p: { keys: Array<{ k: K; label: strin
           leftSection={!p.sort ? <IconArrowsSort size={16} /> : p.sort.desc ? <IconSortDescending size={16} /> : <IconSortAscending size={16} />}
           data-testid="sort-menu"
           aria-label={t('sort.by')}
+          style={{ flexShrink: 0 }}
         >
           {cur?.label ?? t('sort.by')}
         </Button>

@@ -141,6 +141,11 @@ export function UploadPanel() {
                 {t('upload.failedCount', { n: tot.failed })}
               </Badge>
             )}
+            {tot.skipped > 0 && (
+              <Badge ml={6} color="gray" size="xs" data-testid="upload-skipped">
+                {t('upload.skippedCount', { n: tot.skipped })}
+              </Badge>
+            )}
           </Text>
           <Text size="xs" c="dimmed" data-testid="upload-total-text">
             <span data-testid="upload-progress" data-progress={pct}>

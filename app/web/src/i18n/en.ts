@@ -170,6 +170,7 @@ export const en = {
   'upload.titleActive': 'Uploading {done} of {files}',
   'upload.titleIdle': '{done} of {files} uploaded',
   'upload.failedCount': '{n} failed',
+  'upload.skippedCount': '{n} skipped',
   'upload.eta': '{eta} left',
 
   'share.title': 'Share “{name}”',

@@ -171,6 +171,7 @@ export const zh: Record<MessageKey, string> = {
   'upload.titleActive': '正在上传 {done}/{files}',
   'upload.titleIdle': '已上传 {done}/{files}',
   'upload.failedCount': '{n} 个失败',
+  'upload.skippedCount': '{n} 个已跳过',
   'upload.eta': '剩余 {eta}',
 
   'share.title': '分享 “{name}”',

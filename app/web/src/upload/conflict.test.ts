@@ -46,6 +46,7 @@ describe('upload conflicts', () => {
     expect(s.items.map((i) => i.state)).toEqual(['skipped', 'done']);
     expect(server.puts.every((p) => p.index === 0 && server.sessions.get(p.id)?.req.name === 'b.bin')).toBe(true);
     expect(s.totals.files).toBe(1);
+    expect(s.totals.skipped).toBe(1);
     expect(s.totals.progress).toBe(1);
     await until(q, () => store.records.size === 0);
     q.clearFinished();

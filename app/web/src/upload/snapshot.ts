@@ -38,6 +38,8 @@ export interface QueueTotals {
   active: number;
   done: number;
   failed: number;
+  /** Left out on the user's word (a taken name answered "skip"). */
+  skipped: number;
   bytes: number;
   totalBytes: number;
   progress: number;
@@ -100,6 +102,7 @@ export function snapshotOf(jobs: readonly Job[], now: number): QueueSnapshot {
       active,
       done: items.filter((i) => i.state === 'done').length,
       failed: items.filter((i) => i.state === 'error').length,
+      skipped: items.filter((i) => i.state === 'skipped').length,
       bytes,
       totalBytes,
       progress: totalBytes > 0 ? bytes / totalBytes : counted.length > 0 && counted.every((i) => i.state === 'done') ? 1 : 0,
@@ -113,7 +116,7 @@ export function snapshotOf(jobs: readonly Job[], now: number): QueueSnapshot {
 /** Holds the last snapshot and tells subscribers when a new one is out. */
 export class SnapshotStore {
   private readonly subs = new Set<() => void>();
-  private snap: QueueSnapshot = { items: [], totals: { files: 0, active: 0, done: 0, failed: 0, bytes: 0, totalBytes: 0, progress: 0, speed: 0 } };
+  private snap: QueueSnapshot = { items: [], totals: { files: 0, active: 0, done: 0, failed: 0, skipped: 0, bytes: 0, totalBytes: 0, progress: 0, speed: 0 } };
   private pending?: ReturnType<typeof setTimeout>;
 
   constructor(
