@@ -238,6 +238,12 @@ func scale(img image.Image, edge int) *image.RGBA {
 			w, h = max(1, w*edge/b.Dy()), edge
 		}
 	}
+	if y, ok := img.(*image.YCbCr); ok { // a JPEG: see shrink.go
+		if k := shrinkFactor(b, edge); k >= 2 {
+			img = boxShrink(y, k)
+			b = img.Bounds()
+		}
+	}
 	dst := image.NewRGBA(image.Rect(0, 0, w, h))
 	draw.Draw(dst, dst.Bounds(), image.NewUniform(color.White), image.Point{}, draw.Src)
 	draw.BiLinear.Scale(dst, dst.Bounds(), img, b, draw.Over, nil)
