@@ -374,6 +374,20 @@ func TestCacheReadYourWrites(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
+			// The relay has published them; cachesync, stopped, has not
+			// applied them: the wait must not say it has.
+			wctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+			defer cancel()
+			if err := cdcrelay.WaitCaughtUp(wctx, p.relayConf); err != nil {
+				t.Fatal(err)
+			}
+			short, cancel := context.WithTimeout(ctx, 2*time.Second)
+			defer cancel()
+			if err := cachesync.WaitCaughtUp(short, p.syncConf); err == nil {
+				t.Fatal("cachesync.WaitCaughtUp returned while cachesync was stopped with changes waiting")
+			} else {
+				t.Logf("while cachesync is stopped: %v", err)
+			}
 		})
 		wctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 		defer cancel()
