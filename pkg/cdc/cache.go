@@ -147,13 +147,16 @@ func (c *Cache) PageKey(owner, parent int64, stamp string, query string) string 
 // after the fence but read MySQL before a newer commit still loses to what
 // the stream has shown (and "c" records the newest row the stream brought,
 // for tests and benchmarks that ask whether a change arrived). A second
-// writer fences again with a new token, which
-// voids the loads in flight under the old one. A fence lives at least the
-// tombstone TTL: longer than any load in flight, and longer than the stream's
-// lag short of an outage (after it, the stream's versions order the key
-// again, so the cache still converges).
+// writer fences again with a new token, which voids the loads in flight
+// under the old one. A fence lives at least the tombstone TTL: longer than
+// any load in flight, and longer than the stream's lag short of an outage
+// (after it, the stream's versions order the key again, so the cache still
+// converges).
 //
-// Once a fill has replaced the fence, versions order the key as before.
+// Once a fill has replaced the fence, versions order the key as before. The
+// price: a key a writer changed is filled again by the next read, from
+// MySQL, not by the stream. (The other way, reading the version back in the
+// transaction to fence at it, costs every write a query.)
 
 // casScript writes an entry (KEYS[1]; ARGV: version, kind, data, owner,
 // TTL in ms, source, token). Over a row, tombstone or missing answer it
