@@ -52,6 +52,11 @@ type ThumbCache interface {
 // cached.
 const ThumbTransient = "transient"
 
+// renderVersion ends every cache key (and ETag): it changes when rendering
+// does, so thumbnails kept from before are made again. "-r2": JPEGs turned
+// upright by their EXIF orientation.
+const renderVersion = "-r2"
+
 // noThumbMark starts a cached refusal ("no thumbnail", and why), so that a
 // file that cannot have one is not decoded again at every request. A JPEG
 // starts with 0xFF, never with this.
@@ -174,7 +179,7 @@ func (uc *ThumbnailUsecase) Get(ctx context.Context, owner, id int64, size int) 
 	if n.Folder {
 		return nil, v1.ErrorNoThumbnail("%q is a folder", n.Name)
 	}
-	key := n.ContentHash + "-" + strconv.Itoa(edge)
+	key := n.ContentHash + "-" + strconv.Itoa(edge) + renderVersion
 	b, err := uc.cached(ctx, key)
 	if errors.Is(err, ErrNotFound) {
 		b, err = uc.make(ctx, key, n, edge)

@@ -97,7 +97,7 @@ func TestThumbnailRenderedOncePerContent(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !bytes.Equal(th.JPEG, rendered) || th.ETag != `"`+hashOf('a')+`-256"` {
+		if !bytes.Equal(th.JPEG, rendered) || th.ETag != `"`+hashOf('a')+`-256-r2"` {
 			t.Fatalf("got %q etag %s", th.JPEG, th.ETag)
 		}
 	}
@@ -170,7 +170,7 @@ func TestThumbnailURLsAndAccess(t *testing.T) {
 	}
 
 	// The URL works for the node it names...
-	f.cache.m[pic.ContentHash+"-1024"] = []byte("\xff\xd8 cached")
+	f.cache.m[pic.ContentHash+"-1024"+renderVersion] = []byte("\xff\xd8 cached")
 	th, err := f.uc.OpenSigned(context.Background(), u.Query())
 	if err != nil || th.Link.UserID != 1 || th.Link.Share != "" {
 		t.Fatalf("open: %+v %v", th, err)
