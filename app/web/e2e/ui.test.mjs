@@ -497,6 +497,7 @@ describe('the rough edges, in the browser', { concurrency: false }, () => {
           }
           await page.goto(shareLink);
           await page.getByTestId('public-share').waitFor();
+          await page.waitForLoadState('networkidle');
           await shot(page, `${tag}-public-share`);
           await signIn(page);
           for (const [name, url, id] of screens) {

@@ -69,14 +69,15 @@ export function AdminPage() {
         </Text>
       </Group>
       <TextInput leftSection={<IconSearch size={16} />} placeholder={t('admin.search')} value={query} onChange={(e) => setQuery(e.currentTarget.value)} maw={360} data-testid="admin-search" />
-      <Table.ScrollContainer minWidth={720}>
+      {/* Narrow screens: email and storage go under the name, no sideways scrolling. */}
+      <Table.ScrollContainer minWidth={0}>
         <Table highlightOnHover>
           <Table.Thead>
             <Table.Tr>
               <Table.Th>{t('auth.username')}</Table.Th>
-              <Table.Th>{t('settings.email')}</Table.Th>
-              <Table.Th>{t('admin.storage')}</Table.Th>
-              <Table.Th>{t('admin.created')}</Table.Th>
+              <Table.Th visibleFrom="md">{t('settings.email')}</Table.Th>
+              <Table.Th visibleFrom="md">{t('admin.storage')}</Table.Th>
+              <Table.Th visibleFrom="md">{t('admin.created')}</Table.Th>
               <Table.Th />
             </Table.Tr>
           </Table.Thead>
@@ -85,6 +86,16 @@ export function AdminPage() {
               const q = quotas[i]?.data;
               const used = int(q?.used_bytes);
               const limit = int(q?.limit_bytes);
+              const storage = q ? (
+                <Stack gap={2}>
+                  <Progress value={limit > 0 ? Math.min(100, (used / limit) * 100) : 0} size="sm" />
+                  <Text size="xs" c="dimmed">
+                    {limit > 0 ? t('quota.usedOf', { used: formatBytes(used), limit: formatBytes(limit) }) : t('quota.used', { used: formatBytes(used) })}
+                  </Text>
+                </Stack>
+              ) : (
+                '…'
+              );
               return (
                 <Table.Tr key={u.id} data-testid="admin-user" data-username={u.username}>
                   <Table.Td>
@@ -103,23 +114,20 @@ export function AdminPage() {
                         </Badge>
                       )}
                     </Group>
+                    <Stack gap={2} hiddenFrom="md" mt={4} data-testid="admin-user-details">
+                      <Text size="xs" c="dimmed">
+                        {u.email || '—'}
+                      </Text>
+                      {storage}
+                    </Stack>
                   </Table.Td>
-                  <Table.Td>
+                  <Table.Td visibleFrom="md">
                     <Text size="sm">{u.email || '—'}</Text>
                   </Table.Td>
-                  <Table.Td w={200}>
-                    {q ? (
-                      <Stack gap={2}>
-                        <Progress value={limit > 0 ? Math.min(100, (used / limit) * 100) : 0} size="sm" />
-                        <Text size="xs" c="dimmed">
-                          {limit > 0 ? t('quota.usedOf', { used: formatBytes(used), limit: formatBytes(limit) }) : t('quota.used', { used: formatBytes(used) })}
-                        </Text>
-                      </Stack>
-                    ) : (
-                      '…'
-                    )}
+                  <Table.Td w={200} visibleFrom="md">
+                    {storage}
                   </Table.Td>
-                  <Table.Td>
+                  <Table.Td visibleFrom="md">
                     <Text size="sm">{formatDate(u.created_at, lang)}</Text>
                   </Table.Td>
                   <Table.Td>
