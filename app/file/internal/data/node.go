@@ -2,6 +2,7 @@ package data
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"time"
 
@@ -89,16 +90,39 @@ func (r *nodeRepo) List(ctx context.Context, q biz.ListQuery) ([]*biz.Node, erro
 		if q.After != nil && kind == q.After.Kind {
 			db = db.Where(col+" "+op+"= ? AND ("+col+" "+op+" ? OR id "+op+" ?)", val, val, q.After.ID)
 		}
-		var ms []nodeModel
-		if err := db.Order(col + dir).Order("id" + dir).Limit(q.Limit - len(out)).Find(&ms).Error; err != nil {
+		rows, err := db.Model(&nodeModel{}).Select(listColumns).Order(col + dir).Order("id" + dir).Limit(q.Limit - len(out)).Rows()
+		if err != nil {
 			return nil, err
 		}
-		out = append(out, toNodes(ms)...)
+		if out, err = scanListed(rows, q.Owner, out); err != nil {
+			return nil, err
+		}
 		if len(out) >= q.Limit {
 			break
 		}
 	}
 	return out, nil
+}
+
+// listColumns are what a listed node shows: not the owner (asked for),
+// the folded name or the live flag (both in the WHERE).
+const listColumns = "id, parent_id, name, kind, size, content_hash, mime, created_at, updated_at, trashed_at, trash_root, version"
+
+// scanListed appends the rows of listColumns to out, scanned field by
+// field: gorm's reflection per row cost a third of a listing's time.
+func scanListed(rows *sql.Rows, owner int64, out []*biz.Node) ([]*biz.Node, error) {
+	defer rows.Close()
+	for rows.Next() {
+		n := &biz.Node{OwnerID: owner}
+		var kind int8
+		if err := rows.Scan(&n.ID, &n.ParentID, &n.Name, &kind, &n.Size, &n.ContentHash, &n.Mime,
+			&n.CreatedAt, &n.UpdatedAt, &n.TrashedAt, &n.TrashRoot, &n.Version); err != nil {
+			return out, err
+		}
+		n.Kind = biz.Kind(kind)
+		out = append(out, n)
+	}
+	return out, rows.Err()
 }
 
 func (r *nodeRepo) Search(ctx context.Context, owner int64, q string, after *biz.Cursor, limit int) ([]*biz.Node, error) {
