@@ -363,7 +363,8 @@ describe('the rough edges, in the browser', { concurrency: false }, () => {
     await page.getByTestId('search-page').waitFor();
     const hit = page.getByTestId('search-results').locator('[data-testid="file-item"][data-name="m (1).txt"]');
     await hit.waitFor();
-    assert.match(await hit.getByTestId('search-location').innerText(), /Work/);
+    // The folder's path arrives after the results ("My files / …" meanwhile).
+    await until(async () => /My files \/ Work/.test(await hit.getByTestId('search-location').innerText()), 'the location "My files / Work"');
     await shot(page, 'search');
     await hit.getByTestId('open-location').click();
     await page.getByTestId('breadcrumbs').getByText('Work').waitFor();
