@@ -4,6 +4,8 @@ import (
 	"context"
 	"time"
 
+	"gorm.io/gorm"
+
 	"clouddrive/app/storage/internal/biz"
 )
 
@@ -27,9 +29,11 @@ func (r *blobRepo) Get(ctx context.Context, hash string) (*biz.Blob, error) {
 	return toBlob(&m), nil
 }
 
+// Create is one INSERT: atomic alone, so without gorm's BEGIN and COMMIT
+// around it (two more calls into SQLite on every new blob).
 func (r *blobRepo) Create(ctx context.Context, b *biz.Blob) error {
 	created := b.CreatedAt
-	return mapErr(r.d.db(ctx).Create(&blobModel{Hash: b.Hash, Size: b.Size, Verified: b.Verified, CreatedAt: b.CreatedAt,
+	return mapErr(r.d.db(ctx).Session(&gorm.Session{SkipDefaultTransaction: true}).Create(&blobModel{Hash: b.Hash, Size: b.Size, Verified: b.Verified, CreatedAt: b.CreatedAt,
 		PinnedAt: &created}).Error)
 }
 
