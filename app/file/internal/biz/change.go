@@ -103,6 +103,22 @@ func (f *Feed) PathOf(ctx context.Context, n *Node) (string, error) {
 	return b.String(), nil
 }
 
+// pathUnder is the path of a node named name in folder p (nil: the root),
+// in the caller's transaction: read only for a folder below a top folder
+// ("" for a nil Feed).
+func (f *Feed) pathUnder(ctx context.Context, p *Node, name string) (string, error) {
+	switch {
+	case f == nil:
+		return "", nil
+	case p == nil:
+		return "/" + name, nil
+	case p.ParentID == 0:
+		return "/" + p.Name + "/" + name, nil
+	}
+	up, err := f.PathOf(ctx, p)
+	return up + "/" + name, err
+}
+
 // record appends the change e describes (n as it is now, oldPath before a
 // move or rename) to its owner's feed, then e to the outbox with the
 // position it got. A nil Feed records events only (tests of other parts).

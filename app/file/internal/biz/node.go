@@ -224,13 +224,14 @@ func (uc *NodeUsecase) Mkdir(ctx context.Context, owner, parent int64, name stri
 	now := uc.now()
 	n := &Node{OwnerID: owner, ParentID: parent, Name: name, Kind: KindFolder, CreatedAt: now, UpdatedAt: now, Version: 1}
 	err := uc.tx.InTx(ctx, func(ctx context.Context) error {
-		if err := uc.checkParent(ctx, owner, parent); err != nil {
+		p, err := uc.lockParent(ctx, owner, parent)
+		if err != nil {
 			return err
 		}
 		if err := uc.insertNamed(ctx, n, rename); err != nil {
 			return err
 		}
-		return uc.feed.record(ctx, uc.events, uc.event(EventCreated, n, 1), n, "")
+		return uc.recordCreated(ctx, n, p)
 	})
 	if err != nil {
 		return nil, err
@@ -264,7 +265,8 @@ func (uc *NodeUsecase) CreateFile(ctx context.Context, f NewFile) (*Node, error)
 	n := &Node{OwnerID: f.Owner, ParentID: f.Parent, Name: f.Name, Kind: KindFile, Size: f.Size,
 		ContentHash: f.ContentHash, Mime: f.Mime, CreatedAt: now, UpdatedAt: now, Version: 1}
 	err := uc.tx.InTx(ctx, func(ctx context.Context) error {
-		if err := uc.checkParent(ctx, f.Owner, f.Parent); err != nil {
+		p, err := uc.lockParent(ctx, f.Owner, f.Parent)
+		if err != nil {
 			return err
 		}
 		if err := uc.quota.charge(ctx, f.Owner, f.Size); err != nil {
@@ -289,12 +291,22 @@ func (uc *NodeUsecase) CreateFile(ctx context.Context, f NewFile) (*Node, error)
 		} else if err := uc.insertNamed(ctx, n, f.Rename); err != nil {
 			return err
 		}
-		return uc.feed.record(ctx, uc.events, uc.event(EventCreated, n, 1), n, "")
+		return uc.recordCreated(ctx, n, p)
 	})
 	if err != nil {
 		return nil, err
 	}
 	return n, nil
+}
+
+// recordCreated records the creation of n in folder p (nil: the root),
+// its path taken from p: no query when p is the root or a top folder.
+func (uc *NodeUsecase) recordCreated(ctx context.Context, n, p *Node) error {
+	path, err := uc.feed.pathUnder(ctx, p, n.Name)
+	if err != nil {
+		return err
+	}
+	return uc.feed.recordAt(ctx, uc.events, uc.event(EventCreated, n, 1), n, path, "")
 }
 
 // GetNode returns a node of any state for another service acting for owner.
@@ -526,21 +538,27 @@ func (uc *NodeUsecase) liveFolder(ctx context.Context, owner, id int64) (*Node, 
 
 // checkParent: the root, or a live folder of the owner.
 func (uc *NodeUsecase) checkParent(ctx context.Context, owner, parent int64) error {
+	_, err := uc.lockParent(ctx, owner, parent)
+	return err
+}
+
+// lockParent is checkParent returning the folder (nil for the root).
+func (uc *NodeUsecase) lockParent(ctx context.Context, owner, parent int64) (*Node, error) {
 	if parent == 0 {
-		return nil
+		return nil, nil
 	}
 	// Locked: the folder cannot go to the trash before this transaction
 	// has put its child in (Delete locks it too).
 	p, err := uc.nodes.GetForUpdate(ctx, owner, parent)
 	switch {
 	case errors.Is(err, ErrNotFound) || (err == nil && !p.Live()):
-		return errParentNotFound()
+		return nil, errParentNotFound()
 	case err != nil:
-		return err
+		return nil, err
 	case p.Kind != KindFolder:
-		return v1.ErrorNotAFolder("%q is not a folder", p.Name)
+		return nil, v1.ErrorNotAFolder("%q is not a folder", p.Name)
 	}
-	return nil
+	return p, nil
 }
 
 // refuseCycle refuses putting any of ids into parent when parent is one of

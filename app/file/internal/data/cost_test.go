@@ -10,43 +10,61 @@ import (
 )
 
 // A new file in a folder is one transaction of few statements: the
-// parent, the quota charge, the node, its path, the feed position, the
-// change and the outbox event. SQLite returns the charged quota and the
-// feed position from the statements that change them (RETURNING); MySQL
-// reads each back. Before: 10 statements on either.
+// parent, the quota charge, the node, the feed position, the change and
+// the outbox event, and the path only below a top folder (a top folder's
+// path is its name). SQLite returns the charged quota and the feed
+// position from the statements that change them (RETURNING); MySQL reads
+// each back. Before: 10 statements on either, at any depth.
 func TestCreateFileStatements(t *testing.T) {
-	want := map[string]float64{"sqlite": 7, "mariadb": 9}
+	want := map[string]float64{"sqlite": 6, "mariadb": 8}
 	eachBackend(t, func(t *testing.T, f *fx) {
 		dir, err := f.node.Mkdir(f.ctx, 1, 0, "d", false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sub, err := f.node.Mkdir(f.ctx, 1, dir.ID, "e", false)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if _, err := f.node.CreateFile(f.ctx, biz.NewFile{Owner: 1, Parent: dir.ID, Name: "first", Size: 10}); err != nil {
 			t.Fatal(err)
 		}
-		stmts, txs := dbCounters(t, "db")
-		n, err := f.node.CreateFile(f.ctx, biz.NewFile{Owner: 1, Parent: dir.ID, Name: "second", Size: 20})
-		if err != nil {
+		for _, c := range []struct {
+			parent int64
+			name   string
+			stmts  float64
+		}{{dir.ID, "second", want[f.backend]}, {sub.ID, "third", want[f.backend] + 1}, {0, "fourth", want[f.backend] - 1}} {
+			stmts, txs := dbCounters(t, "db")
+			n, err := f.node.CreateFile(f.ctx, biz.NewFile{Owner: 1, Parent: c.parent, Name: c.name, Size: 20})
+			if err != nil || n.Name != c.name {
+				t.Fatalf("%s: %+v, %v", c.name, n, err)
+			}
+			s, x := dbCounters(t, "db")
+			if s-stmts != c.stmts || x-txs != 1 {
+				t.Errorf("%s: %v statements in %v transactions, want %v in 1", c.name, s-stmts, x-txs, c.stmts)
+			}
+		}
+		// What the cut statements returned or left out is right: the feed
+		// positions follow each other, the paths are whole, the quota
+		// holds every file.
+		var changes []struct {
+			Seq  int64
+			Path string
+		}
+		if err := f.db.Raw("SELECT seq, path FROM changes WHERE owner_id = 1 ORDER BY seq").Scan(&changes).Error; err != nil {
 			t.Fatal(err)
 		}
-		s, x := dbCounters(t, "db")
-		if s-stmts != want[f.backend] || x-txs != 1 {
-			t.Errorf("%v statements in %v transactions, want %v in 1", s-stmts, x-txs, want[f.backend])
+		wantPaths := []string{"/d", "/d/e", "/d/first", "/d/second", "/d/e/third", "/fourth"}
+		if len(changes) != len(wantPaths) {
+			t.Fatalf("changes %+v, want the paths %v", changes, wantPaths)
 		}
-		// What the cut statements returned is right: the feed position
-		// follows the first file's, the quota holds both files.
-		var seqs []int64
-		if err := f.db.Raw("SELECT seq FROM changes WHERE owner_id = 1 ORDER BY seq").Scan(&seqs).Error; err != nil {
-			t.Fatal(err)
+		for i, c := range changes {
+			if c.Seq != int64(i+1) || c.Path != wantPaths[i] {
+				t.Errorf("change %d: %+v, want seq %d, path %s", i, c, i+1, wantPaths[i])
+			}
 		}
-		if len(seqs) != 3 || seqs[2] != 3 {
-			t.Errorf("feed positions %v, want 1, 2, 3", seqs)
-		}
-		if q, err := f.quota.Usage(f.ctx, 1); err != nil || q.Used != 30 {
-			t.Errorf("usage %+v, %v; want 30 bytes", q, err)
-		}
-		if n.Name != "second" {
-			t.Errorf("node %+v", n)
+		if q, err := f.quota.Usage(f.ctx, 1); err != nil || q.Used != 70 {
+			t.Errorf("usage %+v, %v; want 70 bytes", q, err)
 		}
 	})
 }
