@@ -41,9 +41,6 @@ func wireModule(confv1Data *confv1.Data, backend *conf.Backend, upload *conf.Upl
 	storageService := service.NewStorageService(uploadUsecase, downloadUsecase)
 	scrubUsecase := biz.NewScrubUsecase(blobRepo, blobStore, clock, logger)
 	storageAdminService := service.NewStorageAdminService(scrubUsecase)
-	storageInternalService := service.NewStorageInternalService(downloadUsecase)
-	shareGate := biz.NewShareGate(shareClient)
-	byteRoutes := service.NewByteRoutes(uploadUsecase, downloadUsecase, shareGate, logger)
 	thumbnailer := data.NewThumbnailer(thumbnail)
 	thumbCache, err := data.NewThumbCache(thumbnail)
 	if err != nil {
@@ -51,6 +48,9 @@ func wireModule(confv1Data *confv1.Data, backend *conf.Backend, upload *conf.Upl
 		return nil, nil, err
 	}
 	thumbnailUsecase := biz.NewThumbnailUsecase(fileClient, blobRepo, blobStore, thumbnailer, thumbCache, urlSigner, policy, clock, logger)
+	storageInternalService := service.NewStorageInternalService(downloadUsecase, thumbnailUsecase)
+	shareGate := biz.NewShareGate(shareClient)
+	byteRoutes := service.NewByteRoutes(uploadUsecase, downloadUsecase, shareGate, logger)
 	thumbnailService := service.NewThumbnailService(thumbnailUsecase, byteRoutes)
 	gcUsecase := biz.NewGCUsecase(uploadRepo, blobRepo, blobStore, fileClient, policy, clock, logger)
 	module := newModule(storageService, storageAdminService, storageInternalService, byteRoutes, thumbnailService, uploadUsecase, gcUsecase, scrubUsecase, upload, logger)

@@ -13,6 +13,7 @@ package v1
 import (
 	_ "clouddrive/api/annotations/v1"
 	v1 "clouddrive/api/file/v1"
+	v11 "clouddrive/api/storage/v1"
 	_ "github.com/envoyproxy/protoc-gen-validate/validate"
 	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
@@ -969,6 +970,59 @@ func (x *DownloadShareReply) GetExpiresAt() string {
 	return ""
 }
 
+type ShareThumbnailsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Ids   []string               `protobuf:"bytes,1,rep,name=ids,proto3" json:"ids,omitempty"`
+	// The longer side in pixels: 256 (grids) or 1024 (previews); 256 when 0.
+	Size          int32 `protobuf:"varint,2,opt,name=size,proto3" json:"size,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ShareThumbnailsRequest) Reset() {
+	*x = ShareThumbnailsRequest{}
+	mi := &file_share_v1_share_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ShareThumbnailsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ShareThumbnailsRequest) ProtoMessage() {}
+
+func (x *ShareThumbnailsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_share_v1_share_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ShareThumbnailsRequest.ProtoReflect.Descriptor instead.
+func (*ShareThumbnailsRequest) Descriptor() ([]byte, []int) {
+	return file_share_v1_share_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *ShareThumbnailsRequest) GetIds() []string {
+	if x != nil {
+		return x.Ids
+	}
+	return nil
+}
+
+func (x *ShareThumbnailsRequest) GetSize() int32 {
+	if x != nil {
+		return x.Size
+	}
+	return 0
+}
+
 type SaveShareRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	NodeIds       []string               `protobuf:"bytes,1,rep,name=node_ids,json=nodeIds,proto3" json:"node_ids,omitempty"`
@@ -979,7 +1033,7 @@ type SaveShareRequest struct {
 
 func (x *SaveShareRequest) Reset() {
 	*x = SaveShareRequest{}
-	mi := &file_share_v1_share_proto_msgTypes[15]
+	mi := &file_share_v1_share_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -991,7 +1045,7 @@ func (x *SaveShareRequest) String() string {
 func (*SaveShareRequest) ProtoMessage() {}
 
 func (x *SaveShareRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_share_v1_share_proto_msgTypes[15]
+	mi := &file_share_v1_share_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1004,7 +1058,7 @@ func (x *SaveShareRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SaveShareRequest.ProtoReflect.Descriptor instead.
 func (*SaveShareRequest) Descriptor() ([]byte, []int) {
-	return file_share_v1_share_proto_rawDescGZIP(), []int{15}
+	return file_share_v1_share_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *SaveShareRequest) GetNodeIds() []string {
@@ -1030,7 +1084,7 @@ type SaveShareReply struct {
 
 func (x *SaveShareReply) Reset() {
 	*x = SaveShareReply{}
-	mi := &file_share_v1_share_proto_msgTypes[16]
+	mi := &file_share_v1_share_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1042,7 +1096,7 @@ func (x *SaveShareReply) String() string {
 func (*SaveShareReply) ProtoMessage() {}
 
 func (x *SaveShareReply) ProtoReflect() protoreflect.Message {
-	mi := &file_share_v1_share_proto_msgTypes[16]
+	mi := &file_share_v1_share_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1055,7 +1109,7 @@ func (x *SaveShareReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SaveShareReply.ProtoReflect.Descriptor instead.
 func (*SaveShareReply) Descriptor() ([]byte, []int) {
-	return file_share_v1_share_proto_rawDescGZIP(), []int{16}
+	return file_share_v1_share_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *SaveShareReply) GetItems() []*v1.Node {
@@ -1069,7 +1123,7 @@ var File_share_v1_share_proto protoreflect.FileDescriptor
 
 const file_share_v1_share_proto_rawDesc = "" +
 	"\n" +
-	"\x14share/v1/share.proto\x12\x13clouddrive.share.v1\x1a\x1bannotations/v1/access.proto\x1a\x12file/v1/file.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x17validate/validate.proto\"\x9b\x01\n" +
+	"\x14share/v1/share.proto\x12\x13clouddrive.share.v1\x1a\x1bannotations/v1/access.proto\x1a\x12file/v1/file.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1astorage/v1/thumbnail.proto\x1a\x17validate/validate.proto\"\x9b\x01\n" +
 	"\x14CheckDownloadRequest\x12\x1f\n" +
 	"\x05token\x18\x01 \x01(\tB\t\xfaB\x06r\x04\x10\x01(@R\x05token\x12$\n" +
 	"\bowner_id\x18\x02 \x01(\tB\t\xfaB\x06r\x04\x10\x01(\x14R\aownerId\x12&\n" +
@@ -1143,12 +1197,16 @@ const file_share_v1_share_proto_rawDesc = "" +
 	"\x12DownloadShareReply\x12\x10\n" +
 	"\x03url\x18\x01 \x01(\tR\x03url\x12\x1d\n" +
 	"\n" +
-	"expires_at\x18\x02 \x01(\tR\texpiresAt\"`\n" +
+	"expires_at\x18\x02 \x01(\tR\texpiresAt\"b\n" +
+	"\x16ShareThumbnailsRequest\x12%\n" +
+	"\x03ids\x18\x01 \x03(\tB\x13\xfaB\x10\x92\x01\r\b\x01\x10\xf4\x03\"\x06r\x04\x10\x01(\x14R\x03ids\x12!\n" +
+	"\x04size\x18\x02 \x01(\x05B\r\xfaB\n" +
+	"\x1a\b0\x000\x80\x020\x80\bR\x04size\"`\n" +
 	"\x10SaveShareRequest\x12&\n" +
 	"\bnode_ids\x18\x01 \x03(\tB\v\xfaB\b\x92\x01\x05\b\x01\x10\xe8\aR\anodeIds\x12$\n" +
 	"\tparent_id\x18\x02 \x01(\tB\a\xfaB\x04r\x02(\x14R\bparentId\"@\n" +
 	"\x0eSaveShareReply\x12.\n" +
-	"\x05items\x18\x01 \x03(\v2\x18.clouddrive.file.v1.NodeR\x05items2\xde\a\n" +
+	"\x05items\x18\x01 \x03(\v2\x18.clouddrive.file.v1.NodeR\x05items2\xef\b\n" +
 	"\x05Share\x12s\n" +
 	"\vCreateShare\x12'.clouddrive.share.v1.CreateShareRequest\x1a\x1e.clouddrive.share.v1.ShareInfo\"\x1b\x82\xd3\xe4\x93\x02\x15:\x01*\"\x10/v1/share/create\x12r\n" +
 	"\n" +
@@ -1157,7 +1215,8 @@ const file_share_v1_share_proto_rawDesc = "" +
 	"\vRevokeShare\x12'.clouddrive.share.v1.RevokeShareRequest\x1a%.clouddrive.share.v1.RevokeShareReply\"\x1b\x82\xd3\xe4\x93\x02\x15:\x01*\"\x10/v1/share/revoke\x12v\n" +
 	"\tOpenShare\x12%.clouddrive.share.v1.OpenShareRequest\x1a#.clouddrive.share.v1.OpenShareReply\"\x1d\xc8\xf3\x18\x01\x82\xd3\xe4\x93\x02\x13:\x01*\"\x0e/v1/share/open\x12{\n" +
 	"\vBrowseShare\x12'.clouddrive.share.v1.BrowseShareRequest\x1a%.clouddrive.share.v1.BrowseShareReply\"\x1c\xc8\xf3\x18\x01\x82\xd3\xe4\x93\x02\x12\x12\x10/v1/share/browse\x12\x86\x01\n" +
-	"\rDownloadShare\x12).clouddrive.share.v1.DownloadShareRequest\x1a'.clouddrive.share.v1.DownloadShareReply\"!\xc8\xf3\x18\x01\x82\xd3\xe4\x93\x02\x17:\x01*\"\x12/v1/share/download\x12r\n" +
+	"\rDownloadShare\x12).clouddrive.share.v1.DownloadShareRequest\x1a'.clouddrive.share.v1.DownloadShareReply\"!\xc8\xf3\x18\x01\x82\xd3\xe4\x93\x02\x17:\x01*\"\x12/v1/share/download\x12\x8e\x01\n" +
+	"\x0fShareThumbnails\x12+.clouddrive.share.v1.ShareThumbnailsRequest\x1a).clouddrive.storage.v1.ThumbnailURLsReply\"#\xc8\xf3\x18\x01\x82\xd3\xe4\x93\x02\x19:\x01*\"\x14/v1/share/thumbnails\x12r\n" +
 	"\tSaveShare\x12%.clouddrive.share.v1.SaveShareRequest\x1a#.clouddrive.share.v1.SaveShareReply\"\x19\x82\xd3\xe4\x93\x02\x13:\x01*\"\x0e/v1/share/save2z\n" +
 	"\rShareInternal\x12i\n" +
 	"\rCheckDownload\x12).clouddrive.share.v1.CheckDownloadRequest\x1a'.clouddrive.share.v1.CheckDownloadReply\"\x04\xc8\xf3\x18\x03B\x1cZ\x1aclouddrive/api/share/v1;v1b\x06proto3"
@@ -1174,32 +1233,34 @@ func file_share_v1_share_proto_rawDescGZIP() []byte {
 	return file_share_v1_share_proto_rawDescData
 }
 
-var file_share_v1_share_proto_msgTypes = make([]protoimpl.MessageInfo, 17)
+var file_share_v1_share_proto_msgTypes = make([]protoimpl.MessageInfo, 18)
 var file_share_v1_share_proto_goTypes = []any{
-	(*CheckDownloadRequest)(nil),  // 0: clouddrive.share.v1.CheckDownloadRequest
-	(*CheckDownloadReply)(nil),    // 1: clouddrive.share.v1.CheckDownloadReply
-	(*ShareInfo)(nil),             // 2: clouddrive.share.v1.ShareInfo
-	(*CreateShareRequest)(nil),    // 3: clouddrive.share.v1.CreateShareRequest
-	(*ListSharesRequest)(nil),     // 4: clouddrive.share.v1.ListSharesRequest
-	(*ListSharesReply)(nil),       // 5: clouddrive.share.v1.ListSharesReply
-	(*ReceivedSharesRequest)(nil), // 6: clouddrive.share.v1.ReceivedSharesRequest
-	(*RevokeShareRequest)(nil),    // 7: clouddrive.share.v1.RevokeShareRequest
-	(*RevokeShareReply)(nil),      // 8: clouddrive.share.v1.RevokeShareReply
-	(*OpenShareRequest)(nil),      // 9: clouddrive.share.v1.OpenShareRequest
-	(*OpenShareReply)(nil),        // 10: clouddrive.share.v1.OpenShareReply
-	(*BrowseShareRequest)(nil),    // 11: clouddrive.share.v1.BrowseShareRequest
-	(*BrowseShareReply)(nil),      // 12: clouddrive.share.v1.BrowseShareReply
-	(*DownloadShareRequest)(nil),  // 13: clouddrive.share.v1.DownloadShareRequest
-	(*DownloadShareReply)(nil),    // 14: clouddrive.share.v1.DownloadShareReply
-	(*SaveShareRequest)(nil),      // 15: clouddrive.share.v1.SaveShareRequest
-	(*SaveShareReply)(nil),        // 16: clouddrive.share.v1.SaveShareReply
-	(*v1.Node)(nil),               // 17: clouddrive.file.v1.Node
+	(*CheckDownloadRequest)(nil),   // 0: clouddrive.share.v1.CheckDownloadRequest
+	(*CheckDownloadReply)(nil),     // 1: clouddrive.share.v1.CheckDownloadReply
+	(*ShareInfo)(nil),              // 2: clouddrive.share.v1.ShareInfo
+	(*CreateShareRequest)(nil),     // 3: clouddrive.share.v1.CreateShareRequest
+	(*ListSharesRequest)(nil),      // 4: clouddrive.share.v1.ListSharesRequest
+	(*ListSharesReply)(nil),        // 5: clouddrive.share.v1.ListSharesReply
+	(*ReceivedSharesRequest)(nil),  // 6: clouddrive.share.v1.ReceivedSharesRequest
+	(*RevokeShareRequest)(nil),     // 7: clouddrive.share.v1.RevokeShareRequest
+	(*RevokeShareReply)(nil),       // 8: clouddrive.share.v1.RevokeShareReply
+	(*OpenShareRequest)(nil),       // 9: clouddrive.share.v1.OpenShareRequest
+	(*OpenShareReply)(nil),         // 10: clouddrive.share.v1.OpenShareReply
+	(*BrowseShareRequest)(nil),     // 11: clouddrive.share.v1.BrowseShareRequest
+	(*BrowseShareReply)(nil),       // 12: clouddrive.share.v1.BrowseShareReply
+	(*DownloadShareRequest)(nil),   // 13: clouddrive.share.v1.DownloadShareRequest
+	(*DownloadShareReply)(nil),     // 14: clouddrive.share.v1.DownloadShareReply
+	(*ShareThumbnailsRequest)(nil), // 15: clouddrive.share.v1.ShareThumbnailsRequest
+	(*SaveShareRequest)(nil),       // 16: clouddrive.share.v1.SaveShareRequest
+	(*SaveShareReply)(nil),         // 17: clouddrive.share.v1.SaveShareReply
+	(*v1.Node)(nil),                // 18: clouddrive.file.v1.Node
+	(*v11.ThumbnailURLsReply)(nil), // 19: clouddrive.storage.v1.ThumbnailURLsReply
 }
 var file_share_v1_share_proto_depIdxs = []int32{
 	2,  // 0: clouddrive.share.v1.ListSharesReply.items:type_name -> clouddrive.share.v1.ShareInfo
 	2,  // 1: clouddrive.share.v1.OpenShareReply.share:type_name -> clouddrive.share.v1.ShareInfo
-	17, // 2: clouddrive.share.v1.BrowseShareReply.items:type_name -> clouddrive.file.v1.Node
-	17, // 3: clouddrive.share.v1.SaveShareReply.items:type_name -> clouddrive.file.v1.Node
+	18, // 2: clouddrive.share.v1.BrowseShareReply.items:type_name -> clouddrive.file.v1.Node
+	18, // 3: clouddrive.share.v1.SaveShareReply.items:type_name -> clouddrive.file.v1.Node
 	3,  // 4: clouddrive.share.v1.Share.CreateShare:input_type -> clouddrive.share.v1.CreateShareRequest
 	4,  // 5: clouddrive.share.v1.Share.ListShares:input_type -> clouddrive.share.v1.ListSharesRequest
 	6,  // 6: clouddrive.share.v1.Share.ReceivedShares:input_type -> clouddrive.share.v1.ReceivedSharesRequest
@@ -1207,19 +1268,21 @@ var file_share_v1_share_proto_depIdxs = []int32{
 	9,  // 8: clouddrive.share.v1.Share.OpenShare:input_type -> clouddrive.share.v1.OpenShareRequest
 	11, // 9: clouddrive.share.v1.Share.BrowseShare:input_type -> clouddrive.share.v1.BrowseShareRequest
 	13, // 10: clouddrive.share.v1.Share.DownloadShare:input_type -> clouddrive.share.v1.DownloadShareRequest
-	15, // 11: clouddrive.share.v1.Share.SaveShare:input_type -> clouddrive.share.v1.SaveShareRequest
-	0,  // 12: clouddrive.share.v1.ShareInternal.CheckDownload:input_type -> clouddrive.share.v1.CheckDownloadRequest
-	2,  // 13: clouddrive.share.v1.Share.CreateShare:output_type -> clouddrive.share.v1.ShareInfo
-	5,  // 14: clouddrive.share.v1.Share.ListShares:output_type -> clouddrive.share.v1.ListSharesReply
-	5,  // 15: clouddrive.share.v1.Share.ReceivedShares:output_type -> clouddrive.share.v1.ListSharesReply
-	8,  // 16: clouddrive.share.v1.Share.RevokeShare:output_type -> clouddrive.share.v1.RevokeShareReply
-	10, // 17: clouddrive.share.v1.Share.OpenShare:output_type -> clouddrive.share.v1.OpenShareReply
-	12, // 18: clouddrive.share.v1.Share.BrowseShare:output_type -> clouddrive.share.v1.BrowseShareReply
-	14, // 19: clouddrive.share.v1.Share.DownloadShare:output_type -> clouddrive.share.v1.DownloadShareReply
-	16, // 20: clouddrive.share.v1.Share.SaveShare:output_type -> clouddrive.share.v1.SaveShareReply
-	1,  // 21: clouddrive.share.v1.ShareInternal.CheckDownload:output_type -> clouddrive.share.v1.CheckDownloadReply
-	13, // [13:22] is the sub-list for method output_type
-	4,  // [4:13] is the sub-list for method input_type
+	15, // 11: clouddrive.share.v1.Share.ShareThumbnails:input_type -> clouddrive.share.v1.ShareThumbnailsRequest
+	16, // 12: clouddrive.share.v1.Share.SaveShare:input_type -> clouddrive.share.v1.SaveShareRequest
+	0,  // 13: clouddrive.share.v1.ShareInternal.CheckDownload:input_type -> clouddrive.share.v1.CheckDownloadRequest
+	2,  // 14: clouddrive.share.v1.Share.CreateShare:output_type -> clouddrive.share.v1.ShareInfo
+	5,  // 15: clouddrive.share.v1.Share.ListShares:output_type -> clouddrive.share.v1.ListSharesReply
+	5,  // 16: clouddrive.share.v1.Share.ReceivedShares:output_type -> clouddrive.share.v1.ListSharesReply
+	8,  // 17: clouddrive.share.v1.Share.RevokeShare:output_type -> clouddrive.share.v1.RevokeShareReply
+	10, // 18: clouddrive.share.v1.Share.OpenShare:output_type -> clouddrive.share.v1.OpenShareReply
+	12, // 19: clouddrive.share.v1.Share.BrowseShare:output_type -> clouddrive.share.v1.BrowseShareReply
+	14, // 20: clouddrive.share.v1.Share.DownloadShare:output_type -> clouddrive.share.v1.DownloadShareReply
+	19, // 21: clouddrive.share.v1.Share.ShareThumbnails:output_type -> clouddrive.storage.v1.ThumbnailURLsReply
+	17, // 22: clouddrive.share.v1.Share.SaveShare:output_type -> clouddrive.share.v1.SaveShareReply
+	1,  // 23: clouddrive.share.v1.ShareInternal.CheckDownload:output_type -> clouddrive.share.v1.CheckDownloadReply
+	14, // [14:24] is the sub-list for method output_type
+	4,  // [4:14] is the sub-list for method input_type
 	4,  // [4:4] is the sub-list for extension type_name
 	4,  // [4:4] is the sub-list for extension extendee
 	0,  // [0:4] is the sub-list for field type_name
@@ -1236,7 +1299,7 @@ func file_share_v1_share_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_share_v1_share_proto_rawDesc), len(file_share_v1_share_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   17,
+			NumMessages:   18,
 			NumExtensions: 0,
 			NumServices:   2,
 		},

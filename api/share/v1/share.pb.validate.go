@@ -2003,6 +2003,163 @@ var _ interface {
 	ErrorName() string
 } = DownloadShareReplyValidationError{}
 
+// Validate checks the field values on ShareThumbnailsRequest with the rules
+// defined in the proto definition for this message. If any rules are
+// violated, the first error encountered is returned, or nil if there are no violations.
+func (m *ShareThumbnailsRequest) Validate() error {
+	return m.validate(false)
+}
+
+// ValidateAll checks the field values on ShareThumbnailsRequest with the rules
+// defined in the proto definition for this message. If any rules are
+// violated, the result is a list of violation errors wrapped in
+// ShareThumbnailsRequestMultiError, or nil if none found.
+func (m *ShareThumbnailsRequest) ValidateAll() error {
+	return m.validate(true)
+}
+
+func (m *ShareThumbnailsRequest) validate(all bool) error {
+	if m == nil {
+		return nil
+	}
+
+	var errors []error
+
+	if l := len(m.GetIds()); l < 1 || l > 500 {
+		err := ShareThumbnailsRequestValidationError{
+			field:  "Ids",
+			reason: "value must contain between 1 and 500 items, inclusive",
+		}
+		if !all {
+			return err
+		}
+		errors = append(errors, err)
+	}
+
+	for idx, item := range m.GetIds() {
+		_, _ = idx, item
+
+		if utf8.RuneCountInString(item) < 1 {
+			err := ShareThumbnailsRequestValidationError{
+				field:  fmt.Sprintf("Ids[%v]", idx),
+				reason: "value length must be at least 1 runes",
+			}
+			if !all {
+				return err
+			}
+			errors = append(errors, err)
+		}
+
+		if len(item) > 20 {
+			err := ShareThumbnailsRequestValidationError{
+				field:  fmt.Sprintf("Ids[%v]", idx),
+				reason: "value length must be at most 20 bytes",
+			}
+			if !all {
+				return err
+			}
+			errors = append(errors, err)
+		}
+
+	}
+
+	if _, ok := _ShareThumbnailsRequest_Size_InLookup[m.GetSize()]; !ok {
+		err := ShareThumbnailsRequestValidationError{
+			field:  "Size",
+			reason: "value must be in list [0 256 1024]",
+		}
+		if !all {
+			return err
+		}
+		errors = append(errors, err)
+	}
+
+	if len(errors) > 0 {
+		return ShareThumbnailsRequestMultiError(errors)
+	}
+
+	return nil
+}
+
+// ShareThumbnailsRequestMultiError is an error wrapping multiple validation
+// errors returned by ShareThumbnailsRequest.ValidateAll() if the designated
+// constraints aren't met.
+type ShareThumbnailsRequestMultiError []error
+
+// Error returns a concatenation of all the error messages it wraps.
+func (m ShareThumbnailsRequestMultiError) Error() string {
+	msgs := make([]string, 0, len(m))
+	for _, err := range m {
+		msgs = append(msgs, err.Error())
+	}
+	return strings.Join(msgs, "; ")
+}
+
+// AllErrors returns a list of validation violation errors.
+func (m ShareThumbnailsRequestMultiError) AllErrors() []error { return m }
+
+// ShareThumbnailsRequestValidationError is the validation error returned by
+// ShareThumbnailsRequest.Validate if the designated constraints aren't met.
+type ShareThumbnailsRequestValidationError struct {
+	field  string
+	reason string
+	cause  error
+	key    bool
+}
+
+// Field function returns field value.
+func (e ShareThumbnailsRequestValidationError) Field() string { return e.field }
+
+// Reason function returns reason value.
+func (e ShareThumbnailsRequestValidationError) Reason() string { return e.reason }
+
+// Cause function returns cause value.
+func (e ShareThumbnailsRequestValidationError) Cause() error { return e.cause }
+
+// Key function returns key value.
+func (e ShareThumbnailsRequestValidationError) Key() bool { return e.key }
+
+// ErrorName returns error name.
+func (e ShareThumbnailsRequestValidationError) ErrorName() string {
+	return "ShareThumbnailsRequestValidationError"
+}
+
+// Error satisfies the builtin error interface
+func (e ShareThumbnailsRequestValidationError) Error() string {
+	cause := ""
+	if e.cause != nil {
+		cause = fmt.Sprintf(" | caused by: %v", e.cause)
+	}
+
+	key := ""
+	if e.key {
+		key = "key for "
+	}
+
+	return fmt.Sprintf(
+		"invalid %sShareThumbnailsRequest.%s: %s%s",
+		key,
+		e.field,
+		e.reason,
+		cause)
+}
+
+var _ error = ShareThumbnailsRequestValidationError{}
+
+var _ interface {
+	Field() string
+	Reason() string
+	Key() bool
+	Cause() error
+	ErrorName() string
+} = ShareThumbnailsRequestValidationError{}
+
+var _ShareThumbnailsRequest_Size_InLookup = map[int32]struct{}{
+	0:    {},
+	256:  {},
+	1024: {},
+}
+
 // Validate checks the field values on SaveShareRequest with the rules defined
 // in the proto definition for this message. If any rules are violated, the
 // first error encountered is returned, or nil if there are no violations.

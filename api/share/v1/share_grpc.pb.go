@@ -11,6 +11,7 @@
 package v1
 
 import (
+	v1 "clouddrive/api/storage/v1"
 	context "context"
 	grpc "google.golang.org/grpc"
 	codes "google.golang.org/grpc/codes"
@@ -23,14 +24,15 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	Share_CreateShare_FullMethodName    = "/clouddrive.share.v1.Share/CreateShare"
-	Share_ListShares_FullMethodName     = "/clouddrive.share.v1.Share/ListShares"
-	Share_ReceivedShares_FullMethodName = "/clouddrive.share.v1.Share/ReceivedShares"
-	Share_RevokeShare_FullMethodName    = "/clouddrive.share.v1.Share/RevokeShare"
-	Share_OpenShare_FullMethodName      = "/clouddrive.share.v1.Share/OpenShare"
-	Share_BrowseShare_FullMethodName    = "/clouddrive.share.v1.Share/BrowseShare"
-	Share_DownloadShare_FullMethodName  = "/clouddrive.share.v1.Share/DownloadShare"
-	Share_SaveShare_FullMethodName      = "/clouddrive.share.v1.Share/SaveShare"
+	Share_CreateShare_FullMethodName     = "/clouddrive.share.v1.Share/CreateShare"
+	Share_ListShares_FullMethodName      = "/clouddrive.share.v1.Share/ListShares"
+	Share_ReceivedShares_FullMethodName  = "/clouddrive.share.v1.Share/ReceivedShares"
+	Share_RevokeShare_FullMethodName     = "/clouddrive.share.v1.Share/RevokeShare"
+	Share_OpenShare_FullMethodName       = "/clouddrive.share.v1.Share/OpenShare"
+	Share_BrowseShare_FullMethodName     = "/clouddrive.share.v1.Share/BrowseShare"
+	Share_DownloadShare_FullMethodName   = "/clouddrive.share.v1.Share/DownloadShare"
+	Share_ShareThumbnails_FullMethodName = "/clouddrive.share.v1.Share/ShareThumbnails"
+	Share_SaveShare_FullMethodName       = "/clouddrive.share.v1.Share/SaveShare"
 )
 
 // ShareClient is the client API for Share service.
@@ -51,6 +53,11 @@ type ShareClient interface {
 	// A signed download URL for a file in the share (a folder, or several
 	// ticked items: a zip); counts against the download limit.
 	DownloadShare(ctx context.Context, in *DownloadShareRequest, opts ...grpc.CallOption) (*DownloadShareReply, error)
+	// Signed thumbnail URLs for files in the share (a page of a shared
+	// folder at once); files that cannot have one are left out, an id
+	// outside the share refuses the call. Fetching one never counts as a
+	// download; each fetch checks the share again.
+	ShareThumbnails(ctx context.Context, in *ShareThumbnailsRequest, opts ...grpc.CallOption) (*v1.ThumbnailURLsReply, error)
 	// Copies items of the share into my drive (nodes, never bytes), against my quota.
 	SaveShare(ctx context.Context, in *SaveShareRequest, opts ...grpc.CallOption) (*SaveShareReply, error)
 }
@@ -133,6 +140,16 @@ func (c *shareClient) DownloadShare(ctx context.Context, in *DownloadShareReques
 	return out, nil
 }
 
+func (c *shareClient) ShareThumbnails(ctx context.Context, in *ShareThumbnailsRequest, opts ...grpc.CallOption) (*v1.ThumbnailURLsReply, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(v1.ThumbnailURLsReply)
+	err := c.cc.Invoke(ctx, Share_ShareThumbnails_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *shareClient) SaveShare(ctx context.Context, in *SaveShareRequest, opts ...grpc.CallOption) (*SaveShareReply, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(SaveShareReply)
@@ -161,6 +178,11 @@ type ShareServer interface {
 	// A signed download URL for a file in the share (a folder, or several
 	// ticked items: a zip); counts against the download limit.
 	DownloadShare(context.Context, *DownloadShareRequest) (*DownloadShareReply, error)
+	// Signed thumbnail URLs for files in the share (a page of a shared
+	// folder at once); files that cannot have one are left out, an id
+	// outside the share refuses the call. Fetching one never counts as a
+	// download; each fetch checks the share again.
+	ShareThumbnails(context.Context, *ShareThumbnailsRequest) (*v1.ThumbnailURLsReply, error)
 	// Copies items of the share into my drive (nodes, never bytes), against my quota.
 	SaveShare(context.Context, *SaveShareRequest) (*SaveShareReply, error)
 	mustEmbedUnimplementedShareServer()
@@ -193,6 +215,9 @@ func (UnimplementedShareServer) BrowseShare(context.Context, *BrowseShareRequest
 }
 func (UnimplementedShareServer) DownloadShare(context.Context, *DownloadShareRequest) (*DownloadShareReply, error) {
 	return nil, status.Error(codes.Unimplemented, "method DownloadShare not implemented")
+}
+func (UnimplementedShareServer) ShareThumbnails(context.Context, *ShareThumbnailsRequest) (*v1.ThumbnailURLsReply, error) {
+	return nil, status.Error(codes.Unimplemented, "method ShareThumbnails not implemented")
 }
 func (UnimplementedShareServer) SaveShare(context.Context, *SaveShareRequest) (*SaveShareReply, error) {
 	return nil, status.Error(codes.Unimplemented, "method SaveShare not implemented")
@@ -344,6 +369,24 @@ func _Share_DownloadShare_Handler(srv interface{}, ctx context.Context, dec func
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Share_ShareThumbnails_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ShareThumbnailsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ShareServer).ShareThumbnails(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Share_ShareThumbnails_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ShareServer).ShareThumbnails(ctx, req.(*ShareThumbnailsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _Share_SaveShare_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(SaveShareRequest)
 	if err := dec(in); err != nil {
@@ -396,6 +439,10 @@ var Share_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "DownloadShare",
 			Handler:    _Share_DownloadShare_Handler,
+		},
+		{
+			MethodName: "ShareThumbnails",
+			Handler:    _Share_ShareThumbnails_Handler,
 		},
 		{
 			MethodName: "SaveShare",

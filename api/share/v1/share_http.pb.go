@@ -7,6 +7,7 @@
 package v1
 
 import (
+	v1 "clouddrive/api/storage/v1"
 	context "context"
 	http "github.com/go-kratos/kratos/v2/transport/http"
 	binding "github.com/go-kratos/kratos/v2/transport/http/binding"
@@ -27,6 +28,7 @@ const OperationShareOpenShare = "/clouddrive.share.v1.Share/OpenShare"
 const OperationShareReceivedShares = "/clouddrive.share.v1.Share/ReceivedShares"
 const OperationShareRevokeShare = "/clouddrive.share.v1.Share/RevokeShare"
 const OperationShareSaveShare = "/clouddrive.share.v1.Share/SaveShare"
+const OperationShareShareThumbnails = "/clouddrive.share.v1.Share/ShareThumbnails"
 
 type ShareHTTPServer interface {
 	// BrowseShare Lists a folder inside the share (empty parent_id: the shared item).
@@ -45,6 +47,11 @@ type ShareHTTPServer interface {
 	RevokeShare(context.Context, *RevokeShareRequest) (*RevokeShareReply, error)
 	// SaveShare Copies items of the share into my drive (nodes, never bytes), against my quota.
 	SaveShare(context.Context, *SaveShareRequest) (*SaveShareReply, error)
+	// ShareThumbnails Signed thumbnail URLs for files in the share (a page of a shared
+	// folder at once); files that cannot have one are left out, an id
+	// outside the share refuses the call. Fetching one never counts as a
+	// download; each fetch checks the share again.
+	ShareThumbnails(context.Context, *ShareThumbnailsRequest) (*v1.ThumbnailURLsReply, error)
 }
 
 func RegisterShareHTTPServer(s *http.Server, srv ShareHTTPServer) {
@@ -56,6 +63,7 @@ func RegisterShareHTTPServer(s *http.Server, srv ShareHTTPServer) {
 	r.POST("/v1/share/open", _Share_OpenShare0_HTTP_Handler(srv))
 	r.GET("/v1/share/browse", _Share_BrowseShare0_HTTP_Handler(srv))
 	r.POST("/v1/share/download", _Share_DownloadShare0_HTTP_Handler(srv))
+	r.POST("/v1/share/thumbnails", _Share_ShareThumbnails0_HTTP_Handler(srv))
 	r.POST("/v1/share/save", _Share_SaveShare0_HTTP_Handler(srv))
 }
 
@@ -204,6 +212,28 @@ func _Share_DownloadShare0_HTTP_Handler(srv ShareHTTPServer) func(ctx http.Conte
 	}
 }
 
+func _Share_ShareThumbnails0_HTTP_Handler(srv ShareHTTPServer) func(ctx http.Context) error {
+	return func(ctx http.Context) error {
+		var in ShareThumbnailsRequest
+		if err := ctx.Bind(&in); err != nil {
+			return err
+		}
+		if err := ctx.BindQuery(&in); err != nil {
+			return err
+		}
+		http.SetOperation(ctx, OperationShareShareThumbnails)
+		h := ctx.Middleware(func(ctx context.Context, req interface{}) (interface{}, error) {
+			return srv.ShareThumbnails(ctx, req.(*ShareThumbnailsRequest))
+		})
+		out, err := h(ctx, &in)
+		if err != nil {
+			return err
+		}
+		reply := out.(*v1.ThumbnailURLsReply)
+		return ctx.Result(200, reply)
+	}
+}
+
 func _Share_SaveShare0_HTTP_Handler(srv ShareHTTPServer) func(ctx http.Context) error {
 	return func(ctx http.Context) error {
 		var in SaveShareRequest
@@ -243,6 +273,11 @@ type ShareHTTPClient interface {
 	RevokeShare(ctx context.Context, req *RevokeShareRequest, opts ...http.CallOption) (rsp *RevokeShareReply, err error)
 	// SaveShare Copies items of the share into my drive (nodes, never bytes), against my quota.
 	SaveShare(ctx context.Context, req *SaveShareRequest, opts ...http.CallOption) (rsp *SaveShareReply, err error)
+	// ShareThumbnails Signed thumbnail URLs for files in the share (a page of a shared
+	// folder at once); files that cannot have one are left out, an id
+	// outside the share refuses the call. Fetching one never counts as a
+	// download; each fetch checks the share again.
+	ShareThumbnails(ctx context.Context, req *ShareThumbnailsRequest, opts ...http.CallOption) (rsp *v1.ThumbnailURLsReply, err error)
 }
 
 type ShareHTTPClientImpl struct {
@@ -357,6 +392,23 @@ func (c *ShareHTTPClientImpl) SaveShare(ctx context.Context, in *SaveShareReques
 	pattern := "/v1/share/save"
 	path := binding.EncodeURL(pattern, in, false)
 	opts = append(opts, http.Operation(OperationShareSaveShare))
+	opts = append(opts, http.PathTemplate(pattern))
+	err := c.cc.Invoke(ctx, "POST", path, in, &out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// ShareThumbnails Signed thumbnail URLs for files in the share (a page of a shared
+// folder at once); files that cannot have one are left out, an id
+// outside the share refuses the call. Fetching one never counts as a
+// download; each fetch checks the share again.
+func (c *ShareHTTPClientImpl) ShareThumbnails(ctx context.Context, in *ShareThumbnailsRequest, opts ...http.CallOption) (*v1.ThumbnailURLsReply, error) {
+	var out v1.ThumbnailURLsReply
+	pattern := "/v1/share/thumbnails"
+	path := binding.EncodeURL(pattern, in, false)
+	opts = append(opts, http.Operation(OperationShareShareThumbnails))
 	opts = append(opts, http.PathTemplate(pattern))
 	err := c.cc.Invoke(ctx, "POST", path, in, &out, opts...)
 	if err != nil {

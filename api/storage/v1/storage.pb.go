@@ -281,6 +281,77 @@ func (x *SignZipRequest) GetShareToken() string {
 	return ""
 }
 
+type SignThumbnailsRequest struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	OwnerId string                 `protobuf:"bytes,1,opt,name=owner_id,json=ownerId,proto3" json:"owner_id,omitempty"`
+	Ids     []string               `protobuf:"bytes,2,rep,name=ids,proto3" json:"ids,omitempty"`
+	// As in ThumbnailURLsRequest.
+	Size int32 `protobuf:"varint,3,opt,name=size,proto3" json:"size,omitempty"`
+	// As in SignDownloadRequest: every GET of the thumbnail asks the share
+	// again (never counted as a download).
+	ShareToken    string `protobuf:"bytes,4,opt,name=share_token,json=shareToken,proto3" json:"share_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SignThumbnailsRequest) Reset() {
+	*x = SignThumbnailsRequest{}
+	mi := &file_storage_v1_storage_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SignThumbnailsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SignThumbnailsRequest) ProtoMessage() {}
+
+func (x *SignThumbnailsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_storage_v1_storage_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SignThumbnailsRequest.ProtoReflect.Descriptor instead.
+func (*SignThumbnailsRequest) Descriptor() ([]byte, []int) {
+	return file_storage_v1_storage_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *SignThumbnailsRequest) GetOwnerId() string {
+	if x != nil {
+		return x.OwnerId
+	}
+	return ""
+}
+
+func (x *SignThumbnailsRequest) GetIds() []string {
+	if x != nil {
+		return x.Ids
+	}
+	return nil
+}
+
+func (x *SignThumbnailsRequest) GetSize() int32 {
+	if x != nil {
+		return x.Size
+	}
+	return 0
+}
+
+func (x *SignThumbnailsRequest) GetShareToken() string {
+	if x != nil {
+		return x.ShareToken
+	}
+	return ""
+}
+
 type InitUploadRequest struct {
 	state    protoimpl.MessageState `protogen:"open.v1"`
 	ParentId string                 `protobuf:"bytes,1,opt,name=parent_id,json=parentId,proto3" json:"parent_id,omitempty"`
@@ -302,7 +373,7 @@ type InitUploadRequest struct {
 
 func (x *InitUploadRequest) Reset() {
 	*x = InitUploadRequest{}
-	mi := &file_storage_v1_storage_proto_msgTypes[4]
+	mi := &file_storage_v1_storage_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -314,7 +385,7 @@ func (x *InitUploadRequest) String() string {
 func (*InitUploadRequest) ProtoMessage() {}
 
 func (x *InitUploadRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_storage_v1_storage_proto_msgTypes[4]
+	mi := &file_storage_v1_storage_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -327,7 +398,7 @@ func (x *InitUploadRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use InitUploadRequest.ProtoReflect.Descriptor instead.
 func (*InitUploadRequest) Descriptor() ([]byte, []int) {
-	return file_storage_v1_storage_proto_rawDescGZIP(), []int{4}
+	return file_storage_v1_storage_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *InitUploadRequest) GetParentId() string {
@@ -384,7 +455,7 @@ type Challenge struct {
 
 func (x *Challenge) Reset() {
 	*x = Challenge{}
-	mi := &file_storage_v1_storage_proto_msgTypes[5]
+	mi := &file_storage_v1_storage_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -396,7 +467,7 @@ func (x *Challenge) String() string {
 func (*Challenge) ProtoMessage() {}
 
 func (x *Challenge) ProtoReflect() protoreflect.Message {
-	mi := &file_storage_v1_storage_proto_msgTypes[5]
+	mi := &file_storage_v1_storage_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -409,7 +480,7 @@ func (x *Challenge) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Challenge.ProtoReflect.Descriptor instead.
 func (*Challenge) Descriptor() ([]byte, []int) {
-	return file_storage_v1_storage_proto_rawDescGZIP(), []int{5}
+	return file_storage_v1_storage_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *Challenge) GetNonce() string {
@@ -436,7 +507,7 @@ type ChallengeRange struct {
 
 func (x *ChallengeRange) Reset() {
 	*x = ChallengeRange{}
-	mi := &file_storage_v1_storage_proto_msgTypes[6]
+	mi := &file_storage_v1_storage_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -448,7 +519,7 @@ func (x *ChallengeRange) String() string {
 func (*ChallengeRange) ProtoMessage() {}
 
 func (x *ChallengeRange) ProtoReflect() protoreflect.Message {
-	mi := &file_storage_v1_storage_proto_msgTypes[6]
+	mi := &file_storage_v1_storage_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -461,7 +532,7 @@ func (x *ChallengeRange) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChallengeRange.ProtoReflect.Descriptor instead.
 func (*ChallengeRange) Descriptor() ([]byte, []int) {
-	return file_storage_v1_storage_proto_rawDescGZIP(), []int{6}
+	return file_storage_v1_storage_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *ChallengeRange) GetOffset() int64 {
@@ -498,7 +569,7 @@ type UploadSession struct {
 
 func (x *UploadSession) Reset() {
 	*x = UploadSession{}
-	mi := &file_storage_v1_storage_proto_msgTypes[7]
+	mi := &file_storage_v1_storage_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -510,7 +581,7 @@ func (x *UploadSession) String() string {
 func (*UploadSession) ProtoMessage() {}
 
 func (x *UploadSession) ProtoReflect() protoreflect.Message {
-	mi := &file_storage_v1_storage_proto_msgTypes[7]
+	mi := &file_storage_v1_storage_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -523,7 +594,7 @@ func (x *UploadSession) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UploadSession.ProtoReflect.Descriptor instead.
 func (*UploadSession) Descriptor() ([]byte, []int) {
-	return file_storage_v1_storage_proto_rawDescGZIP(), []int{7}
+	return file_storage_v1_storage_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *UploadSession) GetUploadId() string {
@@ -598,7 +669,7 @@ type UploadStatusRequest struct {
 
 func (x *UploadStatusRequest) Reset() {
 	*x = UploadStatusRequest{}
-	mi := &file_storage_v1_storage_proto_msgTypes[8]
+	mi := &file_storage_v1_storage_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -610,7 +681,7 @@ func (x *UploadStatusRequest) String() string {
 func (*UploadStatusRequest) ProtoMessage() {}
 
 func (x *UploadStatusRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_storage_v1_storage_proto_msgTypes[8]
+	mi := &file_storage_v1_storage_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -623,7 +694,7 @@ func (x *UploadStatusRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UploadStatusRequest.ProtoReflect.Descriptor instead.
 func (*UploadStatusRequest) Descriptor() ([]byte, []int) {
-	return file_storage_v1_storage_proto_rawDescGZIP(), []int{8}
+	return file_storage_v1_storage_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *UploadStatusRequest) GetUploadId() string {
@@ -647,7 +718,7 @@ type CompleteUploadRequest struct {
 
 func (x *CompleteUploadRequest) Reset() {
 	*x = CompleteUploadRequest{}
-	mi := &file_storage_v1_storage_proto_msgTypes[9]
+	mi := &file_storage_v1_storage_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -659,7 +730,7 @@ func (x *CompleteUploadRequest) String() string {
 func (*CompleteUploadRequest) ProtoMessage() {}
 
 func (x *CompleteUploadRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_storage_v1_storage_proto_msgTypes[9]
+	mi := &file_storage_v1_storage_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -672,7 +743,7 @@ func (x *CompleteUploadRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CompleteUploadRequest.ProtoReflect.Descriptor instead.
 func (*CompleteUploadRequest) Descriptor() ([]byte, []int) {
-	return file_storage_v1_storage_proto_rawDescGZIP(), []int{9}
+	return file_storage_v1_storage_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *CompleteUploadRequest) GetUploadId() string {
@@ -698,7 +769,7 @@ type AbortUploadRequest struct {
 
 func (x *AbortUploadRequest) Reset() {
 	*x = AbortUploadRequest{}
-	mi := &file_storage_v1_storage_proto_msgTypes[10]
+	mi := &file_storage_v1_storage_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -710,7 +781,7 @@ func (x *AbortUploadRequest) String() string {
 func (*AbortUploadRequest) ProtoMessage() {}
 
 func (x *AbortUploadRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_storage_v1_storage_proto_msgTypes[10]
+	mi := &file_storage_v1_storage_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -723,7 +794,7 @@ func (x *AbortUploadRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AbortUploadRequest.ProtoReflect.Descriptor instead.
 func (*AbortUploadRequest) Descriptor() ([]byte, []int) {
-	return file_storage_v1_storage_proto_rawDescGZIP(), []int{10}
+	return file_storage_v1_storage_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *AbortUploadRequest) GetUploadId() string {
@@ -741,7 +812,7 @@ type AbortUploadReply struct {
 
 func (x *AbortUploadReply) Reset() {
 	*x = AbortUploadReply{}
-	mi := &file_storage_v1_storage_proto_msgTypes[11]
+	mi := &file_storage_v1_storage_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -753,7 +824,7 @@ func (x *AbortUploadReply) String() string {
 func (*AbortUploadReply) ProtoMessage() {}
 
 func (x *AbortUploadReply) ProtoReflect() protoreflect.Message {
-	mi := &file_storage_v1_storage_proto_msgTypes[11]
+	mi := &file_storage_v1_storage_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -766,7 +837,7 @@ func (x *AbortUploadReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AbortUploadReply.ProtoReflect.Descriptor instead.
 func (*AbortUploadReply) Descriptor() ([]byte, []int) {
-	return file_storage_v1_storage_proto_rawDescGZIP(), []int{11}
+	return file_storage_v1_storage_proto_rawDescGZIP(), []int{12}
 }
 
 type ProveUploadRequest struct {
@@ -779,7 +850,7 @@ type ProveUploadRequest struct {
 
 func (x *ProveUploadRequest) Reset() {
 	*x = ProveUploadRequest{}
-	mi := &file_storage_v1_storage_proto_msgTypes[12]
+	mi := &file_storage_v1_storage_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -791,7 +862,7 @@ func (x *ProveUploadRequest) String() string {
 func (*ProveUploadRequest) ProtoMessage() {}
 
 func (x *ProveUploadRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_storage_v1_storage_proto_msgTypes[12]
+	mi := &file_storage_v1_storage_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -804,7 +875,7 @@ func (x *ProveUploadRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProveUploadRequest.ProtoReflect.Descriptor instead.
 func (*ProveUploadRequest) Descriptor() ([]byte, []int) {
-	return file_storage_v1_storage_proto_rawDescGZIP(), []int{12}
+	return file_storage_v1_storage_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *ProveUploadRequest) GetUploadId() string {
@@ -832,7 +903,7 @@ type DownloadURLRequest struct {
 
 func (x *DownloadURLRequest) Reset() {
 	*x = DownloadURLRequest{}
-	mi := &file_storage_v1_storage_proto_msgTypes[13]
+	mi := &file_storage_v1_storage_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -844,7 +915,7 @@ func (x *DownloadURLRequest) String() string {
 func (*DownloadURLRequest) ProtoMessage() {}
 
 func (x *DownloadURLRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_storage_v1_storage_proto_msgTypes[13]
+	mi := &file_storage_v1_storage_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -857,7 +928,7 @@ func (x *DownloadURLRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DownloadURLRequest.ProtoReflect.Descriptor instead.
 func (*DownloadURLRequest) Descriptor() ([]byte, []int) {
-	return file_storage_v1_storage_proto_rawDescGZIP(), []int{13}
+	return file_storage_v1_storage_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *DownloadURLRequest) GetId() string {
@@ -885,7 +956,7 @@ type ZipURLRequest struct {
 
 func (x *ZipURLRequest) Reset() {
 	*x = ZipURLRequest{}
-	mi := &file_storage_v1_storage_proto_msgTypes[14]
+	mi := &file_storage_v1_storage_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -897,7 +968,7 @@ func (x *ZipURLRequest) String() string {
 func (*ZipURLRequest) ProtoMessage() {}
 
 func (x *ZipURLRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_storage_v1_storage_proto_msgTypes[14]
+	mi := &file_storage_v1_storage_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -910,7 +981,7 @@ func (x *ZipURLRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ZipURLRequest.ProtoReflect.Descriptor instead.
 func (*ZipURLRequest) Descriptor() ([]byte, []int) {
-	return file_storage_v1_storage_proto_rawDescGZIP(), []int{14}
+	return file_storage_v1_storage_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *ZipURLRequest) GetIds() []string {
@@ -938,7 +1009,7 @@ type SignedURL struct {
 
 func (x *SignedURL) Reset() {
 	*x = SignedURL{}
-	mi := &file_storage_v1_storage_proto_msgTypes[15]
+	mi := &file_storage_v1_storage_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -950,7 +1021,7 @@ func (x *SignedURL) String() string {
 func (*SignedURL) ProtoMessage() {}
 
 func (x *SignedURL) ProtoReflect() protoreflect.Message {
-	mi := &file_storage_v1_storage_proto_msgTypes[15]
+	mi := &file_storage_v1_storage_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -963,7 +1034,7 @@ func (x *SignedURL) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SignedURL.ProtoReflect.Descriptor instead.
 func (*SignedURL) Descriptor() ([]byte, []int) {
-	return file_storage_v1_storage_proto_rawDescGZIP(), []int{15}
+	return file_storage_v1_storage_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *SignedURL) GetUrl() string {
@@ -993,7 +1064,7 @@ type ChunkData struct {
 
 func (x *ChunkData) Reset() {
 	*x = ChunkData{}
-	mi := &file_storage_v1_storage_proto_msgTypes[16]
+	mi := &file_storage_v1_storage_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1005,7 +1076,7 @@ func (x *ChunkData) String() string {
 func (*ChunkData) ProtoMessage() {}
 
 func (x *ChunkData) ProtoReflect() protoreflect.Message {
-	mi := &file_storage_v1_storage_proto_msgTypes[16]
+	mi := &file_storage_v1_storage_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1018,7 +1089,7 @@ func (x *ChunkData) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChunkData.ProtoReflect.Descriptor instead.
 func (*ChunkData) Descriptor() ([]byte, []int) {
-	return file_storage_v1_storage_proto_rawDescGZIP(), []int{16}
+	return file_storage_v1_storage_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *ChunkData) GetUploadId() string {
@@ -1055,7 +1126,7 @@ type DownloadRequest struct {
 
 func (x *DownloadRequest) Reset() {
 	*x = DownloadRequest{}
-	mi := &file_storage_v1_storage_proto_msgTypes[17]
+	mi := &file_storage_v1_storage_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1067,7 +1138,7 @@ func (x *DownloadRequest) String() string {
 func (*DownloadRequest) ProtoMessage() {}
 
 func (x *DownloadRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_storage_v1_storage_proto_msgTypes[17]
+	mi := &file_storage_v1_storage_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1080,7 +1151,7 @@ func (x *DownloadRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DownloadRequest.ProtoReflect.Descriptor instead.
 func (*DownloadRequest) Descriptor() ([]byte, []int) {
-	return file_storage_v1_storage_proto_rawDescGZIP(), []int{17}
+	return file_storage_v1_storage_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *DownloadRequest) GetId() string {
@@ -1123,7 +1194,7 @@ type DownloadData struct {
 
 func (x *DownloadData) Reset() {
 	*x = DownloadData{}
-	mi := &file_storage_v1_storage_proto_msgTypes[18]
+	mi := &file_storage_v1_storage_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1135,7 +1206,7 @@ func (x *DownloadData) String() string {
 func (*DownloadData) ProtoMessage() {}
 
 func (x *DownloadData) ProtoReflect() protoreflect.Message {
-	mi := &file_storage_v1_storage_proto_msgTypes[18]
+	mi := &file_storage_v1_storage_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1148,7 +1219,7 @@ func (x *DownloadData) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DownloadData.ProtoReflect.Descriptor instead.
 func (*DownloadData) Descriptor() ([]byte, []int) {
-	return file_storage_v1_storage_proto_rawDescGZIP(), []int{18}
+	return file_storage_v1_storage_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *DownloadData) GetData() []byte {
@@ -1176,7 +1247,7 @@ var File_storage_v1_storage_proto protoreflect.FileDescriptor
 
 const file_storage_v1_storage_proto_rawDesc = "" +
 	"\n" +
-	"\x18storage/v1/storage.proto\x12\x15clouddrive.storage.v1\x1a\x1bannotations/v1/access.proto\x1a\x12file/v1/file.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x17validate/validate.proto\"e\n" +
+	"\x18storage/v1/storage.proto\x12\x15clouddrive.storage.v1\x1a\x1bannotations/v1/access.proto\x1a\x12file/v1/file.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1astorage/v1/thumbnail.proto\x1a\x17validate/validate.proto\"e\n" +
 	"\fScrubRequest\x123\n" +
 	"\n" +
 	"after_hash\x18\x01 \x01(\tB\x14\xfaB\x11r\x0f(@2\v^[0-9a-f]*$R\tafterHash\x12 \n" +
@@ -1196,6 +1267,13 @@ const file_storage_v1_storage_proto_rawDesc = "" +
 	"\bowner_id\x18\x01 \x01(\tB\t\xfaB\x06r\x04\x10\x01(\x14R\aownerId\x12\x1d\n" +
 	"\x03ids\x18\x02 \x03(\tB\v\xfaB\b\x92\x01\x05\b\x01\x10\xe8\aR\x03ids\x12\x1c\n" +
 	"\x04name\x18\x03 \x01(\tB\b\xfaB\x05r\x03(\xff\x01R\x04name\x12(\n" +
+	"\vshare_token\x18\x04 \x01(\tB\a\xfaB\x04r\x02(@R\n" +
+	"shareToken\"\xb1\x01\n" +
+	"\x15SignThumbnailsRequest\x12$\n" +
+	"\bowner_id\x18\x01 \x01(\tB\t\xfaB\x06r\x04\x10\x01(\x14R\aownerId\x12%\n" +
+	"\x03ids\x18\x02 \x03(\tB\x13\xfaB\x10\x92\x01\r\b\x01\x10\xf4\x03\"\x06r\x04\x10\x01(\x14R\x03ids\x12!\n" +
+	"\x04size\x18\x03 \x01(\x05B\r\xfaB\n" +
+	"\x1a\b0\x000\x80\x020\x80\bR\x04size\x12(\n" +
 	"\vshare_token\x18\x04 \x01(\tB\a\xfaB\x04r\x02(@R\n" +
 	"shareToken\"\x95\x02\n" +
 	"\x11InitUploadRequest\x12$\n" +
@@ -1274,10 +1352,11 @@ const file_storage_v1_storage_proto_rawDesc = "" +
 	"\fUploadChunks\x12 .clouddrive.storage.v1.ChunkData\x1a$.clouddrive.storage.v1.UploadSession(\x01\x12Y\n" +
 	"\bDownload\x12&.clouddrive.storage.v1.DownloadRequest\x1a#.clouddrive.storage.v1.DownloadData0\x012\x87\x01\n" +
 	"\fStorageAdmin\x12w\n" +
-	"\x05Scrub\x12#.clouddrive.storage.v1.ScrubRequest\x1a!.clouddrive.storage.v1.ScrubReply\"&\xc8\xf3\x18\x02\x82\xd3\xe4\x93\x02\x1c:\x01*\"\x17/v1/admin/storage/scrub2\xcf\x01\n" +
+	"\x05Scrub\x12#.clouddrive.storage.v1.ScrubRequest\x1a!.clouddrive.storage.v1.ScrubReply\"&\xc8\xf3\x18\x02\x82\xd3\xe4\x93\x02\x1c:\x01*\"\x17/v1/admin/storage/scrub2\xc0\x02\n" +
 	"\x0fStorageInternal\x12b\n" +
 	"\fSignDownload\x12*.clouddrive.storage.v1.SignDownloadRequest\x1a .clouddrive.storage.v1.SignedURL\"\x04\xc8\xf3\x18\x03\x12X\n" +
-	"\aSignZip\x12%.clouddrive.storage.v1.SignZipRequest\x1a .clouddrive.storage.v1.SignedURL\"\x04\xc8\xf3\x18\x03B\x1eZ\x1cclouddrive/api/storage/v1;v1b\x06proto3"
+	"\aSignZip\x12%.clouddrive.storage.v1.SignZipRequest\x1a .clouddrive.storage.v1.SignedURL\"\x04\xc8\xf3\x18\x03\x12o\n" +
+	"\x0eSignThumbnails\x12,.clouddrive.storage.v1.SignThumbnailsRequest\x1a).clouddrive.storage.v1.ThumbnailURLsReply\"\x04\xc8\xf3\x18\x03B\x1eZ\x1cclouddrive/api/storage/v1;v1b\x06proto3"
 
 var (
 	file_storage_v1_storage_proto_rawDescOnce sync.Once
@@ -1291,58 +1370,62 @@ func file_storage_v1_storage_proto_rawDescGZIP() []byte {
 	return file_storage_v1_storage_proto_rawDescData
 }
 
-var file_storage_v1_storage_proto_msgTypes = make([]protoimpl.MessageInfo, 19)
+var file_storage_v1_storage_proto_msgTypes = make([]protoimpl.MessageInfo, 20)
 var file_storage_v1_storage_proto_goTypes = []any{
 	(*ScrubRequest)(nil),          // 0: clouddrive.storage.v1.ScrubRequest
 	(*ScrubReply)(nil),            // 1: clouddrive.storage.v1.ScrubReply
 	(*SignDownloadRequest)(nil),   // 2: clouddrive.storage.v1.SignDownloadRequest
 	(*SignZipRequest)(nil),        // 3: clouddrive.storage.v1.SignZipRequest
-	(*InitUploadRequest)(nil),     // 4: clouddrive.storage.v1.InitUploadRequest
-	(*Challenge)(nil),             // 5: clouddrive.storage.v1.Challenge
-	(*ChallengeRange)(nil),        // 6: clouddrive.storage.v1.ChallengeRange
-	(*UploadSession)(nil),         // 7: clouddrive.storage.v1.UploadSession
-	(*UploadStatusRequest)(nil),   // 8: clouddrive.storage.v1.UploadStatusRequest
-	(*CompleteUploadRequest)(nil), // 9: clouddrive.storage.v1.CompleteUploadRequest
-	(*AbortUploadRequest)(nil),    // 10: clouddrive.storage.v1.AbortUploadRequest
-	(*AbortUploadReply)(nil),      // 11: clouddrive.storage.v1.AbortUploadReply
-	(*ProveUploadRequest)(nil),    // 12: clouddrive.storage.v1.ProveUploadRequest
-	(*DownloadURLRequest)(nil),    // 13: clouddrive.storage.v1.DownloadURLRequest
-	(*ZipURLRequest)(nil),         // 14: clouddrive.storage.v1.ZipURLRequest
-	(*SignedURL)(nil),             // 15: clouddrive.storage.v1.SignedURL
-	(*ChunkData)(nil),             // 16: clouddrive.storage.v1.ChunkData
-	(*DownloadRequest)(nil),       // 17: clouddrive.storage.v1.DownloadRequest
-	(*DownloadData)(nil),          // 18: clouddrive.storage.v1.DownloadData
-	(*v1.Node)(nil),               // 19: clouddrive.file.v1.Node
+	(*SignThumbnailsRequest)(nil), // 4: clouddrive.storage.v1.SignThumbnailsRequest
+	(*InitUploadRequest)(nil),     // 5: clouddrive.storage.v1.InitUploadRequest
+	(*Challenge)(nil),             // 6: clouddrive.storage.v1.Challenge
+	(*ChallengeRange)(nil),        // 7: clouddrive.storage.v1.ChallengeRange
+	(*UploadSession)(nil),         // 8: clouddrive.storage.v1.UploadSession
+	(*UploadStatusRequest)(nil),   // 9: clouddrive.storage.v1.UploadStatusRequest
+	(*CompleteUploadRequest)(nil), // 10: clouddrive.storage.v1.CompleteUploadRequest
+	(*AbortUploadRequest)(nil),    // 11: clouddrive.storage.v1.AbortUploadRequest
+	(*AbortUploadReply)(nil),      // 12: clouddrive.storage.v1.AbortUploadReply
+	(*ProveUploadRequest)(nil),    // 13: clouddrive.storage.v1.ProveUploadRequest
+	(*DownloadURLRequest)(nil),    // 14: clouddrive.storage.v1.DownloadURLRequest
+	(*ZipURLRequest)(nil),         // 15: clouddrive.storage.v1.ZipURLRequest
+	(*SignedURL)(nil),             // 16: clouddrive.storage.v1.SignedURL
+	(*ChunkData)(nil),             // 17: clouddrive.storage.v1.ChunkData
+	(*DownloadRequest)(nil),       // 18: clouddrive.storage.v1.DownloadRequest
+	(*DownloadData)(nil),          // 19: clouddrive.storage.v1.DownloadData
+	(*v1.Node)(nil),               // 20: clouddrive.file.v1.Node
+	(*ThumbnailURLsReply)(nil),    // 21: clouddrive.storage.v1.ThumbnailURLsReply
 }
 var file_storage_v1_storage_proto_depIdxs = []int32{
-	6,  // 0: clouddrive.storage.v1.Challenge.ranges:type_name -> clouddrive.storage.v1.ChallengeRange
-	5,  // 1: clouddrive.storage.v1.UploadSession.challenge:type_name -> clouddrive.storage.v1.Challenge
-	4,  // 2: clouddrive.storage.v1.Storage.InitUpload:input_type -> clouddrive.storage.v1.InitUploadRequest
-	8,  // 3: clouddrive.storage.v1.Storage.UploadStatus:input_type -> clouddrive.storage.v1.UploadStatusRequest
-	9,  // 4: clouddrive.storage.v1.Storage.CompleteUpload:input_type -> clouddrive.storage.v1.CompleteUploadRequest
-	10, // 5: clouddrive.storage.v1.Storage.AbortUpload:input_type -> clouddrive.storage.v1.AbortUploadRequest
-	12, // 6: clouddrive.storage.v1.Storage.ProveUpload:input_type -> clouddrive.storage.v1.ProveUploadRequest
-	13, // 7: clouddrive.storage.v1.Storage.DownloadURL:input_type -> clouddrive.storage.v1.DownloadURLRequest
-	14, // 8: clouddrive.storage.v1.Storage.ZipURL:input_type -> clouddrive.storage.v1.ZipURLRequest
-	16, // 9: clouddrive.storage.v1.Storage.UploadChunks:input_type -> clouddrive.storage.v1.ChunkData
-	17, // 10: clouddrive.storage.v1.Storage.Download:input_type -> clouddrive.storage.v1.DownloadRequest
+	7,  // 0: clouddrive.storage.v1.Challenge.ranges:type_name -> clouddrive.storage.v1.ChallengeRange
+	6,  // 1: clouddrive.storage.v1.UploadSession.challenge:type_name -> clouddrive.storage.v1.Challenge
+	5,  // 2: clouddrive.storage.v1.Storage.InitUpload:input_type -> clouddrive.storage.v1.InitUploadRequest
+	9,  // 3: clouddrive.storage.v1.Storage.UploadStatus:input_type -> clouddrive.storage.v1.UploadStatusRequest
+	10, // 4: clouddrive.storage.v1.Storage.CompleteUpload:input_type -> clouddrive.storage.v1.CompleteUploadRequest
+	11, // 5: clouddrive.storage.v1.Storage.AbortUpload:input_type -> clouddrive.storage.v1.AbortUploadRequest
+	13, // 6: clouddrive.storage.v1.Storage.ProveUpload:input_type -> clouddrive.storage.v1.ProveUploadRequest
+	14, // 7: clouddrive.storage.v1.Storage.DownloadURL:input_type -> clouddrive.storage.v1.DownloadURLRequest
+	15, // 8: clouddrive.storage.v1.Storage.ZipURL:input_type -> clouddrive.storage.v1.ZipURLRequest
+	17, // 9: clouddrive.storage.v1.Storage.UploadChunks:input_type -> clouddrive.storage.v1.ChunkData
+	18, // 10: clouddrive.storage.v1.Storage.Download:input_type -> clouddrive.storage.v1.DownloadRequest
 	0,  // 11: clouddrive.storage.v1.StorageAdmin.Scrub:input_type -> clouddrive.storage.v1.ScrubRequest
 	2,  // 12: clouddrive.storage.v1.StorageInternal.SignDownload:input_type -> clouddrive.storage.v1.SignDownloadRequest
 	3,  // 13: clouddrive.storage.v1.StorageInternal.SignZip:input_type -> clouddrive.storage.v1.SignZipRequest
-	7,  // 14: clouddrive.storage.v1.Storage.InitUpload:output_type -> clouddrive.storage.v1.UploadSession
-	7,  // 15: clouddrive.storage.v1.Storage.UploadStatus:output_type -> clouddrive.storage.v1.UploadSession
-	19, // 16: clouddrive.storage.v1.Storage.CompleteUpload:output_type -> clouddrive.file.v1.Node
-	11, // 17: clouddrive.storage.v1.Storage.AbortUpload:output_type -> clouddrive.storage.v1.AbortUploadReply
-	19, // 18: clouddrive.storage.v1.Storage.ProveUpload:output_type -> clouddrive.file.v1.Node
-	15, // 19: clouddrive.storage.v1.Storage.DownloadURL:output_type -> clouddrive.storage.v1.SignedURL
-	15, // 20: clouddrive.storage.v1.Storage.ZipURL:output_type -> clouddrive.storage.v1.SignedURL
-	7,  // 21: clouddrive.storage.v1.Storage.UploadChunks:output_type -> clouddrive.storage.v1.UploadSession
-	18, // 22: clouddrive.storage.v1.Storage.Download:output_type -> clouddrive.storage.v1.DownloadData
-	1,  // 23: clouddrive.storage.v1.StorageAdmin.Scrub:output_type -> clouddrive.storage.v1.ScrubReply
-	15, // 24: clouddrive.storage.v1.StorageInternal.SignDownload:output_type -> clouddrive.storage.v1.SignedURL
-	15, // 25: clouddrive.storage.v1.StorageInternal.SignZip:output_type -> clouddrive.storage.v1.SignedURL
-	14, // [14:26] is the sub-list for method output_type
-	2,  // [2:14] is the sub-list for method input_type
+	4,  // 14: clouddrive.storage.v1.StorageInternal.SignThumbnails:input_type -> clouddrive.storage.v1.SignThumbnailsRequest
+	8,  // 15: clouddrive.storage.v1.Storage.InitUpload:output_type -> clouddrive.storage.v1.UploadSession
+	8,  // 16: clouddrive.storage.v1.Storage.UploadStatus:output_type -> clouddrive.storage.v1.UploadSession
+	20, // 17: clouddrive.storage.v1.Storage.CompleteUpload:output_type -> clouddrive.file.v1.Node
+	12, // 18: clouddrive.storage.v1.Storage.AbortUpload:output_type -> clouddrive.storage.v1.AbortUploadReply
+	20, // 19: clouddrive.storage.v1.Storage.ProveUpload:output_type -> clouddrive.file.v1.Node
+	16, // 20: clouddrive.storage.v1.Storage.DownloadURL:output_type -> clouddrive.storage.v1.SignedURL
+	16, // 21: clouddrive.storage.v1.Storage.ZipURL:output_type -> clouddrive.storage.v1.SignedURL
+	8,  // 22: clouddrive.storage.v1.Storage.UploadChunks:output_type -> clouddrive.storage.v1.UploadSession
+	19, // 23: clouddrive.storage.v1.Storage.Download:output_type -> clouddrive.storage.v1.DownloadData
+	1,  // 24: clouddrive.storage.v1.StorageAdmin.Scrub:output_type -> clouddrive.storage.v1.ScrubReply
+	16, // 25: clouddrive.storage.v1.StorageInternal.SignDownload:output_type -> clouddrive.storage.v1.SignedURL
+	16, // 26: clouddrive.storage.v1.StorageInternal.SignZip:output_type -> clouddrive.storage.v1.SignedURL
+	21, // 27: clouddrive.storage.v1.StorageInternal.SignThumbnails:output_type -> clouddrive.storage.v1.ThumbnailURLsReply
+	15, // [15:28] is the sub-list for method output_type
+	2,  // [2:15] is the sub-list for method input_type
 	2,  // [2:2] is the sub-list for extension type_name
 	2,  // [2:2] is the sub-list for extension extendee
 	0,  // [0:2] is the sub-list for field type_name
@@ -1353,13 +1436,14 @@ func file_storage_v1_storage_proto_init() {
 	if File_storage_v1_storage_proto != nil {
 		return
 	}
+	file_storage_v1_thumbnail_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_storage_v1_storage_proto_rawDesc), len(file_storage_v1_storage_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   19,
+			NumMessages:   20,
 			NumExtensions: 0,
 			NumServices:   3,
 		},

@@ -584,6 +584,196 @@ var _ interface {
 	ErrorName() string
 } = SignZipRequestValidationError{}
 
+// Validate checks the field values on SignThumbnailsRequest with the rules
+// defined in the proto definition for this message. If any rules are
+// violated, the first error encountered is returned, or nil if there are no violations.
+func (m *SignThumbnailsRequest) Validate() error {
+	return m.validate(false)
+}
+
+// ValidateAll checks the field values on SignThumbnailsRequest with the rules
+// defined in the proto definition for this message. If any rules are
+// violated, the result is a list of violation errors wrapped in
+// SignThumbnailsRequestMultiError, or nil if none found.
+func (m *SignThumbnailsRequest) ValidateAll() error {
+	return m.validate(true)
+}
+
+func (m *SignThumbnailsRequest) validate(all bool) error {
+	if m == nil {
+		return nil
+	}
+
+	var errors []error
+
+	if utf8.RuneCountInString(m.GetOwnerId()) < 1 {
+		err := SignThumbnailsRequestValidationError{
+			field:  "OwnerId",
+			reason: "value length must be at least 1 runes",
+		}
+		if !all {
+			return err
+		}
+		errors = append(errors, err)
+	}
+
+	if len(m.GetOwnerId()) > 20 {
+		err := SignThumbnailsRequestValidationError{
+			field:  "OwnerId",
+			reason: "value length must be at most 20 bytes",
+		}
+		if !all {
+			return err
+		}
+		errors = append(errors, err)
+	}
+
+	if l := len(m.GetIds()); l < 1 || l > 500 {
+		err := SignThumbnailsRequestValidationError{
+			field:  "Ids",
+			reason: "value must contain between 1 and 500 items, inclusive",
+		}
+		if !all {
+			return err
+		}
+		errors = append(errors, err)
+	}
+
+	for idx, item := range m.GetIds() {
+		_, _ = idx, item
+
+		if utf8.RuneCountInString(item) < 1 {
+			err := SignThumbnailsRequestValidationError{
+				field:  fmt.Sprintf("Ids[%v]", idx),
+				reason: "value length must be at least 1 runes",
+			}
+			if !all {
+				return err
+			}
+			errors = append(errors, err)
+		}
+
+		if len(item) > 20 {
+			err := SignThumbnailsRequestValidationError{
+				field:  fmt.Sprintf("Ids[%v]", idx),
+				reason: "value length must be at most 20 bytes",
+			}
+			if !all {
+				return err
+			}
+			errors = append(errors, err)
+		}
+
+	}
+
+	if _, ok := _SignThumbnailsRequest_Size_InLookup[m.GetSize()]; !ok {
+		err := SignThumbnailsRequestValidationError{
+			field:  "Size",
+			reason: "value must be in list [0 256 1024]",
+		}
+		if !all {
+			return err
+		}
+		errors = append(errors, err)
+	}
+
+	if len(m.GetShareToken()) > 64 {
+		err := SignThumbnailsRequestValidationError{
+			field:  "ShareToken",
+			reason: "value length must be at most 64 bytes",
+		}
+		if !all {
+			return err
+		}
+		errors = append(errors, err)
+	}
+
+	if len(errors) > 0 {
+		return SignThumbnailsRequestMultiError(errors)
+	}
+
+	return nil
+}
+
+// SignThumbnailsRequestMultiError is an error wrapping multiple validation
+// errors returned by SignThumbnailsRequest.ValidateAll() if the designated
+// constraints aren't met.
+type SignThumbnailsRequestMultiError []error
+
+// Error returns a concatenation of all the error messages it wraps.
+func (m SignThumbnailsRequestMultiError) Error() string {
+	msgs := make([]string, 0, len(m))
+	for _, err := range m {
+		msgs = append(msgs, err.Error())
+	}
+	return strings.Join(msgs, "; ")
+}
+
+// AllErrors returns a list of validation violation errors.
+func (m SignThumbnailsRequestMultiError) AllErrors() []error { return m }
+
+// SignThumbnailsRequestValidationError is the validation error returned by
+// SignThumbnailsRequest.Validate if the designated constraints aren't met.
+type SignThumbnailsRequestValidationError struct {
+	field  string
+	reason string
+	cause  error
+	key    bool
+}
+
+// Field function returns field value.
+func (e SignThumbnailsRequestValidationError) Field() string { return e.field }
+
+// Reason function returns reason value.
+func (e SignThumbnailsRequestValidationError) Reason() string { return e.reason }
+
+// Cause function returns cause value.
+func (e SignThumbnailsRequestValidationError) Cause() error { return e.cause }
+
+// Key function returns key value.
+func (e SignThumbnailsRequestValidationError) Key() bool { return e.key }
+
+// ErrorName returns error name.
+func (e SignThumbnailsRequestValidationError) ErrorName() string {
+	return "SignThumbnailsRequestValidationError"
+}
+
+// Error satisfies the builtin error interface
+func (e SignThumbnailsRequestValidationError) Error() string {
+	cause := ""
+	if e.cause != nil {
+		cause = fmt.Sprintf(" | caused by: %v", e.cause)
+	}
+
+	key := ""
+	if e.key {
+		key = "key for "
+	}
+
+	return fmt.Sprintf(
+		"invalid %sSignThumbnailsRequest.%s: %s%s",
+		key,
+		e.field,
+		e.reason,
+		cause)
+}
+
+var _ error = SignThumbnailsRequestValidationError{}
+
+var _ interface {
+	Field() string
+	Reason() string
+	Key() bool
+	Cause() error
+	ErrorName() string
+} = SignThumbnailsRequestValidationError{}
+
+var _SignThumbnailsRequest_Size_InLookup = map[int32]struct{}{
+	0:    {},
+	256:  {},
+	1024: {},
+}
+
 // Validate checks the field values on InitUploadRequest with the rules defined
 // in the proto definition for this message. If any rules are violated, the
 // first error encountered is returned, or nil if there are no violations.

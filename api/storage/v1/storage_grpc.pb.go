@@ -573,8 +573,9 @@ var StorageAdmin_ServiceDesc = grpc.ServiceDesc{
 }
 
 const (
-	StorageInternal_SignDownload_FullMethodName = "/clouddrive.storage.v1.StorageInternal/SignDownload"
-	StorageInternal_SignZip_FullMethodName      = "/clouddrive.storage.v1.StorageInternal/SignZip"
+	StorageInternal_SignDownload_FullMethodName   = "/clouddrive.storage.v1.StorageInternal/SignDownload"
+	StorageInternal_SignZip_FullMethodName        = "/clouddrive.storage.v1.StorageInternal/SignZip"
+	StorageInternal_SignThumbnails_FullMethodName = "/clouddrive.storage.v1.StorageInternal/SignThumbnails"
 )
 
 // StorageInternalClient is the client API for StorageInternal service.
@@ -587,6 +588,9 @@ type StorageInternalClient interface {
 	SignDownload(ctx context.Context, in *SignDownloadRequest, opts ...grpc.CallOption) (*SignedURL, error)
 	// A signed zip URL for a selection of any owner.
 	SignZip(ctx context.Context, in *SignZipRequest, opts ...grpc.CallOption) (*SignedURL, error)
+	// Signed thumbnail URLs for files of any owner (a share's page), left
+	// out as in ThumbnailURLs for what cannot have one.
+	SignThumbnails(ctx context.Context, in *SignThumbnailsRequest, opts ...grpc.CallOption) (*ThumbnailURLsReply, error)
 }
 
 type storageInternalClient struct {
@@ -617,6 +621,16 @@ func (c *storageInternalClient) SignZip(ctx context.Context, in *SignZipRequest,
 	return out, nil
 }
 
+func (c *storageInternalClient) SignThumbnails(ctx context.Context, in *SignThumbnailsRequest, opts ...grpc.CallOption) (*ThumbnailURLsReply, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ThumbnailURLsReply)
+	err := c.cc.Invoke(ctx, StorageInternal_SignThumbnails_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // StorageInternalServer is the server API for StorageInternal service.
 // All implementations must embed UnimplementedStorageInternalServer
 // for forward compatibility.
@@ -627,6 +641,9 @@ type StorageInternalServer interface {
 	SignDownload(context.Context, *SignDownloadRequest) (*SignedURL, error)
 	// A signed zip URL for a selection of any owner.
 	SignZip(context.Context, *SignZipRequest) (*SignedURL, error)
+	// Signed thumbnail URLs for files of any owner (a share's page), left
+	// out as in ThumbnailURLs for what cannot have one.
+	SignThumbnails(context.Context, *SignThumbnailsRequest) (*ThumbnailURLsReply, error)
 	mustEmbedUnimplementedStorageInternalServer()
 }
 
@@ -642,6 +659,9 @@ func (UnimplementedStorageInternalServer) SignDownload(context.Context, *SignDow
 }
 func (UnimplementedStorageInternalServer) SignZip(context.Context, *SignZipRequest) (*SignedURL, error) {
 	return nil, status.Error(codes.Unimplemented, "method SignZip not implemented")
+}
+func (UnimplementedStorageInternalServer) SignThumbnails(context.Context, *SignThumbnailsRequest) (*ThumbnailURLsReply, error) {
+	return nil, status.Error(codes.Unimplemented, "method SignThumbnails not implemented")
 }
 func (UnimplementedStorageInternalServer) mustEmbedUnimplementedStorageInternalServer() {}
 func (UnimplementedStorageInternalServer) testEmbeddedByValue()                         {}
@@ -700,6 +720,24 @@ func _StorageInternal_SignZip_Handler(srv interface{}, ctx context.Context, dec 
 	return interceptor(ctx, in, info, handler)
 }
 
+func _StorageInternal_SignThumbnails_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SignThumbnailsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(StorageInternalServer).SignThumbnails(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: StorageInternal_SignThumbnails_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(StorageInternalServer).SignThumbnails(ctx, req.(*SignThumbnailsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // StorageInternal_ServiceDesc is the grpc.ServiceDesc for StorageInternal service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -714,6 +752,10 @@ var StorageInternal_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "SignZip",
 			Handler:    _StorageInternal_SignZip_Handler,
+		},
+		{
+			MethodName: "SignThumbnails",
+			Handler:    _StorageInternal_SignThumbnails_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

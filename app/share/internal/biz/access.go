@@ -283,6 +283,29 @@ func (uc *AccessUsecase) DownloadSelection(ctx context.Context, accessToken stri
 	return uc.storage.SignZip(ctx, a.share.OwnerID, ids, zipName(a.root.Name), a.share.Token)
 }
 
+// Thumbnails signs thumbnail URLs for files of the share (a page of a
+// shared folder at once). Every id must lie inside the share, as for a
+// download; storage leaves out the files that cannot have one, and asks
+// again at every GET (uncounted: a thumbnail is no download).
+func (uc *AccessUsecase) Thumbnails(ctx context.Context, accessToken string, ids []int64, size int) ([]Thumbnail, error) {
+	a, err := uc.authorize(ctx, accessToken)
+	if err != nil {
+		return nil, err
+	}
+	ids = dedupe(ids)
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	err = parallel(len(ids), fanOut, func(i int) error {
+		_, err := uc.within(ctx, a, ids[i])
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return uc.storage.SignThumbnails(ctx, a.share.OwnerID, ids, size, a.share.Token)
+}
+
 // CheckDownload is storage asking, at a request for bytes of a URL signed
 // through share token, whether the share as it is now still allows it:
 // not revoked or expired, its owner (the URL's) not disabled, every node

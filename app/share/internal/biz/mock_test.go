@@ -386,6 +386,21 @@ func (mr *MockStorageServiceMockRecorder) SignDownload(ctx, owner, node, share a
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "SignDownload", reflect.TypeOf((*MockStorageService)(nil).SignDownload), ctx, owner, node, share)
 }
 
+// SignThumbnails mocks base method.
+func (m *MockStorageService) SignThumbnails(ctx context.Context, owner int64, ids []int64, size int, share string) ([]Thumbnail, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "SignThumbnails", ctx, owner, ids, size, share)
+	ret0, _ := ret[0].([]Thumbnail)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// SignThumbnails indicates an expected call of SignThumbnails.
+func (mr *MockStorageServiceMockRecorder) SignThumbnails(ctx, owner, ids, size, share any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "SignThumbnails", reflect.TypeOf((*MockStorageService)(nil).SignThumbnails), ctx, owner, ids, size, share)
+}
+
 // SignZip mocks base method.
 func (m *MockStorageService) SignZip(ctx context.Context, owner int64, ids []int64, name, share string) (*SignedURL, error) {
 	m.ctrl.T.Helper()

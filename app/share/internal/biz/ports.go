@@ -56,6 +56,17 @@ type SignedURL struct {
 type StorageService interface {
 	SignDownload(ctx context.Context, owner, node int64, share string) (*SignedURL, error)
 	SignZip(ctx context.Context, owner int64, ids []int64, name, share string) (*SignedURL, error)
+	// SignThumbnails signs thumbnail URLs for those of the files that can
+	// have one (the others are left out); each GET asks CheckDownload,
+	// uncounted.
+	SignThumbnails(ctx context.Context, owner int64, ids []int64, size int, share string) ([]Thumbnail, error)
+}
+
+// Thumbnail is a signed thumbnail URL of a file of a share.
+type Thumbnail struct {
+	ID          int64
+	ContentHash string
+	SignedURL
 }
 
 // User is an account of the user service.

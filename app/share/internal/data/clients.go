@@ -114,6 +114,25 @@ func (s *StorageClient) SignDownload(ctx context.Context, owner, node int64, sha
 	return toSigned(out), nil
 }
 
+// SignThumbnails implements biz.StorageService.
+func (s *StorageClient) SignThumbnails(ctx context.Context, owner int64, nodeIDs []int64, size int, share string) ([]biz.Thumbnail, error) {
+	out, err := s.c.SignThumbnails(s.Sign(ctx), &storagev1.SignThumbnailsRequest{OwnerId: apimsg.FormatID(owner),
+		Ids: apimsg.FormatIDs(nodeIDs), Size: int32(size), ShareToken: share})
+	if err != nil {
+		return nil, errOf(err)
+	}
+	ts := make([]biz.Thumbnail, 0, len(out.GetThumbnails()))
+	for _, t := range out.GetThumbnails() {
+		id, ok := apimsg.ParseID(t.GetId())
+		if !ok {
+			continue
+		}
+		ts = append(ts, biz.Thumbnail{ID: id, ContentHash: t.GetContentHash(),
+			SignedURL: biz.SignedURL{URL: t.GetUrl(), ExpiresAt: apimsg.ParseTime(t.GetExpiresAt())}})
+	}
+	return ts, nil
+}
+
 // SignZip implements biz.StorageService.
 func (s *StorageClient) SignZip(ctx context.Context, owner int64, nodeIDs []int64, name, share string) (*biz.SignedURL, error) {
 	out, err := s.c.SignZip(s.Sign(ctx), &storagev1.SignZipRequest{OwnerId: apimsg.FormatID(owner), Ids: apimsg.FormatIDs(nodeIDs), Name: name, ShareToken: share})

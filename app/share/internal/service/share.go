@@ -6,6 +6,7 @@ import (
 
 	filev1 "clouddrive/api/file/v1"
 	v1 "clouddrive/api/share/v1"
+	storagev1 "clouddrive/api/storage/v1"
 	"clouddrive/app/share/internal/biz"
 	"clouddrive/pkg/apimsg"
 	"clouddrive/pkg/apiserver"
@@ -159,6 +160,27 @@ func (s *ShareService) DownloadShare(ctx context.Context, req *v1.DownloadShareR
 		return nil, err
 	}
 	return &v1.DownloadShareReply{Url: u.URL, ExpiresAt: apimsg.Timestamp(u.ExpiresAt)}, nil
+}
+
+func (s *ShareService) ShareThumbnails(ctx context.Context, req *v1.ShareThumbnailsRequest) (*storagev1.ThumbnailURLsReply, error) {
+	ids := make([]int64, 0, len(req.GetIds()))
+	for _, raw := range req.GetIds() {
+		id, ok := apimsg.ParseID(raw)
+		if !ok {
+			return nil, v1.ErrorNotInShare("no such item in this share")
+		}
+		ids = append(ids, id)
+	}
+	ts, err := s.access.Thumbnails(ctx, shareToken(ctx), ids, int(req.GetSize()))
+	if err != nil {
+		return nil, err
+	}
+	out := &storagev1.ThumbnailURLsReply{Thumbnails: make([]*storagev1.ThumbnailURL, len(ts))}
+	for i, t := range ts {
+		out.Thumbnails[i] = &storagev1.ThumbnailURL{Id: apimsg.FormatID(t.ID), Url: t.URL,
+			ExpiresAt: apimsg.Timestamp(t.ExpiresAt), ContentHash: t.ContentHash}
+	}
+	return out, nil
 }
 
 func (s *ShareService) SaveShare(ctx context.Context, req *v1.SaveShareRequest) (*v1.SaveShareReply, error) {

@@ -105,6 +105,17 @@ func thumbSize(size int) (int, error) {
 // one. A node that is not the owner's, not a file or of another type is
 // left out: the caller shows its icon.
 func (uc *ThumbnailUsecase) URLs(ctx context.Context, owner int64, ids []int64, size int) ([]ThumbLink, error) {
+	return uc.urls(ctx, owner, ids, size, "")
+}
+
+// ShareURLs signs them for a share's page: share is signed into each URL,
+// so that every GET asks the share service whether the share still allows
+// these nodes (the share service checked them before asking).
+func (uc *ThumbnailUsecase) ShareURLs(ctx context.Context, owner int64, ids []int64, size int, share string) ([]ThumbLink, error) {
+	return uc.urls(ctx, owner, ids, size, share)
+}
+
+func (uc *ThumbnailUsecase) urls(ctx context.Context, owner int64, ids []int64, size int, share string) ([]ThumbLink, error) {
 	edge, err := thumbSize(size)
 	if err != nil {
 		return nil, err
@@ -122,6 +133,9 @@ func (uc *ThumbnailUsecase) URLs(ctx context.Context, owner int64, ids []int64, 
 			continue
 		}
 		q := url.Values{"id": {strconv.FormatInt(id, 10)}, "s": {strconv.Itoa(edge)}}
+		if share != "" {
+			q.Set(paramShare, share)
+		}
 		out = append(out, ThumbLink{ID: id, ContentHash: n.ContentHash, SignedURL: SignedURL{
 			URL:       uc.signer.Sign(ThumbnailPath, q, owner, uc.policy.URLTTL),
 			ExpiresAt: uc.now().Add(min(uc.policy.URLTTL, auth.MaxURLTTL))}})

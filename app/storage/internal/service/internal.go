@@ -14,11 +14,12 @@ import (
 type StorageInternalService struct {
 	v1.UnimplementedStorageInternalServer
 	downloads *biz.DownloadUsecase
+	thumbs    *biz.ThumbnailUsecase
 }
 
 // NewStorageInternalService builds the service.
-func NewStorageInternalService(downloads *biz.DownloadUsecase) *StorageInternalService {
-	return &StorageInternalService{downloads: downloads}
+func NewStorageInternalService(downloads *biz.DownloadUsecase, thumbs *biz.ThumbnailUsecase) *StorageInternalService {
+	return &StorageInternalService{downloads: downloads, thumbs: thumbs}
 }
 
 func ownerID(s string) (int64, error) {
@@ -69,4 +70,25 @@ func (s *StorageInternalService) SignZip(ctx context.Context, req *v1.SignZipReq
 		return nil, err
 	}
 	return toSignedURL(u), nil
+}
+
+func (s *StorageInternalService) SignThumbnails(ctx context.Context, req *v1.SignThumbnailsRequest) (*v1.ThumbnailURLsReply, error) {
+	uid, err := ownerID(req.GetOwnerId())
+	if err != nil {
+		return nil, err
+	}
+	ids, err := nodeIDs(req.GetIds())
+	if err != nil {
+		return nil, err
+	}
+	var links []biz.ThumbLink
+	if share := req.GetShareToken(); share != "" {
+		links, err = s.thumbs.ShareURLs(ctx, uid, ids, int(req.GetSize()), share)
+	} else {
+		links, err = s.thumbs.URLs(ctx, uid, ids, int(req.GetSize()))
+	}
+	if err != nil {
+		return nil, err
+	}
+	return toThumbnailURLs(links), nil
 }

@@ -2,6 +2,7 @@ package service_test
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net/url"
 	"strings"
@@ -110,7 +111,8 @@ func newInternalFixture(t *testing.T) *internalFixture {
 	f.files.trashed[4] = true
 	f.bobs = f.files.add(bob, &biz.FileNode{ID: 5, Name: "bob.txt", Size: 5000, ContentHash: "h5"})
 	downloads := biz.NewDownloadUsecase(f.files, nil, nil, f.signer, f.policy, time.Now, log.NewStdLogger(io.Discard))
-	f.internal = service.NewStorageInternalService(downloads)
+	thumbs := biz.NewThumbnailUsecase(f.files, nil, nil, picturesOnly{}, nil, f.signer, f.policy, time.Now, log.NewStdLogger(io.Discard))
+	f.internal = service.NewStorageInternalService(downloads, thumbs)
 	f.public = service.NewStorageService(nil, downloads)
 	return f
 }
@@ -131,6 +133,43 @@ func (f *internalFixture) signedFor(t *testing.T, u *v1.SignedURL, path string, 
 		t.Errorf("expires_at %q, want within %v", u.GetExpiresAt(), f.policy.URLTTL)
 	}
 	return p.Query()
+}
+
+// picturesOnly can make thumbnails of .jpg files (signing never renders).
+type picturesOnly struct{}
+
+func (picturesOnly) Can(_, name string) bool { return strings.HasSuffix(name, ".jpg") }
+func (picturesOnly) Render(context.Context, string, string, io.ReadSeeker, int64, int) ([]byte, error) {
+	return nil, errors.New("not in this test")
+}
+
+func TestStorageInternalSignThumbnails(t *testing.T) {
+	f := newInternalFixture(t)
+	ctx := context.Background()
+	// The picture in alice's folder gets one; her PDF (no renderer here),
+	// her folder and bob's file, asked under alice, are left out.
+	r, err := f.internal.SignThumbnails(ctx, &v1.SignThumbnailsRequest{OwnerId: "101", Ids: []string{"1", "2", "3", "5"},
+		Size: 256, ShareToken: "tok"})
+	if err != nil {
+		t.Fatalf("SignThumbnails: %v", err)
+	}
+	if len(r.GetThumbnails()) != 1 || r.GetThumbnails()[0].GetId() != "3" || r.GetThumbnails()[0].GetContentHash() != "h3" {
+		t.Fatalf("thumbnails %v, want only node 3's", r.GetThumbnails())
+	}
+	th := r.GetThumbnails()[0]
+	q := f.signedFor(t, &v1.SignedURL{Url: th.GetUrl(), ExpiresAt: th.GetExpiresAt()}, biz.ThumbnailPath, alice)
+	if q.Get("id") != "3" || q.Get("s") != "256" || q.Get("share") != "tok" {
+		t.Errorf("query %v, want id=3, s=256 and the share signed in", q)
+	}
+	// Without a share token: the owner's own URL, no share in it.
+	r, err = f.internal.SignThumbnails(ctx, &v1.SignThumbnailsRequest{OwnerId: "101", Ids: []string{"3"}})
+	if err != nil || len(r.GetThumbnails()) != 1 {
+		t.Fatalf("SignThumbnails without a share: %v, %v", r, err)
+	}
+	if q := f.signedFor(t, &v1.SignedURL{Url: r.GetThumbnails()[0].GetUrl(), ExpiresAt: r.GetThumbnails()[0].GetExpiresAt()},
+		biz.ThumbnailPath, alice); q.Has("share") {
+		t.Errorf("query %v has a share", q)
+	}
 }
 
 func reasonOf(err error) string {

@@ -44,12 +44,16 @@ func (s *ThumbnailService) ThumbnailURLs(ctx context.Context, req *v1.ThumbnailU
 	if err != nil {
 		return nil, err
 	}
+	return toThumbnailURLs(links), nil
+}
+
+func toThumbnailURLs(links []biz.ThumbLink) *v1.ThumbnailURLsReply {
 	out := &v1.ThumbnailURLsReply{Thumbnails: make([]*v1.ThumbnailURL, len(links))}
 	for i, l := range links {
 		out.Thumbnails[i] = &v1.ThumbnailURL{Id: formatID(l.ID), Url: l.URL, ExpiresAt: timestamp(l.ExpiresAt),
 			ContentHash: l.ContentHash}
 	}
-	return out, nil
+	return out
 }
 
 // thumbMaxAge is how long browsers keep a thumbnail: its URL names the
