@@ -3,9 +3,7 @@ package cachesync
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
-	"os"
 	"time"
 
 	"github.com/IBM/sarama"
@@ -88,28 +86,8 @@ func WaitCaughtUp(ctx context.Context, c *Config) error {
 	}
 }
 
-// CaughtUpMain is `cachesync caught-up [-conf FILE] [-wait D]`:
-// WaitCaughtUp with cachesync's configuration, for scripts
-// (deploy/local/cluster.sh empty). It exits 0, or 1 when the wait ran out.
+// CaughtUpMain is `cachesync caught-up [-conf FILE] [-wait D]`: WaitCaughtUp
+// with cachesync's configuration, for scripts (deploy/local/cluster.sh empty).
 func CaughtUpMain(args []string) int {
-	fs := flag.NewFlagSet("cachesync caught-up", flag.ContinueOnError)
-	path := fs.String("conf", "", "cachesync's config file (as it runs with)")
-	wait := fs.Duration("wait", time.Minute, "how long to wait at most")
-	if err := fs.Parse(args); err != nil {
-		return 2
-	}
-	c, err := LoadConfig(*path)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 2
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), *wait)
-	defer cancel()
-	start := time.Now()
-	if err := WaitCaughtUp(ctx, c); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	fmt.Printf("cachesync: caught up with its topics (waited %v)\n", time.Since(start).Round(time.Millisecond))
-	return 0
+	return cdc.CaughtUpMain("cachesync", "its topics", args, LoadConfig, WaitCaughtUp)
 }

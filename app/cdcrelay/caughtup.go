@@ -4,10 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"flag"
 	"fmt"
-	"os"
 	"time"
+
+	"clouddrive/pkg/cdc"
 
 	"github.com/go-mysql-org/go-mysql/mysql"
 	_ "github.com/go-sql-driver/mysql" // the server's position
@@ -80,27 +80,7 @@ func masterPos(ctx context.Context, db *sql.DB) (mysql.Position, error) {
 }
 
 // CaughtUpMain is `cdcrelay caught-up [-conf FILE] [-wait D]`: WaitCaughtUp
-// with the relay's configuration, for scripts (deploy/local/cluster.sh
-// empty). It says what it waited for and exits 0, or 1 when the wait ran out.
+// with cdcrelay's configuration, for scripts (deploy/local/cluster.sh empty).
 func CaughtUpMain(args []string) int {
-	fs := flag.NewFlagSet("cdcrelay caught-up", flag.ContinueOnError)
-	path := fs.String("conf", "", "the relay's config file (as it runs with)")
-	wait := fs.Duration("wait", time.Minute, "how long to wait at most")
-	if err := fs.Parse(args); err != nil {
-		return 2
-	}
-	c, err := LoadConfig(*path)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 2
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), *wait)
-	defer cancel()
-	start := time.Now()
-	if err := WaitCaughtUp(ctx, c); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	fmt.Printf("cdcrelay: caught up with the binlog (waited %v)\n", time.Since(start).Round(time.Millisecond))
-	return 0
+	return cdc.CaughtUpMain("cdcrelay", "the binlog", args, LoadConfig, WaitCaughtUp)
 }
