@@ -73,6 +73,7 @@ func TestE2EShare(t *testing.T) {
 		{"brute_force", e.testShareBruteForce},
 		{"save_into_another_account", e.testShareSave},
 		{"notifications", e.testShareNotifications},
+		{"thumbnails", e.testShareThumbnails},
 	} {
 		start := time.Now()
 		t.Run(sc.name, sc.fn)
