@@ -143,14 +143,21 @@ func startServer(t *testing.T, bin string) *server {
 		return clusterServer(t, dir)
 	}
 	root := t.TempDir()
+	return launch(t, bin, "start", func(attempt int) (string, string) {
+		return filepath.Join(root, fmt.Sprintf("data%d", attempt)), filepath.Join(root, fmt.Sprintf("service%d.log", attempt))
+	})
+}
+
+// launch starts the binary on free ports, trying again (up to three times)
+// when a port was taken between the probe and the bind; paths names the data
+// folder and the log of each attempt. The process is killed at the test's
+// end, and its log's tail shown if the test failed.
+func launch(t *testing.T, bin, what string, paths func(attempt int) (dataDir, logPath string)) *server {
+	t.Helper()
 	var lastErr error
 	for attempt := 1; attempt <= 3; attempt++ {
-		s := &server{
-			dataDir:  filepath.Join(root, fmt.Sprintf("data%d", attempt)),
-			logPath:  filepath.Join(root, fmt.Sprintf("service%d.log", attempt)),
-			httpAddr: freeAddr(t),
-			grpcAddr: freeAddr(t),
-		}
+		s := &server{httpAddr: freeAddr(t), grpcAddr: freeAddr(t)}
+		s.dataDir, s.logPath = paths(attempt)
 		if s.httpAddr == s.grpcAddr {
 			continue
 		}
@@ -164,10 +171,10 @@ func startServer(t *testing.T, bin string) *server {
 			})
 			return s
 		}
-		t.Logf("start attempt %d: %v\nservice log:\n%s", attempt, lastErr, tail(s.log(t), 30))
+		t.Logf("%s attempt %d: %v\nservice log:\n%s", what, attempt, lastErr, tail(s.log(t), 30))
 		s.kill()
 	}
-	t.Fatalf("the standalone binary did not start: %v", lastErr)
+	t.Fatalf("the standalone binary did not %s: %v", what, lastErr)
 	return nil
 }
 

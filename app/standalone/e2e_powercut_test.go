@@ -345,27 +345,9 @@ func TestE2EPowerCut(t *testing.T) {
 // free ports (retried when one was taken meanwhile).
 func startOn(t *testing.T, bin, dir, logPath string) *server {
 	t.Helper()
-	var lastErr error
-	for attempt := 1; attempt <= 3; attempt++ {
-		s := &server{dataDir: dir, logPath: fmt.Sprintf("%s.%d", logPath, attempt), httpAddr: freeAddr(t), grpcAddr: freeAddr(t)}
-		if s.httpAddr == s.grpcAddr {
-			continue
-		}
-		s.baseURL = "http://" + s.httpAddr
-		if lastErr = s.start(bin); lastErr == nil {
-			t.Cleanup(func() {
-				s.kill()
-				if t.Failed() {
-					t.Logf("service log (%s), last lines:\n%s", s.logPath, tail(s.log(t), 40))
-				}
-			})
-			return s
-		}
-		t.Logf("start attempt %d: %v\nservice log:\n%s", attempt, lastErr, tail(s.log(t), 30))
-		s.kill()
-	}
-	t.Fatalf("the standalone binary did not start: %v", lastErr)
-	return nil
+	return launch(t, bin, "start", func(attempt int) (string, string) {
+		return dir, fmt.Sprintf("%s.%d", logPath, attempt)
+	})
 }
 
 func syncDir(t *testing.T, dir string) {

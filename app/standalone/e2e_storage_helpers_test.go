@@ -627,32 +627,9 @@ func (s *server) vmHWM() int64 {
 // s has exited (killed or stopped).
 func restart(t *testing.T, bin string, s *server) *server {
 	t.Helper()
-	var lastErr error
-	for attempt := 1; attempt <= 3; attempt++ {
-		ns := &server{
-			dataDir:  s.dataDir,
-			logPath:  s.logPath + fmt.Sprintf(".restart%d", attempt),
-			httpAddr: freeAddr(t),
-			grpcAddr: freeAddr(t),
-		}
-		if ns.httpAddr == ns.grpcAddr {
-			continue
-		}
-		ns.baseURL = "http://" + ns.httpAddr
-		if lastErr = ns.start(bin); lastErr == nil {
-			t.Cleanup(func() {
-				ns.kill()
-				if t.Failed() {
-					t.Logf("restarted service log (%s), last lines:\n%s", ns.logPath, tail(ns.log(t), 60))
-				}
-			})
-			return ns
-		}
-		t.Logf("restart attempt %d: %v\nservice log:\n%s", attempt, lastErr, tail(ns.log(t), 30))
-		ns.kill()
-	}
-	t.Fatalf("the standalone binary did not restart: %v", lastErr)
-	return nil
+	return launch(t, bin, "restart", func(attempt int) (string, string) {
+		return s.dataDir, s.logPath + fmt.Sprintf(".restart%d", attempt)
+	})
 }
 
 // rebind points a user at a restarted server (same account and token).
