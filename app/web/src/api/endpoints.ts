@@ -107,6 +107,13 @@ export function makeApi(c: ApiClient) {
         c.get<ListReply>('/v1/share/browse', q, { auth: 'optional', headers: shareHeaders(shareToken) }),
       download: (shareToken: string, node_id: string, node_ids?: string[]) =>
         c.post<{ url: string; expires_at?: string }>('/v1/share/download', node_ids?.length ? { node_ids } : { node_id }, { auth: 'optional', headers: shareHeaders(shareToken) }),
+      /** Thumbnail URLs for files of the share (any id outside it refuses the call). */
+      thumbnailURLs: (shareToken: string, ids: string[], size: 256 | 1024 = 256) =>
+        c.post<{ thumbnails?: Array<{ id: string; url: string; expires_at?: string; content_hash?: string }> }>(
+          '/v1/share/thumbnails',
+          { ids, size },
+          { auth: 'optional', headers: shareHeaders(shareToken) },
+        ),
       save: (shareToken: string, node_ids: string[], parent_id: string) =>
         c.post<NodesReply>('/v1/share/save', { node_ids, parent_id }, { headers: shareHeaders(shareToken) }),
     },

@@ -22,7 +22,11 @@ export function mayHaveThumbnail(n: Pick<Node, 'kind' | 'mime' | 'name'>): boole
   return /\.(jpe?g|jpe|png|gif|webp|bmp|tiff?|mp4|m4v|mov|webm|mkv|avi|wmv|flv|mpe?g|3gp|ts|pdf)$/i.test(n.name);
 }
 
-export function Thumbnail({ node, size = 96, iconSize = 44 }: { node: Node; size?: number; iconSize?: number }) {
+/**
+ * loader: where the URLs come from; the owner's own thumbnails by default
+ * (a share's page passes one that asks through the share).
+ */
+export function Thumbnail({ node, size = 96, iconSize = 44, loader: from }: { node: Node; size?: number; iconSize?: number; loader?: ThumbnailLoader }) {
   const box = useRef<HTMLDivElement>(null);
   const [url, setUrl] = useState<string | null>(null);
   const [failed, setFailed] = useState(false);
@@ -37,7 +41,7 @@ export function Thumbnail({ node, size = 96, iconSize = 44 }: { node: Node; size
       (entries) => {
         if (!entries.some((e) => e.isIntersecting)) return;
         seen.disconnect();
-        void thumbnails()
+        void (from ?? thumbnails())
           .get(node)
           .then((u) => live && setUrl(u));
       },
@@ -48,7 +52,7 @@ export function Thumbnail({ node, size = 96, iconSize = 44 }: { node: Node; size
       live = false;
       seen.disconnect();
     };
-  }, [node, wanted]);
+  }, [node, wanted, from]);
 
   const show = url && !failed;
   return (
@@ -61,7 +65,7 @@ export function Thumbnail({ node, size = 96, iconSize = 44 }: { node: Node; size
           decoding="async"
           draggable={false}
           onError={() => {
-            thumbnails().forget(node.id);
+            (from ?? thumbnails()).forget(node.id);
             setFailed(true);
           }}
           style={{ maxWidth: '100%', maxHeight: size, objectFit: 'contain', borderRadius: 4 }}

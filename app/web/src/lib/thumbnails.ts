@@ -75,3 +75,17 @@ export class ThumbnailLoader {
     this.cache.delete(id);
   }
 }
+
+/**
+ * The loader of a share's page: URLs come through the share, signed with
+ * its access token (one loader per token, so a reopened share asks anew).
+ * A call the share refuses (an item gone from it, a revoked share) leaves
+ * the icons, as any failure does.
+ */
+export function shareThumbnailLoader(
+  fetchShare: (shareToken: string, ids: string[]) => Promise<{ thumbnails?: Awaited<ReturnType<FetchThumbURLs>> }>,
+  shareToken: string,
+  now?: () => number,
+): ThumbnailLoader {
+  return new ThumbnailLoader(async (ids) => (await fetchShare(shareToken, ids)).thumbnails ?? [], now);
+}

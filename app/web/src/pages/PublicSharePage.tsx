@@ -6,7 +6,7 @@
 import { ActionIcon, Alert, Anchor, Box, Breadcrumbs, Button, Center, Checkbox, Container, Group, Loader, Paper, PinInput, Stack, Table, Text, Title } from '@mantine/core';
 import { IconCloud, IconDeviceFloppy, IconDownload, IconLock } from '@tabler/icons-react';
 import { useQuery } from '@tanstack/react-query';
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
 import { ApiError } from '../api/errors';
 import type { Node, ShareInfo } from '../api/types';
@@ -16,10 +16,12 @@ import { FileIcon } from '../components/FileIcon';
 import { FolderPicker } from '../components/FolderPicker';
 import { LanguageMenu } from '../components/Layout';
 import { SharePreview, SharePreviewModal, sharePreviewable, type SharedFile } from '../components/SharePreview';
+import { Thumbnail } from '../components/Thumbnail';
 import { errorText, showError, showOk } from '../components/notify';
 import { useI18n, type TFunc } from '../i18n';
 import { startDownload } from '../lib/download';
 import { formatBytes, formatDate } from '../lib/format';
+import { shareThumbnailLoader } from '../lib/thumbnails';
 import { api } from '../session';
 
 interface Opened {
@@ -75,6 +77,7 @@ export function PublicSharePage() {
   const [saving, setSaving] = useState<string[] | null>(null);
   const [previewing, setPreviewing] = useState<SharedFile | null>(null);
   const accessToken = opened?.access_token;
+  const thumbs = useMemo(() => (accessToken ? shareThumbnailLoader((st, ids) => api.share.thumbnailURLs(st, ids, 256), accessToken) : undefined), [accessToken]);
   const previewURL = useCallback(async (id: string) => (await api.share.download(accessToken ?? '', id)).url, [accessToken]);
 
   const open = useCallback(
@@ -327,7 +330,13 @@ export function PublicSharePage() {
                       </Table.Td>
                       <Table.Td>
                         <Group gap="xs" wrap="nowrap">
-                          <FileIcon node={n} />
+                          {n.kind === 'file' && thumbs ? (
+                            <Box w={40} style={{ flexShrink: 0 }}>
+                              <Thumbnail node={n} size={40} iconSize={20} loader={thumbs} />
+                            </Box>
+                          ) : (
+                            <FileIcon node={n} />
+                          )}
                           {n.kind === 'folder' ? (
                             <Anchor size="sm" onClick={() => (setPath([...path, { id: n.id, name: n.name }]), setSel(new Set()))} truncate>
                               {n.name}
