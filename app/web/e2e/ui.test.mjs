@@ -12,7 +12,7 @@
 // Screenshots: e2e-output/screenshots/ui/.
 
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -369,6 +369,41 @@ describe('the rough edges, in the browser', { concurrency: false }, () => {
     await hit.getByTestId('open-location').click();
     await page.getByTestId('breadcrumbs').getByText('Work').waitFor();
     await item(page, 'm (1).txt').waitFor();
+  });
+
+  step("the public page of a shared folder shows its pictures' thumbnails", async () => {
+    const { page } = me;
+    await goRoot(page);
+    await mkdir(page, 'Holiday');
+    await openFolder(page, 'Holiday');
+    const jpeg = await readFile(path.join(path.dirname(new URL(import.meta.url).pathname), 'fixtures', 'photo.jpg'));
+    await upload(page, { name: 'photo.jpg', mimeType: 'image/jpeg', buffer: jpeg }, textFile('plan.txt', 'the plan\n'));
+    await uploaded(page, 'photo.jpg');
+    await uploaded(page, 'plan.txt');
+    await page.getByTestId('upload-clear').click();
+    const list = await api(page, 'GET', '/v1/file/list');
+    const holiday = list.body.items.find((n) => n.name === 'Holiday');
+    const created = await api(page, 'POST', '/v1/share/create', { node_id: holiday.id, generate_code: true });
+    assert.equal(created.status, 200);
+    // A visitor, signed out, with the code.
+    const v = await newContext('share-visitor');
+    try {
+      await v.page.goto(`${server.url}/s/${created.body.token}?code=${created.body.code}`);
+      const asked = v.page.waitForResponse((r) => r.url().endsWith('/v1/share/thumbnails'));
+      const photo = v.page.locator('[data-testid="share-entry"][data-name="photo.jpg"]');
+      await photo.waitFor();
+      assert.equal((await asked).status(), 200);
+      const img = photo.getByTestId('thumbnail');
+      await img.waitFor();
+      await until(async () => (await img.evaluate((el) => /** @type {HTMLImageElement} */ (el).complete && /** @type {HTMLImageElement} */ (el).naturalWidth)) > 0, "photo.jpg's thumbnail loaded", 20_000);
+      assert.match(String(await img.getAttribute('src')), /^\/v1\/download\/thumbnail\?.*share=/);
+      // The text file keeps its icon.
+      const plan = v.page.locator('[data-testid="share-entry"][data-name="plan.txt"]');
+      assert.equal(await plan.getByTestId('thumbnail').count(), 0);
+      await shot(v.page, 'public-share-thumbnails');
+    } finally {
+      await v.ctx.close();
+    }
   });
 
   step('sorts in the grid and on the phone, where rows show size and date', async () => {
