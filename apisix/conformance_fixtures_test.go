@@ -66,6 +66,7 @@ var routeCases = map[string]routeCase{
 	"share.Share.ReceivedShares":       {query: "page_size=20"},
 	"share.Share.RevokeShare":          {body: `{"token":"{share_revoke}"}`},
 	"share.Share.SaveShare":            {body: `{"node_ids":["{file}"],"parent_id":"{folder}"}`, headers: map[string]string{"X-Share-Token": "{share_access}"}},
+	"share.Share.ShareThumbnails":      {body: `{"ids":["{file}"]}`, headers: map[string]string{"X-Share-Token": "{share_access}"}},
 	"storage.Thumbnails.ThumbnailURLs": {body: `{"ids":["{file}"]}`},
 	"storage.Storage.AbortUpload":      {body: `{"upload_id":"{upload_abort}"}`},
 	"storage.Storage.CompleteUpload":   {body: `{"upload_id":"{upload_complete}"}`},
