@@ -256,6 +256,20 @@ func (s *storageInternalFake) SignZip(ctx context.Context, in *storagev1.SignZip
 	return s.signed(fmt.Sprintf("zip?owner=%s&ids=%s&name=%s&share=%s", in.GetOwnerId(), strings.Join(in.GetIds(), ","), in.GetName(), in.GetShareToken())), nil
 }
 
+// SignThumbnails signs one per id whose name ends in .jpg (a picture), as
+// storage leaves out what cannot have one.
+func (s *storageInternalFake) SignThumbnails(ctx context.Context, in *storagev1.SignThumbnailsRequest, _ ...grpc.CallOption) (*storagev1.ThumbnailURLsReply, error) {
+	if err := admitted(ctx); err != nil {
+		return nil, err
+	}
+	out := &storagev1.ThumbnailURLsReply{}
+	for _, id := range in.GetIds() {
+		u := s.signed(fmt.Sprintf("thumbnail?owner=%s&node=%s&s=%d&share=%s", in.GetOwnerId(), id, in.GetSize(), in.GetShareToken()))
+		out.Thumbnails = append(out.Thumbnails, &storagev1.ThumbnailURL{Id: id, Url: u.GetUrl(), ExpiresAt: u.GetExpiresAt()})
+	}
+	return out, nil
+}
+
 // userInternalFake is the accounts.
 type userInternalFake struct {
 	userv1.UserInternalClient

@@ -23,6 +23,7 @@ import (
 
 	eventsv1 "clouddrive/api/events/v1"
 	v1 "clouddrive/api/share/v1"
+	storagev1 "clouddrive/api/storage/v1"
 	"clouddrive/pkg/apiserver"
 	"clouddrive/pkg/auth"
 	"clouddrive/pkg/events"
@@ -492,6 +493,8 @@ func TestBrowsingNeverLeavesTheSubtree(t *testing.T) {
 			d.fails(req{share: o.GetAccessToken()}, http.MethodPost, "/v1/share/download", map[string]any{"node_id": id(n)}, 404, "NOT_IN_SHARE")
 			d.fails(req{as: bob, share: o.GetAccessToken()}, http.MethodPost, "/v1/share/save",
 				map[string]any{"node_ids": []string{id(d.aJPG), id(n)}}, 404, "NOT_IN_SHARE")
+			d.fails(req{share: o.GetAccessToken()}, http.MethodPost, "/v1/share/thumbnails",
+				map[string]any{"ids": []string{id(d.aJPG), id(n)}}, 404, "NOT_IN_SHARE")
 		})
 	}
 	d.t = t
@@ -507,6 +510,17 @@ func TestBrowsingNeverLeavesTheSubtree(t *testing.T) {
 			t.Fatalf("the file service was asked about user %d's tree", owner)
 		}
 	}
+
+	// A picture inside gets its thumbnail, signed for the owner through the
+	// share; without the share's access token, nothing.
+	var th storagev1.ThumbnailURLsReply
+	d.ok(req{share: o.GetAccessToken()}, http.MethodPost, "/v1/share/thumbnails", map[string]any{"ids": []string{id(d.aJPG)}}, &th)
+	want := "thumbnail?owner=" + id(alice) + "&node=" + id(d.aJPG) + "&s=0&share=" + s.GetToken()
+	if signs := d.storage.signedSoFar(); len(th.GetThumbnails()) != 1 || len(signs) != 1 || signs[0] != want {
+		t.Fatalf("thumbnails %v, signed %v; want %s", th.GetThumbnails(), signs, want)
+	}
+	d.fails(req{}, http.MethodPost, "/v1/share/thumbnails", map[string]any{"ids": []string{id(d.aJPG)}}, 401, "SHARE_TOKEN_INVALID")
+	d.fails(req{share: o.GetAccessToken()}, http.MethodPost, "/v1/share/thumbnails", map[string]any{"ids": []string{id(d.aJPG)}, "size": 4000}, 400, "VALIDATION_FAILED")
 
 	// A share of a file lists that file only, and nothing else is inside it.
 	f := d.create(alice, d.bTXT, nil)
