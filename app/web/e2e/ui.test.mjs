@@ -401,6 +401,12 @@ describe('the rough edges, in the browser', { concurrency: false }, () => {
       const plan = v.page.locator('[data-testid="share-entry"][data-name="plan.txt"]');
       assert.equal(await plan.getByTestId('thumbnail').count(), 0);
       await shot(v.page, 'public-share-thumbnails');
+      // The grid: the same thumbnail, larger (the URL is kept: no new request).
+      await v.page.getByTestId('share-view-toggle').getByLabel('Grid').click();
+      const tile = v.page.getByTestId('share-grid').locator('[data-testid="share-entry"][data-name="photo.jpg"]').getByTestId('thumbnail');
+      await tile.waitFor();
+      await until(async () => (await tile.evaluate((el) => /** @type {HTMLImageElement} */ (el).complete && /** @type {HTMLImageElement} */ (el).naturalWidth)) > 0, "photo.jpg's tile loaded", 20_000);
+      await shot(v.page, 'public-share-grid');
     } finally {
       await v.ctx.close();
     }

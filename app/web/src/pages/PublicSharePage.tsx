@@ -3,8 +3,8 @@
 // share token from OpenShare travels as X-Share-Token and is kept for the
 // tab's session so a reload (or signing in to save) does not ask again.
 
-import { ActionIcon, Alert, Anchor, Box, Breadcrumbs, Button, Center, Checkbox, Container, Group, Loader, Paper, PinInput, Stack, Table, Text, Title } from '@mantine/core';
-import { IconCloud, IconDeviceFloppy, IconDownload, IconLock } from '@tabler/icons-react';
+import { ActionIcon, Alert, Anchor, Box, Breadcrumbs, Button, Center, Checkbox, Container, Group, Loader, Paper, PinInput, SegmentedControl, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
+import { IconCloud, IconDeviceFloppy, IconDownload, IconLayoutGrid, IconList, IconLock } from '@tabler/icons-react';
 import { useQuery } from '@tanstack/react-query';
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
@@ -76,6 +76,8 @@ export function PublicSharePage() {
   const [sel, setSel] = useState<Set<string>>(new Set());
   const [saving, setSaving] = useState<string[] | null>(null);
   const [previewing, setPreviewing] = useState<SharedFile | null>(null);
+  // A folder of pictures reads better as a grid of thumbnails.
+  const [view, setView] = useState<'list' | 'grid'>('list');
   const accessToken = opened?.access_token;
   const thumbs = useMemo(() => (accessToken ? shareThumbnailLoader((st, ids) => api.share.thumbnailURLs(st, ids, 256), accessToken) : undefined), [accessToken]);
   const previewURL = useCallback(async (id: string) => (await api.share.download(accessToken ?? '', id)).url, [accessToken]);
@@ -241,6 +243,28 @@ export function PublicSharePage() {
   };
   const items = list.data ?? [];
   const selIds = [...sel].filter((id) => items.some((n) => n.id === id));
+  const tick = (id: string) =>
+    setSel((s) => {
+      const x = new Set(s);
+      if (x.has(id)) x.delete(id);
+      else x.add(id);
+      return x;
+    });
+  // An entry's name: opens a folder, previews what can be previewed.
+  const entryName = (n: Node) =>
+    n.kind === 'folder' ? (
+      <Anchor size="sm" onClick={() => (setPath([...path, { id: n.id, name: n.name }]), setSel(new Set()))} truncate>
+        {n.name}
+      </Anchor>
+    ) : sharePreviewable(n) ? (
+      <Anchor size="sm" onClick={() => setPreviewing(n)} truncate data-testid="share-entry-preview">
+        {n.name}
+      </Anchor>
+    ) : (
+      <Text size="sm" truncate>
+        {n.name}
+      </Text>
+    );
 
   return (
     <Container size="lg" py="md" data-testid="public-share">
@@ -292,41 +316,73 @@ export function PublicSharePage() {
 
         {share?.kind !== 'file' && (
           <Stack gap="xs">
-            <Breadcrumbs separatorMargin={4} style={{ flexWrap: 'wrap' }}>
-              <Anchor size="sm" onClick={() => setPath([])}>
-                {share?.name}
-              </Anchor>
-              {path.map((c, i) => (
-                <Anchor key={c.id} size="sm" onClick={() => setPath(path.slice(0, i + 1))}>
-                  {c.name}
+            <Group justify="space-between" wrap="nowrap">
+              <Breadcrumbs separatorMargin={4} style={{ flexWrap: 'wrap' }}>
+                <Anchor size="sm" onClick={() => setPath([])}>
+                  {share?.name}
                 </Anchor>
-              ))}
-            </Breadcrumbs>
+                {path.map((c, i) => (
+                  <Anchor key={c.id} size="sm" onClick={() => setPath(path.slice(0, i + 1))}>
+                    {c.name}
+                  </Anchor>
+                ))}
+              </Breadcrumbs>
+              <SegmentedControl
+                size="xs"
+                value={view}
+                onChange={(v) => setView(v as 'list' | 'grid')}
+                data={[
+                  { value: 'list', label: <IconList size={16} aria-label={t('file.viewList')} /> },
+                  { value: 'grid', label: <IconLayoutGrid size={16} aria-label={t('file.viewGrid')} /> },
+                ]}
+                data-testid="share-view-toggle"
+              />
+            </Group>
             {list.isLoading && (
               <Center>
                 <Loader size="sm" />
               </Center>
             )}
             {list.data && items.length === 0 && <Text c="dimmed">{t('file.emptyFolder')}</Text>}
-            {items.length > 0 && (
+            {items.length > 0 && view === 'grid' && (
+              <SimpleGrid cols={{ base: 2, xs: 3, sm: 4, md: 6 }} spacing="sm" data-testid="share-grid">
+                {items.map((n) => (
+                  <Paper key={n.id} withBorder p="xs" radius="md" data-testid="share-entry" data-name={n.name} style={{ position: 'relative', minWidth: 0 }}>
+                    <Checkbox size="xs" checked={sel.has(n.id)} aria-label={n.name} onChange={() => tick(n.id)} style={{ position: 'absolute', top: 8, left: 8, zIndex: 1 }} />
+                    <ActionIcon
+                      variant="subtle"
+                      size="sm"
+                      onClick={() => void download(n.id)}
+                      aria-label={t('file.download')}
+                      data-testid="share-entry-download"
+                      style={{ position: 'absolute', top: 4, right: 4, zIndex: 1 }}
+                    >
+                      <IconDownload size={14} />
+                    </ActionIcon>
+                    {n.kind === 'file' && thumbs ? (
+                      <Thumbnail node={n} size={96} iconSize={44} loader={thumbs} />
+                    ) : (
+                      <Center h={96}>
+                        <FileIcon node={n} size={44} />
+                      </Center>
+                    )}
+                    <Box mt={4} style={{ minWidth: 0, textAlign: 'center' }}>
+                      {entryName(n)}
+                      <Text size="xs" c="dimmed">
+                        {n.kind === 'folder' ? '—' : formatBytes(int(n.size))}
+                      </Text>
+                    </Box>
+                  </Paper>
+                ))}
+              </SimpleGrid>
+            )}
+            {items.length > 0 && view === 'list' && (
               <Table highlightOnHover style={{ tableLayout: 'fixed' }} data-testid="share-list">
                 <Table.Tbody>
                   {items.map((n) => (
                     <Table.Tr key={n.id} data-testid="share-entry" data-name={n.name}>
                       <Table.Td w={36}>
-                        <Checkbox
-                          size="xs"
-                          checked={sel.has(n.id)}
-                          aria-label={n.name}
-                          onChange={() =>
-                            setSel((s) => {
-                              const x = new Set(s);
-                              if (x.has(n.id)) x.delete(n.id);
-                              else x.add(n.id);
-                              return x;
-                            })
-                          }
-                        />
+                        <Checkbox size="xs" checked={sel.has(n.id)} aria-label={n.name} onChange={() => tick(n.id)} />
                       </Table.Td>
                       <Table.Td>
                         <Group gap="xs" wrap="nowrap">
@@ -337,19 +393,7 @@ export function PublicSharePage() {
                           ) : (
                             <FileIcon node={n} />
                           )}
-                          {n.kind === 'folder' ? (
-                            <Anchor size="sm" onClick={() => (setPath([...path, { id: n.id, name: n.name }]), setSel(new Set()))} truncate>
-                              {n.name}
-                            </Anchor>
-                          ) : sharePreviewable(n) ? (
-                            <Anchor size="sm" onClick={() => setPreviewing(n)} truncate data-testid="share-entry-preview">
-                              {n.name}
-                            </Anchor>
-                          ) : (
-                            <Text size="sm" truncate>
-                              {n.name}
-                            </Text>
-                          )}
+                          {entryName(n)}
                         </Group>
                       </Table.Td>
                       <Table.Td w={100} visibleFrom="sm">
