@@ -28,6 +28,12 @@
 //     journals both halves together). A program is correct on this model
 //     only if it syncs what it acknowledges and checks what it did not.
 //
+// The mount is served by the process that called Mount: let other
+// processes (the program under test) use it. That process must not mmap(2)
+// files of its own mount (a page fault waiting on the server can hold the
+// lock the server's own faults need: a kernel deadlock), nor exit while
+// holding a file on it open.
+//
 // After Cut every operation fails with EIO: nothing reaches the "disk" once
 // the power is off. Hard links, symbolic links and special files are not
 // supported (ENOTSUP); locks are the kernel's (local to the mount).
