@@ -178,8 +178,8 @@ func (e *env) testBigGRPC(t *testing.T) {
 		t.Fatalf("gRPC InitUpload: %v", err)
 	}
 	// Four streams at once, each sending every fourth chunk in messages of
-	// 1 MiB (the messages of one chunk consecutive, with its index).
-	const streams, message = 4, 1 << 20
+	// the CLI's size (the messages of one chunk consecutive, with its index).
+	const streams, message = 4, sv1.UploadMessageSize
 	start := time.Now()
 	var wg sync.WaitGroup
 	errs := make([]error, streams)

@@ -22,9 +22,9 @@ import (
 // Defaults.
 const (
 	DefaultJobs = 4
-	// MessageSize is the payload of one UploadChunks message, well under
-	// gRPC's 4 MiB message limit.
-	MessageSize = 1 << 20
+	// MessageSize is the payload of one UploadChunks message: the API's
+	// (storagev1.UploadMessageSize says why it is not larger).
+	MessageSize = storagev1.UploadMessageSize
 	// RangeSize is the length of one download range (a multiple of the
 	// content hash's block, so each range hashes on its own).
 	RangeSize = 8 << 20
