@@ -256,10 +256,11 @@ func (r *nodeRepo) Restore(ctx context.Context, owner, root, parent int64, name 
 		return biz.ErrNotFound
 	}
 	// Descendants had unique names among themselves when they were trashed,
-	// and nothing can be created in a trashed folder: no conflict is possible.
-	return r.d.db(ctx).Model(&nodeModel{}).Where("owner_id = ? AND trash_root = ?", owner, root).
+	// and the use cases create nothing in a trashed folder; should a name be
+	// taken anyway, it is a conflict biz knows, not a driver error.
+	return mapErr(r.d.db(ctx).Model(&nodeModel{}).Where("owner_id = ? AND trash_root = ?", owner, root).
 		Updates(map[string]any{"live": 1, "trashed_at": nil, "trash_root": 0, "updated_at": at,
-			"version": gorm.Expr("version + 1")}).Error
+			"version": gorm.Expr("version + 1")}).Error)
 }
 
 func (r *nodeRepo) Purge(ctx context.Context, owner, root int64) (int64, int64, error) {

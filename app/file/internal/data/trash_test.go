@@ -1,6 +1,8 @@
 package data_test
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"testing"
@@ -464,5 +466,30 @@ func TestPurgeExpired(t *testing.T) {
 				t.Errorf("PurgeExpired without retention = %+v, %v", p, err)
 			}
 		})
+	})
+}
+
+// A name taken among a trashed folder's descendants when it comes back is
+// biz's conflict, not a raw driver error (the use cases never create in a
+// trashed folder, but the repo must not leak gorm's error if one is there:
+// the cache consistency load, which drives the repos directly, hit it).
+func TestRestoreDescendantNameTakenIsAConflict(t *testing.T) {
+	eachBackend(t, func(t *testing.T, f *fx) {
+		docs := f.mkdir(alice, 0, "docs")
+		f.file(alice, docs.ID, "a.txt", 10)
+		if _, err := f.trash.Delete(f.ctx, alice, []int64{docs.ID}); err != nil {
+			t.Fatalf("Delete: %v", err)
+		}
+		now := time.Now().UTC()
+		twin := &biz.Node{OwnerID: alice, ParentID: docs.ID, Name: "a.txt", Kind: biz.KindFile, CreatedAt: now, UpdatedAt: now}
+		if err := f.nodes.Create(f.ctx, twin); err != nil {
+			t.Fatalf("Create in the trashed folder (repo level): %v", err)
+		}
+		err := f.tx.InTx(f.ctx, func(ctx context.Context) error {
+			return f.nodes.Restore(ctx, alice, docs.ID, 0, "docs", now)
+		})
+		if !errors.Is(err, biz.ErrDuplicate) {
+			t.Fatalf("Restore with a descendant's name taken = %v, want biz.ErrDuplicate", err)
+		}
 	})
 }
