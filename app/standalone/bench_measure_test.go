@@ -45,23 +45,31 @@ func (e *benchEnv) cpu() time.Duration {
 
 // benchCPU is the CPU time (user + system) of a process from /proc/<pid>/stat.
 func benchCPU(pid int) time.Duration {
+	u, s := benchCPUSplit(pid)
+	return u + s
+}
+
+// benchCPUSplit is a process's user and system CPU time apart: system time
+// that grows over a run (page cache reclaim, writeback throttling charged
+// to the writer) tells a different story from user time that grows.
+func benchCPUSplit(pid int) (user, sys time.Duration) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
-		return 0
+		return 0, 0
 	}
 	// The fields after the command name (which may hold spaces): state is
 	// field 3, utime 14, stime 15; ticks of 1/100 s (CLK_TCK on Linux).
 	i := bytes.LastIndexByte(b, ')')
 	if i < 0 {
-		return 0
+		return 0, 0
 	}
 	f := strings.Fields(string(b[i+1:]))
 	if len(f) < 13 {
-		return 0
+		return 0, 0
 	}
 	u, _ := strconv.ParseInt(f[11], 10, 64)
 	st, _ := strconv.ParseInt(f[12], 10, 64)
-	return time.Duration(u+st) * 10 * time.Millisecond
+	return time.Duration(u) * 10 * time.Millisecond, time.Duration(st) * 10 * time.Millisecond
 }
 
 // benchRSSWatch follows the server's resident set: VmRSS sampled every 10 ms,

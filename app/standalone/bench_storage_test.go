@@ -122,6 +122,7 @@ func BenchmarkStorageUpload(b *testing.B) {
 				}
 				name := fmt.Sprintf("upload-%d.bin", seed%1e9)
 				w := benchWatchRSS(e.pid)
+				user0, sys0 := benchCPUSplit(e.pid)
 				cpu0, start := e.cpu(), time.Now()
 				var (
 					n   *filev1.Node
@@ -134,6 +135,12 @@ func BenchmarkStorageUpload(b *testing.B) {
 				}
 				took := time.Since(start)
 				cpu += e.cpu() - cpu0
+				if e.pid != 0 { // per round: a cost that grows over a run shows here
+					user1, sys1 := benchCPUSplit(e.pid)
+					gib := float64(size) / (1 << 30)
+					b.Logf("round %d: %.0f MB/s, server CPU user %.2f + sys %.2f s/GiB", r,
+						benchMBps(size, took), (user1-user0).Seconds()/gib, (sys1-sys0).Seconds()/gib)
+				}
 				growth = max(growth, w.end())
 				if err != nil {
 					b.Fatal(err)
@@ -142,6 +149,7 @@ func BenchmarkStorageUpload(b *testing.B) {
 				if r%2 == 1 {
 					runSink()
 				}
+				b.Logf("round %d: sink %.0f MB/s", r, sink[len(sink)-1])
 				if keep != "" {
 					if err := e.discard(e.admin, []string{keep}); err != nil {
 						b.Fatal(err)

@@ -50,6 +50,8 @@ package standalone_test
 //	                             folder (default: the system temp folder; it must
 //	                             be the disk you want measured)
 //	CLOUDDRIVE_BENCH_KEEP        keep that folder and the logs after the run
+//	CLOUDDRIVE_BENCH_DEBUG       the standalone server's -debug address (pprof
+//	                             while the scenarios run), e.g. 127.0.0.1:6060
 //
 // Every figure is a b.ReportMetric and a result line; none is asserted. The
 // binary is built and started once, on a fresh data folder. A reaper
@@ -338,7 +340,11 @@ func (e *benchEnv) startServer(bin string) error {
 	if err != nil {
 		return err
 	}
-	cmd := exec.Command(bin, "-data", e.dataDir, "-http", httpAddr, "-grpc", grpcAddr)
+	args := []string{"-data", e.dataDir, "-http", httpAddr, "-grpc", grpcAddr}
+	if dbg := os.Getenv("CLOUDDRIVE_BENCH_DEBUG"); dbg != "" {
+		args = append(args, "-debug", dbg) // pprof of the server under load
+	}
+	cmd := exec.Command(bin, args...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := cmd.Start(); err != nil {
 		return err
