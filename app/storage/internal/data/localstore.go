@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"clouddrive/app/storage/internal/biz"
@@ -32,6 +33,9 @@ type LocalStore struct {
 	boot string
 	// dirs are the blob fan-out folders known durable.
 	dirs durableDirs
+	// direct: chunks are written past the page cache, until the file
+	// system refuses direct I/O once.
+	direct atomic.Bool
 }
 
 var _ biz.BlobStore = (*LocalStore)(nil)
@@ -46,7 +50,9 @@ func NewLocalStore(root string) (*LocalStore, error) {
 			return nil, err
 		}
 	}
-	return &LocalStore{root: root, boot: bootID()}, nil
+	s := &LocalStore{root: root, boot: bootID()}
+	s.direct.Store(true)
+	return s, nil
 }
 
 // simulatedBootEnv names a reboot that a power-loss test simulates without
@@ -124,12 +130,36 @@ func (s *LocalStore) WriteChunk(_ context.Context, u *biz.Upload, index int64, r
 		return "", err
 	}
 	defer f.Close()
-	buf := copyBuffers.Get().(*[]byte)
-	defer copyBuffers.Put(buf)
-	w := io.NewOffsetWriter(f, u.Layout().Offset(index))
-	written, err := io.CopyBuffer(w, io.LimitReader(r, n), *buf)
-	if err != nil {
-		return "", err
+	off := u.Layout().Offset(index)
+	var written int64
+	if n >= directPiece && off%directAlign == 0 && s.direct.Load() {
+		// Past the page cache (see localstore_direct.go); f stays open only
+		// for the fallback's sake when the file system refuses.
+		df, derr := openDirect(s.partPath(u))
+		switch {
+		case derr == nil:
+			written, err = writeDirect(df, s.partPath(u), off, r, n)
+			if cerr := df.Close(); err == nil {
+				err = cerr
+			}
+			if err != nil {
+				return "", err
+			}
+		case errors.Is(derr, errDirectUnsupported):
+			s.direct.Store(false) // one try per process
+		case errors.Is(derr, fs.ErrNotExist):
+			return "", biz.ErrNotFound
+		default:
+			return "", derr
+		}
+	}
+	if written == 0 {
+		buf := copyBuffers.Get().(*[]byte)
+		defer copyBuffers.Put(buf)
+		w := io.NewOffsetWriter(f, off)
+		if written, err = io.CopyBuffer(w, io.LimitReader(r, n), *buf); err != nil {
+			return "", err
+		}
 	}
 	if written != n {
 		return "", fmt.Errorf("chunk %d: %w (%d of %d bytes)", index, io.ErrUnexpectedEOF, written, n)
