@@ -132,9 +132,13 @@ func (s *LocalStore) WriteChunk(_ context.Context, u *biz.Upload, index int64, r
 	defer f.Close()
 	off := u.Layout().Offset(index)
 	var written int64
-	if n >= directPiece && off%directAlign == 0 && s.direct.Load() {
-		// Past the page cache (see localstore_direct.go); f stays open only
-		// for the fallback's sake when the file system refuses.
+	// Past the page cache (see localstore_direct.go), but for the single-
+	// request path's files (no expiry, at most a chunk): what is read right
+	// after them (an instant upload's proof, a thumbnail) finds them cached,
+	// where a cold read of a few ranges would fill more of the page cache
+	// with readahead than writing them did. f stays open only for the
+	// fallback's sake when the file system refuses.
+	if n >= directPiece && off%directAlign == 0 && !u.ExpiresAt.IsZero() && s.direct.Load() {
 		df, derr := openDirect(s.partPath(u))
 		switch {
 		case derr == nil:

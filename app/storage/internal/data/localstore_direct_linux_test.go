@@ -38,28 +38,57 @@ func TestLocalStoreChunksBypassPageCache(t *testing.T) {
 	if !s.direct.Load() {
 		t.Skip("this file system refuses direct I/O: chunks go through the page cache here")
 	}
-	f, err := os.Open(s.partPath(u))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	m, err := unix.Mmap(int(f.Fd()), 0, int(u.Size), unix.PROT_READ, unix.MAP_SHARED)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer unix.Munmap(m)
-	vec := make([]byte, (u.Size+int64(os.Getpagesize())-1)/int64(os.Getpagesize()))
-	if _, _, errno := unix.Syscall(unix.SYS_MINCORE, uintptr(unsafe.Pointer(&m[0])), uintptr(len(m)), uintptr(unsafe.Pointer(&vec[0]))); errno != 0 {
-		t.Fatal(errno)
-	}
-	cached := 0
-	for _, v := range vec {
-		cached += int(v & 1)
-	}
+	cached, pages := cachedPages(t, s.partPath(u), u.Size)
 	if cached > 0 {
-		t.Fatalf("%d of %d pages of the part file are in the page cache after the chunk writes", cached, len(vec))
+		t.Fatalf("%d of %d pages of the part file are in the page cache after the chunk writes", cached, pages)
 	}
 	if got, err := os.ReadFile(s.partPath(u)); err != nil || !bytes.Equal(got, data) {
 		t.Fatalf("read back: %v, equal %v", err, bytes.Equal(got, data))
 	}
+}
+
+// A single-request file (no expiry: never recorded, at most a chunk) stays
+// in the page cache: what reads it right after (an instant upload's proof
+// of the same content, its thumbnail) would otherwise read it cold, with
+// readahead filling more of the cache than the write would have.
+func TestLocalStoreSmallFilesStayCached(t *testing.T) {
+	s, err := NewLocalStore(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	const size = 2 * directPiece
+	u := &biz.Upload{ID: "small", Size: size, ChunkSize: size} // no expiry
+	if _, err := s.Begin(context.Background(), u); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.WriteChunk(context.Background(), u, 0, bytes.NewReader(pattern(4, size)), size); err != nil {
+		t.Fatal(err)
+	}
+	if cached, pages := cachedPages(t, s.partPath(u), size); cached != pages {
+		t.Fatalf("%d of %d pages of a single-request file are cached after its write, want all", cached, pages)
+	}
+}
+
+// cachedPages counts the pages of the file's first size bytes that are in
+// the page cache (mincore of a shared mapping).
+func cachedPages(t *testing.T, path string, size int64) (cached, pages int) {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	m, err := unix.Mmap(int(f.Fd()), 0, int(size), unix.PROT_READ, unix.MAP_SHARED)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Munmap(m)
+	vec := make([]byte, (size+int64(os.Getpagesize())-1)/int64(os.Getpagesize()))
+	if _, _, errno := unix.Syscall(unix.SYS_MINCORE, uintptr(unsafe.Pointer(&m[0])), uintptr(len(m)), uintptr(unsafe.Pointer(&vec[0]))); errno != 0 {
+		t.Fatal(errno)
+	}
+	for _, v := range vec {
+		cached += int(v & 1)
+	}
+	return cached, len(vec)
 }
