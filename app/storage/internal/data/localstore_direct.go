@@ -31,16 +31,28 @@ const (
 	// directPiece is one write. Each is a blocking system call that costs
 	// the Go scheduler a hand-off of its P and a thread wake-up, so fewer
 	// and larger is cheaper (per GiB, 4 in flight, loaded machine: 512 KiB
-	// 1.35 s of server CPU, 1 MiB 1.2 s, 2 MiB 1.15 s); but a chunk write
-	// holds two at once (one filling, one writing) and four chunks in flight
-	// then hold 8 MiB, half the bound on a transfer's memory growth.
+	// 1.35 s of server CPU, 1 MiB 1.2 s, 2 MiB 1.15 s). A pipelined chunk
+	// write holds two (one filling, one writing): see writeDirect for what
+	// keeps four chunks in flight from holding 8 MiB.
 	directPiece = 1 << 20
+	// pipelinedWriters is how many chunk writes at once overlap receiving
+	// with writing; those beyond it receive and write in turn, one piece
+	// each. Overlap is what one or two chunks in flight need to keep the
+	// device and the CPU busy together; with more, the other chunks fill the
+	// gaps, and a second piece each would only add memory (four chunks in
+	// flight: 6 MiB of pieces at most, where 8 MiB made the end-to-end HTTP
+	// test's upload and download grow the server by 19 MiB, over the 16 MiB
+	// bound, and 512 KiB pieces cost 0.2 s more CPU per GiB).
+	pipelinedWriters = 2
 )
+
+// directWriters counts the chunk writes under way in this process.
+var directWriters atomic.Int32
 
 // directBuffers keeps aligned pieces between chunk writes: a free list of
 // its own rather than a sync.Pool, which a GC empties (each new piece is
 // fresh memory to touch again) and whose per-P slots let pieces pile up.
-// Four chunks in flight reuse the eight it keeps; more allocate and drop.
+// Chunks in flight reuse the eight it keeps; more allocate and drop.
 var directBuffers = pieceList{free: make(chan *[]byte, 8)}
 
 type pieceList struct{ free chan *[]byte }
@@ -96,13 +108,18 @@ type filledPiece struct {
 // with openDirect (path is the same file, opened buffered when a piece
 // cannot go direct: the last piece's unaligned tail). One goroutine writes
 // while this one reads the next piece, so receiving and hashing overlap the
-// device's work. It returns the bytes written.
+// device's work, unless pipelinedWriters others do so already (then it
+// receives and writes in turn). It returns the bytes written.
 func writeDirect(direct *os.File, path string, off int64, r io.Reader, n int64) (int64, error) {
 	if off%directAlign != 0 {
 		return 0, fmt.Errorf("local store: direct write at unaligned offset %d", off)
 	}
 	pw := &pieceWriter{direct: direct, path: path}
 	defer pw.close()
+	defer directWriters.Add(-1)
+	if directWriters.Add(1) > pipelinedWriters {
+		return writeInTurn(pw, off, r, n)
+	}
 	work := make(chan filledPiece)
 	done := make(chan struct{})
 	var written atomic.Int64
@@ -145,6 +162,29 @@ func writeDirect(direct *os.File, path string, off int64, r io.Reader, n int64) 
 		return written.Load(), rerr
 	}
 	return written.Load(), werr
+}
+
+// writeInTurn receives a piece, writes it, and so on, with one piece.
+func writeInTurn(pw *pieceWriter, off int64, r io.Reader, n int64) (int64, error) {
+	buf := directBuffers.Get()
+	defer directBuffers.Put(buf)
+	var written int64
+	for written < n {
+		k, err := io.ReadFull(r, (*buf)[:min(int64(len(*buf)), n-written)])
+		if k > 0 {
+			if werr := pw.write((*buf)[:k], off+written); werr != nil {
+				return written, werr
+			}
+			written += int64(k)
+		}
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			return written, nil // short: the caller counts
+		}
+		if err != nil {
+			return written, err
+		}
+	}
+	return written, nil
 }
 
 // pieceWriter writes pieces direct, and what direct I/O refuses (an

@@ -28,6 +28,18 @@ func pattern(seed byte, n int) []byte {
 // (its tail goes through the buffered handle), and bodies that arrive in
 // small, odd reads.
 func TestLocalStoreDirectChunks(t *testing.T) {
+	t.Run("pipelined", testDirectChunks)
+	// Beyond pipelinedWriters writes at once, a write receives and writes
+	// in turn: the same bytes must land.
+	t.Run("in turn", func(t *testing.T) {
+		directWriters.Add(pipelinedWriters)
+		defer directWriters.Add(-pipelinedWriters)
+		testDirectChunks(t)
+		testDirectShortBody(t)
+	})
+}
+
+func testDirectChunks(t *testing.T) {
 	s, err := NewLocalStore(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
@@ -61,7 +73,9 @@ func TestLocalStoreDirectChunks(t *testing.T) {
 
 // A body shorter than the chunk is an error, not a chunk: the store says
 // how far it got, and a failing body's error comes back as it is.
-func TestLocalStoreDirectShortBody(t *testing.T) {
+func TestLocalStoreDirectShortBody(t *testing.T) { testDirectShortBody(t) }
+
+func testDirectShortBody(t *testing.T) {
 	s, err := NewLocalStore(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
