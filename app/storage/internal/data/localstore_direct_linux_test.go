@@ -13,8 +13,6 @@ import (
 	"clouddrive/app/storage/internal/biz"
 )
 
-func bufAddr(b []byte) uintptr { return uintptr(unsafe.Pointer(&b[0])) }
-
 // A chunk write leaves the page cache as it found it: every page cache page
 // a 1 GiB upload filled was a first touch of guest memory on this machine's
 // VM, 2.5-4 s of system CPU per GiB in the writer (see localstore_direct.go).

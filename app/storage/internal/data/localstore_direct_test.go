@@ -9,9 +9,12 @@ import (
 	"testing"
 	"testing/iotest"
 	"time"
+	"unsafe"
 
 	"clouddrive/app/storage/internal/biz"
 )
+
+func bufAddr(b []byte) uintptr { return uintptr(unsafe.Pointer(&b[0])) }
 
 // pattern is n bytes that differ from piece to piece and from offset to
 // offset, so a piece written at the wrong place shows.
