@@ -20,6 +20,9 @@ type world struct {
 	nodes   map[int64][]int64
 	folders map[int64][]int64
 	queries map[string]biz.ListQuery
+	// lastWrite is when the last write was acknowledged (Unix ns): where
+	// the convergence figure starts.
+	lastWrite atomic.Int64
 }
 
 func newWorld() *world {
@@ -140,7 +143,7 @@ func read(ctx context.Context, r *rand.Rand, in *instance, w *world) error {
 func load(t testing.TB, writers, readers []*instance, w *world, stop <-chan struct{}) (wait func() int64) {
 	var wg sync.WaitGroup
 	var ops atomic.Int64
-	run := func(in *instance, seed uint64, do func(context.Context, *rand.Rand, *instance, *world) error) {
+	run := func(in *instance, seed uint64, do func(context.Context, *rand.Rand, *instance, *world) error, writes bool) {
 		defer wg.Done()
 		r := rand.New(rand.NewPCG(seed, seed*7+1))
 		for {
@@ -154,15 +157,18 @@ func load(t testing.TB, writers, readers []*instance, w *world, stop <-chan stru
 				return
 			}
 			ops.Add(1)
+			if writes {
+				w.lastWrite.Store(time.Now().UnixNano())
+			}
 		}
 	}
 	for i, in := range writers {
 		wg.Add(1)
-		go run(in, uint64(i+1), write)
+		go run(in, uint64(i+1), write, true)
 	}
 	for i, in := range readers {
 		wg.Add(1)
-		go run(in, uint64(100+i), read)
+		go run(in, uint64(100+i), read, false)
 	}
 	return func() int64 { wg.Wait(); return ops.Load() }
 }
