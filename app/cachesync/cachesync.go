@@ -57,9 +57,10 @@ func CacheOf(c *Config, rdb redis.UniversalClient) *cdc.Cache {
 	return cdc.NewCache(rdb, cc.GetPrefix(), ttl)
 }
 
-// NewConsumer joins the consumer group on both topics and applies each
-// change to the cache; a change that cannot be applied (Redis down) is
-// retried, never skipped, and the group's offset waits for it.
+// NewConsumer joins the consumer group on both topics and applies the
+// changes each partition fetched to the cache as one batch; a batch that
+// cannot be applied (Redis down) is retried, never skipped, and the group's
+// offset waits for it.
 func NewConsumer(c *Config, cache *cdc.Cache, logger log.Logger) (*events.KafkaConsumer, error) {
 	e := c.GetEvents()
 	if len(e.GetBrokers()) == 0 {
@@ -70,7 +71,7 @@ func NewConsumer(c *Config, cache *cdc.Cache, logger log.Logger) (*events.KafkaC
 		group = "cachesync"
 	}
 	a := NewApplier(cache, logger)
-	return events.NewKafkaConsumer(e.GetBrokers(), group, []string{cdc.TopicNodes, cdc.TopicQuotas}, a.Handle,
+	return events.NewKafkaBatchConsumer(e.GetBrokers(), group, []string{cdc.TopicNodes, cdc.TopicQuotas}, a.HandleBatch,
 		events.KafkaConfig("cachesync"), logger)
 }
 

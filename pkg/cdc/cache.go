@@ -244,16 +244,9 @@ func (c *Cache) Fill(ctx context.Context, key, kind string, version int64, data 
 }
 
 func (c *Cache) write(ctx context.Context, key, kind string, version int64, data []byte, owner int64, source, fence string) (bool, error) {
-	var ttl time.Duration
-	switch kind {
-	case KindRow:
-		ttl = c.jitter(c.ttl.Row)
-	case KindTomb:
-		ttl = c.ttl.Tomb
-	case KindMiss:
-		ttl = c.ttl.Miss
-	default:
-		return false, errors.New("cdc: cannot put an entry of kind " + kind)
+	ttl, err := c.ttlOf(kind)
+	if err != nil {
+		return false, err
 	}
 	n, err := casScript.Run(ctx, c.rdb, []string{key}, version, kind, data, owner, ttl.Milliseconds(), source, fence).Int()
 	return n == 1, err

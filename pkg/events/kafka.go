@@ -109,6 +109,7 @@ type KafkaConsumer struct {
 	group  sarama.ConsumerGroup
 	topics []string
 	h      Handler
+	batch  BatchHandler // when set, instead of h
 	log    *log.Helper
 	cancel context.CancelFunc
 	done   chan struct{}
@@ -123,6 +124,27 @@ func NewKafkaConsumer(brokers []string, group string, topics []string, h Handler
 	}
 	return &KafkaConsumer{name: group, group: g, topics: topics, h: h, done: make(chan struct{}),
 		log: log.NewHelper(log.With(logger, "module", "events/consumer", "group", group))}, nil
+}
+
+// BatchHandler handles, in order, the messages of one partition that were
+// fetched together; an error has all of them handed over again.
+type BatchHandler func(ctx context.Context, ms []Message) error
+
+// batchMax bounds a batch: what one handler call (one Redis pipeline, say)
+// takes at most.
+const batchMax = 500
+
+// NewKafkaBatchConsumer joins group on brokers with a handler of batches:
+// what a partition has fetched (up to batchMax messages) goes in one call,
+// so a handler that writes them in one round trip keeps up with a stream
+// that one round trip a message cannot.
+func NewKafkaBatchConsumer(brokers []string, group string, topics []string, h BatchHandler, c *sarama.Config, logger log.Logger) (*KafkaConsumer, error) {
+	k, err := NewKafkaConsumer(brokers, group, topics, nil, c, logger)
+	if err != nil {
+		return nil, err
+	}
+	k.batch = h
+	return k, nil
 }
 
 // Start consumes until Stop.
@@ -166,30 +188,76 @@ func (groupHandler) Cleanup(sarama.ConsumerGroupSession) error { return nil }
 // ConsumeClaim handles one partition in order. A failing message is retried
 // (with backoff) rather than skipped: skipping would lose a notification.
 func (g groupHandler) ConsumeClaim(sess sarama.ConsumerGroupSession, claim sarama.ConsumerGroupClaim) error {
+	if g.k.batch != nil {
+		return g.consumeBatches(sess, claim)
+	}
 	lag := telemetry.ConsumerLag.MustCurryWith(prometheus.Labels{"group": g.k.name})
 	for msg := range claim.Messages() {
-		m := Message{Topic: msg.Topic, Key: string(msg.Key), Payload: msg.Value, Trace: map[string]string{}, Time: msg.Timestamp}
-		for _, h := range msg.Headers {
-			if string(h.Key) == headerID {
-				m.ID = string(h.Value)
-			} else {
-				m.Trace[string(h.Key)] = string(h.Value)
-			}
-		}
+		m := messageOf(msg)
 		lag.WithLabelValues(msg.Topic, strconv.Itoa(int(msg.Partition))).Set(float64(claim.HighWaterMarkOffset() - msg.Offset - 1))
-		for delay := 100 * time.Millisecond; ; delay = min(delay*2, 10*time.Second) {
-			err := consume(sess.Context(), g.k.name, m, g.k.h)
-			if err == nil {
-				break
-			}
-			g.k.log.Warnw("msg", "handler failed; retrying", "topic", m.Topic, "event", m.ID, "err", err)
-			select {
-			case <-sess.Context().Done():
-				return nil
-			case <-time.After(delay):
-			}
+		if !g.retry(sess, m.Topic, m.ID, func(ctx context.Context) error { return consume(ctx, g.k.name, m, g.k.h) }) {
+			return nil
 		}
 		sess.MarkMessage(msg, "")
 	}
 	return nil
+}
+
+// consumeBatches hands the handler what the partition has fetched, up to
+// batchMax messages at once, and marks the offset past the last of them
+// only once the whole batch is handled.
+func (g groupHandler) consumeBatches(sess sarama.ConsumerGroupSession, claim sarama.ConsumerGroupClaim) error {
+	lag := telemetry.ConsumerLag.MustCurryWith(prometheus.Labels{"group": g.k.name})
+	batch := make([]Message, 0, batchMax)
+	for msg := range claim.Messages() {
+		batch = append(batch[:0], messageOf(msg))
+		last := msg
+	more:
+		for len(batch) < batchMax {
+			select {
+			case next, ok := <-claim.Messages():
+				if !ok {
+					break more
+				}
+				batch, last = append(batch, messageOf(next)), next
+			default:
+				break more
+			}
+		}
+		lag.WithLabelValues(last.Topic, strconv.Itoa(int(last.Partition))).Set(float64(claim.HighWaterMarkOffset() - last.Offset - 1))
+		if !g.retry(sess, last.Topic, batch[0].ID, func(ctx context.Context) error { return consumeBatch(ctx, g.k.name, batch, g.k.batch) }) {
+			return nil
+		}
+		sess.MarkMessage(last, "")
+	}
+	return nil
+}
+
+// retry runs fn until it succeeds (with backoff): skipping would lose a
+// notification. False when the session ended first.
+func (g groupHandler) retry(sess sarama.ConsumerGroupSession, topic, id string, fn func(context.Context) error) bool {
+	for delay := 100 * time.Millisecond; ; delay = min(delay*2, 10*time.Second) {
+		err := fn(sess.Context())
+		if err == nil {
+			return true
+		}
+		g.k.log.Warnw("msg", "handler failed; retrying", "topic", topic, "event", id, "err", err)
+		select {
+		case <-sess.Context().Done():
+			return false
+		case <-time.After(delay):
+		}
+	}
+}
+
+func messageOf(msg *sarama.ConsumerMessage) Message {
+	m := Message{Topic: msg.Topic, Key: string(msg.Key), Payload: msg.Value, Trace: map[string]string{}, Time: msg.Timestamp}
+	for _, h := range msg.Headers {
+		if string(h.Key) == headerID {
+			m.ID = string(h.Value)
+		} else {
+			m.Trace[string(h.Key)] = string(h.Value)
+		}
+	}
+	return m
 }

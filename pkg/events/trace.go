@@ -53,3 +53,24 @@ func consume(ctx context.Context, consumer string, m Message, h Handler) error {
 	}
 	return err
 }
+
+// consumeBatch runs h over ms in one consumer span (a span a message would
+// cost more than the batch saves); it links the traces the messages carry.
+func consumeBatch(ctx context.Context, consumer string, ms []Message, h BatchHandler) error {
+	links := make([]trace.Link, 0, len(ms))
+	for _, m := range ms {
+		if sc := trace.SpanContextFromContext(otel.GetTextMapPropagator().Extract(ctx, propagation.MapCarrier(m.Trace))); sc.IsValid() {
+			links = append(links, trace.Link{SpanContext: sc})
+		}
+	}
+	ctx, span := otel.Tracer("clouddrive/pkg/events").Start(ctx, "consume "+ms[0].Topic,
+		trace.WithSpanKind(trace.SpanKindConsumer), trace.WithLinks(links...),
+		trace.WithAttributes(attribute.String("messaging.destination.name", ms[0].Topic),
+			attribute.Int("messaging.batch.message_count", len(ms)), attribute.String("messaging.consumer.group.name", consumer)))
+	defer span.End()
+	err := h(ctx, ms)
+	if err != nil {
+		span.SetStatus(codes.Error, err.Error())
+	}
+	return err
+}
