@@ -534,21 +534,52 @@ func sameListings(ctx context.Context, queries []biz.ListQuery, plain biz.NodeRe
 	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
 		return err
 	}
+	// The pages of one folder, order and cursor are prefixes of one MySQL
+	// listing (ordered by the column, then id: a total order): one query,
+	// at the largest limit, serves them all.
 	type page struct {
 		q    biz.ListQuery
 		data []byte
 	}
+	type listing struct {
+		q     biz.ListQuery
+		pages []page
+	}
+	var listings []*listing
+	byListing := map[string]*listing{}
+	for i, q := range queries {
+		if pages[i] == nil || pages[i].Err() != nil {
+			continue // no page to reach: a reader lists from MySQL
+		}
+		unlimited := q
+		unlimited.Limit = 0
+		k := fmt.Sprint(q.Owner, q.Parent, pageQuery(unlimited))
+		l := byListing[k]
+		if l == nil {
+			l = &listing{q: q}
+			byListing[k] = l
+			listings = append(listings, l)
+		}
+		l.q.Limit = max(l.q.Limit, q.Limit)
+		l.pages = append(l.pages, page{q, []byte(pages[i].Val())})
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	next := make(chan page)
+	next := make(chan *listing)
 	errs := make(chan error, 8)
 	var wg sync.WaitGroup
 	for range 8 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for pg := range next {
-				if err := sameListing(ctx, pg.q, pg.data, plain); err != nil {
+			for l := range next {
+				want, err := plain.List(ctx, l.q)
+				for _, pg := range l.pages {
+					if err == nil {
+						err = samePage(pg.q, pg.data, want[:min(len(want), pg.q.Limit)])
+					}
+				}
+				if err != nil {
 					errs <- err
 					cancel()
 					return
@@ -557,12 +588,9 @@ func sameListings(ctx context.Context, queries []biz.ListQuery, plain biz.NodeRe
 		}()
 	}
 feed:
-	for i, q := range queries {
-		if pages[i] == nil || pages[i].Err() != nil {
-			continue // no page to reach: a reader lists from MySQL
-		}
+	for _, l := range listings {
 		select {
-		case next <- page{q, []byte(pages[i].Val())}:
+		case next <- l:
 		case <-ctx.Done():
 			break feed
 		}
@@ -573,14 +601,10 @@ feed:
 	return <-errs // nil when none failed
 }
 
-func sameListing(ctx context.Context, q biz.ListQuery, data []byte, plain biz.NodeRepo) error {
+func samePage(q biz.ListQuery, data []byte, want []*biz.Node) error {
 	got, err := decodePage(data)
 	if err != nil {
 		return fmt.Errorf("listing %+v: %v", q, err)
-	}
-	want, err := plain.List(ctx, q)
-	if err != nil {
-		return err
 	}
 	if len(got) != len(want) {
 		return fmt.Errorf("listing %+v: cached %d entries, MySQL %d", q, len(got), len(want))
