@@ -50,6 +50,15 @@ func (t *Transactor) InTx(ctx context.Context, fn func(ctx context.Context) erro
 	})
 }
 
+// Transaction is InTx for a repo that wants the transaction itself: fn gets
+// it as a *gorm.DB. A repo's own multi-statement writes go through here, not
+// gorm's db.Transaction: that one runs at MySQL's REPEATABLE READ, where an
+// UPDATE that finds no row gap-locks and a concurrent INSERT into the gap
+// deadlocks, and it does not retry the loser.
+func Transaction(ctx context.Context, db *gorm.DB, fn func(tx *gorm.DB) error) error {
+	return NewTransactor(db).InTx(ctx, func(ctx context.Context) error { return fn(Conn(ctx, db)) })
+}
+
 // Retry runs a one-statement write (outside InTx) again when it lost a
 // deadlock, timed out on a lock or found SQLite busy, as InTx does for a
 // whole transaction.

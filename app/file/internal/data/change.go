@@ -9,6 +9,7 @@ import (
 	"gorm.io/gorm/clause"
 
 	"clouddrive/app/file/internal/biz"
+	"clouddrive/pkg/database"
 )
 
 // changeHeadModel is a user's feed position: seq is bumped in place by
@@ -121,18 +122,20 @@ func (r *changeRepo) Prune(ctx context.Context, before time.Time, limit int) (in
 	for _, h := range heads {
 		// The mark and the deletion together: a reader never sees changes
 		// gone without its cursor being reset.
-		err := r.d.db(ctx).Transaction(func(tx *gorm.DB) error {
+		var deleted int64 // set by the attempt that commits (a lost race runs again)
+		err := database.Transaction(ctx, r.d.DB, func(tx *gorm.DB) error {
 			if err := tx.Model(&changeHeadModel{}).Where("owner_id = ?", h.OwnerID).
 				Update("pruned", gorm.Expr("CASE WHEN pruned < ? THEN ? ELSE pruned END", h.Seq, h.Seq)).Error; err != nil {
 				return err
 			}
 			res := tx.Where("owner_id = ? AND seq <= ?", h.OwnerID, h.Seq).Delete(&changeModel{})
-			total += res.RowsAffected
+			deleted = res.RowsAffected
 			return res.Error
 		})
 		if err != nil {
 			return total, err
 		}
+		total += deleted
 	}
 	return total, nil
 }

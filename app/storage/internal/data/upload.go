@@ -9,6 +9,7 @@ import (
 	"gorm.io/gorm/clause"
 
 	"clouddrive/app/storage/internal/biz"
+	"clouddrive/pkg/database"
 )
 
 type uploadRepo struct{ d *Data }
@@ -64,7 +65,7 @@ func (r *uploadRepo) Release(ctx context.Context, owner int64, id string) error 
 // Finish closes the upload, ends its lease and forgets its chunks in one
 // transaction (one commit: a sync on SQLite).
 func (r *uploadRepo) Finish(ctx context.Context, owner int64, id string, state biz.UploadState, nodeID int64) error {
-	return r.d.db(ctx).Transaction(func(tx *gorm.DB) error {
+	return database.Transaction(ctx, r.d.DB, func(tx *gorm.DB) error {
 		err := tx.Model(&uploadModel{}).Where("id = ? AND owner_id = ? AND state = ?", id, owner, int8(biz.UploadOpen)).
 			Updates(map[string]any{"state": int8(state), "node_id": nodeID, "lease_until": nil, "updated_at": time.Now().UTC()}).Error
 		if err != nil {
@@ -76,7 +77,7 @@ func (r *uploadRepo) Finish(ctx context.Context, owner int64, id string, state b
 
 func (r *uploadRepo) CountProof(ctx context.Context, owner int64, hash string, period int64, max int) (bool, error) {
 	var counted bool
-	err := r.d.db(ctx).Transaction(func(tx *gorm.DB) error {
+	err := database.Transaction(ctx, r.d.DB, func(tx *gorm.DB) error {
 		if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&proofModel{OwnerID: owner, ContentHash: hash,
 			Period: period, CreatedAt: time.Now().UTC()}).Error; err != nil {
 			return err
@@ -90,7 +91,7 @@ func (r *uploadRepo) CountProof(ctx context.Context, owner int64, hash string, p
 }
 
 func (r *uploadRepo) BeginChunk(ctx context.Context, owner int64, id string, index int64, w string, now, staleBefore time.Time) error {
-	return r.d.db(ctx).Transaction(func(tx *gorm.DB) error {
+	return database.Transaction(ctx, r.d.DB, func(tx *gorm.DB) error {
 		// The upload's row first: this serialises with Lease (the seal), so
 		// a write either begins before the seal, and Complete waits for it,
 		// or is refused.
@@ -182,7 +183,7 @@ func (r *uploadRepo) Chunks(ctx context.Context, owner int64, id string) ([]*biz
 }
 
 func (r *uploadRepo) Restart(ctx context.Context, owner int64, id, backendRef string) error {
-	return r.d.db(ctx).Transaction(func(tx *gorm.DB) error {
+	return database.Transaction(ctx, r.d.DB, func(tx *gorm.DB) error {
 		if err := tx.Where("upload_id = ? AND owner_id = ?", id, owner).Delete(&chunkModel{}).Error; err != nil {
 			return err
 		}
@@ -208,7 +209,7 @@ func (r *uploadRepo) Expired(ctx context.Context, before time.Time, limit int) (
 }
 
 func (r *uploadRepo) Delete(ctx context.Context, owner int64, id string) error {
-	return r.d.db(ctx).Transaction(func(tx *gorm.DB) error {
+	return database.Transaction(ctx, r.d.DB, func(tx *gorm.DB) error {
 		if err := tx.Where("upload_id = ? AND owner_id = ?", id, owner).Delete(&chunkModel{}).Error; err != nil {
 			return err
 		}

@@ -7,6 +7,7 @@ import (
 	"gorm.io/gorm"
 
 	"clouddrive/app/user/internal/biz"
+	"clouddrive/pkg/database"
 )
 
 type codeRepo struct{ d *Data }
@@ -17,7 +18,7 @@ var _ biz.CodeRepo = (*codeRepo)(nil)
 func NewCodeRepo(d *Data) biz.CodeRepo { return &codeRepo{d: d} }
 
 func (r *codeRepo) Create(ctx context.Context, c *biz.LoginCode) error {
-	return r.d.db(ctx).Transaction(func(tx *gorm.DB) error {
+	return database.Transaction(ctx, r.d.DB, func(tx *gorm.DB) error {
 		// A new code voids the older ones of the target, and old rows go.
 		if err := tx.Where("target = ? AND (consumed_at IS NOT NULL OR expires_at < ?)", c.Target, c.CreatedAt.Add(-24*time.Hour)).
 			Delete(&loginCodeModel{}).Error; err != nil {

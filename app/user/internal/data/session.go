@@ -7,6 +7,7 @@ import (
 	"gorm.io/gorm"
 
 	"clouddrive/app/user/internal/biz"
+	"clouddrive/pkg/database"
 )
 
 type sessionRepo struct{ d *Data }
@@ -22,7 +23,7 @@ func toSession(m *sessionModel) *biz.Session {
 }
 
 func (r *sessionRepo) Create(ctx context.Context, s *biz.Session, first *biz.RefreshToken) error {
-	return r.d.db(ctx).Transaction(func(tx *gorm.DB) error {
+	return database.Transaction(ctx, r.d.DB, func(tx *gorm.DB) error {
 		if err := tx.Create(&sessionModel{ID: s.ID, UserID: s.UserID, UserAgent: s.UserAgent, IP: s.IP,
 			CreatedAt: s.CreatedAt, LastUsedAt: s.LastUsedAt, ExpiresAt: s.ExpiresAt}).Error; err != nil {
 			return mapErr(err)
@@ -52,7 +53,7 @@ func (r *sessionRepo) UseToken(ctx context.Context, hash string, now time.Time) 
 }
 
 func (r *sessionRepo) AddToken(ctx context.Context, t *biz.RefreshToken, now time.Time) error {
-	return r.d.db(ctx).Transaction(func(tx *gorm.DB) error {
+	return database.Transaction(ctx, r.d.DB, func(tx *gorm.DB) error {
 		if err := tx.Create(&refreshTokenModel{Hash: t.Hash, SessionID: t.SessionID, UserID: t.UserID,
 			ExpiresAt: t.ExpiresAt, CreatedAt: now}).Error; err != nil {
 			return mapErr(err)
