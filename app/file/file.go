@@ -8,8 +8,9 @@ import (
 
 	"github.com/go-kratos/kratos/v2/log"
 	"github.com/go-kratos/kratos/v2/transport"
-	"github.com/go-kratos/kratos/v2/transport/grpc"
+	kgrpc "github.com/go-kratos/kratos/v2/transport/grpc"
 	"github.com/go-kratos/kratos/v2/transport/http"
+	grpcgo "google.golang.org/grpc"
 
 	"clouddrive/app/file/internal/biz"
 	"clouddrive/app/file/internal/conf"
@@ -62,7 +63,13 @@ func (m *Module) Servers() []transport.Server {
 func (m *Module) ChangeHandler() events.Handler { return m.hub.Handle }
 
 // RegisterGRPC adds the service to a gRPC server.
-func (m *Module) RegisterGRPC(s *grpc.Server) { server.RegisterGRPC(s, m.files, m.admin, m.internal) }
+func (m *Module) RegisterGRPC(s *kgrpc.Server) { m.RegisterServices(s) }
+
+// RegisterServices adds the same services to any registrar (the
+// standalone binary's in-process connection too).
+func (m *Module) RegisterServices(s grpcgo.ServiceRegistrar) {
+	server.RegisterGRPC(s, m.files, m.admin, m.internal)
+}
 
 // RegisterHTTP adds the service's routes to an HTTP server.
 func (m *Module) RegisterHTTP(s *http.Server) { server.RegisterHTTP(s, m.files, m.admin) }

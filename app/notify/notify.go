@@ -9,8 +9,9 @@ import (
 
 	"github.com/go-kratos/kratos/v2/log"
 	"github.com/go-kratos/kratos/v2/transport"
-	"github.com/go-kratos/kratos/v2/transport/grpc"
+	kgrpc "github.com/go-kratos/kratos/v2/transport/grpc"
 	"github.com/go-kratos/kratos/v2/transport/http"
+	grpcgo "google.golang.org/grpc"
 
 	userv1 "clouddrive/api/user/v1"
 	"clouddrive/app/notify/internal/biz"
@@ -52,7 +53,11 @@ func newModule(n *service.NotifyService, e *service.EventHandler, mail *biz.Mail
 }
 
 // RegisterGRPC adds the service to a gRPC server.
-func (m *Module) RegisterGRPC(s *grpc.Server) { server.RegisterGRPC(s, m.notify) }
+func (m *Module) RegisterGRPC(s *kgrpc.Server) { m.RegisterServices(s) }
+
+// RegisterServices adds the same services to any registrar (the
+// standalone binary's in-process connection too).
+func (m *Module) RegisterServices(s grpcgo.ServiceRegistrar) { server.RegisterGRPC(s, m.notify) }
 
 // RegisterHTTP adds the service's routes to an HTTP server.
 func (m *Module) RegisterHTTP(s *http.Server) { server.RegisterHTTP(s, m.notify) }

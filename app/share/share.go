@@ -13,8 +13,9 @@ import (
 
 	"github.com/go-kratos/kratos/v2/log"
 	"github.com/go-kratos/kratos/v2/transport"
-	"github.com/go-kratos/kratos/v2/transport/grpc"
+	kgrpc "github.com/go-kratos/kratos/v2/transport/grpc"
 	"github.com/go-kratos/kratos/v2/transport/http"
+	grpcgo "google.golang.org/grpc"
 
 	filev1 "clouddrive/api/file/v1"
 	storagev1 "clouddrive/api/storage/v1"
@@ -59,7 +60,13 @@ func (m *Module) Servers() []transport.Server { return []transport.Server{m.rela
 
 // RegisterGRPC adds the service, and its internal API for other services,
 // to a gRPC server.
-func (m *Module) RegisterGRPC(s *grpc.Server) { server.RegisterGRPC(s, m.shares, m.internal) }
+func (m *Module) RegisterGRPC(s *kgrpc.Server) { m.RegisterServices(s) }
+
+// RegisterServices adds the same services to any registrar (the
+// standalone binary's in-process connection too).
+func (m *Module) RegisterServices(s grpcgo.ServiceRegistrar) {
+	server.RegisterGRPC(s, m.shares, m.internal)
+}
 
 // RegisterHTTP adds the service's routes to an HTTP server.
 func (m *Module) RegisterHTTP(s *http.Server) { server.RegisterHTTP(s, m.shares) }

@@ -16,8 +16,8 @@ import (
 	"github.com/go-kratos/kratos/v2"
 	"github.com/go-kratos/kratos/v2/log"
 	"github.com/go-kratos/kratos/v2/transport"
-	"github.com/go-kratos/kratos/v2/transport/grpc"
 	"github.com/go-kratos/kratos/v2/transport/http"
+	grpcgo "google.golang.org/grpc"
 
 	filev1 "clouddrive/api/file/v1"
 	sharev1 "clouddrive/api/share/v1"
@@ -92,18 +92,25 @@ func Run(ctx context.Context, o Options) error {
 	// WaitChanges wakes from the file events, here on the bus.
 	bus.SubscribeAs("file-changes", events.TopicFile, files.ChangeHandler())
 
-	// Services call each other as in production: over gRPC (this process's
-	// own port), with the internal secret, through the same middleware.
+	// Services call each other's internal APIs as in production, with the
+	// internal secret, through the same server middleware, but in process
+	// (apiserver.InProc): no loopback marshalling, HTTP/2 and syscalls.
+	// Streams still go over this process's own gRPC port.
 	internalSecret, err := randomSecret()
 	if err != nil {
 		return err
 	}
-	self, err := discovery.Dial(ctx, discovery.DialConfig{Target: loopback(o.GRPCAddr)}, nil)
+	loop, err := discovery.Dial(ctx, discovery.DialConfig{Target: loopback(o.GRPCAddr)}, nil)
 	if err != nil {
 		return err
 	}
-	defer self.Close()
+	defer loop.Close()
 	authOpts := auth.Options{Verifier: keys.Verifier, Revocations: revocations, InternalSecret: internalSecret, Logger: logger}
+	// Tracing and metrics, as on every service; no shedding by CPU (see
+	// skeleton.Observed): the per-route throttles still apply.
+	mw := apiserver.Config{Logger: logger, Auth: authOpts, Guard: skeleton.Observed("clouddrive"),
+		StreamGuard: skeleton.StreamObserved("clouddrive")}
+	self := apiserver.NewInProc(callTimeout, mw, discovery.ClientMiddleware(), discovery.DefaultTimeout, loop)
 
 	sc, err := storageConfig(o.DataDir)
 	if err != nil {
@@ -153,21 +160,15 @@ func Run(ctx context.Context, o Options) error {
 	}
 	defer cleanupDAV()
 
-	// Tracing and metrics, as on every service; no shedding by CPU (see
-	// skeleton.Observed): the per-route throttles still apply.
-	mw := apiserver.Config{Logger: logger, Auth: authOpts, Guard: skeleton.Observed("clouddrive"),
-		StreamGuard: skeleton.StreamObserved("clouddrive")}
 	hs := apiserver.NewHTTPServer(o.HTTPAddr, callTimeout, mw)
 	gs := apiserver.NewGRPCServer(o.GRPCAddr, callTimeout, mw)
 	for _, m := range []interface {
-		RegisterGRPC(*grpc.Server)
+		RegisterServices(grpcgo.ServiceRegistrar)
 		RegisterHTTP(*http.Server)
-	}{users, files, shares, notes} {
-		m.RegisterGRPC(gs)
+	}{users, files, shares, notes, blobs} {
+		m.RegisterServices(apiserver.Registrars(gs, self))
 		m.RegisterHTTP(hs)
 	}
-	blobs.RegisterGRPC(gs)
-	blobs.RegisterHTTP(hs)
 	docs.Register(hs) // /docs and /openapi.yaml
 	// /healthz, /readyz (no outside dependency here) and /metrics.
 	skeleton.Observe(hs, "clouddrive", &skeleton.Checks{}, true)

@@ -14,8 +14,9 @@ import (
 
 	"github.com/go-kratos/kratos/v2/log"
 	"github.com/go-kratos/kratos/v2/transport"
-	"github.com/go-kratos/kratos/v2/transport/grpc"
+	kgrpc "github.com/go-kratos/kratos/v2/transport/grpc"
 	"github.com/go-kratos/kratos/v2/transport/http"
+	grpcgo "google.golang.org/grpc"
 
 	filev1 "clouddrive/api/file/v1"
 	sharev1 "clouddrive/api/share/v1"
@@ -63,7 +64,11 @@ func newModule(st *service.StorageService, admin *service.StorageAdminService, i
 
 // RegisterGRPC adds the service, and its internal API for other services,
 // to a gRPC server.
-func (m *Module) RegisterGRPC(s *grpc.Server) {
+func (m *Module) RegisterGRPC(s *kgrpc.Server) { m.RegisterServices(s) }
+
+// RegisterServices adds the same services to any registrar (the
+// standalone binary's in-process connection too).
+func (m *Module) RegisterServices(s grpcgo.ServiceRegistrar) {
 	server.RegisterGRPC(s, m.storage, m.admin, m.internal)
 	server.RegisterThumbnailsGRPC(s, m.thumbs)
 }

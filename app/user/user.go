@@ -14,8 +14,9 @@ import (
 	"time"
 
 	"github.com/go-kratos/kratos/v2/log"
-	"github.com/go-kratos/kratos/v2/transport/grpc"
+	kgrpc "github.com/go-kratos/kratos/v2/transport/grpc"
 	"github.com/go-kratos/kratos/v2/transport/http"
+	grpcgo "google.golang.org/grpc"
 
 	"clouddrive/app/user/internal/biz"
 	"clouddrive/app/user/internal/conf"
@@ -55,7 +56,13 @@ func newModule(user *service.UserService, admin *service.AdminService, internal 
 
 // RegisterGRPC adds the service, and its internal API for other services,
 // to a gRPC server.
-func (m *Module) RegisterGRPC(s *grpc.Server) { server.RegisterGRPC(s, m.user, m.admin, m.internal) }
+func (m *Module) RegisterGRPC(s *kgrpc.Server) { m.RegisterServices(s) }
+
+// RegisterServices adds the same services to any registrar (the
+// standalone binary's in-process connection too).
+func (m *Module) RegisterServices(s grpcgo.ServiceRegistrar) {
+	server.RegisterGRPC(s, m.user, m.admin, m.internal)
+}
 
 // RegisterHTTP adds the service's routes to an HTTP server.
 func (m *Module) RegisterHTTP(s *http.Server) { server.RegisterHTTP(s, m.user, m.admin, m.oauth) }

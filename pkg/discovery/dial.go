@@ -38,17 +38,13 @@ type DialConfig struct {
 func Dial(ctx context.Context, c DialConfig, disc registry.Discovery) (*grpc.ClientConn, error) {
 	timeout := c.Timeout
 	if timeout <= 0 {
-		timeout = 10 * time.Second
+		timeout = DefaultTimeout
 	}
 	retries := c.Retries
 	if retries == 0 {
 		retries = 2
 	}
-	ms := append([]middleware.Middleware{
-		tracing.Client(),
-		// One breaker per operation: a failing RPC does not stop the others.
-		circuitbreaker.Client(circuitbreaker.WithCircuitBreaker(func() aegiscb.CircuitBreaker { return sre.NewBreaker() })),
-	}, c.Middleware...)
+	ms := append(ClientMiddleware(), c.Middleware...)
 	opts := []kgrpc.ClientOption{
 		kgrpc.WithEndpoint(c.Target),
 		kgrpc.WithTimeout(timeout),
@@ -76,6 +72,19 @@ func Dial(ctx context.Context, c DialConfig, disc registry.Discovery) (*grpc.Cli
 	}
 	return kgrpc.DialInsecure(ctx, opts...)
 }
+
+// ClientMiddleware is what every client runs on a unary call before its
+// own middleware: tracing, and one breaker per operation (a failing RPC
+// does not stop the others).
+func ClientMiddleware() []middleware.Middleware {
+	return []middleware.Middleware{
+		tracing.Client(),
+		circuitbreaker.Client(circuitbreaker.WithCircuitBreaker(func() aegiscb.CircuitBreaker { return sre.NewBreaker() })),
+	}
+}
+
+// DefaultTimeout bounds a unary call when DialConfig.Timeout is zero.
+const DefaultTimeout = 10 * time.Second
 
 // idempotentVerbs start the names of RPCs that change nothing, so a retry
 // on another instance cannot apply a change twice.

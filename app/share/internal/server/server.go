@@ -3,8 +3,8 @@
 package server
 
 import (
-	"github.com/go-kratos/kratos/v2/transport/grpc"
 	"github.com/go-kratos/kratos/v2/transport/http"
+	"google.golang.org/grpc"
 
 	v1 "clouddrive/api/share/v1"
 	"clouddrive/app/share/internal/service"
@@ -12,7 +12,7 @@ import (
 
 // RegisterGRPC adds the share service, and its internal API for other
 // services, to s.
-func RegisterGRPC(s *grpc.Server, sh *service.ShareService, in *service.ShareInternalService) {
+func RegisterGRPC(s grpc.ServiceRegistrar, sh *service.ShareService, in *service.ShareInternalService) {
 	v1.RegisterShareServer(s, sh)
 	v1.RegisterShareInternalServer(s, in)
 }

@@ -3,8 +3,8 @@
 package server
 
 import (
-	"github.com/go-kratos/kratos/v2/transport/grpc"
 	"github.com/go-kratos/kratos/v2/transport/http"
+	"google.golang.org/grpc"
 
 	v1 "clouddrive/api/storage/v1"
 	"clouddrive/app/storage/internal/biz"
@@ -14,7 +14,7 @@ import (
 
 // RegisterGRPC adds the storage service (with its streams) and the
 // internal API of other services to s; the internal API has no HTTP route.
-func RegisterGRPC(s *grpc.Server, st *service.StorageService, admin *service.StorageAdminService, internal *service.StorageInternalService) {
+func RegisterGRPC(s grpc.ServiceRegistrar, st *service.StorageService, admin *service.StorageAdminService, internal *service.StorageInternalService) {
 	v1.RegisterStorageServer(s, st)
 	v1.RegisterStorageAdminServer(s, admin)
 	v1.RegisterStorageInternalServer(s, internal)

@@ -1,8 +1,8 @@
 package server
 
 import (
-	"github.com/go-kratos/kratos/v2/transport/grpc"
 	"github.com/go-kratos/kratos/v2/transport/http"
+	"google.golang.org/grpc"
 
 	v1 "clouddrive/api/storage/v1"
 	"clouddrive/app/storage/internal/biz"
@@ -10,7 +10,7 @@ import (
 )
 
 // RegisterThumbnailsGRPC adds the Thumbnails API to s.
-func RegisterThumbnailsGRPC(s *grpc.Server, t *service.ThumbnailService) {
+func RegisterThumbnailsGRPC(s grpc.ServiceRegistrar, t *service.ThumbnailService) {
 	v1.RegisterThumbnailsServer(s, t)
 }
 

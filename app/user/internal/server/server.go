@@ -3,8 +3,8 @@
 package server
 
 import (
-	"github.com/go-kratos/kratos/v2/transport/grpc"
 	"github.com/go-kratos/kratos/v2/transport/http"
+	"google.golang.org/grpc"
 
 	v1 "clouddrive/api/user/v1"
 	"clouddrive/app/user/internal/service"
@@ -12,7 +12,7 @@ import (
 
 // RegisterGRPC adds the user service's gRPC services to s, with the
 // internal API of other services (which has no HTTP route).
-func RegisterGRPC(s *grpc.Server, user *service.UserService, admin *service.AdminService, internal *service.UserInternalService) {
+func RegisterGRPC(s grpc.ServiceRegistrar, user *service.UserService, admin *service.AdminService, internal *service.UserInternalService) {
 	v1.RegisterUserServer(s, user)
 	v1.RegisterAdminServer(s, admin)
 	v1.RegisterUserInternalServer(s, internal)
