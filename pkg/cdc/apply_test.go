@@ -35,7 +35,7 @@ func TestApplyIsPutInOrder(t *testing.T) {
 		{Key: a, Kind: KindRow, Version: 2, Data: []byte("a2"), Folders: folder}, // older: loses
 		{Key: b, Kind: KindRow, Version: 5, Data: []byte("b5"), Folders: folder}, // fenced: floor only
 		{Key: q, Kind: KindRow, Version: 4, Data: []byte("q4")},
-		{Key: q, Kind: KindTomb, Version: 4},                   // a delete keeps its version and wins
+		{Key: q, Kind: KindTomb, Version: 4},                    // a delete keeps its version and wins
 		{Key: q, Kind: KindRow, Version: 4, Data: []byte("q4")}, // the deleted version does not come back
 	}
 	if err := c.Apply(ctx, batch); err != nil {
