@@ -1,7 +1,9 @@
 package apiserver
 
 import (
+	"bytes"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"math/bits"
 	"strconv"
@@ -40,7 +42,7 @@ func (c jsonCodec) Marshal(v any) ([]byte, error) {
 	}
 	pm := m.ProtoReflect()
 	if !pm.IsValid() { // a typed nil: protojson's answer
-		return slowOpts.Marshal(m)
+		return appendSlow(nil, m)
 	}
 	return appendMessage(make([]byte, 0, 256), pm)
 }
@@ -101,10 +103,25 @@ func isWellKnown(md protoreflect.MessageDescriptor) bool {
 
 var slowOpts = protojson.MarshalOptions{UseProtoNames: true, EmitUnpopulated: true}
 
+// appendSlow appends protojson's writing of m, compacted: protojson adds
+// spaces at random, decided per build of the binary, and an answer should
+// not change shape with the build.
+func appendSlow(out []byte, m proto.Message) ([]byte, error) {
+	b, err := slowOpts.Marshal(m)
+	if err != nil {
+		return nil, err
+	}
+	buf := bytes.NewBuffer(out)
+	if err := json.Compact(buf, b); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
 func appendMessage(out []byte, m protoreflect.Message) ([]byte, error) {
 	p := planFor(m.Descriptor())
 	if p.slow {
-		return slowOpts.MarshalAppend(out, m.Interface())
+		return appendSlow(out, m.Interface())
 	}
 	out = append(out, '{')
 	var err error
