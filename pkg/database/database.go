@@ -55,20 +55,20 @@ func open(c Config) (*gorm.DB, error) {
 		Logger:         logger.Discard,
 		TranslateError: true, // duplicate keys arrive as gorm.ErrDuplicatedKey
 		NowFunc:        func() time.Time { return time.Now().UTC() },
-		// Each connection prepares a statement once and reuses it: MySQL
-		// answers one round trip instead of prepare, execute and close.
-		// SQLite's driver (glebarez/go-sqlite) still parses the text at
-		// every run, so there it saves little. The cap bounds the IN (...)
-		// lists of every length a repo may build, and with it what MySQL holds
-		// (max_prepared_stmt_count, 16382 by default, counts every connection's).
-		PrepareStmt:        true,
-		PrepareStmtMaxSize: 128,
 	}
 	switch c.Driver {
 	case "mysql":
 		dsn := c.Source
 		if !strings.Contains(dsn, "parseTime") {
 			dsn += sep(dsn) + "parseTime=true&loc=UTC"
+		}
+		// A statement with arguments is one round trip, its arguments
+		// interpolated by the driver, instead of prepare, execute and close.
+		// Not server-side prepared statements kept per connection: MySQL
+		// caps them for the whole server (max_prepared_stmt_count, 16382
+		// by default), and every connection of every service counts.
+		if !strings.Contains(dsn, "interpolateParams") {
+			dsn += sep(dsn) + "interpolateParams=true"
 		}
 		db, err := gorm.Open(mysql.Open(dsn), gc)
 		if err != nil {
@@ -91,6 +91,11 @@ func open(c Config) (*gorm.DB, error) {
 		// WAL at every commit: an upload acknowledged as complete keeps its
 		// node after a power loss (NORMAL could lose the last commits).
 		dsn := c.Source + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(FULL)&_txlock=immediate"
+		// Each connection prepares a statement once and reuses it. The
+		// driver (glebarez/go-sqlite) still parses the text at every run,
+		// so it saves little yet; the cap bounds the IN (...) lists of
+		// every length a repo may build.
+		gc.PrepareStmt, gc.PrepareStmtMaxSize = true, 128
 		db, err := gorm.Open(sqlite.Open(dsn), gc)
 		if err != nil {
 			return nil, fmt.Errorf("database: %w", err)

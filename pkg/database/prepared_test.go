@@ -11,9 +11,11 @@ import (
 	"clouddrive/pkg/testkit"
 )
 
-// Open prepares each statement once per connection, on both databases, and
-// the transactor's transactions run on those statements: a write in one
-// commits, and a failing function rolls its write back.
+// On SQLite, Open prepares each statement once per connection; on MySQL it
+// prepares none on the server (the driver interpolates the arguments: one
+// round trip, and nothing counted against the server's cap on prepared
+// statements). On both, the transactor's transactions commit, and a failing
+// function rolls its write back.
 func TestOpenPreparesStatements(t *testing.T) {
 	for _, driver := range []string{"sqlite", "mysql"} {
 		t.Run(driver, func(t *testing.T) {
@@ -42,15 +44,30 @@ func TestOpenPreparesStatements(t *testing.T) {
 			if !ok {
 				t.Fatalf("connection pool is %T, want *countingPool", db.ConnPool)
 			}
-			pool, ok := cp.ConnPool.(*gorm.PreparedStmtDB)
-			if !ok {
-				t.Fatalf("counted pool is %T, want *gorm.PreparedStmtDB", cp.ConnPool)
+			pool, prepared := cp.ConnPool.(*gorm.PreparedStmtDB)
+			if prepared != (driver == "sqlite") {
+				t.Fatalf("counted pool is %T: gorm prepares on sqlite only", cp.ConnPool)
 			}
 
 			ctx := context.Background()
 			tr := NewTransactor(db)
 			if err := tr.InTx(ctx, func(ctx context.Context) error {
-				return Conn(ctx, db).Create(&PrepRow{V: 1}).Error
+				if driver != "mysql" {
+					return Conn(ctx, db).Create(&PrepRow{V: 1}).Error
+				}
+				// One connection: its own count of server-side prepares.
+				before := serverPrepares(t, Conn(ctx, db))
+				if err := Conn(ctx, db).Create(&PrepRow{V: 1}).Error; err != nil {
+					return err
+				}
+				var n int64
+				if err := Conn(ctx, db).Model(&PrepRow{}).Where("v = ?", 1).Count(&n).Error; err != nil {
+					return err
+				}
+				if after := serverPrepares(t, Conn(ctx, db)); after != before {
+					t.Errorf("statements with arguments prepared %d times on the server, want 0", after-before)
+				}
+				return nil
 			}); err != nil {
 				t.Fatal(err)
 			}
@@ -70,10 +87,25 @@ func TestOpenPreparesStatements(t *testing.T) {
 			if !slices.Equal(vs, []int{1}) {
 				t.Errorf("rows %v, want [1] (the failed transaction's row rolled back)", vs)
 			}
-			cached := pool.Stmts.Keys()
-			if !slices.ContainsFunc(cached, func(q string) bool { return len(q) > 6 && q[:6] == "INSERT" }) {
-				t.Errorf("no INSERT among the prepared statements %q", cached)
+			if prepared {
+				cached := pool.Stmts.Keys()
+				if !slices.ContainsFunc(cached, func(q string) bool { return len(q) > 6 && q[:6] == "INSERT" }) {
+					t.Errorf("no INSERT among the prepared statements %q", cached)
+				}
 			}
 		})
 	}
+}
+
+// serverPrepares is how many statements MySQL prepared on db's connection.
+func serverPrepares(t *testing.T, db *gorm.DB) int64 {
+	t.Helper()
+	var row struct {
+		VariableName string `gorm:"column:Variable_name"`
+		Value        int64  `gorm:"column:Value"`
+	}
+	if err := db.Raw("SHOW SESSION STATUS LIKE 'Com_stmt_prepare'").Scan(&row).Error; err != nil {
+		t.Fatal(err)
+	}
+	return row.Value
 }
