@@ -70,6 +70,13 @@ func open(c Config) (*gorm.DB, error) {
 		if !strings.Contains(dsn, "interpolateParams") {
 			dsn += sep(dsn) + "interpolateParams=true"
 		}
+		// An UPDATE's RowsAffected counts the rows its WHERE matched, as on
+		// SQLite, not only those whose values changed: the repos' conditional
+		// updates ("pin unless being deleted") read 1 as "the condition held",
+		// and a pin within the same millisecond as the last changes nothing.
+		if !strings.Contains(dsn, "clientFoundRows") {
+			dsn += sep(dsn) + "clientFoundRows=true"
+		}
 		db, err := gorm.Open(mysql.Open(dsn), gc)
 		if err != nil {
 			return nil, fmt.Errorf("database: %w", err)
