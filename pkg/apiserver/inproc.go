@@ -119,6 +119,11 @@ func (p *InProc) serve(caller context.Context, method string, m inprocMethod, md
 		// whatever the callee answered.
 		return status.FromContextError(cerr).Err()
 	}
+	if dl, ok := caller.Deadline(); ok && !time.Now().Before(dl) {
+		// The same, when the callee's copy of the deadline fired first and
+		// the caller's own timer has not yet marked its context done.
+		return status.FromContextError(context.DeadlineExceeded).Err()
+	}
 	if err != nil {
 		// As grpc-go sends it: a status (kratos errors carry theirs), or
 		// Unknown with the text; the caller gets a fresh copy.
